@@ -1,0 +1,173 @@
+// The default bus: in-process, zero setup. Each subscriber gets its own bounded queue and is fed
+// asynchronously, one event at a time (a handler's promise is awaited before the next event), so a
+// slow subscriber only fills its own queue; when that is full, new events for it are dropped and
+// counted. Drops are reported as `events.dropped` events once per interval, not once per event.
+import { makeEvent, type PeerwatchEvent } from "../events/index.js";
+import { BoundedQueue } from "./bounded-queue.js";
+import {
+  matchesPrefixes,
+  type BusStats,
+  type EventBus,
+  type EventHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from "./types.js";
+
+export const DEFAULT_MAX_QUEUE = 10_000;
+/** Sync handlers are run in slices this big before yielding to the event loop. */
+const SLICE = 256;
+
+export interface MemoryBusOptions {
+  /** Node name stamped on the bus's own `events.dropped` events. */
+  nodeName: string;
+  defaultMaxQueue?: number;
+  /** How often drops are summarised into `events.dropped` (ms). */
+  dropReportIntervalMs?: number;
+  /** Called when a handler throws or rejects; the event counts as delivered. */
+  onHandlerError?: (subscriber: string, error: unknown) => void;
+}
+
+class MemorySubscription implements Subscription {
+  readonly queue: BoundedQueue<PeerwatchEvent>;
+  delivered = 0;
+  dropped = 0;
+  reportedDrops = 0;
+  handlerErrors = 0;
+  running = false;
+  closed = false;
+  idle: (() => void)[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly prefixes: readonly string[] | undefined,
+    maxQueue: number,
+    readonly handler: EventHandler,
+    private readonly detach: (s: MemorySubscription) => void,
+  ) {
+    this.queue = new BoundedQueue(maxQueue);
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  unsubscribe(): void {
+    this.closed = true;
+    this.queue.clear();
+    this.detach(this);
+    this.wakeIdle();
+  }
+
+  wakeIdle(): void {
+    for (const f of this.idle.splice(0)) f();
+  }
+}
+
+export class MemoryBus implements EventBus {
+  private readonly subs = new Set<MemorySubscription>();
+  private published = 0;
+  private closing = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly defaultMaxQueue: number;
+
+  constructor(private readonly options: MemoryBusOptions) {
+    this.defaultMaxQueue = options.defaultMaxQueue ?? DEFAULT_MAX_QUEUE;
+    this.timer = setInterval(() => this.reportDrops(), options.dropReportIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  publish(event: PeerwatchEvent): void {
+    if (this.closing) return;
+    this.published++;
+    for (const s of this.subs) {
+      if (!matchesPrefixes(event.type, s.prefixes)) continue;
+      if (!s.queue.push(event)) {
+        s.dropped++;
+        continue;
+      }
+      if (!s.running) this.start(s);
+    }
+  }
+
+  subscribe(options: SubscribeOptions, handler: EventHandler): Subscription {
+    const s = new MemorySubscription(
+      options.name,
+      options.prefixes,
+      options.maxQueue ?? this.defaultMaxQueue,
+      handler,
+      (x) => this.subs.delete(x),
+    );
+    this.subs.add(s);
+    return s;
+  }
+
+  stats(): BusStats {
+    return {
+      published: this.published,
+      subscribers: [...this.subs].map((s) => ({
+        name: s.name,
+        pending: s.pending,
+        delivered: s.delivered,
+        dropped: s.dropped,
+        handlerErrors: s.handlerErrors,
+      })),
+    };
+  }
+
+  async close(timeoutMs = 2000): Promise<void> {
+    if (this.closing) return;
+    this.reportDrops(); // last words while subscribers still listen
+    this.closing = true;
+    clearInterval(this.timer);
+    const drained = Promise.all([...this.subs].map((s) => this.whenIdle(s)));
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([drained, new Promise<void>((r) => (timeout = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timeout);
+    for (const s of [...this.subs]) s.unsubscribe();
+  }
+
+  private whenIdle(s: MemorySubscription): Promise<void> {
+    if (!s.running && s.pending === 0) return Promise.resolve();
+    return new Promise((r) => s.idle.push(r));
+  }
+
+  private start(s: MemorySubscription): void {
+    s.running = true;
+    setImmediate(() => void this.drain(s));
+  }
+
+  private async drain(s: MemorySubscription): Promise<void> {
+    let n = 0;
+    while (!s.closed) {
+      const event = s.queue.shift();
+      if (event === undefined) break;
+      try {
+        const r = s.handler(event);
+        if (r !== undefined && typeof (r as Promise<void>).then === "function") await r;
+      } catch (err) {
+        s.handlerErrors++;
+        this.options.onHandlerError?.(s.name, err);
+      }
+      s.delivered++;
+      if (++n % SLICE === 0) await new Promise<void>((r) => setImmediate(r)); // let producers run
+    }
+    s.running = false;
+    s.wakeIdle();
+  }
+
+  /** Publish one `events.dropped` per subscriber that lost events since the last report. */
+  private reportDrops(): void {
+    for (const s of this.subs) {
+      const count = s.dropped - s.reportedDrops;
+      if (count <= 0) continue;
+      s.reportedDrops = s.dropped;
+      this.publish(
+        makeEvent("peerwatch", this.options.nodeName, "events.dropped", {
+          source: `bus:${s.name}`,
+          count,
+          reason: `subscriber queue full (${s.queue.capacity} events)`,
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,6 @@
+// The event model: schemas, types, decoding and construction.
+export * from "./fields.js";
+export * from "./schema.js";
+export * from "./rpc-results.js";
+export * from "./decode.js";
+export * from "./make.js";

@@ -1,0 +1,41 @@
+// Building events inside peerwatch. Extractors call an Emitter bound to their source and node name,
+// so no extractor repeats the envelope. Data is checked against the model in development and tests
+// (PEERWATCH_CHECK_EVENTS=1, on by default under vitest) to catch extractor bugs without paying
+// for it on the hot path in production.
+import { decodeEvent, formatDecodeError } from "./decode.js";
+import { EVENT_MODEL_VERSION, type EventDataMap, type EventType, type PeerwatchEvent, type SourceName } from "./schema.js";
+
+const timeOriginUs = Math.round(performance.timeOrigin * 1000);
+
+/** Current time as integer microseconds since the epoch, monotonic within this process. */
+export function nowMicros(): number {
+  return timeOriginUs + Math.floor(performance.now() * 1000);
+}
+
+const checkEvents = process.env.PEERWATCH_CHECK_EVENTS === "1" || process.env.VITEST !== undefined;
+
+export function makeEvent<T extends EventType>(
+  source: SourceName,
+  node: string,
+  type: T,
+  data: EventDataMap[T],
+  ts: number = nowMicros(),
+): PeerwatchEvent<T> {
+  const event = { v: EVENT_MODEL_VERSION, ts, node, source, type, data } as PeerwatchEvent<T>;
+  if (checkEvents) {
+    const r = decodeEvent(event);
+    if (!r.ok) throw new Error(`peerwatch built an invalid event: ${formatDecodeError(r.error)}`);
+  }
+  return event;
+}
+
+/** Emits events of one source for one node. */
+export type Emit = <T extends EventType>(type: T, data: EventDataMap[T], ts?: number) => void;
+
+export function emitterFor(
+  source: SourceName,
+  node: string,
+  publish: (e: PeerwatchEvent) => void,
+): Emit {
+  return (type, data, ts) => publish(makeEvent(source, node, type, data, ts) as PeerwatchEvent);
+}

@@ -1,0 +1,214 @@
+// The one event model. Every extractor emits it, every tool consumes only it. Defined once with zod;
+// the TypeScript types below are inferred from these schemas. Version 1: add types and optional
+// fields freely, never rename or change the meaning of an existing one without bumping `v`.
+import { z } from "zod";
+import {
+  bytesHex,
+  connType,
+  hash256Hex,
+  int,
+  msgType,
+  networkName,
+  nonNegInt,
+  peerAddr,
+  peerId,
+  text,
+} from "./fields.js";
+import { RPC_SNAPSHOT_SCHEMAS, type RpcSnapshotMethod } from "./rpc-results.js";
+
+export const EVENT_MODEL_VERSION = 1;
+
+/** Where an event came from. `peerwatch` marks what peerwatch says about itself (bus drops, alerts). */
+export const sourceName = z.enum(["ipc", "ebpf", "rpc", "p2p", "proc", "replay", "log", "peerwatch"]);
+export type SourceName = z.infer<typeof sourceName>;
+
+// ---- data of each event type ----
+
+export const tipChanged = z.object({ height: nonNegInt, hash: hash256Hex });
+
+export const blockConnected = z.object({
+  hash: hash256Hex,
+  height: nonNegInt,
+  txs: nonNegInt,
+  inputs: nonNegInt,
+  sigops: nonNegInt,
+  connectNs: nonNegInt,
+});
+
+export const transport = z.enum(["v1", "v2", "detecting"]);
+
+/** One peer, normalised from getpeerinfo. `null` where the node does not say (older versions). */
+export const peerInfo = z.object({
+  id: peerId,
+  addr: peerAddr,
+  network: networkName.nullable(),
+  inbound: z.boolean(),
+  connectionType: connType.nullable(),
+  transport: transport.nullable(),
+  pingMs: z.number().min(0).nullable(),
+  minPingMs: z.number().min(0).nullable(),
+  version: nonNegInt,
+  subversion: text(512),
+  relayTxes: z.boolean().nullable(),
+  minFeeFilterSatVb: z.number().min(0).nullable(),
+  bytesSent: nonNegInt,
+  bytesRecv: nonNegInt,
+  connTime: nonNegInt,
+  mappedAs: nonNegInt.nullable(),
+  // Optional extras the heuristics use; absent when the node does not report them.
+  timeOffset: int.nullable().optional(),
+  bip152HbTo: z.boolean().nullable().optional(),
+  bip152HbFrom: z.boolean().nullable().optional(),
+  inflightBlocks: nonNegInt.nullable().optional(),
+  addrRateLimited: nonNegInt.nullable().optional(),
+  addrProcessed: nonNegInt.nullable().optional(),
+});
+export type PeerInfo = z.infer<typeof peerInfo>;
+
+export const peersSnapshot = z.object({ peers: z.array(peerInfo).max(100_000) });
+
+export const direction = z.enum(["in", "out"]);
+
+export const netMessage = z.object({
+  peerId,
+  addr: peerAddr,
+  connType,
+  direction,
+  msgType,
+  /** True size of the message payload in bytes, whatever was captured. */
+  size: nonNegInt,
+  /** Captured payload bytes (possibly a prefix of the message). */
+  payloadHex: bytesHex.optional(),
+  /** The payload was cut: payloadHex holds fewer than `size` bytes. */
+  truncated: z.boolean().optional(),
+});
+
+export const connectionKind = z.enum(["inbound", "outbound", "closed", "evicted", "misbehaving"]);
+
+export const netConnection = z.object({
+  kind: connectionKind,
+  peerId,
+  addr: peerAddr.optional(),
+  connType: connType.optional(),
+  network: networkName.optional(),
+  /** inbound/outbound: connections of that direction that exist now, this one included. */
+  existing: nonNegInt.optional(),
+  /** closed/evicted: when the connection was made, unix seconds. */
+  connectedAt: nonNegInt.optional(),
+  /** misbehaving: the node's reason text. */
+  reason: text(256).optional(),
+});
+
+export const mempoolAdded = z.object({ txid: hash256Hex, vsize: nonNegInt, fee: int });
+
+export const mempoolRemoved = z.object({
+  txid: hash256Hex,
+  reason: text(32),
+  vsize: nonNegInt,
+  fee: int,
+  /** When the transaction entered the mempool, unix seconds. */
+  entryTime: nonNegInt,
+});
+
+export const mempoolReplaced = z.object({
+  replacedTxid: hash256Hex,
+  replacedVsize: nonNegInt,
+  replacedFee: int,
+  replacedEntryTime: nonNegInt,
+  /** Replacement txid, or the package hash when a package replaced it. */
+  replacementTxid: hash256Hex,
+  // Beyond bpftrace's arg5 on x86_64: null when the source cannot read them.
+  replacementVsize: nonNegInt.nullable(),
+  replacementFee: int.nullable(),
+  replacedByTransaction: z.boolean().nullable(),
+});
+
+export const mempoolRejected = z.object({ txid: hash256Hex, reason: text(256) });
+
+export const pingRtt = z.object({
+  rttNs: nonNegInt,
+  /** What was pinged, e.g. `127.0.0.1:8333`. */
+  target: peerAddr,
+});
+
+export const sourceState = z.enum(["up", "down", "degraded"]);
+
+export const sourceStatus = z.object({
+  source: sourceName,
+  state: sourceState,
+  /** Plain words: why it is not up, or what it found (version, capabilities). */
+  detail: text(2048),
+  /** Optional machine-readable facts (e.g. IPC capabilities found). */
+  capabilities: z.array(z.string().max(64)).max(64).optional(),
+});
+
+export const eventsDropped = z.object({
+  /** Who lost them: a source name, or `bus:<subscriber>` for a slow subscriber. */
+  source: text(128),
+  count: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  reason: text(256),
+});
+
+export const alert = z.object({
+  name: text(64),
+  severity: z.enum(["info", "warning", "critical"]),
+  peerId: peerId.optional(),
+  detail: text(2048),
+});
+
+/** `rpc.snapshot`: one variant per polled method, each with its result schema. */
+const rpcSnapshotVariants = Object.entries(RPC_SNAPSHOT_SCHEMAS).map(([method, result]) =>
+  z.object({ method: z.literal(method), result }),
+) as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]];
+export const rpcSnapshot = z.discriminatedUnion("method", rpcSnapshotVariants);
+export type RpcSnapshot = {
+  [M in RpcSnapshotMethod]: { method: M; result: z.infer<(typeof RPC_SNAPSHOT_SCHEMAS)[M]> };
+}[RpcSnapshotMethod];
+
+/** Every event type and the schema of its `data`. */
+export const EVENT_DATA_SCHEMAS = {
+  "tip.changed": tipChanged,
+  "block.connected": blockConnected,
+  "peers.snapshot": peersSnapshot,
+  "net.message": netMessage,
+  "net.connection": netConnection,
+  "mempool.added": mempoolAdded,
+  "mempool.removed": mempoolRemoved,
+  "mempool.replaced": mempoolReplaced,
+  "mempool.rejected": mempoolRejected,
+  "ping.rtt": pingRtt,
+  "rpc.snapshot": rpcSnapshot,
+  "source.status": sourceStatus,
+  "events.dropped": eventsDropped,
+  alert,
+} as const;
+
+export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
+export const EVENT_TYPES = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];
+
+/** The data of each type as TypeScript sees it (rpc.snapshot narrowed per method). */
+export type EventDataMap = {
+  [T in Exclude<EventType, "rpc.snapshot">]: z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
+} & { "rpc.snapshot": RpcSnapshot };
+
+export const envelope = z.object({
+  v: z.literal(EVENT_MODEL_VERSION),
+  /** Integer microseconds since the Unix epoch. */
+  ts: nonNegInt,
+  node: z.string().min(1).max(128),
+  source: sourceName,
+  type: z.string().max(64),
+  data: z.unknown(),
+});
+
+/** One event, typed by its `type`. */
+export type PeerwatchEvent<T extends EventType = EventType> = {
+  [K in T]: {
+    v: typeof EVENT_MODEL_VERSION;
+    ts: number;
+    node: string;
+    source: SourceName;
+    type: K;
+    data: EventDataMap[K];
+  };
+}[T];

@@ -1,0 +1,5 @@
+// The extractor behind each source name, loaded only when that source starts.
+import type { ObserveSourceName } from "../config/schema.js";
+import type { Source } from "./types.js";
+
+export const SOURCE_FACTORIES: Partial<Record<ObserveSourceName, () => Promise<Source>>> = {};
