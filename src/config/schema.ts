@@ -26,14 +26,13 @@ export function formatHostPort(hp: HostPort): string {
   return hp.host.includes(":") ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
 }
 
-const hostPort = z.string().transform((s, ctx) => {
+function toHostPort(s: string, ctx: z.RefinementCtx): HostPort {
   const hp = parseHostPort(s);
-  if (!hp) {
-    ctx.addIssue({ code: "custom", message: `expected host:port (e.g. 127.0.0.1:9432), got "${s}"` });
-    return z.NEVER;
-  }
-  return hp;
-});
+  if (hp) return hp;
+  ctx.addIssue({ code: "custom", message: `expected host:port (e.g. 127.0.0.1:9432), got "${s.slice(0, 100)}"` });
+  return z.NEVER;
+}
+const hostPort = z.string().transform(toHostPort);
 
 const seconds = (max: number) =>
   z.coerce.number({ message: "expected a number of seconds" }).positive("must be more than 0").max(max, `at most ${max}`);
@@ -73,7 +72,10 @@ export const observeSettings = z.strictObject({
   p2pListen: hostPort.optional(),
   pingInterval: seconds(3600).default(10),
   events: pathString.optional(),
-  metrics: z.union([z.literal("off"), hostPort]).default({ host: "127.0.0.1", port: 9432 }),
+  metrics: z
+    .string()
+    .transform((s, ctx) => (s === "off" ? ("off" as const) : toHostPort(s, ctx)))
+    .default({ host: "127.0.0.1", port: 9432 }),
   duration: seconds(10 * 365 * 86400).optional(),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   logFormat: z.enum(["json", "pretty"]).optional(),

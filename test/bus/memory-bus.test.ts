@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { MemoryBus, BoundedQueue } from "../../src/bus/index.js";
+import { makeEvent, type PeerwatchEvent } from "../../src/events/index.js";
+
+const H = "2f19d430e8274b2f98d467d0139ed51b49b77f242bb728a06737fd6ddb81b2c7";
+const tip = (height: number) => makeEvent("ipc", "n1", "tip.changed", { height, hash: H });
+const msg = (peerId: number) =>
+  makeEvent("ebpf", "n1", "net.message", { peerId, addr: "127.0.0.1:1", connType: "inbound", direction: "in", msgType: "ping", size: 8 });
+const until = async (cond: () => boolean, ms = 2000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+let bus: MemoryBus;
+afterEach(async () => bus?.close(100));
+
+describe("MemoryBus", () => {
+  it("delivers in order and filters by type prefix", async () => {
+    bus = new MemoryBus({ nodeName: "n1" });
+    const all: string[] = [];
+    const net: string[] = [];
+    bus.subscribe({ name: "all" }, (e) => void all.push(e.type));
+    bus.subscribe({ name: "net", prefixes: ["net."] }, (e) => void net.push(e.type));
+    bus.publish(tip(1));
+    bus.publish(msg(1));
+    bus.publish(tip(2));
+    await until(() => all.length === 3);
+    expect(all).toEqual(["tip.changed", "net.message", "tip.changed"]);
+    expect(net).toEqual(["net.message"]);
+  });
+
+  it("bounds a slow subscriber's queue, counts the drops and reports them as events.dropped", async () => {
+    bus = new MemoryBus({ nodeName: "n1", dropReportIntervalMs: 20 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = bus.subscribe({ name: "slow", prefixes: ["net."], maxQueue: 10 }, () => gate);
+    const reports: PeerwatchEvent[] = [];
+    bus.subscribe({ name: "watcher", prefixes: ["events.dropped"] }, (e) => void reports.push(e));
+    const fast: number[] = [];
+    bus.subscribe({ name: "fast", prefixes: ["net."] }, (e) => void fast.push(e.type === "net.message" ? e.data.peerId : -1));
+
+    for (let i = 0; i < 1000; i++) bus.publish(msg(i));
+    // The first event is taken by the handler, ten wait, the rest are dropped.
+    await until(() => fast.length === 1000);
+    expect(slow.pending).toBeLessThanOrEqual(10);
+    expect(slow.dropped).toBeGreaterThanOrEqual(989);
+    await until(() => reports.length > 0);
+    const total = reports.reduce((n, e) => n + (e.type === "events.dropped" ? e.data.count : 0), 0);
+    expect(total).toBe(slow.dropped);
+    expect(reports[0]).toMatchObject({ source: "peerwatch", type: "events.dropped", data: { source: "bus:slow" } });
+    expect(fast).toEqual([...Array(1000).keys()]); // the fast one lost nothing
+    release();
+    await until(() => slow.pending === 0);
+    expect(bus.stats().subscribers.find((s) => s.name === "slow")).toMatchObject({ dropped: slow.dropped });
+  });
+
+  it("survives a throwing handler and counts it", async () => {
+    const errors: string[] = [];
+    bus = new MemoryBus({ nodeName: "n1", onHandlerError: (name) => errors.push(name) });
+    const got: number[] = [];
+    bus.subscribe({ name: "bad" }, () => {
+      throw new Error("boom");
+    });
+    bus.subscribe({ name: "bad-async" }, async () => Promise.reject(new Error("boom")));
+    bus.subscribe({ name: "good" }, (e) => void got.push(e.type === "tip.changed" ? e.data.height : -1));
+    bus.publish(tip(1));
+    bus.publish(tip(2));
+    await until(() => got.length === 2 && errors.length === 4);
+    expect(errors.sort()).toEqual(["bad", "bad", "bad-async", "bad-async"]);
+    expect(bus.stats().subscribers.find((s) => s.name === "bad")?.handlerErrors).toBe(2);
+  });
+
+  it("close() delivers what is queued, then stops taking events", async () => {
+    bus = new MemoryBus({ nodeName: "n1" });
+    const got: number[] = [];
+    bus.subscribe({ name: "s" }, async (e) => {
+      await new Promise((r) => setTimeout(r, 1));
+      got.push(e.type === "tip.changed" ? e.data.height : -1);
+    });
+    for (let i = 0; i < 20; i++) bus.publish(tip(i));
+    await bus.close(5000);
+    expect(got).toHaveLength(20);
+    bus.publish(tip(99));
+    expect(bus.stats().published).toBe(20);
+  });
+
+  it("unsubscribe stops delivery", async () => {
+    bus = new MemoryBus({ nodeName: "n1" });
+    const got: number[] = [];
+    const s = bus.subscribe({ name: "s" }, (e) => void got.push(e.ts));
+    s.unsubscribe();
+    bus.publish(tip(1));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(got).toEqual([]);
+  });
+});
+
+describe("BoundedQueue", () => {
+  it("refuses past capacity and keeps FIFO order across compactions", () => {
+    const q = new BoundedQueue<number>(3000);
+    for (let i = 0; i < 3000; i++) expect(q.push(i)).toBe(true);
+    expect(q.push(3000)).toBe(false);
+    for (let i = 0; i < 2000; i++) expect(q.shift()).toBe(i);
+    for (let i = 3000; i < 5000; i++) expect(q.push(i)).toBe(true);
+    expect(q.length).toBe(3000);
+    for (let i = 2000; i < 5000; i++) expect(q.shift()).toBe(i);
+    expect(q.shift()).toBeUndefined();
+  });
+  it("rejects a capacity below 1", () => {
+    expect(() => new BoundedQueue(0)).toThrow(RangeError);
+  });
+});

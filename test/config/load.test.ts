@@ -1,0 +1,88 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config/load.js";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pw-config-"));
+const writeConfig = (obj: unknown) => {
+  const f = path.join(tmp, `c${Math.random()}.json`);
+  fs.writeFileSync(f, typeof obj === "string" ? obj : JSON.stringify(obj));
+  return f;
+};
+
+describe("config", () => {
+  it("has sane defaults derived from the chain and datadir", () => {
+    const c = loadConfig({}, {});
+    expect(c.chain).toBe("main");
+    expect(c.datadir).toBe(path.join(os.homedir(), ".bitcoin"));
+    expect(c.ipcSocket).toBe(path.join(os.homedir(), ".bitcoin", "node.sock"));
+    expect(c.rpcUrl).toBe("http://127.0.0.1:8332");
+    expect(c.metrics).toEqual({ host: "127.0.0.1", port: 9432 });
+    expect(c.sources).toBe("auto");
+    expect(c.rpcInterval).toBe(10);
+  });
+
+  it("puts regtest files under the regtest subdirectory and uses its ports", () => {
+    const c = loadConfig({ chain: "regtest", datadir: "/srv/btc" }, {});
+    expect(c.ipcSocket).toBe("/srv/btc/regtest/node.sock");
+    expect(c.rpcCookie).toBe("/srv/btc/regtest/.cookie");
+    expect(c.pidFile).toBe("/srv/btc/regtest/bitcoind.pid");
+    expect(c.rpcUrl).toBe("http://127.0.0.1:18443");
+  });
+
+  it("layers flags over env over the config file", () => {
+    const file = writeConfig({ chain: "signet", nodeName: "from-file", rpcInterval: 30, duration: 5 });
+    const c = loadConfig({ config: file, nodeName: "from-flag" }, { PEERWATCH_RPC_INTERVAL: "20", PEERWATCH_NODE_NAME: "from-env" });
+    expect(c.chain).toBe("signet");
+    expect(c.nodeName).toBe("from-flag");
+    expect(c.rpcInterval).toBe(20);
+    expect(c.duration).toBe(5);
+  });
+
+  it("parses source lists, host:port and numbers", () => {
+    const c = loadConfig({ sources: "ipc, p2p,ipc", p2p: "[::1]:18444", metrics: "off", pingInterval: "0.5" }, {});
+    expect(c.sources).toEqual(["ipc", "p2p"]);
+    expect(c.p2p).toEqual({ host: "::1", port: 18444 });
+    expect(c.metrics).toBe("off");
+    expect(c.pingInterval).toBe(0.5);
+  });
+
+  it.each([
+    [{ chain: "mainnet" }, {}, /--chain: .*main, testnet4, signet, regtest/],
+    [{ sources: "ipc,carrier-pigeon" }, {}, /--sources: unknown source "carrier-pigeon"/],
+    [{ metrics: "9432" }, {}, /--metrics: .*host:port/],
+    [{ duration: "soon" }, {}, /--duration: /],
+    [{ duration: "-1" }, {}, /--duration: must be more than 0/],
+    [{}, { PEERWATCH_PING_INTERVAL: "0" }, /PEERWATCH_PING_INTERVAL: must be more than 0/],
+    [{ rpcUser: "alice" }, {}, /--rpc-user and --rpc-password go together/],
+    [{ rpcUrl: "ftp://x" }, {}, /--rpc-url: /],
+  ])("rejects %j %j with a clear message", (flags, env, re) => {
+    expect(() => loadConfig(flags, env)).toThrow(ConfigError);
+    expect(() => loadConfig(flags, env)).toThrow(re);
+  });
+
+  it("names the config file and the bad key", () => {
+    expect(() => loadConfig({ config: writeConfig({ ipc_socket: "/x" }) }, {})).toThrow(/unknown setting "ipc_socket"/);
+    expect(() => loadConfig({ config: writeConfig("{ not json") }, {})).toThrow(/is not valid JSON/);
+    expect(() => loadConfig({ config: writeConfig([1, 2]) }, {})).toThrow(/JSON object/);
+    expect(() => loadConfig({ config: path.join(tmp, "absent.json") }, {})).toThrow(/cannot read config file .*ENOENT/);
+    expect(() => loadConfig({ config: writeConfig({ chain: 5 }) }, {})).toThrow(/config file key "chain"/);
+  });
+
+  it("never echoes a secret in an error", () => {
+    const secret = "hunter2-very-secret";
+    try {
+      loadConfig({ rpcPassword: secret }, {});
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).not.toContain(secret);
+    }
+    try {
+      loadConfig({ config: writeConfig({ rpcPassword: secret, rpcUser: 5 }) }, {});
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).not.toContain(secret);
+    }
+  });
+});
