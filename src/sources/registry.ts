@@ -2,4 +2,6 @@
 import type { ObserveSourceName } from "../config/schema.js";
 import type { Source } from "./types.js";
 
-export const SOURCE_FACTORIES: Partial<Record<ObserveSourceName, () => Promise<Source>>> = {};
+export const SOURCE_FACTORIES: Partial<Record<ObserveSourceName, () => Promise<Source>>> = {
+  ipc: async () => (await import("../ipc/ipc-source.js")).createIpcSource(),
+};

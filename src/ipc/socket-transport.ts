@@ -1,0 +1,95 @@
+// A capnp-es Transport over a net.Socket (capnp-es ships none). Incoming bytes go through the
+// FrameDecoder (size limit), whole messages are queued until the Conn asks for them (capnp-es's
+// DeferredTransport would drop a message that arrives while none is awaited). Any failure ends the
+// transport once, with a reason, and the owner is told through onClose.
+import type net from "node:net";
+import { Message } from "capnp-es";
+import { Message as RpcMessage } from "capnp-es/capnp/rpc";
+import { FrameDecoder, FramingError } from "./frame-decoder.js";
+
+export type CloseReason = { kind: "closed" | "error" | "malformed"; detail: string };
+
+export class SocketTransport {
+  private readonly decoder: FrameDecoder;
+  private readonly queue: RpcMessage[] = [];
+  private waiter: { resolve: (m: RpcMessage) => void; reject: (e?: unknown) => void } | undefined;
+  private ended: CloseReason | undefined;
+  /** Called once when the transport ends, for whatever reason. */
+  onClose: ((reason: CloseReason) => void) | undefined;
+  bytesIn = 0;
+  bytesOut = 0;
+
+  constructor(
+    private readonly socket: net.Socket,
+    maxMessageBytes: number,
+  ) {
+    this.decoder = new FrameDecoder(maxMessageBytes);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (err: NodeJS.ErrnoException) => this.abort({ kind: "error", detail: err.code ?? err.message }));
+    socket.on("close", () => this.abort({ kind: "closed", detail: "the node closed the connection" }));
+  }
+
+  get closed(): boolean {
+    return this.ended !== undefined;
+  }
+
+  sendMessage(msg: RpcMessage): void {
+    if (this.ended) return; // pending calls are rejected by the owner; nothing to send on
+    const buf = Buffer.from(msg.segment.message.toArrayBuffer());
+    this.bytesOut += buf.length;
+    this.socket.write(buf);
+  }
+
+  recvMessage(): Promise<RpcMessage> {
+    const m = this.queue.shift();
+    if (m) return Promise.resolve(m);
+    // Rejecting with undefined is how capnp-es's Conn learns the transport ended quietly.
+    if (this.ended) return Promise.reject(undefined);
+    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  close(): void {
+    this.abort({ kind: "closed", detail: "closed by peerwatch" });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.ended) return;
+    this.bytesIn += chunk.length;
+    let frames: ArrayBuffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (e) {
+      this.abort({ kind: "malformed", detail: e instanceof FramingError ? e.message : String(e) });
+      return;
+    }
+    for (const f of frames) {
+      let m: RpcMessage;
+      try {
+        m = new Message(f, false).getRoot(RpcMessage);
+        m.which(); // touch it: a message whose root is not a struct fails here, not inside the Conn
+      } catch (e) {
+        this.abort({ kind: "malformed", detail: `undecodable message: ${(e as Error).message}` });
+        return;
+      }
+      if (this.waiter) {
+        const w = this.waiter;
+        this.waiter = undefined;
+        w.resolve(m);
+      } else {
+        this.queue.push(m);
+      }
+    }
+  }
+
+  /** Ends the transport with a reason (also used by the session on a protocol error). */
+  abort(reason: CloseReason): void {
+    if (this.ended) return;
+    this.ended = reason;
+    this.queue.length = 0;
+    this.socket.destroy();
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(undefined);
+    this.onClose?.(reason);
+  }
+}

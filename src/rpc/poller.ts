@@ -1,0 +1,154 @@
+// One poller for every transport: calls each method on its own interval, validates the result
+// with the event model's schemas, and emits `peers.snapshot` / `rpc.snapshot`. A slow or hung node
+// cannot pile up requests: at most one call per method is in flight, each with a timeout. Methods
+// the node does not know are detected once, reported and skipped; warmup (-28) is a state.
+import {
+  RPC_SNAPSHOT_SCHEMAS,
+  formatDecodeError,
+  fromZodError,
+  getPeerInfoResult,
+  type Emit,
+  type RpcSnapshot,
+  type RpcSnapshotMethod,
+} from "../events/index.js";
+import { toPeerInfo } from "./peers.js";
+import { RPC_IN_WARMUP, RPC_METHOD_NOT_FOUND, RpcError, type RpcTransport } from "./transport.js";
+
+export type PolledMethodName = "getpeerinfo" | RpcSnapshotMethod;
+
+export interface PolledMethod {
+  method: PolledMethodName;
+  intervalMs: number;
+}
+
+/** Cheap methods, polled every `fastMs`; the rest every `slowMs` (they walk big structures). */
+export const FAST_METHODS: readonly PolledMethodName[] = ["getpeerinfo", "getmempoolinfo", "getnetworkinfo", "getnettotals", "uptime", "getblockchaininfo"];
+export const SLOW_METHODS: readonly PolledMethodName[] = ["getmemoryinfo", "getchaintxstats", "getaddrmaninfo", "getorphantxs", "listbanned"];
+
+export function defaultSchedule(fastMs: number, slowMs: number, disabled: readonly string[] = []): PolledMethod[] {
+  return [
+    ...FAST_METHODS.map((method) => ({ method, intervalMs: fastMs })),
+    ...SLOW_METHODS.map((method) => ({ method, intervalMs: slowMs })),
+  ].filter((m) => !disabled.includes(m.method));
+}
+
+export type PollerHealth =
+  | { state: "up"; detail: string }
+  | { state: "degraded"; detail: string }
+  | { state: "down"; detail: string };
+
+export interface PollerOptions {
+  transport: RpcTransport;
+  schedule: readonly PolledMethod[];
+  timeoutMs: number;
+  emit: Emit;
+  /** Called when the poller's health changes (not on every call). */
+  onHealth?: (h: PollerHealth) => void;
+  /** Called when a method turns out to be unknown to the node (once per method). */
+  onUnsupported?: (method: string, message: string) => void;
+}
+
+export interface PollerStats {
+  calls: number;
+  failures: number;
+  invalid: number;
+  /** Ticks skipped because the previous call of that method had not finished. */
+  skipped: number;
+  unsupported: string[];
+}
+
+export class RpcPoller {
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly inFlight = new Set<PolledMethodName>();
+  private readonly unsupported = new Set<PolledMethodName>();
+  private readonly lastFailure = new Map<PolledMethodName, RpcError>();
+  private health: PollerHealth | undefined;
+  private stopped = true;
+  readonly stats: PollerStats = { calls: 0, failures: 0, invalid: 0, skipped: 0, unsupported: [] };
+
+  constructor(private readonly o: PollerOptions) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    for (const m of this.o.schedule) {
+      void this.poll(m.method);
+      const t = setInterval(() => void this.poll(m.method), m.intervalMs);
+      this.timers.push(t);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers.splice(0)) clearInterval(t);
+  }
+
+  /** Polls one method now (unless one call of it is already running). Never rejects. */
+  async poll(method: PolledMethodName): Promise<void> {
+    if (this.stopped || this.unsupported.has(method)) return;
+    if (this.inFlight.has(method)) {
+      this.stats.skipped++;
+      return;
+    }
+    this.inFlight.add(method);
+    this.stats.calls++;
+    try {
+      const raw = await this.o.transport.call(method, [], this.o.timeoutMs);
+      if (this.stopped) return;
+      this.lastFailure.delete(method);
+      this.publish(method, raw);
+    } catch (e) {
+      if (this.stopped) return;
+      this.onFailure(method, e instanceof RpcError ? e : new RpcError("transport", `${method}: ${String(e)}`));
+    } finally {
+      this.inFlight.delete(method);
+    }
+    this.updateHealth();
+  }
+
+  private publish(method: PolledMethodName, raw: unknown): void {
+    if (method === "getpeerinfo") {
+      const r = getPeerInfoResult.safeParse(raw);
+      if (!r.success) return this.invalid(method, formatDecodeError(fromZodError("getpeerinfo reply", r.error)));
+      this.o.emit("peers.snapshot", { peers: r.data.map(toPeerInfo) });
+      return;
+    }
+    const r = RPC_SNAPSHOT_SCHEMAS[method].safeParse(raw);
+    if (!r.success) return this.invalid(method, formatDecodeError(fromZodError(`${method} reply`, r.error)));
+    this.o.emit("rpc.snapshot", { method, result: r.data } as RpcSnapshot);
+  }
+
+  /** A reply that fails validation is data lost: counted and reported as events.dropped. */
+  private invalid(method: PolledMethodName, why: string): void {
+    this.stats.invalid++;
+    this.o.emit("events.dropped", { source: this.o.transport.name === "ipc" ? "ipc" : "rpc", count: 1, reason: why.slice(0, 256) });
+  }
+
+  private onFailure(method: PolledMethodName, e: RpcError): void {
+    this.stats.failures++;
+    if (e.kind === "rpc" && e.code === RPC_METHOD_NOT_FOUND) {
+      this.unsupported.add(method);
+      this.stats.unsupported.push(method);
+      this.o.onUnsupported?.(method, e.message);
+      return;
+    }
+    this.lastFailure.set(method, e);
+  }
+
+  private updateHealth(): void {
+    const failures = [...this.lastFailure.values()];
+    const down = failures.find((f) => f.kind !== "rpc");
+    const warmup = failures.find((f) => f.kind === "rpc" && f.code === RPC_IN_WARMUP);
+    const other = failures.find((f) => f.kind === "rpc");
+    const h: PollerHealth = down
+      ? { state: "down", detail: down.message }
+      : warmup
+        ? { state: "degraded", detail: `node is warming up (${warmup.message})` }
+        : other
+          ? { state: "degraded", detail: other.message }
+          : { state: "up", detail: `polling ${this.o.schedule.length - this.unsupported.size} methods via ${this.o.transport.name}` };
+    if (this.health?.state === h.state && (h.state === "up" || this.health.detail === h.detail)) return;
+    this.health = h;
+    this.o.onHealth?.(h);
+  }
+}

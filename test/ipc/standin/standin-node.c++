@@ -1,0 +1,457 @@
+// A stand-in for bitcoin-node's IPC side, for peerwatch's tests. It serves Init, Echo, Mining, Rpc
+// and the experimental net-message Tracing interface on a unix socket with Debian's libcapnp, from
+// the same schema files peerwatch generates its client from, and behaves like libmultiprocess
+// where it matters to a client:
+//   - a call whose context has no thread fails unless ThreadMap.makePool was called;
+//   - before calling a client-hosted callback it asks the ThreadMap the client passed to
+//     construct() for a thread, and fails if the client passed none;
+//   - waitTipChanged blocks until the tip moves (see "tip" below) or its timeout (ms) passes.
+// executeRpc answers from canned JSON files (<rpc dir>/<method>.json).
+//
+// Usage: standin-node <socket path> <rpc dir> [--v30] [--tracing]
+// Control, one command per line on stdin (replies "ok ..." on stdout):
+//   tip <height> <64 hex, display order>   move the tip; wakes every waitTipChanged
+//   warmup on|off                          executeRpc answers error -28 (warming up)
+//   hang <method>                          executeRpc for <method> never answers
+//   invalid <method>                       executeRpc for <method> answers a result of wrong shape
+//   trace <n> <dropped>                    push one batch of n net messages with a dropped count
+//   malformed                              write a frame with a bad segment table to every client
+//   oversized <bytes>                      write a frame header announcing <bytes> to every client
+//   drop                                   close every client connection
+//   stats                                  print counters
+// It prints "listening <path>" once it accepts connections.
+#include <capnp/rpc-twoparty.h>
+#include <capnp/message.h>
+#include <kj/async-io.h>
+#include <kj/debug.h>
+#include <kj/string.h>
+#include <kj/vector.h>
+#include <kj/map.h>
+
+#include <init.capnp.h>
+#include <echo.capnp.h>
+#include <mining.capnp.h>
+#include <rpc.capnp.h>
+#include <common.capnp.h>
+#include <mp/proxy.capnp.h>
+#include <experimental/tracing_net.capnp.h>
+#include <experimental/handler.capnp.h>
+
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+struct State;
+
+std::string readFile(const std::string& path, bool& ok) {
+  std::ifstream f(path);
+  ok = f.good();
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+struct Tip {
+  int height = 0;
+  std::string internal;  // 32 bytes, internal order
+};
+
+// One waiting waitTipChanged call.
+struct Waiter {
+  kj::Own<kj::PromiseFulfiller<void>> fulfiller;
+};
+
+struct Client;
+
+struct State {
+  kj::AsyncIoContext& io;
+  std::string rpcDir;
+  bool v30 = false;
+  bool tracing = false;
+  bool warmup = false;
+  std::string hangMethod, invalidMethod;
+  Tip tip;
+  bool interrupted = false;
+  kj::Vector<kj::Own<kj::PromiseFulfiller<void>>> tipWaiters;
+  kj::Vector<Client*> clients;
+  // Counters for "stats".
+  uint64_t calls = 0, rejectedNoThread = 0, callbacks = 0;
+
+  explicit State(kj::AsyncIoContext& io) : io(io) {}
+
+  void notifyTip() {
+    for (auto& f : tipWaiters) f->fulfill();
+    tipWaiters.clear();
+  }
+};
+
+// Per connection: the client's ThreadMap (for callbacks) and whether a pool exists.
+struct Client {
+  State& state;
+  kj::Own<kj::AsyncIoStream> stream;
+  kj::Maybe<ThreadMap::Client> clientThreadMap;
+  bool pool = false;
+  kj::Vector<NetMessageTrace::Client> traceCallbacks;
+  kj::Own<capnp::TwoPartyVatNetwork> network;
+  kj::Own<capnp::RpcSystem<capnp::rpc::twoparty::VatId>> rpc;
+  Client(State& s, kj::Own<kj::AsyncIoStream> st) : state(s), stream(kj::mv(st)) {}
+};
+
+void requireThread(Client& c, Context::Reader ctx) {
+  c.state.calls++;
+  if (!ctx.hasThread() && !c.pool) {
+    c.state.rejectedNoThread++;
+    KJ_FAIL_REQUIRE("no thread specified and no pool configured");
+  }
+}
+
+class ThreadImpl final : public Thread::Server {
+ public:
+  explicit ThreadImpl(std::string name) : name(kj::mv(name)) {}
+  kj::Promise<void> getName(GetNameContext ctx) override {
+    ctx.getResults().setResult(name);
+    return kj::READY_NOW;
+  }
+ private:
+  std::string name;
+};
+
+class ThreadMapImpl final : public ThreadMap::Server {
+ public:
+  explicit ThreadMapImpl(Client& c) : c(c) {}
+  kj::Promise<void> makeThread(MakeThreadContext ctx) override {
+    ctx.getResults().setResult(kj::heap<ThreadImpl>(ctx.getParams().getName()));
+    return kj::READY_NOW;
+  }
+  kj::Promise<void> makePool(MakePoolContext) override {
+    c.pool = true;
+    return kj::READY_NOW;
+  }
+ private:
+  Client& c;
+};
+
+class EchoImpl final : public Echo::Server {
+ public:
+  explicit EchoImpl(Client& c) : c(c) {}
+  kj::Promise<void> destroy(DestroyContext ctx) override {
+    requireThread(c, ctx.getParams().getContext());
+    return kj::READY_NOW;
+  }
+  kj::Promise<void> echo(EchoContext ctx) override {
+    requireThread(c, ctx.getParams().getContext());
+    ctx.getResults().setResult(ctx.getParams().getEcho());
+    return kj::READY_NOW;
+  }
+ private:
+  Client& c;
+};
+
+class RpcImpl final : public Rpc::Server {
+ public:
+  explicit RpcImpl(Client& c) : c(c) {}
+  kj::Promise<void> executeRpc(ExecuteRpcContext ctx) override {
+    requireThread(c, ctx.getParams().getContext());
+    std::string req = ctx.getParams().getRequest();
+    std::smatch m;
+    std::string method, id = "null";
+    if (std::regex_search(req, m, std::regex("\"method\"\\s*:\\s*\"([A-Za-z0-9_]+)\""))) method = m[1];
+    if (std::regex_search(req, m, std::regex("\"id\"\\s*:\\s*([0-9]+)"))) id = m[1];
+    std::string reply;
+    if (method.empty()) {
+      reply = "{\"result\":null,\"error\":{\"code\":-32700,\"message\":\"Parse error\"},\"id\":null}";
+    } else if (c.state.warmup) {
+      reply = "{\"result\":null,\"error\":{\"code\":-28,\"message\":\"Loading block index...\"},\"id\":" + id + "}";
+    } else if (method == c.state.hangMethod) {
+      return kj::NEVER_DONE;
+    } else if (method == c.state.invalidMethod) {
+      reply = "{\"result\":{\"unexpected\":true},\"error\":null,\"id\":" + id + "}";
+    } else {
+      bool ok = false;
+      std::string body = readFile(c.state.rpcDir + "/" + method + ".json", ok);
+      reply = ok ? "{\"result\":" + body + ",\"error\":null,\"id\":" + id + "}"
+                 : "{\"result\":null,\"error\":{\"code\":-32601,\"message\":\"Method not found\"},\"id\":" + id + "}";
+    }
+    ctx.getResults().setResult(reply);
+    return kj::READY_NOW;
+  }
+ private:
+  Client& c;
+};
+
+void setTip(BlockRef::Builder b, const Tip& t) {
+  b.setHeight(t.height);
+  b.setHash(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(t.internal.data()), t.internal.size()));
+}
+
+class MiningImpl final : public Mining::Server {
+ public:
+  explicit MiningImpl(Client& c) : c(c) {}
+  kj::Promise<void> isTestChain(IsTestChainContext ctx) override {
+    requireThread(c, ctx.getParams().getContext());
+    ctx.getResults().setResult(true);
+    return kj::READY_NOW;
+  }
+  kj::Promise<void> isInitialBlockDownload(IsInitialBlockDownloadContext ctx) override {
+    requireThread(c, ctx.getParams().getContext());
+    ctx.getResults().setResult(false);
+    return kj::READY_NOW;
+  }
+  kj::Promise<void> getTip(GetTipContext ctx) override {
+    requireThread(c, ctx.getParams().getContext());
+    setTip(ctx.getResults().initResult(), c.state.tip);
+    ctx.getResults().setHasResult(true);
+    return kj::READY_NOW;
+  }
+  kj::Promise<void> waitTipChanged(WaitTipChangedContext ctx) override {
+    requireThread(c, ctx.getParams().getContext());
+    auto cur = ctx.getParams().getCurrentTip();
+    std::string current(reinterpret_cast<const char*>(cur.begin()), cur.size());
+    double timeoutMs = ctx.getParams().getTimeout();
+    return waitLoop(ctx, current, c.state.io.provider->getTimer().now() + static_cast<int64_t>(std::min(timeoutMs, 1e12)) * kj::MILLISECONDS);
+  }
+  kj::Promise<void> interrupt(InterruptContext) override {
+    c.state.interrupted = true;
+    c.state.notifyTip();
+    return kj::READY_NOW;
+  }
+ private:
+  kj::Promise<void> waitLoop(WaitTipChangedContext ctx, std::string current, kj::TimePoint deadline) {
+    if (c.state.interrupted) {
+      auto r = ctx.getResults().initResult();
+      r.setHeight(-1);  // empty hash: interrupted or shutting down
+      return kj::READY_NOW;
+    }
+    if (c.state.tip.internal != current || c.state.io.provider->getTimer().now() >= deadline) {
+      setTip(ctx.getResults().initResult(), c.state.tip);
+      return kj::READY_NOW;
+    }
+    auto paf = kj::newPromiseAndFulfiller<void>();
+    c.state.tipWaiters.add(kj::mv(paf.fulfiller));
+    return paf.promise.exclusiveJoin(c.state.io.provider->getTimer().atTime(deadline))
+        .then([this, ctx, current, deadline]() mutable { return waitLoop(ctx, current, deadline); });
+  }
+  Client& c;
+};
+
+class HandlerImpl final : public Handler::Server {
+ public:
+  kj::Promise<void> destroy(DestroyContext) override { return kj::READY_NOW; }
+  kj::Promise<void> disconnect(DisconnectContext) override { return kj::READY_NOW; }
+};
+
+class TracingImpl final : public Tracing::Server {
+ public:
+  explicit TracingImpl(Client& c) : c(c) {}
+  kj::Promise<void> destroy(DestroyContext) override { return kj::READY_NOW; }
+  kj::Promise<void> traceNetMessages(TraceNetMessagesContext ctx) override {
+    requireThread(c, ctx.getParams().getContext());
+    c.traceCallbacks.add(ctx.getParams().getCallback());
+    ctx.getResults().setResult(kj::heap<HandlerImpl>());
+    return kj::READY_NOW;
+  }
+ private:
+  Client& c;
+};
+
+class InitImpl final : public Init::Server {
+ public:
+  explicit InitImpl(Client& c) : c(c) {}
+  kj::Promise<void> construct(ConstructContext ctx) override {
+    if (ctx.getParams().hasThreadMap()) c.clientThreadMap = ctx.getParams().getThreadMap();
+    ctx.getResults().setThreadMap(kj::heap<ThreadMapImpl>(c));
+    return kj::READY_NOW;
+  }
+  kj::Promise<void> makeEcho(MakeEchoContext ctx) override {
+    requireThread(c, ctx.getParams().getContext());
+    ctx.getResults().setResult(kj::heap<EchoImpl>(c));
+    return kj::READY_NOW;
+  }
+  kj::Promise<void> makeMiningOld2(MakeMiningOld2Context) override {
+    KJ_FAIL_REQUIRE("Old mining interface (@2) not supported. Please update your client!");
+  }
+  kj::Promise<void> makeMining(MakeMiningContext ctx) override {
+    if (c.state.v30) return Init::Server::makeMining(ctx);  // unimplemented, like a v30 node
+    requireThread(c, ctx.getParams().getContext());
+    ctx.getResults().setResult(kj::heap<MiningImpl>(c));
+    return kj::READY_NOW;
+  }
+  kj::Promise<void> makeRpc(MakeRpcContext ctx) override {
+    if (c.state.v30) return Init::Server::makeRpc(ctx);
+    requireThread(c, ctx.getParams().getContext());
+    ctx.getResults().setResult(kj::heap<RpcImpl>(c));
+    return kj::READY_NOW;
+  }
+  // makeTracing @5 exists only on patched nodes; Init in init.capnp stays as in master.
+  DispatchCallResult dispatchCall(uint64_t interfaceId, uint16_t methodId,
+                                  capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> ctx) override {
+    if (interfaceId == capnp::typeId<Init>() && methodId == 5 && c.state.tracing) {
+      auto params = ctx.getParams().getAs<MakeTracingParams>();
+      requireThread(c, params.getContext());
+      ctx.getResults().initAs<MakeTracingResults>().setResult(kj::heap<TracingImpl>(c));
+      return {kj::READY_NOW, false};
+    }
+    return Init::Server::dispatchCall(interfaceId, methodId, ctx);
+  }
+ private:
+  Client& c;
+};
+
+// Push one batch to every subscribed client, asking its ThreadMap for a thread first.
+void pushTrace(State& s, int n, uint64_t dropped) {
+  for (Client* c : s.clients) {
+    for (auto& cb : c->traceCallbacks) {
+      KJ_IF_MAYBE(tm, c->clientThreadMap) {
+        auto t = tm->makeThreadRequest();
+        t.setName("standin-callback");
+        auto thread = t.send().getResult();
+        auto req = cb.messagesRequest();
+        req.initContext().setThread(thread);
+        req.setDropped(dropped);
+        auto list = req.initMessages(n);
+        for (int i = 0; i < n; i++) {
+          auto m = list[i];
+          m.setInbound(i % 2 == 0);
+          m.setPeerId(i % 7);
+          m.setPeerAddr("127.0.0.1:18444");
+          m.setConnType(i % 2 == 0 ? "inbound" : "outbound-full-relay");
+          m.setMsgType(i % 3 == 0 ? "ping" : "inv");
+          m.setMsgSize(i % 3 == 0 ? 8 : 37);
+          capnp::byte payload[8] = {1, 2, 3, 4, 5, 6, 7, static_cast<capnp::byte>(i)};
+          m.setPayload(kj::arrayPtr(payload, 8));
+          m.setTimestampUs(1795470474000000LL + i);
+        }
+        s.callbacks++;
+        s.io.provider->getTimer().afterDelay(0 * kj::MILLISECONDS).then([req = kj::mv(req)]() mutable {
+          return req.send().ignoreResult();
+        }).detach([](kj::Exception&& e) { std::cerr << "callback failed: " << e.getDescription().cStr() << std::endl; });
+      } else {
+        std::cerr << "callback failed: the client passed no ThreadMap to construct" << std::endl;
+      }
+    }
+  }
+}
+
+void writeRaw(State& s, kj::Array<capnp::byte> bytes) {
+  for (Client* c : s.clients) {
+    auto copy = kj::heapArray<capnp::byte>(bytes.asPtr());
+    auto p = c->stream->write(copy.begin(), copy.size());
+    p.attach(kj::mv(copy)).detach([](kj::Exception&&) {});
+  }
+}
+
+kj::Promise<void> acceptLoop(State& s, kj::ConnectionReceiver& listener) {
+  return listener.accept().then([&s, &listener](kj::Own<kj::AsyncIoStream> stream) {
+    auto c = new Client(s, kj::mv(stream));
+    s.clients.add(c);
+    c->network = kj::heap<capnp::TwoPartyVatNetwork>(*c->stream, capnp::rpc::twoparty::Side::SERVER);
+    c->rpc = kj::heap<capnp::RpcSystem<capnp::rpc::twoparty::VatId>>(
+        capnp::makeRpcServer(*c->network, capnp::Capability::Client(kj::heap<InitImpl>(*c))));
+    c->network->onDisconnect().then([&s, c]() {
+      kj::Vector<Client*> rest;
+      for (Client* x : s.clients) if (x != c) rest.add(x);
+      s.clients = kj::mv(rest);
+      // Leaked on purpose: the RPC system may still hold references during teardown.
+    }).detach([](kj::Exception&&) {});
+    return acceptLoop(s, listener);
+  });
+}
+
+bool fromHex(const std::string& hex, std::string& out) {
+  if (hex.size() != 64) return false;
+  out.assign(32, '\0');
+  for (int i = 0; i < 32; i++) {
+    unsigned v;
+    if (sscanf(hex.c_str() + 2 * i, "%2x", &v) != 1) return false;
+    out[31 - i] = static_cast<char>(v);  // display → internal order
+  }
+  return true;
+}
+
+kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::string> buf, kj::Own<kj::Array<char>> chunk) {
+  auto p = in.tryRead(chunk->begin(), 1, chunk->size());
+  return p.then([&s, &in, buf = kj::mv(buf), chunk = kj::mv(chunk)](size_t n) mutable -> kj::Promise<void> {
+    if (n == 0) _exit(0);  // stdin closed: the test runner is gone
+    buf->append(chunk->begin(), n);
+    size_t nl;
+    while ((nl = buf->find('\n')) != std::string::npos) {
+      std::istringstream line(buf->substr(0, nl));
+      buf->erase(0, nl + 1);
+      std::string cmd;
+      line >> cmd;
+      if (cmd == "tip") {
+        std::string hex;
+        line >> s.tip.height >> hex;
+        if (!fromHex(hex, s.tip.internal)) { std::cout << "error bad hash" << std::endl; continue; }
+        s.notifyTip();
+      } else if (cmd == "warmup") {
+        std::string v; line >> v; s.warmup = v == "on";
+      } else if (cmd == "hang") {
+        line >> s.hangMethod;
+      } else if (cmd == "invalid") {
+        line >> s.invalidMethod;
+      } else if (cmd == "trace") {
+        int count = 0; uint64_t dropped = 0; line >> count >> dropped;
+        pushTrace(s, count, dropped);
+      } else if (cmd == "malformed") {
+        // Segment table claims 2 segments of 1 word, then garbage: a valid header, an invalid message.
+        auto bytes = kj::heapArray<capnp::byte>(24);
+        memset(bytes.begin(), 0xff, bytes.size());
+        bytes[0] = 1; bytes[1] = bytes[2] = bytes[3] = 0;
+        bytes[4] = 1; bytes[5] = bytes[6] = bytes[7] = 0;
+        bytes[8] = 1; bytes[9] = bytes[10] = bytes[11] = 0;
+        bytes[12] = bytes[13] = bytes[14] = bytes[15] = 0;
+        writeRaw(s, kj::mv(bytes));
+      } else if (cmd == "oversized") {
+        uint64_t total = 0; line >> total;
+        uint32_t words = static_cast<uint32_t>(total / 8);
+        auto bytes = kj::heapArray<capnp::byte>(8 + 64);
+        memset(bytes.begin(), 0, bytes.size());
+        memcpy(bytes.begin() + 4, &words, 4);
+        writeRaw(s, kj::mv(bytes));
+      } else if (cmd == "drop") {
+        for (Client* c : s.clients) c->stream->shutdownWrite(), c->stream->abortRead();
+      } else if (cmd == "stats") {
+        std::cout << "stats calls=" << s.calls << " rejected_no_thread=" << s.rejectedNoThread
+                  << " callbacks=" << s.callbacks << " clients=" << s.clients.size() << std::endl;
+        continue;
+      } else {
+        std::cout << "error unknown command " << cmd << std::endl;
+        continue;
+      }
+      std::cout << "ok " << cmd << std::endl;
+    }
+    return controlLoop(s, in, kj::mv(buf), kj::mv(chunk));
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: standin-node <socket> <rpc dir> [--v30] [--tracing]" << std::endl;
+    return 2;
+  }
+  std::string path = argv[1];
+  auto io = kj::setupAsyncIo();
+  State s(io);
+  s.rpcDir = argv[2];
+  for (int i = 3; i < argc; i++) {
+    if (std::string(argv[i]) == "--v30") s.v30 = true;
+    if (std::string(argv[i]) == "--tracing") s.tracing = true;
+  }
+  fromHex("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206", s.tip.internal);  // regtest genesis
+  unlink(path.c_str());
+  auto addr = io.provider->getNetwork().parseAddress(kj::str("unix:", path.c_str())).wait(io.waitScope);
+  auto listener = addr->listen();
+  std::cout << "listening " << path << std::endl;
+  auto stdinStream = io.lowLevelProvider->wrapInputFd(0);
+  auto control = controlLoop(s, *stdinStream, kj::heap<std::string>(), kj::heap(kj::heapArray<char>(4096)));
+  acceptLoop(s, *listener).exclusiveJoin(kj::mv(control)).wait(io.waitScope);
+  return 0;
+}
