@@ -51,6 +51,8 @@ const checks: Record<ObserveSourceName, Check> = {
     try {
       st = fs.statSync(c.ipcSocket);
     } catch (e) {
+      // Asked for by name: start anyway and keep retrying, the node may be starting or restarting.
+      if (c.sources !== "auto" || c.ipcSocketGiven) return { ok: true, detail: `waiting for ${c.ipcSocket}` };
       return {
         ok: false,
         reason: `no IPC socket at ${c.ipcSocket} (${errCode(e)}): start bitcoin-node with -ipcbind=unix, or pass --ipc-socket`,

@@ -399,8 +399,8 @@ kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::s
         int count = 0; uint64_t dropped = 0; line >> count >> dropped;
         pushTrace(s, count, dropped);
       } else if (cmd == "malformed") {
-        // Segment table claims 2 segments of 1 word, then garbage: a valid header, an invalid message.
-        auto bytes = kj::heapArray<capnp::byte>(24);
+        // A valid segment table (2 segments of 1 word each), then two words of garbage.
+        auto bytes = kj::heapArray<capnp::byte>(32);
         memset(bytes.begin(), 0xff, bytes.size());
         bytes[0] = 1; bytes[1] = bytes[2] = bytes[3] = 0;
         bytes[4] = 1; bytes[5] = bytes[6] = bytes[7] = 0;

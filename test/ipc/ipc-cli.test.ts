@@ -1,0 +1,105 @@
+// `peerwatch observe --sources ipc` end to end against the stand-in node: events out of the CLI.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PeerwatchEvent } from "../../src/events/index.js";
+import { LiveCli } from "../helpers/cli.js";
+import { Standin, standinBinary } from "../helpers/standin.js";
+
+const bin = standinBinary();
+const skip = "skip" in bin;
+
+const status = (state: string) => (e: PeerwatchEvent) => e.type === "source.status" && e.data.source === "ipc" && e.data.state === state;
+const hash = (n: number) => n.toString(16).padStart(64, "0");
+
+describe.skipIf(skip)("peerwatch observe --sources ipc against the stand-in node", () => {
+  let node: Standin;
+  let cli: LiveCli;
+  beforeAll(async () => {
+    node = new Standin((bin as { path: string }).path, ["--tracing"]);
+    await node.start();
+    cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", node.socket, "--events", "-", "--metrics", "off", "--rpc-interval", "0.5", "--node-name", "standin"]);
+    await cli.waitFor(status("up"));
+  });
+  afterAll(async () => {
+    await cli?.stop();
+    await node?.stop();
+  });
+
+  it("reports up with the interfaces it found", async () => {
+    const up = await cli.waitFor(status("up"));
+    expect(up.data).toMatchObject({ capabilities: ["echo", "rpc", "mining", "net-tracing"] });
+    expect(up.node).toBe("standin");
+  });
+
+  it("pushes tip.changed within 50 ms of a tip change (median of 5)", async () => {
+    const lags: number[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const from = cli.events.length;
+      const sentUs = Date.now() * 1000;
+      await node.send(`tip ${100 + i} ${hash(0xabc0 + i)}`);
+      const e = await cli.waitFor((x) => x.type === "tip.changed" && x.data.height === 100 + i, 5000, from);
+      expect(e.data).toEqual({ height: 100 + i, hash: hash(0xabc0 + i) });
+      lags.push((e.ts - sentUs) / 1000);
+    }
+    lags.sort((a, b) => a - b);
+    expect(lags[2]).toBeLessThan(50);
+  });
+
+  it("emits peers.snapshot every interval", async () => {
+    const from = cli.events.length;
+    await new Promise((r) => setTimeout(r, 1600));
+    const snaps = cli.events.slice(from).filter((e) => e.type === "peers.snapshot");
+    expect(snaps.length).toBeGreaterThanOrEqual(2);
+    expect(snaps.length).toBeLessThanOrEqual(5);
+  });
+
+  it("turns a trace batch into net.message events and the node's drop count into events.dropped", async () => {
+    const from = cli.events.length;
+    await node.send("trace 6 42");
+    await cli.waitFor((e) => e.type === "events.dropped" && e.data.count === 42, 5000, from);
+    const msgs = cli.events.slice(from).filter((e) => e.type === "net.message");
+    expect(msgs).toHaveLength(6);
+    expect(msgs[0]?.data).toEqual({ peerId: 0, addr: "127.0.0.1:18444", connType: "inbound", direction: "in", msgType: "ping", size: 8 });
+    expect(msgs[1]?.data).toMatchObject({ peerId: 1, direction: "out", msgType: "inv", size: 37 });
+  });
+
+  it("shows down when the node dies and up again when it comes back, without a restart", async () => {
+    const from = cli.events.length;
+    await node.kill();
+    const down = await cli.waitFor(status("down"), 5000, from);
+    expect((down.data as { detail: string }).detail).toMatch(/connection lost/);
+    await node.start();
+    await cli.waitFor(status("up"), 20_000, from);
+    const from2 = cli.events.length;
+    await node.send(`tip 500 ${hash(500)}`);
+    await cli.waitFor((e) => e.type === "tip.changed" && e.data.height === 500, 5000, from2);
+  });
+
+  it("drops a connection that sends a malformed frame, says why, and reconnects", async () => {
+    const from = cli.events.length;
+    await node.send("malformed");
+    const down = await cli.waitFor(status("down"), 5000, from);
+    expect((down.data as { detail: string }).detail).toMatch(/malformed/);
+    await cli.waitFor(status("up"), 10_000, from);
+  });
+
+  it("stops cleanly on SIGTERM, interrupting the tip wait", async () => {
+    const code = await cli.stop();
+    expect(code).toBe(0);
+    expect(cli.events.at(-1)).toMatchObject({ type: "source.status", data: { state: "down", detail: "stopped" } });
+  });
+});
+
+describe("peerwatch observe --sources ipc with no node", () => {
+  it("keeps retrying and says why, when asked for IPC by name", async () => {
+    const cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", "/nonexistent/node.sock", "--events", "-", "--metrics", "off", "--duration", "1.5"]);
+    const e = await cli.waitFor(status("down"));
+    expect((e.data as { detail: string }).detail).toMatch(/no socket there/);
+    expect(await cli.exited).toBe(0);
+  });
+});
+
+if (skip) {
+  describe("peerwatch observe --sources ipc against the stand-in node", () => {
+    it.skip(`skipped: ${(bin as { skip: string }).skip}`, () => {});
+  });
+}
