@@ -1,6 +1,6 @@
 // The IPC client against the C++ stand-in node (real Cap'n Proto wire, Debian's libcapnp).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { makeEvent, type PeerwatchEvent } from "../../src/events/index.js";
+import { makeEvent, type Emit, type PeerwatchEvent } from "../../src/events/index.js";
 import { describeCapabilities, probeCapabilities } from "../../src/ipc/probe.js";
 import { IpcRpcTransport } from "../../src/ipc/rpc-transport.js";
 import { IpcError, IpcSession } from "../../src/ipc/session.js";
@@ -16,7 +16,7 @@ const LIMIT = 64 * 1024 * 1024;
 
 const collect = () => {
   const events: PeerwatchEvent[] = [];
-  const emit = ((type: never, data: never) => events.push(makeEvent("ipc", "t", type, data))) as Parameters<typeof RpcPoller.prototype.constructor>[0]["emit"];
+  const emit: Emit = (type, data) => void events.push(makeEvent("ipc", "t", type, data) as PeerwatchEvent);
   return { events, emit };
 };
 

@@ -28,7 +28,7 @@ function referenceRows(): Map<string, { id: bigint; members: Map<string, number>
   return rows;
 }
 
-const clients: Record<string, { interfaceId: bigint; methods: { methodName: string; methodId: number }[] }> = {
+const clients: Record<string, { interfaceId: bigint; methods: readonly { methodName?: string; methodId: number }[] }> = {
   Init: init.Init$Client,
   Echo: echo.Echo$Client,
   Rpc: rpc.Rpc$Client,
@@ -48,7 +48,7 @@ describe("schema against the reference", () => {
     const ref = rows.get(name)!;
     const c = clients[name]!;
     expect(c.interfaceId).toBe(ref.id);
-    const ours = new Map(c.methods.map((m) => [m.methodName, m.methodId]));
+    const ours = new Map(c.methods.map((m) => [m.methodName ?? "?", m.methodId]));
     expect(ours).toEqual(ref.members);
   });
 

@@ -1,0 +1,47 @@
+// The IPC extractor against a real bitcoin-node on regtest (runs when BITCOIN_NODE and BITCOIN_CLI
+// point at binaries built with IPC).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PeerwatchEvent } from "../../src/events/index.js";
+import { LiveCli } from "../helpers/cli.js";
+import { RealNode, realNodeBinaries } from "../helpers/real-node.js";
+
+const bins = realNodeBinaries("bitcoin-node");
+if ("skip" in bins) console.warn(`SKIPPING IPC tests against a real bitcoin-node: ${bins.skip}`);
+
+describe.skipIf("skip" in bins)("peerwatch observe --sources ipc against a real bitcoin-node", () => {
+  let node: RealNode;
+  let cli: LiveCli;
+  beforeAll(async () => {
+    const b = bins as { node: string; cli: string };
+    node = new RealNode(b.node, b.cli);
+    await node.start();
+    cli = new LiveCli(["observe", "--chain", "regtest", "--datadir", node.datadir, "--sources", "ipc", "--events", "-", "--metrics", "off", "--rpc-interval", "1"]);
+  });
+  afterAll(async () => {
+    await cli?.stop();
+    await node?.stop();
+  });
+
+  it("reports up with rpc and mining, then pushes tip.changed for a mined block", async () => {
+    const up = await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up", 30_000);
+    expect(up.data).toMatchObject({ capabilities: expect.arrayContaining(["echo", "rpc", "mining"]) });
+    await cli.waitFor((e) => e.type === "tip.changed" && e.data.height === 0, 10_000);
+    const from = cli.events.length;
+    const addr = "bcrt1qjs5q6pqdlu8xqs5qmkr3qxn2hs0dyx7s9xnkgv"; // any regtest address will do
+    const [hash] = JSON.parse(await node.cli("generatetoaddress", "1", addr)) as string[];
+    const tip = await cli.waitFor((e: PeerwatchEvent) => e.type === "tip.changed" && e.data.height === 1, 10_000, from);
+    expect(tip.data).toEqual({ height: 1, hash });
+  });
+
+  it("emits peers.snapshot over executeRpc", async () => {
+    const snap = await cli.waitFor((e) => e.type === "peers.snapshot", 15_000);
+    expect(snap.data).toEqual({ peers: [] });
+    await cli.waitFor((e) => e.type === "rpc.snapshot" && e.data.method === "getblockchaininfo", 15_000);
+  });
+});
+
+if ("skip" in bins) {
+  describe("peerwatch observe --sources ipc against a real bitcoin-node", () => {
+    it.skip(`skipped: ${bins.skip}`, () => {});
+  });
+}
