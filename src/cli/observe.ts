@@ -3,6 +3,7 @@ import { MemoryBus } from "../bus/index.js";
 import type { ObserveConfig } from "../config/schema.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import type { Logger } from "../logger.js";
+import { aborted } from "../sources/abort.js";
 import { discoverSources } from "../sources/discover.js";
 import { SOURCE_FACTORIES } from "../sources/registry.js";
 import type { Source } from "../sources/types.js";
@@ -77,7 +78,7 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
     );
   }
 
-  await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener("abort", () => resolve(), { once: true })));
+  await aborted(stop.signal);
   clearTimeout(durationTimer);
   process.off("SIGINT", sigint);
   process.off("SIGTERM", sigterm);

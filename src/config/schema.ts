@@ -68,6 +68,7 @@ export const observeSettings = z.strictObject({
   rpcTimeout: seconds(3600).default(30),
   bitcoinNodeBin: pathString.optional(),
   pid: z.coerce.number().int("expected a process id").positive("expected a process id").optional(),
+  procInterval: seconds(86400).default(10),
   p2p: hostPort.optional(),
   p2pListen: hostPort.optional(),
   pingInterval: seconds(3600).default(10),

@@ -156,6 +156,23 @@ export const alert = z.object({
   detail: text(2048),
 });
 
+/** CPU time of each thread of the node process, from /proc (source "proc"). */
+export const threadsSnapshot = z.object({
+  pid: z.number().int().positive(),
+  threads: z
+    .array(
+      z.object({
+        tid: z.number().int().positive(),
+        /** The thread's name (comm), e.g. b-msghand, b-net, b-capnp-loop; at most 15 bytes on Linux. */
+        name: text(64),
+        /** CPU seconds in user and kernel mode since the thread started. */
+        userSeconds: z.number().min(0),
+        systemSeconds: z.number().min(0),
+      }),
+    )
+    .max(100_000),
+});
+
 /** `rpc.snapshot`: one variant per polled method, each with its result schema. */
 const rpcSnapshotVariants = Object.entries(RPC_SNAPSHOT_SCHEMAS).map(([method, result]) =>
   z.object({ method: z.literal(method), result }),
@@ -178,6 +195,7 @@ export const EVENT_DATA_SCHEMAS = {
   "mempool.rejected": mempoolRejected,
   "ping.rtt": pingRtt,
   "rpc.snapshot": rpcSnapshot,
+  "threads.snapshot": threadsSnapshot,
   "source.status": sourceStatus,
   "events.dropped": eventsDropped,
   alert,

@@ -3,6 +3,7 @@
 // When the node goes away it reports down and reconnects with backoff; peerwatch never restarts.
 import type { Emit } from "../events/index.js";
 import { RpcPoller, defaultSchedule } from "../rpc/poller.js";
+import { aborted, sleep } from "../sources/abort.js";
 import type { Source, SourceContext } from "../sources/types.js";
 import { NetTracing } from "./net-tracing.js";
 import { describeCapabilities, probeCapabilities } from "./probe.js";
@@ -12,20 +13,6 @@ import { TipWatcher } from "./tip-watcher.js";
 
 export const BACKOFF_MIN_MS = 250;
 export const BACKOFF_MAX_MS = 15_000;
-
-/** Sleeps for ms, or less if the signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 export class IpcSource implements Source {
   readonly name = "ipc" as const;
@@ -106,7 +93,7 @@ export class IpcSource implements Source {
       }
 
       running = true;
-      const reason = await Promise.race([session.ended, new Promise<undefined>((r) => signal.addEventListener("abort", () => r(undefined), { once: true }))]);
+      const reason = await Promise.race([session.ended, aborted(signal).then(() => undefined)]);
       if (reason) {
         this.status(emit, "down", `IPC connection lost: ${describeClose(reason)}`);
       } else {

@@ -135,6 +135,11 @@ export class RpcPoller {
     this.lastFailure.set(method, e);
   }
 
+  private upDetail(): string {
+    const skipped = this.unsupported.size ? ` (not known to this node, skipped: ${[...this.unsupported].join(", ")})` : "";
+    return `polling ${this.o.schedule.length - this.unsupported.size} methods via ${this.o.transport.name}${skipped}`;
+  }
+
   private updateHealth(): void {
     const failures = [...this.lastFailure.values()];
     const down = failures.find((f) => f.kind !== "rpc");
@@ -146,8 +151,8 @@ export class RpcPoller {
         ? { state: "degraded", detail: `node is warming up (${warmup.message})` }
         : other
           ? { state: "degraded", detail: other.message }
-          : { state: "up", detail: `polling ${this.o.schedule.length - this.unsupported.size} methods via ${this.o.transport.name}` };
-    if (this.health?.state === h.state && (h.state === "up" || this.health.detail === h.detail)) return;
+          : { state: "up", detail: this.upDetail() };
+    if (this.health?.state === h.state && this.health.detail === h.detail) return;
     this.health = h;
     this.o.onHealth?.(h);
   }

@@ -4,4 +4,6 @@ import type { Source } from "./types.js";
 
 export const SOURCE_FACTORIES: Partial<Record<ObserveSourceName, () => Promise<Source>>> = {
   ipc: async () => (await import("../ipc/ipc-source.js")).createIpcSource(),
+  rpc: async () => (await import("../rpc/rpc-source.js")).createRpcSource(),
+  proc: async () => (await import("../proc/proc-source.js")).createProcSource(),
 };

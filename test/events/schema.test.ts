@@ -106,6 +106,13 @@ const cases: Record<EventType, { valid: unknown; invalid: [unknown, string][] }>
       [{ method: "uptime", result: -5 }, "data.result"],
     ],
   },
+  "threads.snapshot": {
+    valid: { pid: 4242, threads: [{ tid: 4242, name: "bitcoin-node", userSeconds: 1.5, systemSeconds: 0.2 }, { tid: 4250, name: "b-msghand", userSeconds: 12.01, systemSeconds: 3 }] },
+    invalid: [
+      [{ pid: 0, threads: [] }, "data.pid"],
+      [{ pid: 1, threads: [{ tid: 1, name: "x", userSeconds: -1, systemSeconds: 0 }] }, "data.threads[0].userSeconds"],
+    ],
+  },
   "source.status": {
     valid: { source: "ipc", state: "up", detail: "Bitcoin Core 31.99", capabilities: ["rpc", "mining"] },
     invalid: [

@@ -1,0 +1,37 @@
+// The RPC source: the poller over HTTP. The fallback when there is no IPC socket, and the source of
+// snapshots on nodes whose IPC has no Rpc interface.
+import { aborted } from "../sources/abort.js";
+import type { Source, SourceContext } from "../sources/types.js";
+import { HttpRpcTransport } from "./http-transport.js";
+import { RpcPoller, defaultSchedule } from "./poller.js";
+
+export class RpcSource implements Source {
+  readonly name = "rpc" as const;
+
+  async run({ config, emit, log, signal }: SourceContext): Promise<void> {
+    const transport = new HttpRpcTransport({
+      url: config.rpcUrl,
+      credentials:
+        config.rpcUser !== undefined && config.rpcPassword !== undefined
+          ? { kind: "userpass", username: config.rpcUser, password: config.rpcPassword }
+          : { kind: "cookie", path: config.rpcCookie },
+      timeoutMs: config.rpcTimeout * 1000,
+    });
+    const poller = new RpcPoller({
+      transport,
+      schedule: defaultSchedule(config.rpcInterval * 1000, config.rpcSlowInterval * 1000),
+      timeoutMs: config.rpcTimeout * 1000,
+      emit,
+      onHealth: (h) => emit("source.status", { source: "rpc", state: h.state, detail: h.detail }),
+      onUnsupported: (method, message) => log.info(`the node does not know ${method} (${message}); not polling it`),
+    });
+    poller.start();
+    await aborted(signal);
+    poller.stop();
+    emit("source.status", { source: "rpc", state: "down", detail: "stopped" });
+  }
+}
+
+export async function createRpcSource(): Promise<Source> {
+  return new RpcSource();
+}

@@ -1,0 +1,33 @@
+// `peerwatch observe --sources rpc` end to end against the stub bitcoind.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LiveCli, runCli } from "../helpers/cli.js";
+import { StubBitcoind } from "../helpers/stub-bitcoind.js";
+
+describe("peerwatch observe --sources rpc", () => {
+  let stub: StubBitcoind;
+  beforeAll(async () => {
+    stub = new StubBitcoind();
+    await stub.start();
+  });
+  afterAll(() => stub.stop());
+
+  it("prints peers.snapshot and the other snapshots on their intervals", async () => {
+    const cli = new LiveCli(["observe", "--sources", "rpc", "--rpc-url", stub.url, "--rpc-cookie", stub.cookie, "--rpc-interval", "0.3", "--rpc-slow-interval", "60", "--events", "-", "--metrics", "off", "--log-level", "debug"]);
+    await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up");
+    await new Promise((r) => setTimeout(r, 1000));
+    await cli.stop();
+    const count = (m: string) => cli.events.filter((e) => (e.type === "rpc.snapshot" ? e.data.method : e.type) === m).length;
+    expect(count("peers.snapshot")).toBeGreaterThanOrEqual(3);
+    expect(count("getmempoolinfo")).toBeGreaterThanOrEqual(3);
+    expect(count("listbanned")).toBe(1); // slow interval
+    expect(cli.stderr + JSON.stringify(cli.events)).not.toContain(stub.secret);
+  });
+
+  it("says down, in words, when the credentials are wrong", async () => {
+    const r = await runCli(["observe", "--sources", "rpc", "--rpc-url", stub.url, "--rpc-user", "alice", "--rpc-password", "not-the-password", "--events", "-", "--metrics", "off", "--duration", "1"]);
+    expect(r.code).toBe(0);
+    const down = r.events.find((e) => e.type === "source.status" && e.data.state === "down");
+    expect((down?.data as { detail: string }).detail).toMatch(/refused the credentials/);
+    expect(r.stderr + r.stdout).not.toContain("not-the-password");
+  });
+});
