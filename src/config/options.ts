@@ -35,7 +35,7 @@ export const OBSERVE_OPTIONS: readonly OptionSpec[] = [
   { key: "bitcoinNodeBin", flag: "bitcoin-node-bin", arg: "path", description: "the node's binary (bitcoin-node or bitcoind), for eBPF tracepoints" },
   { key: "pid", flag: "pid", arg: "pid", description: "the node's process id", defaultText: "read from <datadir>/<chain>/bitcoind.pid" },
   { key: "procInterval", flag: "proc-interval", arg: "seconds", description: "how often the node's per-thread CPU time is read from /proc", defaultText: "10" },
-  { key: "p2p", flag: "p2p", arg: "host:port", description: "connect the P2P pinger to the node at this address" },
+  { key: "p2p", flag: "p2p", arg: "host:port", description: "connect the P2P pinger to the node at this address (port defaults to the chain's P2P port)" },
   { key: "p2pListen", flag: "p2p-listen", arg: "host:port", description: "listen for the node (configured with -addnode) at this address" },
   { key: "pingInterval", flag: "ping-interval", arg: "seconds", description: "how often the P2P pinger pings", defaultText: "10" },
   { key: "events", flag: "events", arg: "file|-", description: "write every event as NDJSON to a file, or - for stdout" },

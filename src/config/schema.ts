@@ -33,6 +33,12 @@ function toHostPort(s: string, ctx: z.RefinementCtx): HostPort {
   return z.NEVER;
 }
 const hostPort = z.string().transform(toHostPort);
+/** host:port, or a bare host (the port then comes from the chain; 0 marks "not given"). */
+const hostMaybePort = z.string().transform((s, ctx) => {
+  const bare = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+))$/.exec(s.trim());
+  if (bare) return { host: (bare[1] ?? bare[2]) as string, port: 0 };
+  return toHostPort(s, ctx);
+});
 
 const seconds = (max: number) =>
   z.coerce.number({ message: "expected a number of seconds" }).positive("must be more than 0").max(max, `at most ${max}`);
@@ -69,7 +75,7 @@ export const observeSettings = z.strictObject({
   bitcoinNodeBin: pathString.optional(),
   pid: z.coerce.number().int("expected a process id").positive("expected a process id").optional(),
   procInterval: seconds(86400).default(10),
-  p2p: hostPort.optional(),
+  p2p: hostMaybePort.optional(),
   p2pListen: hostPort.optional(),
   pingInterval: seconds(3600).default(10),
   events: pathString.optional(),
@@ -117,5 +123,6 @@ export function deriveConfig(s: ObserveSettings): ObserveConfig {
     rpcCookie: s.rpcCookie ? path.resolve(expandHome(s.rpcCookie)) : path.join(chainDir, ".cookie"),
     rpcCookieGiven: s.rpcCookie !== undefined,
     pidFile: path.join(chainDir, "bitcoind.pid"),
+    p2p: s.p2p && { host: s.p2p.host, port: s.p2p.port || params.p2pPort },
   };
 }

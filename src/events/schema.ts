@@ -131,6 +131,21 @@ export const pingRtt = z.object({
   target: peerAddr,
 });
 
+/** What the node announced to the P2P pinger: inv and addr counts, its fee filter (source "p2p"). */
+export const p2pAnnouncement = z.object({
+  target: peerAddr,
+  msgType,
+  size: nonNegInt,
+  /** inv/addr/addrv2: number of entries the message says it has. */
+  entries: nonNegInt.optional(),
+  /** inv: entries per inventory type (tx, wtx, block, …). */
+  invTypes: z.record(z.string().max(32), nonNegInt).optional(),
+  /** addr/addrv2: entries per network. */
+  networks: z.record(z.string().max(32), nonNegInt).optional(),
+  /** feefilter: the node's minimum fee rate for what it relays to us. */
+  feeRateSatVb: z.number().min(0).optional(),
+});
+
 export const sourceState = z.enum(["up", "down", "degraded"]);
 
 export const sourceStatus = z.object({
@@ -194,6 +209,7 @@ export const EVENT_DATA_SCHEMAS = {
   "mempool.replaced": mempoolReplaced,
   "mempool.rejected": mempoolRejected,
   "ping.rtt": pingRtt,
+  "p2p.announcement": p2pAnnouncement,
   "rpc.snapshot": rpcSnapshot,
   "threads.snapshot": threadsSnapshot,
   "source.status": sourceStatus,

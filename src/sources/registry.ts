@@ -5,5 +5,6 @@ import type { Source } from "./types.js";
 export const SOURCE_FACTORIES: Partial<Record<ObserveSourceName, () => Promise<Source>>> = {
   ipc: async () => (await import("../ipc/ipc-source.js")).createIpcSource(),
   rpc: async () => (await import("../rpc/rpc-source.js")).createRpcSource(),
+  p2p: async () => (await import("../p2p/p2p-source.js")).createP2pSource(),
   proc: async () => (await import("../proc/proc-source.js")).createProcSource(),
 };

@@ -98,6 +98,10 @@ const cases: Record<EventType, { valid: unknown; invalid: [unknown, string][] }>
     valid: { rttNs: 512_345, target: "127.0.0.1:18444" },
     invalid: [[{ rttNs: 1.5, target: "127.0.0.1:18444" }, "data.rttNs"]],
   },
+  "p2p.announcement": {
+    valid: { target: "127.0.0.1:18444", msgType: "inv", size: 37, entries: 1, invTypes: { block: 1 } },
+    invalid: [[{ target: "127.0.0.1:18444", msgType: "feefilter", size: 8, feeRateSatVb: -1 }, "data.feeRateSatVb"]],
+  },
   "rpc.snapshot": {
     valid: { method: "getmempoolinfo", result: captureJson("rpc/getmempoolinfo.json") },
     invalid: [

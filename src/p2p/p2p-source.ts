@@ -1,0 +1,96 @@
+// The P2P source: one connection to the node (connect mode, --p2p) or from it (listen mode,
+// --p2p-listen with the node started with -addnode), pinging it and timing the pongs.
+// Reconnects (or keeps listening) with backoff; reports each change as source.status.
+import net from "node:net";
+import { CHAIN_PARAMS } from "../config/chains.js";
+import { formatHostPort, type HostPort } from "../config/schema.js";
+import { aborted, sleep } from "../sources/abort.js";
+import type { Source, SourceContext } from "../sources/types.js";
+import { PeerConnection } from "./peer-connection.js";
+
+const BACKOFF_MIN_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+
+export class P2pSource implements Source {
+  readonly name = "p2p" as const;
+
+  async run(ctx: SourceContext): Promise<void> {
+    if (ctx.config.p2pListen) await this.listen(ctx, ctx.config.p2pListen);
+    else if (ctx.config.p2p) await this.connect(ctx, ctx.config.p2p);
+  }
+
+  private handle(ctx: SourceContext, socket: net.Socket, target: string): PeerConnection {
+    const { config, emit } = ctx;
+    return new PeerConnection(socket, {
+      magic: CHAIN_PARAMS[config.chain].magic,
+      target,
+      pingIntervalMs: config.pingInterval * 1000,
+      emit,
+      onHandshake: (v) =>
+        emit("source.status", {
+          source: "p2p",
+          state: "up",
+          detail: `connected to ${target}: ${v.userAgent.slice(0, 100)} protocol ${v.version}, height ${v.startHeight}; pinging every ${config.pingInterval} s`,
+        }),
+    });
+  }
+
+  private async connect(ctx: SourceContext, at: HostPort): Promise<void> {
+    const target = formatHostPort(at);
+    let backoff = BACKOFF_MIN_MS;
+    let last = "";
+    while (!ctx.signal.aborted) {
+      const socket = net.createConnection({ host: at.host, port: at.port });
+      const conn = this.handle(ctx, socket, target);
+      const onAbort = () => conn.close("stopped");
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
+      let wasUp = false;
+      socket.once("connect", () => (wasUp = true));
+      const reason = await conn.ended;
+      ctx.signal.removeEventListener("abort", onAbort);
+      if (ctx.signal.aborted) break;
+      const detail = `${target}: ${reason}`;
+      if (detail !== last || wasUp) ctx.emit("source.status", { source: "p2p", state: "down", detail });
+      last = detail;
+      backoff = wasUp ? BACKOFF_MIN_MS : Math.min(backoff * 2, BACKOFF_MAX_MS);
+      await sleep(backoff, ctx.signal);
+    }
+    ctx.emit("source.status", { source: "p2p", state: "down", detail: "stopped" });
+  }
+
+  private async listen(ctx: SourceContext, at: HostPort): Promise<void> {
+    let current: PeerConnection | undefined;
+    const server = net.createServer((socket) => {
+      if (current) {
+        socket.destroy(); // one connection only: the pinger must not add load
+        return;
+      }
+      const target = `${socket.remoteAddress?.replace(/^::ffff:/, "")}:${socket.remotePort}`;
+      const conn = this.handle(ctx, socket, target);
+      current = conn;
+      void conn.ended.then((reason) => {
+        current = undefined;
+        if (!ctx.signal.aborted) ctx.emit("source.status", { source: "p2p", state: "down", detail: `${target}: ${reason}; listening again on ${formatHostPort(at)}` });
+      });
+    });
+    const listening = await new Promise<string | undefined>((resolve) => {
+      server.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      server.listen(at.port, at.host, () => resolve(undefined));
+    });
+    if (listening) {
+      ctx.emit("source.status", { source: "p2p", state: "down", detail: `cannot listen on ${formatHostPort(at)}: ${listening}` });
+      return;
+    }
+    const addr = server.address() as net.AddressInfo;
+    ctx.log.info(`P2P pinger listening on ${addr.address}:${addr.port}`);
+    ctx.emit("source.status", { source: "p2p", state: "degraded", detail: `listening on ${addr.address}:${addr.port}; waiting for the node (start it with -addnode=${addr.address}:${addr.port})` });
+    await aborted(ctx.signal);
+    current?.close("stopped");
+    await new Promise<void>((r) => server.close(() => r()));
+    ctx.emit("source.status", { source: "p2p", state: "down", detail: "stopped" });
+  }
+}
+
+export async function createP2pSource(): Promise<Source> {
+  return new P2pSource();
+}

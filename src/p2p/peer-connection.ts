@@ -1,0 +1,205 @@
+// One P2P connection between peerwatch and the node: the handshake as a well-behaved,
+// non-relaying light peer (services none, relay off), answering the node's pings, pinging it every
+// interval and timing each pong. Sends nothing else unsolicited. Ends (resolves) with a reason on
+// close, protocol violation, handshake timeout or pong timeout.
+import type net from "node:net";
+import { randomBytes } from "node:crypto";
+import type { Emit } from "../events/index.js";
+import { P2pDecodeError } from "./byte-reader.js";
+import { P2pMessageDecoder, encodeMessage, type P2pMessage } from "./framing.js";
+import {
+  decodeAddr,
+  decodeAddrV2,
+  decodeFeeFilter,
+  decodeInv,
+  decodeNonce,
+  decodeVersion,
+  encodeNonce,
+  encodeVersion,
+  type VersionPayload,
+} from "./messages.js";
+
+/** What we claim: protocol 70016 (wtxidrelay era), no services, no relay. */
+export const OUR_PROTOCOL_VERSION = 70016;
+export const USER_AGENT = "/peerwatch:0.1.0/";
+/** Pings in flight at once; more means the node answers none, and the oldest are forgotten. */
+export const MAX_OUTSTANDING_PINGS = 64;
+
+export interface PeerConnectionOptions {
+  magic: Uint8Array;
+  /** Names the node in events, e.g. "127.0.0.1:18444". */
+  target: string;
+  pingIntervalMs: number;
+  handshakeTimeoutMs?: number;
+  /** No pong at all for this long: the connection is considered dead. */
+  pongTimeoutMs?: number;
+  emit: Emit;
+  onHandshake?: (v: VersionPayload) => void;
+  relay?: boolean;
+}
+
+export interface PeerConnectionStats {
+  pingsSent: number;
+  pongs: number;
+  unknownPongs: number;
+  forgottenPings: number;
+  messagesIn: number;
+}
+
+export class PeerConnection {
+  readonly stats: PeerConnectionStats = { pingsSent: 0, pongs: 0, unknownPongs: 0, forgottenPings: 0, messagesIn: 0 };
+  private readonly decoder: P2pMessageDecoder;
+  private readonly outstanding = new Map<bigint, bigint>(); // nonce → hrtime sent
+  private version: VersionPayload | undefined;
+  private gotVersion = false;
+  private gotVerack = false;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private lastPongAt = process.hrtime.bigint();
+  private done!: (reason: string) => void;
+  /** Resolves with the reason the connection ended. */
+  readonly ended: Promise<string>;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly o: PeerConnectionOptions,
+  ) {
+    this.decoder = new P2pMessageDecoder(o.magic);
+    let finished = false;
+    this.ended = new Promise((resolve) => {
+      this.done = (reason) => {
+        if (finished) return;
+        finished = true;
+        clearInterval(this.pingTimer);
+        clearTimeout(handshakeTimer);
+        socket.destroy();
+        resolve(reason);
+      };
+    });
+    const handshakeTimer = setTimeout(() => this.done(`no handshake within ${o.handshakeTimeoutMs ?? 10_000} ms`), o.handshakeTimeoutMs ?? 10_000);
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (e: NodeJS.ErrnoException) => this.done(`socket error ${e.code ?? e.message}`));
+    socket.on("close", () => this.done("the node closed the connection"));
+    this.send("version", encodeVersion({
+      version: OUR_PROTOCOL_VERSION,
+      services: 0n,
+      recvIp: socket.remoteAddress?.replace(/^::ffff:/, "") ?? "0.0.0.0",
+      recvPort: socket.remotePort ?? 0,
+      nonce: randomBytes(8).readBigUInt64LE(),
+      userAgent: USER_AGENT,
+      startHeight: 0,
+      relay: o.relay ?? false,
+    }));
+  }
+
+  close(reason = "closed by peerwatch"): void {
+    this.done(reason);
+  }
+
+  private send(command: string, payload?: Uint8Array): void {
+    if (!this.socket.destroyed) this.socket.write(encodeMessage(this.o.magic, command, payload));
+  }
+
+  private onData(chunk: Buffer): void {
+    let msgs: P2pMessage[];
+    try {
+      msgs = this.decoder.push(chunk);
+    } catch (e) {
+      this.done(`protocol violation: ${(e as Error).message}`);
+      return;
+    }
+    for (const m of msgs) {
+      this.stats.messagesIn++;
+      try {
+        this.onMessage(m);
+      } catch (e) {
+        if (e instanceof P2pDecodeError) {
+          this.done(`protocol violation: ${e.message}`);
+          return;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private onMessage(m: P2pMessage): void {
+    const { emit, target } = this.o;
+    switch (m.command) {
+      case "version": {
+        if (this.gotVersion) throw new P2pDecodeError("second version message");
+        const v = decodeVersion(m.payload);
+        this.gotVersion = true;
+        this.send("verack");
+        this.version = v;
+        this.maybeStart();
+        return;
+      }
+      case "verack":
+        this.gotVerack = true;
+        this.maybeStart();
+        return;
+      case "ping":
+        this.send("pong", encodeNonce(decodeNonce(m.payload, "ping")));
+        return;
+      case "pong":
+        this.onPong(decodeNonce(m.payload, "pong"));
+        return;
+      case "feefilter":
+        emit("p2p.announcement", { target, msgType: "feefilter", size: m.payload.length, feeRateSatVb: decodeFeeFilter(m.payload) });
+        return;
+      case "inv": {
+        const inv = decodeInv(m.payload);
+        emit("p2p.announcement", { target, msgType: "inv", size: m.payload.length, entries: inv.count, invTypes: inv.types });
+        return;
+      }
+      case "addr":
+      case "addrv2": {
+        const a = m.command === "addr" ? decodeAddr(m.payload) : decodeAddrV2(m.payload);
+        emit("p2p.announcement", { target, msgType: m.command, size: m.payload.length, entries: a.count, networks: a.networks });
+        return;
+      }
+      default:
+        // getheaders, sendcmpct, sendheaders, wtxidrelay, sendaddrv2 …: a light peer ignores them politely.
+        return;
+    }
+  }
+
+  private maybeStart(): void {
+    if (!this.gotVersion || !this.gotVerack || this.pingTimer) return;
+    this.o.onHandshake?.(this.version as VersionPayload);
+    this.lastPongAt = process.hrtime.bigint();
+    this.ping();
+    this.pingTimer = setInterval(() => this.ping(), this.o.pingIntervalMs);
+  }
+
+  private ping(): void {
+    const pongTimeoutNs = BigInt(this.o.pongTimeoutMs ?? Math.max(120_000, 10 * this.o.pingIntervalMs)) * 1_000_000n;
+    const now = process.hrtime.bigint();
+    if (this.outstanding.size > 0 && now - this.lastPongAt > pongTimeoutNs) {
+      this.done(`no pong for ${Number((now - this.lastPongAt) / 1_000_000_000n)} s: the node is not processing our messages`);
+      return;
+    }
+    if (this.outstanding.size >= MAX_OUTSTANDING_PINGS) {
+      const oldest = this.outstanding.keys().next().value as bigint;
+      this.outstanding.delete(oldest);
+      this.stats.forgottenPings++;
+    }
+    const nonce = randomBytes(8).readBigUInt64LE();
+    this.outstanding.set(nonce, process.hrtime.bigint());
+    this.stats.pingsSent++;
+    this.send("ping", encodeNonce(nonce));
+  }
+
+  private onPong(nonce: bigint): void {
+    const sent = this.outstanding.get(nonce);
+    if (sent === undefined) {
+      this.stats.unknownPongs++;
+      return;
+    }
+    const now = process.hrtime.bigint();
+    this.outstanding.delete(nonce);
+    this.lastPongAt = now;
+    this.stats.pongs++;
+    this.o.emit("ping.rtt", { rttNs: Number(now - sent), target: this.o.target });
+  }
+}

@@ -1,0 +1,70 @@
+// A scripted Bitcoin P2P peer that plays the node's side for the pinger tests: it answers the
+// handshake, answers pings after a chosen delay (a processing backlog), and can send whatever
+// else a test asks for.
+import net from "node:net";
+import { CHAIN_PARAMS } from "../../src/config/chains.js";
+import { P2pMessageDecoder, encodeMessage, type P2pMessage } from "../../src/p2p/framing.js";
+import { decodeNonce, encodeNonce, encodeVersion } from "../../src/p2p/messages.js";
+
+const magic = CHAIN_PARAMS.regtest.magic;
+
+export class ScriptedNode {
+  pongDelayMs = 0;
+  answerPings = true;
+  received: P2pMessage[] = [];
+  sockets: net.Socket[] = [];
+  private server: net.Server | undefined;
+  port = 0;
+
+  /** Serve (the pinger connects to us). */
+  async listen(): Promise<void> {
+    this.server = net.createServer((s) => this.attach(s));
+    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** Connect out (the pinger listens, like a node started with -addnode). */
+  connect(port: number): Promise<net.Socket> {
+    return new Promise((resolve, reject) => {
+      const s = net.createConnection({ host: "127.0.0.1", port }, () => resolve(s));
+      s.once("error", reject);
+      this.attach(s);
+    });
+  }
+
+  private attach(s: net.Socket): void {
+    this.sockets.push(s);
+    const d = new P2pMessageDecoder(magic);
+    s.on("error", () => {});
+    s.on("data", (chunk: Buffer) => {
+      for (const m of d.push(chunk)) {
+        this.received.push(m);
+        if (m.command === "version") {
+          s.write(this.msg("version", encodeVersion({ version: 70017, services: 0xc09n, recvIp: "127.0.0.1", recvPort: 1, nonce: 99n, userAgent: "/Satoshi:31.99.0/", startHeight: 111, relay: true })));
+          s.write(this.msg("verack"));
+          s.write(this.msg("sendcmpct", Buffer.from("000200000000000000", "hex")));
+        } else if (m.command === "ping" && this.answerPings) {
+          const nonce = decodeNonce(m.payload, "ping");
+          setTimeout(() => s.write(this.msg("pong", encodeNonce(nonce))), this.pongDelayMs);
+        }
+      }
+    });
+  }
+
+  msg(command: string, payload?: Buffer): Buffer {
+    return encodeMessage(magic, command, payload);
+  }
+
+  sendAll(data: Buffer): void {
+    for (const s of this.sockets) if (!s.destroyed) s.write(data);
+  }
+
+  count(command: string): number {
+    return this.received.filter((m) => m.command === command).length;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}

@@ -1,0 +1,161 @@
+// The P2P pinger against a scripted peer: handshake, pings timed by nonce, what the node
+// announces, protocol violations, and both modes through the CLI.
+import net from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { CHAIN_PARAMS } from "../../src/config/chains.js";
+import { makeEvent, type Emit, type PeerwatchEvent } from "../../src/events/index.js";
+import { encodeNonce } from "../../src/p2p/messages.js";
+import { PeerConnection } from "../../src/p2p/peer-connection.js";
+import { LiveCli } from "../helpers/cli.js";
+import { freePort } from "../helpers/real-node.js";
+import { ScriptedNode } from "../helpers/scripted-node.js";
+
+const until = async (cond: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+let node: ScriptedNode;
+let conn: PeerConnection | undefined;
+afterEach(async () => {
+  conn?.close();
+  await node?.close();
+});
+
+async function connectTo(n: ScriptedNode, pingIntervalMs = 100, extra: Partial<ConstructorParameters<typeof PeerConnection>[1]> = {}) {
+  const events: PeerwatchEvent[] = [];
+  const emit: Emit = (type, data) => void events.push(makeEvent("p2p", "t", type, data) as PeerwatchEvent);
+  const socket = net.createConnection({ host: "127.0.0.1", port: n.port });
+  await new Promise((r) => socket.once("connect", r));
+  const handshakes: string[] = [];
+  conn = new PeerConnection(socket, { magic: CHAIN_PARAMS.regtest.magic, target: `127.0.0.1:${n.port}`, pingIntervalMs, emit, onHandshake: (v) => handshakes.push(v.userAgent), ...extra });
+  return { events, handshakes };
+}
+
+describe("P2P pinger connection", () => {
+  it("does the handshake as a light peer and times pongs by nonce", async () => {
+    node = new ScriptedNode();
+    node.pongDelayMs = 30;
+    await node.listen();
+    const { events, handshakes } = await connectTo(node);
+    await until(() => events.filter((e) => e.type === "ping.rtt").length >= 3);
+    expect(handshakes).toEqual(["/Satoshi:31.99.0/"]);
+    const [version] = node.received;
+    expect(version?.command).toBe("version");
+    // services none, relay off: the last byte of our version is the relay flag
+    expect(version?.payload.readBigUInt64LE(4)).toBe(0n);
+    expect(version?.payload.at(-1)).toBe(0);
+    expect(node.count("verack")).toBe(1);
+    for (const e of events.filter((x) => x.type === "ping.rtt")) {
+      expect((e.data as { rttNs: number }).rttNs).toBeGreaterThanOrEqual(30_000_000);
+    }
+    // nothing unsolicited besides version, verack and pings
+    expect(new Set(node.received.map((m) => m.command))).toEqual(new Set(["version", "verack", "ping"]));
+  });
+
+  it("answers the node's ping with a pong of the same nonce", async () => {
+    node = new ScriptedNode();
+    await node.listen();
+    await connectTo(node, 10_000);
+    await until(() => node.count("verack") === 1);
+    node.sendAll(node.msg("ping", encodeNonce(0xdeadbeefn)));
+    await until(() => node.count("pong") === 1);
+    expect(node.received.find((m) => m.command === "pong")?.payload).toEqual(encodeNonce(0xdeadbeefn));
+  });
+
+  it("ignores a pong with an unknown nonce", async () => {
+    node = new ScriptedNode();
+    node.answerPings = false;
+    await node.listen();
+    const { events } = await connectTo(node, 10_000);
+    await until(() => node.count("ping") === 1);
+    node.sendAll(node.msg("pong", encodeNonce(12345n)));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events.filter((e) => e.type === "ping.rtt")).toEqual([]);
+    expect(conn!.stats.unknownPongs).toBe(1);
+  });
+
+  it("reports what the node announces: inv, addrv2, feefilter", async () => {
+    node = new ScriptedNode();
+    await node.listen();
+    const { events } = await connectTo(node, 10_000);
+    await until(() => node.count("verack") === 1);
+    const inv = Buffer.concat([Buffer.of(2), Buffer.from("01000000", "hex"), Buffer.alloc(32, 1), Buffer.from("05000000", "hex"), Buffer.alloc(32, 2)]);
+    node.sendAll(node.msg("inv", inv));
+    node.sendAll(node.msg("feefilter", Buffer.from("e803000000000000", "hex")));
+    node.sendAll(node.msg("addrv2", Buffer.concat([Buffer.of(1), Buffer.alloc(4), Buffer.of(1), Buffer.of(1, 4), Buffer.from([1, 2, 3, 4]), Buffer.from("208d", "hex")])));
+    await until(() => events.filter((e) => e.type === "p2p.announcement").length === 3);
+    const data = events.filter((e) => e.type === "p2p.announcement").map((e) => e.data);
+    expect(data).toEqual([
+      { target: `127.0.0.1:${node.port}`, msgType: "inv", size: 73, entries: 2, invTypes: { tx: 1, wtx: 1 } },
+      { target: `127.0.0.1:${node.port}`, msgType: "feefilter", size: 8, feeRateSatVb: 1 },
+      { target: `127.0.0.1:${node.port}`, msgType: "addrv2", size: 14, entries: 1, networks: { ipv4: 1 } },
+    ]);
+  });
+
+  it.each([
+    ["a bad checksum", (n: ScriptedNode) => { const m = n.msg("ping", encodeNonce(1n)); m[20] ^= 0xff; return m; }, /bad checksum/],
+    ["a length over the maximum", (n: ScriptedNode) => { const m = n.msg("block", Buffer.alloc(0)); m.writeUInt32LE(4_000_001, 16); return m; }, /exceeds the protocol maximum/],
+    ["a mainnet magic", () => Buffer.concat([Buffer.from("f9beb4d9", "hex"), Buffer.alloc(20)]), /bad magic/],
+    ["a truncated ping", (n: ScriptedNode) => n.msg("ping", Buffer.alloc(3)), /ping: nonce needs 8 bytes/],
+  ])("closes the connection on %s, with the reason", async (_what, make, reason) => {
+    node = new ScriptedNode();
+    await node.listen();
+    await connectTo(node, 10_000);
+    await until(() => node.count("verack") === 1);
+    node.sendAll(make(node));
+    expect(await conn!.ended).toMatch(reason);
+  });
+
+  it("gives up on a peer that never completes the handshake", async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const socket = net.createConnection({ port: (silent.address() as net.AddressInfo).port, host: "127.0.0.1" });
+    const c = new PeerConnection(socket, { magic: CHAIN_PARAMS.regtest.magic, target: "x", pingIntervalMs: 1000, handshakeTimeoutMs: 200, emit: () => {} });
+    expect(await c.ended).toMatch(/no handshake within 200 ms/);
+    silent.close();
+  });
+
+  it("closes when the node stops answering pings", async () => {
+    node = new ScriptedNode();
+    node.answerPings = false;
+    await node.listen();
+    await connectTo(node, 20, { pongTimeoutMs: 150 });
+    expect(await conn!.ended).toMatch(/no pong for .* the node is not processing our messages/);
+  });
+});
+
+describe("peerwatch observe --sources p2p", () => {
+  it("connect mode: prints ping.rtt events and says up", async () => {
+    node = new ScriptedNode();
+    await node.listen();
+    const cli = new LiveCli(["observe", "--sources", "p2p", "--chain", "regtest", "--p2p", `127.0.0.1:${node.port}`, "--ping-interval", "0.1", "--events", "-", "--metrics", "off"]);
+    const up = await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up");
+    expect((up.data as { detail: string }).detail).toMatch(/\/Satoshi:31\.99\.0\/ protocol 70017, height 111/);
+    await cli.waitFor((e) => e.type === "ping.rtt");
+    await until(() => cli.events.filter((e) => e.type === "ping.rtt").length >= 3);
+    const from = cli.events.length;
+    for (const s of node.sockets) s.destroy();
+    await cli.waitFor((e) => e.type === "source.status" && e.data.state === "down", 5000, from);
+    await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up", 10_000, from);
+    expect(await cli.stop()).toBe(0);
+  });
+
+  it("listen mode: the node connects to us (-addnode)", async () => {
+    const port = await freePort();
+    const cli = new LiveCli(["observe", "--sources", "p2p", "--chain", "regtest", "--p2p-listen", `127.0.0.1:${port}`, "--ping-interval", "0.1", "--events", "-", "--metrics", "off"]);
+    await cli.waitFor((e) => e.type === "source.status" && e.data.state === "degraded");
+    node = new ScriptedNode();
+    await node.connect(port);
+    await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up");
+    await cli.waitFor((e) => e.type === "ping.rtt");
+    // a second connection is refused: a single connection only
+    const second = new ScriptedNode();
+    const s2 = await second.connect(port);
+    await new Promise((r) => s2.once("close", r));
+    expect(await cli.stop()).toBe(0);
+  });
+});
