@@ -33,6 +33,8 @@ export const OBSERVE_OPTIONS: readonly OptionSpec[] = [
   { key: "rpcSlowInterval", flag: "rpc-slow-interval", arg: "seconds", description: "how often the expensive RPC snapshots are polled", defaultText: "120" },
   { key: "rpcTimeout", flag: "rpc-timeout", arg: "seconds", description: "timeout of one RPC call", defaultText: "30" },
   { key: "bitcoinNodeBin", flag: "bitcoin-node-bin", arg: "path", description: "the node's binary (bitcoin-node or bitcoind), for eBPF tracepoints" },
+  { key: "ebpfGroups", flag: "ebpf-groups", arg: "list", description: "tracepoint groups for eBPF: net,connections,mempool,validation,utxocache (utxocache is very chatty)", defaultText: "net,connections,mempool,validation" },
+  { key: "ebpfPayloadBytes", flag: "ebpf-payload-bytes", arg: "n", description: "message payload bytes eBPF copies (0 to 128; longer payloads are marked truncated)", defaultText: "64" },
   { key: "pid", flag: "pid", arg: "pid", description: "the node's process id", defaultText: "read from <datadir>/<chain>/bitcoind.pid" },
   { key: "procInterval", flag: "proc-interval", arg: "seconds", description: "how often the node's per-thread CPU time is read from /proc", defaultText: "10" },
   { key: "p2p", flag: "p2p", arg: "host:port", description: "connect the P2P pinger to the node at this address (port defaults to the chain's P2P port)" },

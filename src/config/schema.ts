@@ -3,6 +3,7 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_GROUPS, MAX_PAYLOAD_BYTES, TRACEPOINT_GROUPS, type TracepointGroup } from "../ebpf/program.js";
 import { CHAINS, CHAIN_PARAMS, type Chain } from "./chains.js";
 
 export const SOURCE_NAMES = ["ipc", "ebpf", "rpc", "p2p", "proc"] as const;
@@ -73,6 +74,19 @@ export const observeSettings = z.strictObject({
   rpcSlowInterval: seconds(86400).default(120),
   rpcTimeout: seconds(3600).default(30),
   bitcoinNodeBin: pathString.optional(),
+  ebpfGroups: z
+    .string()
+    .transform((s, ctx) => {
+      const names = s.split(",").map((x) => x.trim()).filter(Boolean);
+      const bad = names.find((n) => !(TRACEPOINT_GROUPS as readonly string[]).includes(n));
+      if (bad !== undefined || names.length === 0) {
+        ctx.addIssue({ code: "custom", message: `expected a comma list of ${TRACEPOINT_GROUPS.join(", ")}${bad ? `; unknown: "${bad.slice(0, 40)}"` : ""}` });
+        return z.NEVER;
+      }
+      return [...new Set(names)] as TracepointGroup[];
+    })
+    .default([...DEFAULT_GROUPS]),
+  ebpfPayloadBytes: z.coerce.number().int("expected a whole number").min(0).max(MAX_PAYLOAD_BYTES).default(64),
   pid: z.coerce.number().int("expected a process id").positive("expected a process id").optional(),
   procInterval: seconds(86400).default(10),
   p2p: hostMaybePort.optional(),

@@ -69,6 +69,29 @@ export const peersSnapshot = z.object({ peers: z.array(peerInfo).max(100_000) })
 
 export const direction = z.enum(["in", "out"]);
 
+/** What could be read from a captured payload (the capture may be a prefix of the message). */
+export const decodedPayload = z.object({
+  /** ping/pong nonce: the 8 payload bytes as hex, in wire order. */
+  nonce: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+  /** feefilter: the peer's minimum fee rate. */
+  feeRateSatVb: z.number().min(0).optional(),
+  /** version: as much as the captured bytes hold. */
+  version: z
+    .object({
+      version: int,
+      /** Service bits as 16 hex digits (u64). */
+      services: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+      userAgent: text(256).optional(),
+      startHeight: int.optional(),
+      relay: z.boolean().optional(),
+    })
+    .optional(),
+  /** inv/getdata/addr/addrv2: the entry count the message declares. */
+  entries: nonNegInt.optional(),
+  invTypes: z.record(z.string().max(32), nonNegInt).optional(),
+  networks: z.record(z.string().max(32), nonNegInt).optional(),
+});
+
 export const netMessage = z.object({
   peerId,
   addr: peerAddr,
@@ -81,6 +104,7 @@ export const netMessage = z.object({
   payloadHex: bytesHex.optional(),
   /** The payload was cut: payloadHex holds fewer than `size` bytes. */
   truncated: z.boolean().optional(),
+  decoded: decodedPayload.optional(),
 });
 
 export const connectionKind = z.enum(["inbound", "outbound", "closed", "evicted", "misbehaving"]);
@@ -171,6 +195,25 @@ export const alert = z.object({
   detail: text(2048),
 });
 
+/** A UTXO-cache change (utxocache:add / spent / uncache tracepoints). */
+export const utxoChange = z.object({
+  txid: hash256Hex,
+  vout: nonNegInt,
+  height: nonNegInt,
+  /** Satoshis. */
+  value: int,
+  coinbase: z.boolean(),
+});
+
+export const utxoFlush = z.object({
+  durationUs: nonNegInt,
+  /** 0 NONE, 1 IF_NEEDED, 2 PERIODIC, 3 FORCE_FLUSH, 4 FORCE_SYNC (Bitcoin Core's FlushStateMode). */
+  mode: nonNegInt,
+  coins: nonNegInt,
+  memoryBytes: nonNegInt,
+  forPrune: z.boolean(),
+});
+
 /** CPU time of each thread of the node process, from /proc (source "proc"). */
 export const threadsSnapshot = z.object({
   pid: z.number().int().positive(),
@@ -212,6 +255,10 @@ export const EVENT_DATA_SCHEMAS = {
   "p2p.announcement": p2pAnnouncement,
   "rpc.snapshot": rpcSnapshot,
   "threads.snapshot": threadsSnapshot,
+  "utxocache.add": utxoChange,
+  "utxocache.spent": utxoChange,
+  "utxocache.uncache": utxoChange,
+  "utxocache.flush": utxoFlush,
   "source.status": sourceStatus,
   "events.dropped": eventsDropped,
   alert,

@@ -61,11 +61,12 @@ const cases: Record<EventType, { valid: unknown; invalid: [unknown, string][] }>
     ],
   },
   "net.message": {
-    valid: { peerId: 0, addr: "127.0.0.1:51350", connType: "inbound", direction: "in", msgType: "ping", size: 8, payloadHex: "85b060e39beef6e4", truncated: false },
+    valid: { peerId: 0, addr: "127.0.0.1:51350", connType: "inbound", direction: "in", msgType: "ping", size: 8, payloadHex: "85b060e39beef6e4", truncated: false, decoded: { nonce: "85b060e39beef6e4" } },
     invalid: [
       [{ peerId: 0, addr: "a", connType: "inbound", direction: "sideways", msgType: "ping", size: 8 }, "data.direction"],
       [{ peerId: 0, addr: "a", connType: "inbound", direction: "in", msgType: "ping", size: 8, payloadHex: "ABC" }, "data.payloadHex"],
       [{ peerId: 0, addr: "a", connType: "inbound", direction: "in", msgType: "ping", size: -8 }, "data.size"],
+      [{ peerId: 0, addr: "a", connType: "inbound", direction: "in", msgType: "ping", size: 8, decoded: { nonce: "xyz" } }, "data.decoded.nonce"],
     ],
   },
   "net.connection": {
@@ -116,6 +117,22 @@ const cases: Record<EventType, { valid: unknown; invalid: [unknown, string][] }>
       [{ pid: 0, threads: [] }, "data.pid"],
       [{ pid: 1, threads: [{ tid: 1, name: "x", userSeconds: -1, systemSeconds: 0 }] }, "data.threads[0].userSeconds"],
     ],
+  },
+  "utxocache.add": {
+    valid: { txid: H, vout: 1, height: 111, value: 5_000_000_000, coinbase: true },
+    invalid: [[{ txid: H, vout: -1, height: 1, value: 1, coinbase: false }, "data.vout"]],
+  },
+  "utxocache.spent": {
+    valid: { txid: H, vout: 0, height: 100, value: 2500, coinbase: false },
+    invalid: [[{ txid: H, vout: 0, height: 100, value: 2500 }, "data.coinbase"]],
+  },
+  "utxocache.uncache": {
+    valid: { txid: H, vout: 2, height: 99, value: 1, coinbase: false },
+    invalid: [[{ txid: "x", vout: 2, height: 99, value: 1, coinbase: false }, "data.txid"]],
+  },
+  "utxocache.flush": {
+    valid: { durationUs: 1500, mode: 2, coins: 12345, memoryBytes: 33554432, forPrune: false },
+    invalid: [[{ durationUs: 1500, mode: 2, coins: 12345, memoryBytes: -1, forPrune: false }, "data.memoryBytes"]],
   },
   "source.status": {
     valid: { source: "ipc", state: "up", detail: "Bitcoin Core 31.99", capabilities: ["rpc", "mining"] },

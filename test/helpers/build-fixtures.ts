@@ -45,3 +45,25 @@ export function buildStandin(): { path: string } | { skip: string } {
   fs.renameSync(`${bin}.tmp`, bin);
   return { path: bin };
 }
+
+/** The USDT fixture: a C program firing Bitcoin Core's tracepoints, built with Debian's sys/sdt.h. */
+export function buildUsdtFixture(): { path: string } | { skip: string } {
+  const tool = missingTool(["gcc"]);
+  if (tool) return { skip: "gcc is not installed" };
+  const hasSdt = ["/usr/include/sys/sdt.h", "/usr/include/x86_64-linux-gnu/sys/sdt.h", "/usr/include/aarch64-linux-gnu/sys/sdt.h"].some((p) => fs.existsSync(p));
+  if (!hasSdt) return { skip: "sys/sdt.h is missing (Debian: systemtap-sdt-dev; scripts/setup --test installs it)" };
+  const src = path.join(REPO_ROOT, "test/ebpf/fixture/usdt-fixture.c");
+  const bin = path.join(BUILD, "usdt-fixture");
+  if (fs.existsSync(bin) && fs.statSync(bin).mtimeMs > fs.statSync(src).mtimeMs) return { path: bin };
+  fs.mkdirSync(BUILD, { recursive: true });
+  execFileSync("gcc", ["-O1", "-Wall", "-o", `${bin}.tmp`, src], { stdio: "inherit" });
+  fs.renameSync(`${bin}.tmp`, bin);
+  return { path: bin };
+}
+
+/** Whether real bpftrace can run here: installed, and we are root. */
+export function bpftraceAvailable(): { ok: true } | { skip: string } {
+  if (spawnSync("bpftrace", ["--version"]).error) return { skip: "bpftrace is not installed (Debian: bpftrace; scripts/setup --test installs it)" };
+  if (process.getuid?.() !== 0) return { skip: "bpftrace needs root (or CAP_BPF+CAP_PERFMON+CAP_SYS_RESOURCE); run the tests as root" };
+  return { ok: true };
+}

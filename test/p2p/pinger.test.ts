@@ -97,7 +97,7 @@ describe("P2P pinger connection", () => {
   });
 
   it.each([
-    ["a bad checksum", (n: ScriptedNode) => { const m = n.msg("ping", encodeNonce(1n)); m[20] ^= 0xff; return m; }, /bad checksum/],
+    ["a bad checksum", (n: ScriptedNode) => { const m = n.msg("ping", encodeNonce(1n)); m[20] = (m[20] as number) ^ 0xff; return m; }, /bad checksum/],
     ["a length over the maximum", (n: ScriptedNode) => { const m = n.msg("block", Buffer.alloc(0)); m.writeUInt32LE(4_000_001, 16); return m; }, /exceeds the protocol maximum/],
     ["a mainnet magic", () => Buffer.concat([Buffer.from("f9beb4d9", "hex"), Buffer.alloc(20)]), /bad magic/],
     ["a truncated ping", (n: ScriptedNode) => n.msg("ping", Buffer.alloc(3)), /ping: nonce needs 8 bytes/],

@@ -1,0 +1,112 @@
+// Runs bpftrace as a subprocess on one PID and turns its output into events. Lost events
+// (`Lost N events`) and records that do not parse are summed and reported as events.dropped once
+// a second, not once per line (loss comes as many small reports). Ends with a plain-words reason.
+import { spawn, type ChildProcess } from "node:child_process";
+import readline from "node:readline";
+import type { Emit } from "../events/index.js";
+import type { Logger } from "../logger.js";
+import { parseLine } from "./line-parser.js";
+import { generateProgram, strlenFor, type ProgramOptions } from "./program.js";
+
+export interface RunnerStats {
+  events: number;
+  lost: number;
+  invalid: number;
+  unexpected: number;
+}
+
+export interface RunOptions extends ProgramOptions {
+  pid: number;
+  bpftrace?: string;
+  emit: Emit;
+  log: Logger;
+  signal: AbortSignal;
+  /** Called once bpftrace says its probes are attached. */
+  onAttached?: (probes: number) => void;
+  dropReportMs?: number;
+}
+
+/** bpftrace's stderr, turned into something an operator can act on. */
+export function explainFailure(stderr: string, code: number | null, signal: string | null): string {
+  const s = stderr;
+  if (/Operation not permitted|EPERM|permission denied|must be run as root|running as the root user/i.test(s)) return "bpftrace was refused: it needs root (or CAP_BPF+CAP_PERFMON+CAP_SYS_RESOURCE)";
+  if (/No probes to attach|Could not resolve|no probes|Error finding or enabling probe|couldn't find|ERROR: usdt probe/i.test(s)) {
+    return "bpftrace could not attach to the tracepoints: is the binary built with USDT (-DWITH_USDT=ON), and is it the one the PID runs?";
+  }
+  if (/No such process|does not exist|Failed to attach to PID|pid .* not found/i.test(s)) return "bpftrace could not find the node process (did it exit?)";
+  if (/BPF stack limit/i.test(s)) return "the bpftrace program exceeds the 512-byte BPF stack: lower the payload capture size";
+  if (/ENOENT|not found/i.test(s) && /bpftrace/i.test(s)) return "bpftrace is not installed (Debian: apt-get install bpftrace)";
+  const last = s.split("\n").map((l) => l.trim()).filter((l) => l && !/RLIMIT_MEMLOCK|failed to detach|uprobe_events/.test(l)).slice(-2).join(" / ");
+  return `bpftrace exited (${signal ?? `code ${code}`})${last ? `: ${last.slice(0, 300)}` : ""}`;
+}
+
+/** Runs until bpftrace exits or the signal aborts; resolves with why it ended. */
+export function runBpftrace(o: RunOptions): { stats: RunnerStats; done: Promise<string> } {
+  const stats: RunnerStats = { events: 0, lost: 0, invalid: 0, unexpected: 0 };
+  const program = generateProgram(o);
+  const child: ChildProcess = spawn(o.bpftrace ?? "bpftrace", ["-p", String(o.pid), "-e", program], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, BPFTRACE_STRLEN: String(strlenFor(o)) },
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => {
+    if (stderr.length < 64 * 1024) stderr += d.toString();
+  });
+  // Loss and bad records, summed between reports.
+  let pendingLost = 0;
+  let pendingInvalid = 0;
+  let lastInvalid = "";
+  let probes = 0;
+  const flush = () => {
+    if (pendingLost > 0) o.emit("events.dropped", { source: "ebpf", count: pendingLost, reason: "bpftrace lost events: its perf buffer was full" });
+    if (pendingInvalid > 0) o.emit("events.dropped", { source: "ebpf", count: pendingInvalid, reason: `unparseable bpftrace records (last: ${lastInvalid})`.slice(0, 256) });
+    pendingLost = 0;
+    pendingInvalid = 0;
+  };
+  const timer = setInterval(flush, o.dropReportMs ?? 1000);
+  const lines = readline.createInterface({ input: child.stdout!, crlfDelay: Infinity });
+  lines.on("line", (line) => {
+    const r = parseLine(line, o.payloadBytes);
+    switch (r.kind) {
+      case "event":
+        stats.events++;
+        o.emit(r.type, r.data as never);
+        break;
+      case "lost":
+        stats.lost += r.count;
+        pendingLost += r.count;
+        break;
+      case "attaching":
+        probes = r.probes - 1; // less the BEGIN probe
+        break;
+      case "ready":
+        o.onAttached?.(probes);
+        break;
+      case "invalid":
+        stats.invalid++;
+        pendingInvalid++;
+        lastInvalid = r.why;
+        break;
+      case "unexpected":
+        stats.unexpected++;
+        if (stats.unexpected <= 5) o.log.debug({ line: line.slice(0, 200) }, "unexpected bpftrace output");
+        break;
+    }
+  });
+  const onAbort = () => child.kill("SIGINT"); // bpftrace detaches and exits on SIGINT
+  o.signal.addEventListener("abort", onAbort, { once: true });
+  const done = new Promise<string>((resolve) => {
+    let spawnError: string | undefined;
+    child.once("error", (e: NodeJS.ErrnoException) => {
+      spawnError = e.code === "ENOENT" ? "bpftrace is not installed (Debian: apt-get install bpftrace)" : `cannot run bpftrace: ${e.message}`;
+    });
+    child.once("close", (code, sig) => {
+      clearInterval(timer);
+      o.signal.removeEventListener("abort", onAbort);
+      lines.close();
+      flush();
+      resolve(spawnError ?? (o.signal.aborted ? "stopped" : explainFailure(stderr, code, sig)));
+    });
+  });
+  return { stats, done };
+}

@@ -1,0 +1,178 @@
+// Parses the lines of the program in program.ts into events. Untrusted in the sense that matters:
+// bpftrace may cut a line, interleave its own messages, or print something unexpected; every line
+// is checked field by field and a bad one comes back as a typed result, never an exception.
+import { NETWORK_BY_NUMBER, type EventDataMap, type EventType } from "../events/index.js";
+import { decodePayload } from "./payload-decoder.js";
+
+export type ParsedLine =
+  | { kind: "event"; type: EventType; data: EventDataMap[EventType] }
+  | { kind: "lost"; count: number }
+  | { kind: "attaching"; probes: number }
+  /** Printed by the program's BEGIN probe: every probe is attached. */
+  | { kind: "ready" }
+  /** A record of ours that does not parse: an event lost. */
+  | { kind: "invalid"; why: string }
+  /** Not one of our records (bpftrace's own output): counted, not an event. */
+  | { kind: "unexpected" };
+
+/** Longest line accepted: a message record with a 128-byte payload is under 1,100 characters. */
+export const MAX_LINE = 4096;
+
+class BadField extends Error {}
+
+/** `\x41\x42…` → bytes. */
+export function rxBytes(field: string | undefined, maxBytes: number, name: string): Buffer {
+  if (field === undefined) throw new BadField(`missing ${name}`);
+  if (field.length % 4 !== 0 || field.length / 4 > maxBytes || !/^(?:\\x[0-9a-f]{2})*$/.test(field)) {
+    throw new BadField(`${name} is not a \\xNN buffer of at most ${maxBytes} bytes`);
+  }
+  return Buffer.from(field.replace(/\\x/g, ""), "hex");
+}
+
+/** A C string read as a fixed buffer: up to the first NUL, as UTF-8. */
+function cString(field: string | undefined, maxBytes: number, name: string): string {
+  const b = rxBytes(field, maxBytes, name);
+  const nul = b.indexOf(0);
+  return b.subarray(0, nul === -1 ? b.length : nul).toString("utf8");
+}
+
+/** A 32-byte hash in internal order → display hex. */
+function hash(field: string | undefined, name: string): string {
+  const b = rxBytes(field, 32, name);
+  if (b.length !== 32) throw new BadField(`${name} is ${b.length} bytes, not 32`);
+  return Buffer.from(b).reverse().toString("hex");
+}
+
+function int(field: string | undefined, name: string, min = Number.MIN_SAFE_INTEGER): number {
+  if (field === undefined || !/^-?\d{1,20}$/.test(field)) throw new BadField(`${name} is not an integer`);
+  const n = Number(field);
+  if (!Number.isSafeInteger(n) || n < min) throw new BadField(`${name} ${field} out of range`);
+  return n;
+}
+
+function fieldsOf(f: string[], n: number, what: string): void {
+  if (f.length !== n) throw new BadField(`${what} record has ${f.length} fields, expected ${n} (cut line?)`);
+}
+
+function network(n: number) {
+  const name = NETWORK_BY_NUMBER[n];
+  if (name === undefined) throw new BadField(`unknown network ${n}`);
+  return name;
+}
+
+export function parseLine(line: string, payloadBytes: number): ParsedLine {
+  if (line.length > MAX_LINE) return { kind: "invalid", why: `line of ${line.length} characters` };
+  const lost = /^Lost (\d+) events$/.exec(line);
+  if (lost) return { kind: "lost", count: Number(lost[1]) };
+  const attaching = /^Attaching (\d+) probes?\.\.\.$/.exec(line);
+  if (attaching) return { kind: "attaching", probes: Number(attaching[1]) };
+  if (line === "READY") return { kind: "ready" };
+  const f = line.split("\t");
+  try {
+    switch (f[0]) {
+      case "M": {
+        fieldsOf(f, payloadBytes > 0 ? 8 : 7, "message");
+        if (f[1] !== "i" && f[1] !== "o") throw new BadField("direction is not i or o");
+        const msgType = cString(f[5], 20, "msg type");
+        const size = int(f[6], "size", 0);
+        const data = {
+          peerId: int(f[2], "peer id", 0),
+          addr: cString(f[3], 68, "addr"),
+          connType: cString(f[4], 20, "conn type"),
+          direction: f[1] === "i" ? ("in" as const) : ("out" as const),
+          msgType,
+          size,
+        };
+        if (payloadBytes === 0) return { kind: "event", type: "net.message", data };
+        const payload = rxBytes(f[7], payloadBytes, "payload");
+        if (payload.length > size) throw new BadField(`payload of ${payload.length} bytes for a ${size}-byte message`);
+        const decoded = decodePayload(msgType, payload);
+        return {
+          kind: "event",
+          type: "net.message",
+          data: { ...data, payloadHex: payload.toString("hex"), truncated: payload.length < size, ...(decoded ? { decoded } : {}) },
+        };
+      }
+      case "C": {
+        fieldsOf(f, 7, "connection");
+        const kind = f[1];
+        if (kind !== "inbound" && kind !== "outbound" && kind !== "closed" && kind !== "evicted") throw new BadField(`unknown connection kind ${kind}`);
+        const n = int(f[6], kind === "closed" || kind === "evicted" ? "connected-at" : "existing", 0);
+        return {
+          kind: "event",
+          type: "net.connection",
+          data: {
+            kind,
+            peerId: int(f[2], "peer id", 0),
+            addr: cString(f[3], 68, "addr"),
+            connType: cString(f[4], 20, "conn type"),
+            network: network(int(f[5], "network", 0)),
+            ...(kind === "closed" || kind === "evicted" ? { connectedAt: n } : { existing: n }),
+          },
+        };
+      }
+      case "X":
+        fieldsOf(f, 3, "misbehaving");
+        return { kind: "event", type: "net.connection", data: { kind: "misbehaving", peerId: int(f[1], "peer id", 0), reason: cString(f[2], 128, "reason").slice(0, 256) } };
+      case "A":
+        fieldsOf(f, 4, "mempool added");
+        return { kind: "event", type: "mempool.added", data: { txid: hash(f[1], "txid"), vsize: int(f[2], "vsize", 0), fee: int(f[3], "fee") } };
+      case "R":
+        fieldsOf(f, 6, "mempool removed");
+        return {
+          kind: "event",
+          type: "mempool.removed",
+          data: { txid: hash(f[1], "txid"), reason: cString(f[2], 20, "reason"), vsize: int(f[3], "vsize", 0), fee: int(f[4], "fee"), entryTime: int(f[5], "entry time", 0) },
+        };
+      case "P":
+        fieldsOf(f, 6, "mempool replaced");
+        return {
+          kind: "event",
+          type: "mempool.replaced",
+          data: {
+            replacedTxid: hash(f[1], "replaced txid"),
+            replacedVsize: int(f[2], "replaced vsize", 0),
+            replacedFee: int(f[3], "replaced fee"),
+            replacedEntryTime: int(f[4], "replaced entry time", 0),
+            replacementTxid: hash(f[5], "replacement txid"),
+            // arg5…arg7: beyond what bpftrace reads on x86_64
+            replacementVsize: null,
+            replacementFee: null,
+            replacedByTransaction: null,
+          },
+        };
+      case "J":
+        fieldsOf(f, 3, "mempool rejected");
+        return { kind: "event", type: "mempool.rejected", data: { txid: hash(f[1], "txid"), reason: cString(f[2], 128, "reason") } };
+      case "B":
+        fieldsOf(f, 7, "block connected");
+        return {
+          kind: "event",
+          type: "block.connected",
+          data: { hash: hash(f[1], "hash"), height: int(f[2], "height", 0), txs: int(f[3], "txs", 0), inputs: int(f[4], "inputs", 0), sigops: int(f[5], "sigops", 0), connectNs: int(f[6], "connect ns", 0) },
+        };
+      case "U": {
+        fieldsOf(f, 7, "utxocache");
+        const type = f[1] === "a" ? "utxocache.add" : f[1] === "s" ? "utxocache.spent" : f[1] === "u" ? "utxocache.uncache" : undefined;
+        if (!type) throw new BadField(`unknown utxocache kind ${f[1]}`);
+        return {
+          kind: "event",
+          type,
+          data: { txid: hash(f[2], "txid"), vout: int(f[3], "vout", 0), height: int(f[4], "height", 0), value: int(f[5], "value"), coinbase: int(f[6], "coinbase", 0) !== 0 },
+        };
+      }
+      case "F":
+        fieldsOf(f, 6, "utxocache flush");
+        return {
+          kind: "event",
+          type: "utxocache.flush",
+          data: { durationUs: int(f[1], "duration", 0), mode: int(f[2], "mode", 0), coins: int(f[3], "coins", 0), memoryBytes: int(f[4], "memory", 0), forPrune: int(f[5], "for prune", 0) !== 0 },
+        };
+      default:
+        return { kind: "unexpected" };
+    }
+  } catch (e) {
+    if (e instanceof BadField) return { kind: "invalid", why: `${f[0]} record: ${e.message}` };
+    throw e;
+  }
+}

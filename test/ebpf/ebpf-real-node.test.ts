@@ -1,0 +1,51 @@
+// The eBPF extractor on a real bitcoin-node (runs when BITCOIN_NODE and BITCOIN_CLI are set, as
+// root with bpftrace): a second node connects, and the handshake shows up as net.message events.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bpftraceAvailable } from "../helpers/build-fixtures.js";
+import { LiveCli } from "../helpers/cli.js";
+import { RealNode, realNodeBinaries } from "../helpers/real-node.js";
+
+const bins = realNodeBinaries("bitcoin-node");
+const bt = bpftraceAvailable();
+const skip = "skip" in bins ? bins.skip : "skip" in bt ? bt.skip : undefined;
+if (skip) console.warn(`SKIPPING eBPF tests against a real bitcoin-node: ${skip}`);
+
+describe.skipIf(skip !== undefined)("eBPF on a real bitcoin-node", () => {
+  let a: RealNode;
+  let b: RealNode;
+  let cli: LiveCli;
+  beforeAll(async () => {
+    const x = bins as { node: string; cli: string };
+    a = new RealNode(x.node, x.cli);
+    b = new RealNode(x.node, x.cli);
+    await a.start();
+    await b.start();
+  });
+  afterAll(async () => {
+    await cli?.stop();
+    await b?.stop();
+    await a?.stop();
+  });
+
+  it("shows the handshake of a connecting peer with the right sizes", async () => {
+    cli = new LiveCli(["observe", "--sources", "ebpf", "--bitcoin-node-bin", (bins as { node: string }).node, "--pid", String(a.pid), "--events", "-", "--metrics", "off"]);
+    await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up", 60_000);
+    await b.cli("addnode", `127.0.0.1:${a.p2pPort}`, "onetry");
+    await cli.waitFor((e) => e.type === "net.message" && e.data.msgType === "pong", 30_000);
+    const msgs = cli.events.filter((e) => e.type === "net.message").map((e) => e.data as { direction: string; msgType: string; size: number; decoded?: { nonce?: string; version?: { version: number } } });
+    const version = msgs.find((m) => m.direction === "in" && m.msgType === "version");
+    expect(version?.size).toBeGreaterThanOrEqual(100);
+    expect(version?.decoded?.version?.version).toBe(70017);
+    expect(msgs.find((m) => m.msgType === "verack")?.size).toBe(0);
+    const ping = msgs.find((m) => m.msgType === "ping");
+    expect(ping?.size).toBe(8);
+    expect(msgs.some((m) => m.msgType === "pong" && m.decoded?.nonce === ping?.decoded?.nonce)).toBe(true);
+    await cli.waitFor((e) => e.type === "net.connection" && e.data.kind === "inbound", 5000);
+  });
+});
+
+if (skip) {
+  describe("eBPF on a real bitcoin-node", () => {
+    it.skip(`skipped: ${skip}`, () => {});
+  });
+}
