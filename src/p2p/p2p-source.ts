@@ -6,7 +6,7 @@ import { CHAIN_PARAMS } from "../config/chains.js";
 import { formatHostPort, type HostPort } from "../config/schema.js";
 import { aborted, sleep } from "../sources/abort.js";
 import type { Source, SourceContext } from "../sources/types.js";
-import { PeerConnection } from "./peer-connection.js";
+import { PeerConnection, V2_OFFERED } from "./peer-connection.js";
 
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
@@ -19,12 +19,13 @@ export class P2pSource implements Source {
     else if (ctx.config.p2p) await this.connect(ctx, ctx.config.p2p);
   }
 
-  private handle(ctx: SourceContext, socket: net.Socket, target: string): PeerConnection {
+  private handle(ctx: SourceContext, socket: net.Socket, target: string, role: "initiator" | "responder"): PeerConnection {
     const { config, emit } = ctx;
     return new PeerConnection(socket, {
       magic: CHAIN_PARAMS[config.chain].magic,
       target,
       pingIntervalMs: config.pingInterval * 1000,
+      role,
       emit,
       onHandshake: (v) =>
         emit("source.status", {
@@ -41,7 +42,7 @@ export class P2pSource implements Source {
     let last = "";
     while (!ctx.signal.aborted) {
       const socket = net.createConnection({ host: at.host, port: at.port });
-      const conn = this.handle(ctx, socket, target);
+      const conn = this.handle(ctx, socket, target, "initiator");
       const onAbort = () => conn.close("stopped");
       ctx.signal.addEventListener("abort", onAbort, { once: true });
       let wasUp = false;
@@ -66,10 +67,14 @@ export class P2pSource implements Source {
         return;
       }
       const target = `${socket.remoteAddress?.replace(/^::ffff:/, "")}:${socket.remotePort}`;
-      const conn = this.handle(ctx, socket, target);
+      const conn = this.handle(ctx, socket, target, "responder");
       current = conn;
       void conn.ended.then((reason) => {
         current = undefined;
+        if (reason === V2_OFFERED) {
+          ctx.log.debug(`${target}: ${reason}`);
+          return;
+        }
         if (!ctx.signal.aborted) ctx.emit("source.status", { source: "p2p", state: "down", detail: `${target}: ${reason}; listening again on ${formatHostPort(at)}` });
       });
     });

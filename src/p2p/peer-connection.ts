@@ -22,6 +22,14 @@ import {
 /** What we claim: protocol 70016 (wtxidrelay era), no services, no relay. */
 export const OUR_PROTOCOL_VERSION = 70016;
 export const USER_AGENT = "/peerwatch:0.1.0/";
+/** The reason given when a connecting node offers BIP324 v2: expected, and it retries with v1. */
+export const V2_OFFERED = "the node offered BIP324 v2 transport; closed so that it retries with v1";
+
+function startsWithMagic(chunk: Buffer, magic: Uint8Array): boolean {
+  const n = Math.min(chunk.length, magic.length);
+  return chunk.subarray(0, n).equals(Buffer.from(magic).subarray(0, n));
+}
+
 /** Pings in flight at once; more means the node answers none, and the oldest are forgotten. */
 export const MAX_OUTSTANDING_PINGS = 64;
 
@@ -36,6 +44,11 @@ export interface PeerConnectionOptions {
   emit: Emit;
   onHandshake?: (v: VersionPayload) => void;
   relay?: boolean;
+  /**
+   * Who opened the connection. The initiator (connect mode) sends version first; the responder
+   * (listen mode, the node connected to us) waits for the node's version, as v1 peers do.
+   */
+  role?: "initiator" | "responder";
 }
 
 export interface PeerConnectionStats {
@@ -80,15 +93,19 @@ export class PeerConnection {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (e: NodeJS.ErrnoException) => this.done(`socket error ${e.code ?? e.message}`));
     socket.on("close", () => this.done("the node closed the connection"));
+    if ((o.role ?? "initiator") === "initiator") this.sendVersion();
+  }
+
+  private sendVersion(): void {
     this.send("version", encodeVersion({
       version: OUR_PROTOCOL_VERSION,
       services: 0n,
-      recvIp: socket.remoteAddress?.replace(/^::ffff:/, "") ?? "0.0.0.0",
-      recvPort: socket.remotePort ?? 0,
+      recvIp: this.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "0.0.0.0",
+      recvPort: this.socket.remotePort ?? 0,
       nonce: randomBytes(8).readBigUInt64LE(),
       userAgent: USER_AGENT,
       startHeight: 0,
-      relay: o.relay ?? false,
+      relay: this.o.relay ?? false,
     }));
   }
 
@@ -101,6 +118,12 @@ export class PeerConnection {
   }
 
   private onData(chunk: Buffer): void {
+    // A node connecting to us tries BIP324 (v2) first: its first bytes are not our magic. peerwatch
+    // speaks v1 only; closing before sending anything makes the node retry with v1.
+    if (this.o.role === "responder" && this.stats.messagesIn === 0 && this.decoder.bufferedBytes === 0 && !startsWithMagic(chunk, this.o.magic)) {
+      this.done(V2_OFFERED);
+      return;
+    }
     let msgs: P2pMessage[];
     try {
       msgs = this.decoder.push(chunk);
@@ -129,6 +152,7 @@ export class PeerConnection {
         if (this.gotVersion) throw new P2pDecodeError("second version message");
         const v = decodeVersion(m.payload);
         this.gotVersion = true;
+        if (this.o.role === "responder") this.sendVersion();
         this.send("verack");
         this.version = v;
         this.maybeStart();

@@ -37,9 +37,12 @@ describe.skipIf(skip !== undefined)("eBPF on a real bitcoin-node", () => {
     expect(version?.size).toBeGreaterThanOrEqual(100);
     expect(version?.decoded?.version?.version).toBe(70017);
     expect(msgs.find((m) => m.msgType === "verack")?.size).toBe(0);
-    const ping = msgs.find((m) => m.msgType === "ping");
-    expect(ping?.size).toBe(8);
-    expect(msgs.some((m) => m.msgType === "pong" && m.decoded?.nonce === ping?.decoded?.nonce)).toBe(true);
+    // every pong answers a ping of the other direction with the same 8-byte nonce
+    const pong = msgs.find((m) => m.msgType === "pong");
+    expect(pong?.size).toBe(8);
+    const ping = msgs.find((m) => m.msgType === "ping" && m.decoded?.nonce === pong?.decoded?.nonce);
+    expect(ping, "the ping this pong answers").toBeDefined();
+    expect(ping?.direction).not.toBe(pong?.direction);
     await cli.waitFor((e) => e.type === "net.connection" && e.data.kind === "inbound", 5000);
   });
 });

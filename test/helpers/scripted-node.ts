@@ -24,15 +24,23 @@ export class ScriptedNode {
   }
 
   /** Connect out (the pinger listens, like a node started with -addnode). */
-  connect(port: number): Promise<net.Socket> {
+  connect(port: number, opts: { v2First?: boolean } = {}): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
-      const s = net.createConnection({ host: "127.0.0.1", port }, () => resolve(s));
+      const s = net.createConnection({ host: "127.0.0.1", port }, () => {
+        // like Bitcoin Core: v2 (64 bytes of an ElligatorSwift key) first, else a v1 version
+        s.write(opts.v2First ? Buffer.alloc(64, 0x86) : this.versionMsg());
+        resolve(s);
+      });
       s.once("error", reject);
-      this.attach(s);
+      this.attach(s, true);
     });
   }
 
-  private attach(s: net.Socket): void {
+  private versionMsg(): Buffer {
+    return this.msg("version", encodeVersion({ version: 70017, services: 0xc09n, recvIp: "127.0.0.1", recvPort: 1, nonce: 99n, userAgent: "/Satoshi:31.99.0/", startHeight: 111, relay: true }));
+  }
+
+  private attach(s: net.Socket, initiator = false): void {
     this.sockets.push(s);
     const d = new P2pMessageDecoder(magic);
     s.on("error", () => {});
@@ -40,7 +48,7 @@ export class ScriptedNode {
       for (const m of d.push(chunk)) {
         this.received.push(m);
         if (m.command === "version") {
-          s.write(this.msg("version", encodeVersion({ version: 70017, services: 0xc09n, recvIp: "127.0.0.1", recvPort: 1, nonce: 99n, userAgent: "/Satoshi:31.99.0/", startHeight: 111, relay: true })));
+          if (!initiator) s.write(this.versionMsg());
           s.write(this.msg("verack"));
           s.write(this.msg("sendcmpct", Buffer.from("000200000000000000", "hex")));
         } else if (m.command === "ping" && this.answerPings) {

@@ -27,8 +27,9 @@ describe.skipIf("skip" in bins)("peerwatch observe --sources ipc against a real 
     expect(up.data).toMatchObject({ capabilities: expect.arrayContaining(["echo", "rpc", "mining"]) });
     await cli.waitFor((e) => e.type === "tip.changed" && e.data.height === 0, 10_000);
     const from = cli.events.length;
-    const addr = "bcrt1qjs5q6pqdlu8xqs5qmkr3qxn2hs0dyx7s9xnkgv"; // any regtest address will do
-    const [hash] = JSON.parse(await node.cli("generatetoaddress", "1", addr)) as string[];
+    // mine to an anyone-can-spend script; no wallet needed
+    const { descriptor } = JSON.parse(await node.cli("getdescriptorinfo", "raw(51)")) as { descriptor: string };
+    const [hash] = JSON.parse(await node.cli("generatetodescriptor", "1", descriptor)) as string[];
     const tip = await cli.waitFor((e: PeerwatchEvent) => e.type === "tip.changed" && e.data.height === 1, 10_000, from);
     expect(tip.data).toEqual({ height: 1, hash });
   });

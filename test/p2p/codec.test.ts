@@ -1,9 +1,12 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CHAIN_PARAMS } from "../../src/config/chains.js";
 import { P2pDecodeError } from "../../src/p2p/byte-reader.js";
 import { MAX_PROTOCOL_MESSAGE_LENGTH, P2pMessageDecoder, encodeMessage, sha256d } from "../../src/p2p/framing.js";
 import { decodeAddr, decodeAddrV2, decodeFeeFilter, decodeInv, decodeNonce, decodeVersion, decodeVersionPrefix, encodeNonce, encodeVersion } from "../../src/p2p/messages.js";
 import { capturedPayloads } from "../helpers/bpftrace-capture.js";
+import { REPO_ROOT } from "../helpers/capture.js";
 
 const regtest = CHAIN_PARAMS.regtest.magic;
 
@@ -69,6 +72,34 @@ describe("P2P framing", () => {
       }
       expect(d.bufferedBytes).toBeLessThanOrEqual(24 + MAX_PROTOCOL_MESSAGE_LENGTH);
     }
+  });
+});
+
+describe("P2P messages recorded from a real Bitcoin Core node", () => {
+  const recorded = fs
+    .readFileSync(path.join(REPO_ROOT, "test/p2p/vectors/regtest-node-messages.txt"), "utf8")
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => l.split(" ") as [string, string]);
+
+  it("decodes each message, checksum included, and re-encodes it byte for byte", () => {
+    const d = new P2pMessageDecoder(regtest);
+    for (const [command, hex] of recorded) {
+      const bytes = Buffer.from(hex, "hex");
+      const [m] = d.push(bytes);
+      expect(m?.command).toBe(command);
+      expect(encodeMessage(regtest, command, m!.payload).equals(bytes)).toBe(true);
+    }
+  });
+
+  it("reads the whole version message", () => {
+    const v = Buffer.from(recorded[0]![1], "hex").subarray(24);
+    expect(decodeVersion(v)).toMatchObject({ version: 70017, services: 0xc09n, userAgent: "/Satoshi:31.99.0/", startHeight: 0, relay: true, addrRecv: { services: 0n, ip: "0:0:0:0:0:0:0:0", port: 0 } });
+  });
+
+  it("reads the ping nonce", () => {
+    const ping = Buffer.from(recorded.find((r) => r[0] === "ping")![1], "hex").subarray(24);
+    expect(decodeNonce(ping, "ping")).toBe(0x4f8382bf18f414acn);
   });
 });
 

@@ -148,10 +148,17 @@ describe("peerwatch observe --sources p2p", () => {
     const port = await freePort();
     const cli = new LiveCli(["observe", "--sources", "p2p", "--chain", "regtest", "--p2p-listen", `127.0.0.1:${port}`, "--ping-interval", "0.1", "--events", "-", "--metrics", "off"]);
     await cli.waitFor((e) => e.type === "source.status" && e.data.state === "degraded");
+    // A node tries BIP324 v2 first: the pinger closes at once, without sending a byte …
+    const v2 = new ScriptedNode();
+    const s1 = await v2.connect(port, { v2First: true });
+    await new Promise((r) => s1.once("close", r));
+    expect(v2.received).toEqual([]);
+    // … and the node's v1 retry gets the handshake, our version sent only after the node's.
     node = new ScriptedNode();
     await node.connect(port);
     await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up");
     await cli.waitFor((e) => e.type === "ping.rtt");
+    expect(node.received.map((m) => m.command).slice(0, 2)).toEqual(["version", "verack"]);
     // a second connection is refused: a single connection only
     const second = new ScriptedNode();
     const s2 = await second.connect(port);
