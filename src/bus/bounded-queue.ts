@@ -12,8 +12,9 @@ export class BoundedQueue<T> {
     return this.items.length - this.head;
   }
 
-  push(item: T): boolean {
-    if (this.length >= this.capacity) return false;
+  /** Adds an item; refuses when full unless `force` (for the few items that must not be lost). */
+  push(item: T, force = false): boolean {
+    if (!force && this.length >= this.capacity) return false;
     this.items.push(item);
     return true;
   }

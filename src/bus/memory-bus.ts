@@ -79,9 +79,12 @@ export class MemoryBus implements EventBus {
   publish(event: PeerwatchEvent): void {
     if (this.closing) return;
     this.published++;
+    // Loss reports pass a full queue: they are one per source and second at most, and dropping
+    // them would lose the count of what was lost.
+    const force = event.type === "events.dropped";
     for (const s of this.subs) {
       if (!matchesPrefixes(event.type, s.prefixes)) continue;
-      if (!s.queue.push(event)) {
+      if (!s.queue.push(event, force)) {
         s.dropped++;
         continue;
       }

@@ -57,6 +57,30 @@ describe("MemoryBus", () => {
     expect(bus.stats().subscribers.find((s) => s.name === "slow")).toMatchObject({ dropped: slow.dropped });
   });
 
+  it("never drops a loss report, even for a subscriber whose queue is full", async () => {
+    bus = new MemoryBus({ nodeName: "n1", dropReportIntervalMs: 20 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const got: PeerwatchEvent[] = [];
+    let first = true;
+    const sub = bus.subscribe({ name: "writer", maxQueue: 5 }, async (e) => {
+      if (first) {
+        first = false;
+        await gate;
+      }
+      got.push(e);
+    });
+    for (let i = 0; i < 100; i++) bus.publish(msg(i));
+    bus.publish(makeEvent("ebpf", "n1", "events.dropped", { source: "ebpf", count: 7, reason: "bpftrace lost events" }));
+    await new Promise((r) => setTimeout(r, 60)); // a drop report for "writer" is published while it is full
+    release();
+    await until(() => sub.pending === 0 && got.some((e) => e.type === "events.dropped" && e.data.source === "bus:writer"));
+    const reported = got.reduce((n, e) => n + (e.type === "events.dropped" ? e.data.count : 0), 0);
+    const delivered = got.filter((e) => e.type === "net.message").length;
+    // every message is delivered or reported lost, and the source's own loss report arrived too
+    expect(delivered + reported).toBe(100 + 7);
+  });
+
   it("survives a throwing handler and counts it", async () => {
     const errors: string[] = [];
     bus = new MemoryBus({ nodeName: "n1", onHandlerError: (name) => errors.push(name) });
