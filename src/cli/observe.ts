@@ -7,6 +7,9 @@ import { aborted } from "../sources/abort.js";
 import { discoverSources } from "../sources/discover.js";
 import { SOURCE_FACTORIES } from "../sources/registry.js";
 import type { Source } from "../sources/types.js";
+import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
+import { loadThresholds } from "../tools/alerts/thresholds.js";
+import { loadIpLists } from "../tools/iplists/load-lists.js";
 import { startMetricsTool } from "../tools/metrics/index.js";
 import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
 
@@ -32,9 +35,22 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
     }
   });
   const writer = config.events ? startNdjsonWriter(bus, config.events, log) : undefined;
+  const lists = loadIpLists(config.ipLists);
+  for (const err of lists.errors) log.warn(`IP lists: ${err}`);
+  log.debug({ lists: lists.names, ranges: lists.tree.size }, "IP lists loaded");
+  let thresholds;
+  try {
+    thresholds = loadThresholds(config.alerts);
+  } catch (e) {
+    log.error((e as Error).message);
+    await writer?.close();
+    await bus.close();
+    return 2;
+  }
+  new AlertEngine(defaultHeuristics(thresholds, lists.tree), thresholds).attach(bus, config.nodeName);
   let metrics;
   try {
-    metrics = await startMetricsTool(bus, config.metrics);
+    metrics = await startMetricsTool(bus, config.metrics, lists);
   } catch (e) {
     log.error(`cannot serve metrics on ${config.metrics === "off" ? "" : `${config.metrics.host}:${config.metrics.port}`}: ${(e as Error).message} (use --metrics host:port or --metrics off)`);
     await writer?.close();
@@ -70,7 +86,7 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
     const slog = log.child({ source: plan.name });
     runs.push(
       factory()
-        .then((source: Source) => source.run({ config, emit, log: slog, signal: stop.signal }))
+        .then((source: Source) => source.run({ config, emit, log: slog, signal: stop.signal, instruments: metrics.instruments }))
         .catch((err: unknown) => {
           slog.error({ err }, `${plan.name} source failed`);
           emit("source.status", { source: plan.name, state: "down", detail: `failed: ${(err as Error).message ?? String(err)}` });

@@ -42,6 +42,8 @@ export const OBSERVE_OPTIONS: readonly OptionSpec[] = [
   { key: "pingInterval", flag: "ping-interval", arg: "seconds", description: "how often the P2P pinger pings", defaultText: "10" },
   { key: "events", flag: "events", arg: "file|-", description: "write every event as NDJSON to a file, or - for stdout" },
   { key: "metrics", flag: "metrics", arg: "host:port|off", description: "serve Prometheus metrics at http://<host:port>/metrics", defaultText: "127.0.0.1:9432" },
+  { key: "alerts", flag: "alerts", arg: "file", description: "JSON file of alert thresholds (see docs/alerts.md)", defaultText: "built-in defaults" },
+  { key: "ipLists", flag: "ip-lists", arg: "dir", description: "folder of IP lists (*.txt, CIDR per line) that alerts and metrics match peers against", defaultText: "data/iplists of this install" },
   { key: "duration", flag: "duration", arg: "seconds", description: "stop cleanly after this long", defaultText: "run until stopped" },
   { key: "logLevel", flag: "log-level", arg: "level", description: "trace, debug, info, warn, error or silent", defaultText: "info" },
   { key: "logFormat", flag: "log-format", arg: "format", description: "json or pretty", defaultText: "pretty on a terminal, json otherwise" },

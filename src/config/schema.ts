@@ -97,6 +97,8 @@ export const observeSettings = z.strictObject({
     .string()
     .transform((s, ctx) => (s === "off" ? ("off" as const) : toHostPort(s, ctx)))
     .default({ host: "127.0.0.1", port: 9432 }),
+  alerts: pathString.optional(),
+  ipLists: pathString.optional(),
   duration: seconds(10 * 365 * 86400).optional(),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   logFormat: z.enum(["json", "pretty"]).optional(),

@@ -42,7 +42,10 @@ export class IpcSource implements Source {
   /** One connection's life. Resolves true if it got up (so backoff restarts), false otherwise. */
   private async connectOnce(ctx: SourceContext): Promise<boolean> {
     const { config, emit, log, signal } = ctx;
-    const session = await IpcSession.connect(config.ipcSocket, { maxMessageBytes: config.ipcMaxMessageBytes });
+    const session = await IpcSession.connect(config.ipcSocket, {
+      maxMessageBytes: config.ipcMaxMessageBytes,
+      ...(ctx.instruments ? { onCall: ctx.instruments.ipcCall } : {}),
+    });
     // Until the loops run, an abort just drops the connection; after, shutdown is graceful.
     let running = false;
     const onAbort = () => {

@@ -27,6 +27,8 @@ export interface SessionOptions {
   connectTimeoutMs?: number;
   /** Default timeout of a call (ms); long-blocking calls pass their own. */
   callTimeoutMs?: number;
+  /** Told about every call's latency and outcome (the metrics tool's IPC histogram). */
+  onCall?: (what: string, seconds: number, ok: boolean) => void;
 }
 
 /** Something with a Context as its `context` field (every Bitcoin Core method's params). */
@@ -98,6 +100,8 @@ export class IpcSession {
       p.catch(() => {}); // its outcome no longer matters
       return Promise.reject(new IpcError("closed", what, describeClose(this.endReason)));
     }
+    const started = process.hrtime.bigint();
+    const report = (ok: boolean) => this.options.onCall?.(what, Number(process.hrtime.bigint() - started) / 1e9, ok);
     return new Promise<T>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
@@ -115,10 +119,12 @@ export class IpcSession {
       p.then(
         (v) => {
           done();
+          report(true);
           resolve(v);
         },
         (e: unknown) => {
           done();
+          report(false);
           reject(new IpcError("remote", what, remoteErrorText(e)));
         },
       );

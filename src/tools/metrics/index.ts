@@ -1,33 +1,43 @@
-// The metrics tool: one registry fed from the bus, served over HTTP.
+// The metrics tool: one prom-client registry fed from the bus, served over HTTP. Each file beside
+// this one registers the families of one area and returns the handler that feeds them.
 import { Registry, collectDefaultMetrics } from "prom-client";
 import type { EventBus, Subscription } from "../../bus/index.js";
 import type { HostPort } from "../../config/schema.js";
 import type { PeerwatchEvent } from "../../events/index.js";
+import type { Instruments } from "../../sources/types.js";
+import type { LoadedLists } from "../iplists/load-lists.js";
+import { registerChainMetrics } from "./chain-metrics.js";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.js";
+import { registerP2pMetrics } from "./p2p-metrics.js";
+import { registerPeerMetrics } from "./peer-metrics.js";
 import { registerSelfMetrics } from "./self-metrics.js";
+import { registerThreadMetrics } from "./thread-metrics.js";
 
 export interface MetricsTool {
   registry: Registry;
   server: MetricsServer | undefined;
   subscription: Subscription;
+  instruments: Instruments;
   close(): Promise<void>;
 }
 
-export function createMetricsRegistry(bus: EventBus): { registry: Registry; handle: (e: PeerwatchEvent) => void } {
+export function createMetricsRegistry(bus: EventBus, lists: LoadedLists): { registry: Registry; handle: (e: PeerwatchEvent) => void; instruments: Instruments } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "peerwatch_" });
-  const handlers = [registerSelfMetrics(registry, bus)];
-  return { registry, handle: (e) => handlers.forEach((h) => h(e)) };
+  const self = registerSelfMetrics(registry, bus);
+  const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry)];
+  return { registry, handle: (e) => handlers.forEach((h) => h(e)), instruments: self.instruments };
 }
 
-export async function startMetricsTool(bus: EventBus, at: HostPort | "off"): Promise<MetricsTool> {
-  const { registry, handle } = createMetricsRegistry(bus);
+export async function startMetricsTool(bus: EventBus, at: HostPort | "off", lists: LoadedLists): Promise<MetricsTool> {
+  const { registry, handle, instruments } = createMetricsRegistry(bus, lists);
   const subscription = bus.subscribe({ name: "metrics", maxQueue: 100_000 }, handle);
   const server = at === "off" ? undefined : await startMetricsServer(registry, at);
   return {
     registry,
     server,
     subscription,
+    instruments,
     async close() {
       subscription.unsubscribe();
       await server?.close();

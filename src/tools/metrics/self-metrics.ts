@@ -1,11 +1,13 @@
 // Metrics about peerwatch itself: events seen, events lost, which sources are up. Other metric
 // families (P2P, mempool, peers …) live in their own files beside this one.
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { EventBus } from "../../bus/index.js";
 import { SOURCE_NAMES } from "../../config/schema.js";
 import type { PeerwatchEvent } from "../../events/index.js";
+import type { Instruments } from "../../sources/types.js";
+import { LabelLimiter } from "./labels.js";
 
-export function registerSelfMetrics(registry: Registry, bus: EventBus): (e: PeerwatchEvent) => void {
+export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle: (e: PeerwatchEvent) => void; instruments: Instruments } {
   const events = new Counter({
     name: "peerwatch_events_total",
     help: "Events published on the bus, by source and type",
@@ -35,12 +37,44 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): (e: Peer
       for (const s of bus.stats().subscribers) this.set({ subscriber: s.name }, s.pending);
     },
   });
-  return (e) => {
+  const restarts = new Counter({
+    name: "peerwatch_source_restarts_total",
+    help: "Times a source went from up to down (node restarts, bpftrace exits, dropped connections)",
+    labelNames: ["source"] as const,
+    registers: [registry],
+  });
+  const alerts = new Counter({
+    name: "peerwatch_alerts_total",
+    help: "Alerts raised by peerwatch's heuristics, by name and severity",
+    labelNames: ["name", "severity"] as const,
+    registers: [registry],
+  });
+  const ipcCalls = new Histogram({
+    name: "peerwatch_ipc_call_seconds",
+    help: "Latency of IPC calls to the node, by method and outcome",
+    labelNames: ["method", "outcome"] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+    registers: [registry],
+  });
+  const reasons = new LabelLimiter();
+  const wasUp = new Map<string, boolean>();
+  const handle = (e: PeerwatchEvent) => {
     events.inc({ source: e.source, type: e.type });
     if (e.type === "events.dropped") {
-      dropped.inc({ source: e.data.source, reason: e.data.reason }, e.data.count);
+      dropped.inc({ source: e.data.source.startsWith("bus:") ? e.data.source : e.data.source.slice(0, 32), reason: reasons.label(e.data.reason) }, e.data.count);
     } else if (e.type === "source.status") {
       up.set({ source: e.data.source }, e.data.state === "up" ? 1 : e.data.state === "degraded" ? 0.5 : 0);
+      if (e.data.state === "down" && wasUp.get(e.data.source) && e.data.detail !== "stopped") restarts.inc({ source: e.data.source });
+      wasUp.set(e.data.source, e.data.state === "up");
+    } else if (e.type === "alert") {
+      alerts.inc({ name: e.data.name, severity: e.data.severity });
     }
+  };
+  const methods = new LabelLimiter(40);
+  return {
+    handle,
+    instruments: {
+      ipcCall: (what, seconds, ok) => ipcCalls.observe({ method: methods.label(what.replace(/\(.*$/, "")), outcome: ok ? "ok" : "error" }, seconds),
+    },
   };
 }

@@ -1,0 +1,43 @@
+// IP lists are text files in data/iplists/: one CIDR range (or address) per line, '#' comments.
+// The file name without .txt is the list's name (a metric label and an alert detail).
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PrefixTree } from "./prefix-tree.js";
+
+export const DEFAULT_LISTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../data/iplists");
+
+export interface LoadedLists {
+  tree: PrefixTree;
+  names: string[];
+  /** Lines that are not ranges, with file and line number: reported, not fatal. */
+  errors: string[];
+}
+
+export function loadIpLists(dir = DEFAULT_LISTS_DIR): LoadedLists {
+  const tree = new PrefixTree();
+  const names: string[] = [];
+  const errors: string[] = [];
+  let files: string[] = [];
+  try {
+    files = fs.readdirSync(dir).filter((f) => f.endsWith(".txt")).sort();
+  } catch (e) {
+    errors.push(`cannot read IP list folder ${dir}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+  for (const f of files) {
+    const name = f.replace(/\.txt$/, "");
+    names.push(name);
+    fs.readFileSync(path.join(dir, f), "utf8")
+      .split("\n")
+      .forEach((raw, i) => {
+        const line = raw.replace(/#.*/, "").trim();
+        if (!line) return;
+        try {
+          tree.add(line, name);
+        } catch (e) {
+          errors.push(`${f}:${i + 1}: ${(e as Error).message}`);
+        }
+      });
+  }
+  return { tree, names, errors };
+}
