@@ -1,0 +1,84 @@
+// Prometheus rules pass promtool (syntax and unit tests); every metric a rule or a dashboard uses
+// is one the exporter really exposes, or a recording rule the rules file defines.
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { MemoryBus } from "../../src/bus/index.js";
+import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { createMetricsRegistry } from "../../src/tools/metrics/index.js";
+import { REPO_ROOT } from "../helpers/capture.js";
+
+const rulesDir = path.join(REPO_ROOT, "rules");
+const rulesFile = path.join(rulesDir, "peerwatch.rules.yml");
+const hasPromtool = !spawnSync("promtool", ["--version"]).error;
+if (!hasPromtool) console.warn("SKIPPING promtool checks: promtool is not installed (Debian: prometheus; scripts/setup --test installs it)");
+
+describe.skipIf(!hasPromtool)("Prometheus rules", () => {
+  it("pass promtool check rules", () => {
+    const out = execFileSync("promtool", ["check", "rules", rulesFile], { encoding: "utf8" });
+    expect(out).toMatch(/SUCCESS: \d+ rules found/);
+  });
+  it("pass their promtool unit tests", () => {
+    const r = spawnSync("promtool", ["test", "rules", "peerwatch.rules.test.yml"], { cwd: rulesDir, encoding: "utf8" });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/SUCCESS/);
+  });
+});
+
+/** Metric names in a PromQL expression (identifiers starting with peerwatch). */
+function metricNames(expr: string): string[] {
+  return [...expr.matchAll(/\bpeerwatch[a-zA-Z0-9_:]*/g)].map((m) => m[0]);
+}
+
+describe("metric names used by rules and dashboards", () => {
+  const { registry } = createMetricsRegistry(new MemoryBus({ nodeName: "t" }), loadIpLists(DEFAULT_LISTS_DIR));
+  const rulesText = fs.readFileSync(rulesFile, "utf8");
+  const recorded = new Set([...rulesText.matchAll(/- record: (\S+)/g)].map((m) => m[1]));
+
+  async function exposed(): Promise<Set<string>> {
+    const text = await registry.metrics();
+    const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+    const names = new Set<string>();
+    for (const [name, type] of families) {
+      names.add(name);
+      if (type === "histogram") for (const s of ["_bucket", "_sum", "_count"]) names.add(name + s);
+      if (type === "summary") for (const s of ["_sum", "_count"]) names.add(name + s);
+    }
+    return names;
+  }
+
+  const check = async (exprs: { where: string; expr: string }[]) => {
+    const names = await exposed();
+    const unknown = exprs.flatMap(({ where, expr }) => metricNames(expr).filter((n) => !names.has(n) && !recorded.has(n)).map((n) => `${where}: ${n}`));
+    expect(unknown).toEqual([]);
+    expect(exprs.length).toBeGreaterThan(5);
+  };
+
+  it("rules use only exported metrics and their own recording rules", async () => {
+    const exprs = [...rulesText.matchAll(/^\s+expr: (.+)$/gm)].map((m) => ({ where: "rules", expr: m[1]! }));
+    await check(exprs);
+  });
+
+  it("dashboards (overview, connections, P2P traffic, mempool, backlog, health) use only existing metrics", async () => {
+    const dir = path.join(REPO_ROOT, "dashboards");
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+    expect(files).toEqual(["backlog.json", "connections.json", "health.json", "mempool.json", "overview.json", "p2p-traffic.json"]);
+    const exprs = files.flatMap((f) => {
+      const d = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as { panels: { title: string; targets: { expr: string }[] }[] };
+      return d.panels.flatMap((p) => p.targets.map((t) => ({ where: `${f} "${p.title}"`, expr: t.expr })));
+    });
+    await check(exprs);
+  });
+
+  it("the check catches a misspelt metric", () => {
+    expect(metricNames("rate(peerwatch_p2p_mesages_total[5m])")).toEqual(["peerwatch_p2p_mesages_total"]);
+  });
+});
+
+describe("docs/metrics.md", () => {
+  it("lists every metric the exporter has (regenerate with scripts/gen-metrics-doc.mjs)", () => {
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, "scripts/gen-metrics-doc.mjs"), "--check"], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+  });
+});
