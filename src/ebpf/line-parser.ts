@@ -20,13 +20,25 @@ export const MAX_LINE = 4096;
 
 class BadField extends Error {}
 
-/** `\x41\x42…` → bytes. */
+/** Value of a lower-case hex digit's char code, or -1. */
+const HEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX["0123456789abcdef".charCodeAt(i)] = i;
+
+/** `\x41\x42…` → bytes. A hand loop: this is the hot path of the eBPF source (see bench/). */
 export function rxBytes(field: string | undefined, maxBytes: number, name: string): Buffer {
   if (field === undefined) throw new BadField(`missing ${name}`);
-  if (field.length % 4 !== 0 || field.length / 4 > maxBytes || !/^(?:\\x[0-9a-f]{2})*$/.test(field)) {
-    throw new BadField(`${name} is not a \\xNN buffer of at most ${maxBytes} bytes`);
+  const n = field.length >> 2;
+  if (field.length % 4 !== 0 || n > maxBytes) throw new BadField(`${name} is not a \\xNN buffer of at most ${maxBytes} bytes`);
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    const hi = HEX[field.charCodeAt(j + 2)] ?? -1;
+    const lo = HEX[field.charCodeAt(j + 3)] ?? -1;
+    if (field.charCodeAt(j) !== 92 /* \\ */ || field.charCodeAt(j + 1) !== 120 /* x */ || hi < 0 || lo < 0) {
+      throw new BadField(`${name} is not a \\xNN buffer of at most ${maxBytes} bytes`);
+    }
+    out[i] = (hi << 4) | lo;
   }
-  return Buffer.from(field.replace(/\\x/g, ""), "hex");
+  return out;
 }
 
 /** A C string read as a fixed buffer: up to the first NUL, as UTF-8. */

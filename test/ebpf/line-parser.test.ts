@@ -58,6 +58,8 @@ describe("bpftrace line parser on recorded output", () => {
     ["an unknown network", recorded.find((l) => l.startsWith("C\tinbound"))!.replace(/\t3\t9$/, "\t99\t9")],
     ["a payload longer than the size", recorded[2]!.replace(/\t8\t/, "\t2\t")],
     ["an oversized line", "M\t" + "x".repeat(5000)],
+    ["a bad escape", recorded.find((l) => l.startsWith("A\t"))!.replace("\\x01", "\\y01")],
+    ["an upper-case hex digit", recorded.find((l) => l.startsWith("A\t"))!.replace("\\x0a", "\\x0A")],
     ["a huge integer", recorded.find((l) => l.startsWith("F\t"))!.replace("12345", "99999999999999999999")],
   ])("rejects %s as an invalid record, without throwing", (_what, line) => {
     const r = parseLine(line, 64);
