@@ -40,6 +40,8 @@ export const getPeerInfoPeer = z.looseObject({
   connection_type: z.string().max(32).optional(),
   transport_protocol_type: z.string().max(16).optional(),
   session_id: z.string().max(128).optional(),
+  inv_to_send: count.optional(),
+  cpu_load: z.number().min(0).optional(),
   bytessent_per_msg: z.record(z.string(), count).optional(),
   bytesrecv_per_msg: z.record(z.string(), count).optional(),
 });

@@ -62,6 +62,9 @@ export const peerInfo = z.object({
   inflightBlocks: nonNegInt.nullable().optional(),
   addrRateLimited: nonNegInt.nullable().optional(),
   addrProcessed: nonNegInt.nullable().optional(),
+  /** Newer or patched nodes only (getpeerinfo's inv_to_send, cpu_load): kept when present. */
+  invToSend: nonNegInt.optional(),
+  cpuLoad: z.number().min(0).optional(),
 });
 export type PeerInfo = z.infer<typeof peerInfo>;
 

@@ -43,5 +43,7 @@ export function toPeerInfo(p: GetPeerInfoPeer): PeerInfo {
     inflightBlocks: p.inflight?.length ?? null,
     addrRateLimited: p.addr_rate_limited ?? null,
     addrProcessed: p.addr_processed ?? null,
+    ...(p.inv_to_send !== undefined ? { invToSend: p.inv_to_send } : {}),
+    ...(p.cpu_load !== undefined ? { cpuLoad: p.cpu_load } : {}),
   };
 }

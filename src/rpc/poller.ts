@@ -95,8 +95,9 @@ export class RpcPoller {
     try {
       const raw = await this.o.transport.call(method, [], this.o.timeoutMs);
       if (this.stopped) return;
-      this.lastFailure.delete(method);
-      this.publish(method, raw);
+      const invalid = this.publish(method, raw);
+      if (invalid) this.lastFailure.set(method, new RpcError("invalid", invalid));
+      else this.lastFailure.delete(method);
     } catch (e) {
       if (this.stopped) return;
       this.onFailure(method, e instanceof RpcError ? e : new RpcError("transport", `${method}: ${String(e)}`));
@@ -106,22 +107,25 @@ export class RpcPoller {
     this.updateHealth();
   }
 
-  private publish(method: PolledMethodName, raw: unknown): void {
+  /** Validates and emits one result; returns why it was rejected, if it was. */
+  private publish(method: PolledMethodName, raw: unknown): string | undefined {
     if (method === "getpeerinfo") {
       const r = getPeerInfoResult.safeParse(raw);
-      if (!r.success) return this.invalid(method, formatDecodeError(fromZodError("getpeerinfo reply", r.error)));
+      if (!r.success) return this.invalid(formatDecodeError(fromZodError("getpeerinfo reply", r.error)));
       this.o.emit("peers.snapshot", { peers: r.data.map(toPeerInfo) });
-      return;
+      return undefined;
     }
     const r = RPC_SNAPSHOT_SCHEMAS[method].safeParse(raw);
-    if (!r.success) return this.invalid(method, formatDecodeError(fromZodError(`${method} reply`, r.error)));
+    if (!r.success) return this.invalid(formatDecodeError(fromZodError(`${method} reply`, r.error)));
     this.o.emit("rpc.snapshot", { method, result: r.data } as RpcSnapshot);
+    return undefined;
   }
 
-  /** A reply that fails validation is data lost: counted and reported as events.dropped. */
-  private invalid(method: PolledMethodName, why: string): void {
+  /** A reply that fails validation is data lost: counted, reported as events.dropped, and the source is degraded. */
+  private invalid(why: string): string {
     this.stats.invalid++;
     this.o.emit("events.dropped", { source: this.o.transport.name === "ipc" ? "ipc" : "rpc", count: 1, reason: why.slice(0, 256) });
+    return why;
   }
 
   private onFailure(method: PolledMethodName, e: RpcError): void {
@@ -142,9 +146,10 @@ export class RpcPoller {
 
   private updateHealth(): void {
     const failures = [...this.lastFailure.values()];
-    const down = failures.find((f) => f.kind !== "rpc");
+    // The node answering (even "no", or garbage) is degraded; not answering is down.
+    const down = failures.find((f) => f.kind !== "rpc" && f.kind !== "invalid");
     const warmup = failures.find((f) => f.kind === "rpc" && f.code === RPC_IN_WARMUP);
-    const other = failures.find((f) => f.kind === "rpc");
+    const other = failures.find((f) => f.kind === "rpc" || f.kind === "invalid");
     const h: PollerHealth = down
       ? { state: "down", detail: down.message }
       : warmup

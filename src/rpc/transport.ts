@@ -18,7 +18,9 @@ export type RpcErrorKind =
   /** Wrong credentials (HTTP 401/403). */
   | "auth"
   /** The reply was not JSON-RPC. */
-  | "protocol";
+  | "protocol"
+  /** A JSON-RPC result that fails the event model's schema. */
+  | "invalid";
 
 export class RpcError extends Error {
   override name = "RpcError";

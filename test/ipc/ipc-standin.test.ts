@@ -93,9 +93,42 @@ describe.skipIf(skip)("IPC session against the stand-in node", () => {
     await node.send("hang none");
     const dropped = events.find((e) => e.type === "events.dropped");
     expect(dropped?.data).toMatchObject({ count: 1, reason: expect.stringMatching(/getmempoolinfo reply: at loaded/) });
+
     expect(health.at(-1)).toMatchObject({ state: "down", detail: expect.stringMatching(/uptime.*no answer in 400 ms/) });
     // The hung method never had more than one call in flight: later ticks were skipped.
     expect(poller.stats.skipped).toBeGreaterThan(3);
+  });
+
+  it("reports a reply that fails validation as degraded, and up again once replies are valid", async () => {
+    session = await IpcSession.connect(node.socket, { maxMessageBytes: LIMIT });
+    const thread = await session.makeThread(await session.construct(), "calls");
+    const caps = await probeCapabilities(session, thread, 5000);
+    const { emit } = collect();
+    const health: PollerHealth[] = [];
+    await node.send("invalid getnettotals");
+    const poller = new RpcPoller({ transport: new IpcRpcTransport(session, caps.rpc!, thread), schedule: [{ method: "getnettotals", intervalMs: 30 }], timeoutMs: 2000, emit, onHealth: (h) => health.push(h) });
+    poller.start();
+    await until(() => health.length > 0);
+    expect(health[0]).toMatchObject({ state: "degraded", detail: expect.stringMatching(/getnettotals reply: at totalbytesrecv/) });
+    await node.send("invalid none");
+    await until(() => health.at(-1)?.state === "up");
+    poller.stop();
+  });
+
+  it("says clearly when the node serves the interfaces of an older version (v30: no Rpc, Mining at @2)", async () => {
+    const old = new Standin((bin as { path: string }).path, ["--v30"]);
+    await old.start();
+    const s = await IpcSession.connect(old.socket, { maxMessageBytes: LIMIT });
+    const thread = await s.makeThread(await s.construct(), "calls");
+    const caps = await probeCapabilities(s, thread, 5000);
+    expect(caps.rpc).toBeNull();
+    expect(caps.mining).toBeNull();
+    expect(Object.keys(caps.missing).sort()).toEqual(["Init.makeMining", "Init.makeRpc", "Init.makeTracing"]);
+    const d = describeCapabilities(caps);
+    expect(d.names).toEqual(["echo"]);
+    expect(d.detail).toMatch(/v30 or older, peerwatch expects the interfaces of v31 \(master\); use the RPC poller/);
+    s.close();
+    await old.stop();
   });
 
   it("rejects a pending call at once when the node goes away mid-call", async () => {

@@ -55,6 +55,19 @@ describe("RPC poller over HTTP", () => {
       timeoutMs: 500,
     });
 
+  it("keeps the fields newer or patched nodes add to getpeerinfo", async () => {
+    const dir = fs.mkdtempSync(path.join(stub.dir, "patched-"));
+    const peers = (captureJson("rpc/getpeerinfo.json") as object[]).map((p) => ({ ...p, inv_to_send: 12, cpu_load: 0.25 }));
+    fs.writeFileSync(path.join(dir, "getpeerinfo.json"), JSON.stringify(peers));
+    const patched = new StubBitcoind(dir);
+    await patched.start();
+    const r = runPoller(new HttpRpcTransport({ url: patched.url, credentials: { kind: "cookie", path: patched.cookie }, timeoutMs: 500 }), [{ method: "getpeerinfo", intervalMs: 60_000 }]);
+    await until(() => r.events.length > 0);
+    r.poller.stop();
+    await patched.stop();
+    expect(r.events[0]).toMatchObject({ type: "peers.snapshot", data: { peers: [{ id: 0, invToSend: 12, cpuLoad: 0.25 }] } });
+  });
+
   it("polls every method with the cookie and emits validated snapshots", async () => {
     const r = runPoller(http(), defaultSchedule(60_000, 60_000));
     poller = r.poller;
@@ -114,6 +127,7 @@ describe("RPC poller over HTTP", () => {
     await until(() => r.events.length > 0);
     expect(r.events[0]).toMatchObject({ type: "events.dropped", data: { source: "rpc", count: 1, reason: expect.stringMatching(/getnettotals reply: at totalbytesrecv/) } });
     expect(r.poller.stats.invalid).toBe(1);
+    expect(r.health.at(-1)).toMatchObject({ state: "degraded", detail: expect.stringMatching(/getnettotals reply/) });
   });
 
   it("keeps one call in flight for a hung method, times it out, and says down", async () => {
