@@ -22,7 +22,7 @@ export const msgType = z.string().max(32);
 export const nonNegInt = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const int = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 
-/** Network names as getpeerinfo prints them; the net:* tracepoints' numbers map onto them. */
+/** Network names as getpeerinfo prints them, in Bitcoin Core's `enum Network` order (the net:* tracepoints pass the number). */
 export const networkName = z.enum([
   "not_publicly_routable",
   "ipv4",
@@ -34,16 +34,8 @@ export const networkName = z.enum([
 ]);
 export type NetworkName = z.infer<typeof networkName>;
 
-/** Bitcoin Core's `enum Network` order (netaddress.h), as the net:* tracepoints pass it. */
-export const NETWORK_BY_NUMBER: readonly NetworkName[] = [
-  "not_publicly_routable",
-  "ipv4",
-  "ipv6",
-  "onion",
-  "i2p",
-  "cjdns",
-  "internal",
-];
+/** Bitcoin Core's `enum Network` order (netaddress.h), as the net:* tracepoints pass it: the enum above is in that order. */
+export const NETWORK_BY_NUMBER: readonly NetworkName[] = networkName.options;
 
 /** Lower-case hex of raw bytes, bounded to the 4 MB P2P message limit. */
 export const bytesHex = z

@@ -1,18 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryBus, BoundedQueue } from "../../src/bus/index.js";
 import { makeEvent, type PeerwatchEvent } from "../../src/events/index.js";
+import { until } from "../helpers/wait.js";
 
 const H = "2f19d430e8274b2f98d467d0139ed51b49b77f242bb728a06737fd6ddb81b2c7";
 const tip = (height: number) => makeEvent("ipc", "n1", "tip.changed", { height, hash: H });
 const msg = (peerId: number) =>
   makeEvent("ebpf", "n1", "net.message", { peerId, addr: "127.0.0.1:1", connType: "inbound", direction: "in", msgType: "ping", size: 8 });
-const until = async (cond: () => boolean, ms = 2000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 let bus: MemoryBus;
 afterEach(async () => bus?.close(100));

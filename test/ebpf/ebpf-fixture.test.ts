@@ -7,6 +7,7 @@ import type { PeerwatchEvent } from "../../src/events/index.js";
 import { LiveCli } from "../helpers/cli.js";
 import { UsdtFixture, ebpfTestSetup } from "../helpers/usdt-fixture.js";
 import { FIXTURE_EVENTS } from "./fixture-expected.js";
+import { reportSkip } from "../helpers/skip.js";
 
 const setup = ebpfTestSetup();
 const skip = "skip" in setup;
@@ -61,6 +62,10 @@ describe.skipIf(skip)("eBPF extractor on the USDT fixture (real bpftrace)", () =
     await c.waitFor(isStatus("up"), 60_000);
     const N = 300_000;
     await fixture.send(`burst ${N}`);
+    // The kernel reports a perf buffer's loss only with the next sample on that CPU: one more
+    // event per CPU brings the loss at the end of the burst to light (a live node keeps firing).
+    await new Promise((r) => setTimeout(r, 500));
+    const flushed = Number(await fixture.send("flush"));
     await c.waitFor((e) => e.type === "events.dropped", 15_000);
     // Wait until the counts stop moving (loss reports come once a second).
     let before = -1;
@@ -75,8 +80,7 @@ describe.skipIf(skip)("eBPF extractor on the USDT fixture (real bpftrace)", () =
     const dropped = droppedBy(() => true);
     expect(droppedBy((s) => s === "ebpf")).toBeGreaterThan(0);
     // everything fired is either an event or counted as lost
-    expect(seen + dropped).toBeGreaterThanOrEqual(N * 0.99);
-    expect(seen + dropped).toBeLessThanOrEqual(N);
+    expect(seen + dropped).toBe(N + flushed);
   });
 
   it("follows the node to a new PID after a restart (PID file), saying down then up", async () => {
@@ -109,8 +113,4 @@ describe.skipIf(skip)("eBPF extractor on the USDT fixture (real bpftrace)", () =
   });
 });
 
-if (skip) {
-  describe("eBPF extractor on the USDT fixture (real bpftrace)", () => {
-    it.skip(`skipped: ${(setup as { skip: string }).skip}`, () => {});
-  });
-}
+if (skip) reportSkip("eBPF extractor on the USDT fixture (real bpftrace)", (setup as { skip: string }).skip);

@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bpftraceAvailable } from "../helpers/build-fixtures.js";
 import { LiveCli } from "../helpers/cli.js";
 import { RealNode, realNodeBinaries } from "../helpers/real-node.js";
+import { reportSkip } from "../helpers/skip.js";
 
 const bins = realNodeBinaries("bitcoin-node");
 const bt = bpftraceAvailable();
 const skip = "skip" in bins ? bins.skip : "skip" in bt ? bt.skip : undefined;
-if (skip) console.warn(`SKIPPING eBPF tests against a real bitcoin-node: ${skip}`);
 
 describe.skipIf(skip !== undefined)("eBPF on a real bitcoin-node", () => {
   let a: RealNode;
@@ -47,8 +47,4 @@ describe.skipIf(skip !== undefined)("eBPF on a real bitcoin-node", () => {
   });
 });
 
-if (skip) {
-  describe("eBPF on a real bitcoin-node", () => {
-    it.skip(`skipped: ${skip}`, () => {});
-  });
-}
+if (skip) reportSkip("eBPF on a real bitcoin-node", skip);

@@ -8,7 +8,6 @@ export function ebpfTestSetup(): { path: string } | { skip: string } {
   const fixture = inject("usdtFixture");
   const bt = bpftraceAvailable();
   const r = "skip" in fixture ? fixture : "skip" in bt ? bt : fixture;
-  if ("skip" in r) console.warn(`SKIPPING eBPF tests with real bpftrace: ${r.skip}`);
   return r;
 }
 
@@ -38,10 +37,12 @@ export class UsdtFixture {
     }
   }
 
-  async send(cmd: string): Promise<void> {
+  /** Sends a command; resolves with the rest of its "done <command> …" line. */
+  async send(cmd: string): Promise<string> {
     const from = this.out.length;
     this.child!.stdin.write(`${cmd}\n`);
-    await this.wait(new RegExp(`^done ${cmd.split(" ")[0]}$`, "m"), from);
+    const m = await this.wait(new RegExp(`^done ${cmd.split(" ")[0]}(.*)$`, "m"), from);
+    return (m[1] ?? "").trim();
   }
 
   async quit(): Promise<void> {

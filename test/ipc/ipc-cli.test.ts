@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PeerwatchEvent } from "../../src/events/index.js";
 import { LiveCli } from "../helpers/cli.js";
 import { Standin, standinBinary } from "../helpers/standin.js";
+import { reportSkip } from "../helpers/skip.js";
 
 const bin = standinBinary();
 const skip = "skip" in bin;
@@ -98,8 +99,4 @@ describe("peerwatch observe --sources ipc with no node", () => {
   });
 });
 
-if (skip) {
-  describe("peerwatch observe --sources ipc against the stand-in node", () => {
-    it.skip(`skipped: ${(bin as { skip: string }).skip}`, () => {});
-  });
-}
+if (skip) reportSkip("peerwatch observe --sources ipc against the stand-in node", (bin as { skip: string }).skip);

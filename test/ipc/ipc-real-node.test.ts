@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PeerwatchEvent } from "../../src/events/index.js";
 import { LiveCli } from "../helpers/cli.js";
 import { RealNode, realNodeBinaries } from "../helpers/real-node.js";
+import { reportSkip } from "../helpers/skip.js";
 
 const bins = realNodeBinaries("bitcoin-node");
-if ("skip" in bins) console.warn(`SKIPPING IPC tests against a real bitcoin-node: ${bins.skip}`);
 
 describe.skipIf("skip" in bins)("peerwatch observe --sources ipc against a real bitcoin-node", () => {
   let node: RealNode;
@@ -41,8 +41,4 @@ describe.skipIf("skip" in bins)("peerwatch observe --sources ipc against a real 
   });
 });
 
-if ("skip" in bins) {
-  describe("peerwatch observe --sources ipc against a real bitcoin-node", () => {
-    it.skip(`skipped: ${bins.skip}`, () => {});
-  });
-}
+if ("skip" in bins) reportSkip("peerwatch observe --sources ipc against a real bitcoin-node", bins.skip);

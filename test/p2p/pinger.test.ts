@@ -9,14 +9,8 @@ import { PeerConnection } from "../../src/p2p/peer-connection.js";
 import { LiveCli } from "../helpers/cli.js";
 import { freePort } from "../helpers/real-node.js";
 import { ScriptedNode } from "../helpers/scripted-node.js";
+import { until } from "../helpers/wait.js";
 
-const until = async (cond: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 let node: ScriptedNode;
 let conn: PeerConnection | undefined;

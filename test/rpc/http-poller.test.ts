@@ -14,14 +14,8 @@ import type { RpcTransport } from "../../src/rpc/transport.js";
 import { captureJson } from "../helpers/capture.js";
 import { Standin, standinBinary } from "../helpers/standin.js";
 import { StubBitcoind } from "../helpers/stub-bitcoind.js";
+import { until } from "../helpers/wait.js";
 
-const until = async (cond: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 function runPoller(transport: RpcTransport, schedule: readonly PolledMethod[], timeoutMs = 2000) {
   const events: PeerwatchEvent[] = [];
