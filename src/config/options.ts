@@ -31,6 +31,7 @@ export const OBSERVE_OPTIONS: readonly OptionSpec[] = [
   { key: "rpcPassword", flag: "rpc-password", arg: "password", description: "RPC password (prefer the cookie or PEERWATCH_RPC_PASSWORD)", secret: true },
   { key: "rpcInterval", flag: "rpc-interval", arg: "seconds", description: "how often the fast RPC snapshots are polled", defaultText: "10" },
   { key: "rpcSlowInterval", flag: "rpc-slow-interval", arg: "seconds", description: "how often the expensive RPC snapshots are polled", defaultText: "120" },
+  { key: "rpcDisable", flag: "rpc-disable", arg: "list", description: "comma list of polled RPC methods to leave out (e.g. getaddrmaninfo,listbanned)" },
   { key: "rpcTimeout", flag: "rpc-timeout", arg: "seconds", description: "timeout of one RPC call", defaultText: "30" },
   { key: "bitcoinNodeBin", flag: "bitcoin-node-bin", arg: "path", description: "the node's binary (bitcoin-node or bitcoind), for eBPF tracepoints" },
   { key: "ebpfGroups", flag: "ebpf-groups", arg: "list", description: "tracepoint groups for eBPF: net,connections,mempool,validation,utxocache (utxocache is very chatty)", defaultText: "net,connections,mempool,validation" },

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { DEFAULT_GROUPS, MAX_PAYLOAD_BYTES, TRACEPOINT_GROUPS, type TracepointGroup } from "../ebpf/program.js";
+import { POLLED_METHODS } from "../rpc/poller.js";
 import { CHAINS, CHAIN_PARAMS, type Chain } from "./chains.js";
 
 export const SOURCE_NAMES = ["ipc", "ebpf", "rpc", "p2p", "proc"] as const;
@@ -73,6 +74,18 @@ export const observeSettings = z.strictObject({
   rpcInterval: seconds(86400).default(10),
   rpcSlowInterval: seconds(86400).default(120),
   rpcTimeout: seconds(3600).default(30),
+  rpcDisable: z
+    .string()
+    .transform((s, ctx) => {
+      const names = s.split(",").map((x) => x.trim()).filter(Boolean);
+      const bad = names.find((n) => !(POLLED_METHODS as readonly string[]).includes(n));
+      if (bad !== undefined) {
+        ctx.addIssue({ code: "custom", message: `unknown method "${bad.slice(0, 40)}" (polled: ${POLLED_METHODS.join(", ")})` });
+        return z.NEVER;
+      }
+      return names;
+    })
+    .default([]),
   bitcoinNodeBin: pathString.optional(),
   ebpfGroups: z
     .string()

@@ -14,7 +14,6 @@ const BACKOFF_MAX_MS = 30_000;
 
 export class EbpfSource implements Source {
   readonly name = "ebpf" as const;
-  restarts = 0;
 
   async run(ctx: SourceContext): Promise<void> {
     const { config, emit, log, signal } = ctx;
@@ -53,7 +52,6 @@ export class EbpfSource implements Source {
       });
       const reason = await run.done;
       if (signal.aborted) break;
-      this.restarts++;
       down(attached ? `bpftrace on PID ${pid} ended: ${reason}` : reason);
       log.debug({ stats: run.stats }, "bpftrace ended");
       await sleep(backoff, signal);

@@ -82,7 +82,7 @@ export class IpcSource implements Source {
       if (caps.rpc) {
         poller = new RpcPoller({
           transport: new IpcRpcTransport(session, caps.rpc, calls),
-          schedule: defaultSchedule(config.rpcInterval * 1000, config.rpcSlowInterval * 1000),
+          schedule: defaultSchedule(config.rpcInterval * 1000, config.rpcSlowInterval * 1000, config.rpcDisable),
           timeoutMs,
           emit,
           onHealth: (h) => this.status(emit, h.state === "up" ? "up" : "degraded", h.state === "up" ? upDetail : `executeRpc: ${h.detail}`, names),

@@ -25,6 +25,8 @@ export interface PolledMethod {
 export const FAST_METHODS: readonly PolledMethodName[] = ["getpeerinfo", "getmempoolinfo", "getnetworkinfo", "getnettotals", "uptime", "getblockchaininfo"];
 export const SLOW_METHODS: readonly PolledMethodName[] = ["getmemoryinfo", "getchaintxstats", "getaddrmaninfo", "getorphantxs", "listbanned"];
 
+export const POLLED_METHODS: readonly PolledMethodName[] = [...FAST_METHODS, ...SLOW_METHODS];
+
 export function defaultSchedule(fastMs: number, slowMs: number, disabled: readonly string[] = []): PolledMethod[] {
   return [
     ...FAST_METHODS.map((method) => ({ method, intervalMs: fastMs })),

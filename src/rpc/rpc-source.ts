@@ -19,7 +19,7 @@ export class RpcSource implements Source {
     });
     const poller = new RpcPoller({
       transport,
-      schedule: defaultSchedule(config.rpcInterval * 1000, config.rpcSlowInterval * 1000),
+      schedule: defaultSchedule(config.rpcInterval * 1000, config.rpcSlowInterval * 1000, config.rpcDisable),
       timeoutMs: config.rpcTimeout * 1000,
       emit,
       onHealth: (h) => emit("source.status", { source: "rpc", state: h.state, detail: h.detail }),

@@ -23,6 +23,16 @@ describe("peerwatch observe --sources rpc", () => {
     expect(cli.stderr + JSON.stringify(cli.events)).not.toContain(stub.secret);
   });
 
+  it("leaves out the methods given to --rpc-disable, and rejects unknown ones", async () => {
+    const r = await runCli(["observe", "--sources", "rpc", "--rpc-url", stub.url, "--rpc-cookie", stub.cookie, "--rpc-disable", "getpeerinfo,uptime", "--events", "-", "--metrics", "off", "--duration", "0.7"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events.some((e) => e.type === "rpc.snapshot" && e.data.method === "getmempoolinfo")).toBe(true);
+    expect(r.events.some((e) => e.type === "peers.snapshot" || (e.type === "rpc.snapshot" && e.data.method === "uptime"))).toBe(false);
+    const bad = await runCli(["observe", "--rpc-disable", "getpeerinf"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--rpc-disable: unknown method "getpeerinf"/);
+  });
+
   it("says down, in words, when the credentials are wrong", async () => {
     const r = await runCli(["observe", "--sources", "rpc", "--rpc-url", stub.url, "--rpc-user", "alice", "--rpc-password", "not-the-password", "--events", "-", "--metrics", "off", "--duration", "1"]);
     expect(r.code).toBe(0);
