@@ -17,6 +17,18 @@ import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
 const STOP_TIMEOUT_MS = 5000;
 
 export async function observe(config: ObserveConfig, log: Logger, signal?: AbortSignal): Promise<number> {
+  // Settings files first: a bad one stops peerwatch before anything starts.
+  let thresholds;
+  try {
+    thresholds = loadThresholds(config.alerts);
+  } catch (e) {
+    log.error((e as Error).message);
+    return 2;
+  }
+  const lists = loadIpLists(config.ipLists);
+  for (const err of lists.errors) log.warn(`IP lists: ${err}`);
+  log.debug({ lists: lists.names, ranges: lists.tree.size }, "IP lists loaded");
+
   const bus = new MemoryBus({
     nodeName: config.nodeName,
     onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event"),
@@ -35,18 +47,6 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
     }
   });
   const writer = config.events ? startNdjsonWriter(bus, config.events, log) : undefined;
-  const lists = loadIpLists(config.ipLists);
-  for (const err of lists.errors) log.warn(`IP lists: ${err}`);
-  log.debug({ lists: lists.names, ranges: lists.tree.size }, "IP lists loaded");
-  let thresholds;
-  try {
-    thresholds = loadThresholds(config.alerts);
-  } catch (e) {
-    log.error((e as Error).message);
-    await writer?.close();
-    await bus.close();
-    return 2;
-  }
   new AlertEngine(defaultHeuristics(thresholds, lists.tree), thresholds).attach(bus, config.nodeName);
   let metrics;
   try {

@@ -54,6 +54,15 @@ describe("peerwatch observe without a node", () => {
     expect(e.stderr).toMatch(/PEERWATCH_SOURCES: unknown source "nope"/);
   });
 
+  it("exits 2 on a bad alert thresholds file, before starting anything", async () => {
+    const bad = path.join(empty, "alerts.json");
+    fs.writeFileSync(bad, JSON.stringify({ pingSpamCount: "many" }));
+    const r = await runCli(["observe", "--datadir", empty, "--alerts", bad, "--events", "-", "--metrics", "off", "--duration", "5"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/alert thresholds .*alerts\.json: pingSpamCount/);
+  });
+
   it("never logs the RPC password", async () => {
     const secret = "s3cret-pw-do-not-log";
     const r = await runCli(["observe", "--datadir", empty, "--rpc-user", "u", "--rpc-password", secret, "--duration", "0.5", "--metrics", "off", "--log-level", "trace", "--events", "-"]);
