@@ -13,6 +13,8 @@ import { TipWatcher } from "./tip-watcher.js";
 
 export const BACKOFF_MIN_MS = 250;
 export const BACKOFF_MAX_MS = 15_000;
+/** After this long without an answer to the interface probe, report that the node is still loading. */
+export const PROBE_NOTICE_MS = 2000;
 
 export class IpcSource implements Source {
   readonly name = "ipc" as const;
@@ -64,7 +66,12 @@ export class IpcSource implements Source {
         session.makeThread(threadMap, "peerwatch-tip"),
         session.makeThread(threadMap, "peerwatch-trace"),
       ]);
-      const caps = await probeCapabilities(session, calls, timeoutMs);
+      // makeMining waits until a starting node has loaded its chainstate: say so if that takes a while.
+      const slow = setTimeout(
+        () => this.status(emit, "degraded", `connected to ${config.ipcSocket}; waiting for the node to finish loading (Init.makeMining answers once the chainstate is loaded)`),
+        PROBE_NOTICE_MS,
+      );
+      const caps = await probeCapabilities(session, calls, timeoutMs).finally(() => clearTimeout(slow));
       const { names, detail } = describeCapabilities(caps);
       const upDetail = `connected to ${config.ipcSocket}; ${detail}`;
       this.status(emit, caps.rpc && caps.mining ? "up" : "degraded", upDetail, names);

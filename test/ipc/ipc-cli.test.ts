@@ -90,6 +90,19 @@ describe.skipIf(skip)("peerwatch observe --sources ipc against the stand-in node
   });
 });
 
+describe.skipIf(skip)("peerwatch observe --sources ipc against a node still loading", () => {
+  it("says it is waiting for the node, then up", async () => {
+    const loading = new Standin((bin as { path: string }).path, ["--mining-delay=3500"]);
+    await loading.start();
+    const cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", loading.socket, "--events", "-", "--metrics", "off"]);
+    const waiting = await cli.waitFor(status("degraded"), 10_000);
+    expect((waiting.data as { detail: string }).detail).toMatch(/waiting for the node to finish loading/);
+    await cli.waitFor(status("up"), 10_000);
+    expect(await cli.stop()).toBe(0);
+    await loading.stop();
+  });
+});
+
 describe("peerwatch observe --sources ipc with no node", () => {
   it("keeps retrying and says why, when asked for IPC by name", async () => {
     const cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", "/nonexistent/node.sock", "--events", "-", "--metrics", "off", "--duration", "1.5"]);

@@ -8,7 +8,8 @@
 //   - waitTipChanged blocks until the tip moves (see "tip" below) or its timeout (ms) passes.
 // executeRpc answers from canned JSON files (<rpc dir>/<method>.json).
 //
-// Usage: standin-node <socket path> <rpc dir> [--v30] [--tracing]
+// Usage: standin-node <socket path> <rpc dir> [--v30] [--tracing] [--mining-delay=<ms>]
+//   --mining-delay: makeMining answers only after that long, like a node loading its chainstate.
 // Control, one command per line on stdin (replies "ok ..." on stdout):
 //   tip <height> <64 hex, display order>   move the tip; wakes every waitTipChanged
 //   warmup on|off                          executeRpc answers error -28 (warming up)
@@ -74,6 +75,7 @@ struct State {
   bool v30 = false;
   bool tracing = false;
   bool warmup = false;
+  long miningDelayMs = 0;
   std::string hangMethod, invalidMethod;
   Tip tip;
   bool interrupted = false;
@@ -278,8 +280,12 @@ class InitImpl final : public Init::Server {
   kj::Promise<void> makeMining(MakeMiningContext ctx) override {
     if (c.state.v30) return Init::Server::makeMining(ctx);  // unimplemented, like a v30 node
     requireThread(c, ctx.getParams().getContext());
-    ctx.getResults().setResult(kj::heap<MiningImpl>(c));
-    return kj::READY_NOW;
+    auto answer = [this, ctx]() mutable { ctx.getResults().setResult(kj::heap<MiningImpl>(c)); };
+    if (c.state.miningDelayMs <= 0) {
+      answer();
+      return kj::READY_NOW;
+    }
+    return c.state.io.provider->getTimer().afterDelay(c.state.miningDelayMs * kj::MILLISECONDS).then(kj::mv(answer));
   }
   kj::Promise<void> makeRpc(MakeRpcContext ctx) override {
     if (c.state.v30) return Init::Server::makeRpc(ctx);
@@ -444,6 +450,7 @@ int main(int argc, char** argv) {
   for (int i = 3; i < argc; i++) {
     if (std::string(argv[i]) == "--v30") s.v30 = true;
     if (std::string(argv[i]) == "--tracing") s.tracing = true;
+    if (std::string(argv[i]).rfind("--mining-delay=", 0) == 0) s.miningDelayMs = std::stol(std::string(argv[i]).substr(15));
   }
   fromHex("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206", s.tip.internal);  // regtest genesis
   unlink(path.c_str());
