@@ -2,15 +2,14 @@
 // file), runs bpftrace, says up once the probes are attached, and when bpftrace ends (the node
 // exited or restarted with a new PID, or bpftrace failed) says down with the reason in plain words
 // and starts again with backoff.
-import fs from "node:fs";
-import { findNodePid } from "../sources/discover.js";
 import { sleep } from "../sources/abort.js";
+import { Backoff } from "../sources/backoff.js";
+import { findNodePid, processAlive } from "../sources/discover.js";
+import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
 import { runBpftrace } from "./bpftrace-runner.js";
 import type { TracepointGroup } from "./program.js";
 
-const BACKOFF_MIN_MS = 1000;
-const BACKOFF_MAX_MS = 30_000;
 
 export class EbpfSource implements Source {
   readonly name = "ebpf" as const;
@@ -18,19 +17,13 @@ export class EbpfSource implements Source {
   async run(ctx: SourceContext): Promise<void> {
     const { config, emit, log, signal } = ctx;
     const binary = config.bitcoinNodeBin as string;
-    let backoff = BACKOFF_MIN_MS;
-    let last = "";
-    const down = (detail: string) => {
-      if (detail === last) return;
-      last = detail;
-      emit("source.status", { source: "ebpf", state: "down", detail });
-    };
+    const backoff = new Backoff(1000, 30_000);
+    const status = new StatusReporter(emit, "ebpf");
     while (!signal.aborted) {
       const found = findNodePid(config);
-      if (found.pid === undefined || !fs.existsSync(`/proc/${found.pid}`)) {
-        down(found.pid === undefined ? found.why : `node process ${found.pid} is not running`);
-        await sleep(backoff, signal);
-        backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+      if (found.pid === undefined || !processAlive(found.pid)) {
+        status.report("down", found.pid === undefined ? found.why : `node process ${found.pid} is not running`);
+        await sleep(backoff.next(), signal);
         continue;
       }
       const pid = found.pid;
@@ -45,19 +38,17 @@ export class EbpfSource implements Source {
         signal,
         onAttached: (probes) => {
           attached = true;
-          backoff = BACKOFF_MIN_MS;
-          last = "";
-          emit("source.status", { source: "ebpf", state: "up", detail: `bpftrace attached ${probes} probes to ${binary} PID ${pid}`, capabilities: [...config.ebpfGroups] });
+          backoff.reset();
+          status.report("up", `bpftrace attached ${probes} probes to ${binary} PID ${pid}`, [...config.ebpfGroups]);
         },
       });
       const reason = await run.done;
       if (signal.aborted) break;
-      down(attached ? `bpftrace on PID ${pid} ended: ${reason}` : reason);
+      status.report("down", attached ? `bpftrace on PID ${pid} ended: ${reason}` : reason);
       log.debug({ stats: run.stats }, "bpftrace ended");
-      await sleep(backoff, signal);
-      backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+      await sleep(backoff.next(), signal);
     }
-    emit("source.status", { source: "ebpf", state: "down", detail: "stopped" });
+    status.report("down", "stopped");
   }
 }
 

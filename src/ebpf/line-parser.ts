@@ -1,7 +1,7 @@
 // Parses the lines of the program in program.ts into events. Untrusted in the sense that matters:
 // bpftrace may cut a line, interleave its own messages, or print something unexpected; every line
 // is checked field by field and a bad one comes back as a typed result, never an exception.
-import { NETWORK_BY_NUMBER, type EventDataMap, type EventType } from "../events/index.js";
+import { NETWORK_BY_NUMBER, displayHex, type EventDataMap, type EventType } from "../events/index.js";
 import { decodePayload } from "./payload-decoder.js";
 
 export type ParsedLine =
@@ -52,7 +52,7 @@ function cString(field: string | undefined, maxBytes: number, name: string): str
 function hash(field: string | undefined, name: string): string {
   const b = rxBytes(field, 32, name);
   if (b.length !== 32) throw new BadField(`${name} is ${b.length} bytes, not 32`);
-  return Buffer.from(b).reverse().toString("hex");
+  return displayHex(b);
 }
 
 function int(field: string | undefined, name: string, min = Number.MIN_SAFE_INTEGER): number {

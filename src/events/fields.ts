@@ -7,6 +7,11 @@ export const hash256Hex = z
   .string()
   .regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex characters (a 32-byte hash in display order)");
 
+/** A hash in internal byte order (tracepoints, IPC) → display hex (reversed, as RPC prints it). */
+export function displayHex(internal: Uint8Array): string {
+  return Buffer.from(internal).reverse().toString("hex");
+}
+
 /** Bitcoin Core's peer ids are int64 counters starting at 0; JSON numbers are safe up to 2^53. */
 export const peerId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 

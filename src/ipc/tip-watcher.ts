@@ -2,10 +2,9 @@
 // wait does not hold up other calls. Each wait is bounded (the node returns the same tip on
 // timeout) so a silent connection is noticed. stop() calls Mining.interrupt() so the pending wait
 // returns at once instead of at its timeout.
-import type { Emit } from "../events/index.js";
+import { displayHex, type Emit } from "../events/index.js";
 import type { Mining$Client } from "./generated/mining.js";
 import type { Thread$Client } from "./generated/mp/proxy.js";
-import { displayHex } from "./hex.js";
 import { IpcSession } from "./session.js";
 
 /** How long one waitTipChanged may block on the node (ms). */

@@ -5,21 +5,22 @@ import net from "node:net";
 import { CHAIN_PARAMS } from "../config/chains.js";
 import { formatHostPort, type HostPort } from "../config/schema.js";
 import { aborted, sleep } from "../sources/abort.js";
+import { Backoff } from "../sources/backoff.js";
+import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
 import { PeerConnection, V2_OFFERED } from "./peer-connection.js";
 
-const BACKOFF_MIN_MS = 500;
-const BACKOFF_MAX_MS = 30_000;
 
 export class P2pSource implements Source {
   readonly name = "p2p" as const;
 
   async run(ctx: SourceContext): Promise<void> {
-    if (ctx.config.p2pListen) await this.listen(ctx, ctx.config.p2pListen);
-    else if (ctx.config.p2p) await this.connect(ctx, ctx.config.p2p);
+    const status = new StatusReporter(ctx.emit, "p2p");
+    if (ctx.config.p2pListen) await this.listen(ctx, status, ctx.config.p2pListen);
+    else if (ctx.config.p2p) await this.connect(ctx, status, ctx.config.p2p);
   }
 
-  private handle(ctx: SourceContext, socket: net.Socket, target: string, role: "initiator" | "responder"): PeerConnection {
+  private handle(ctx: SourceContext, status: StatusReporter, socket: net.Socket, target: string, role: "initiator" | "responder"): PeerConnection {
     const { config, emit } = ctx;
     return new PeerConnection(socket, {
       magic: CHAIN_PARAMS[config.chain].magic,
@@ -28,21 +29,16 @@ export class P2pSource implements Source {
       role,
       emit,
       onHandshake: (v) =>
-        emit("source.status", {
-          source: "p2p",
-          state: "up",
-          detail: `connected to ${target}: ${v.userAgent.slice(0, 100)} protocol ${v.version}, height ${v.startHeight}; pinging every ${config.pingInterval} s`,
-        }),
+        status.report("up", `connected to ${target}: ${v.userAgent.slice(0, 100)} protocol ${v.version}, height ${v.startHeight}; pinging every ${config.pingInterval} s`),
     });
   }
 
-  private async connect(ctx: SourceContext, at: HostPort): Promise<void> {
+  private async connect(ctx: SourceContext, status: StatusReporter, at: HostPort): Promise<void> {
     const target = formatHostPort(at);
-    let backoff = BACKOFF_MIN_MS;
-    let last = "";
+    const backoff = new Backoff(500, 30_000);
     while (!ctx.signal.aborted) {
       const socket = net.createConnection({ host: at.host, port: at.port });
-      const conn = this.handle(ctx, socket, target, "initiator");
+      const conn = this.handle(ctx, status, socket, target, "initiator");
       const onAbort = () => conn.close("stopped");
       ctx.signal.addEventListener("abort", onAbort, { once: true });
       let wasUp = false;
@@ -50,16 +46,18 @@ export class P2pSource implements Source {
       const reason = await conn.ended;
       ctx.signal.removeEventListener("abort", onAbort);
       if (ctx.signal.aborted) break;
-      const detail = `${target}: ${reason}`;
-      if (detail !== last || wasUp) ctx.emit("source.status", { source: "p2p", state: "down", detail });
-      last = detail;
-      backoff = wasUp ? BACKOFF_MIN_MS : Math.min(backoff * 2, BACKOFF_MAX_MS);
-      await sleep(backoff, ctx.signal);
+      if (wasUp) {
+        // The node was reachable: a failure after that is news even if it reads the same.
+        status.forget();
+        backoff.reset();
+      }
+      status.report("down", `${target}: ${reason}`);
+      await sleep(backoff.next(), ctx.signal);
     }
-    ctx.emit("source.status", { source: "p2p", state: "down", detail: "stopped" });
+    status.report("down", "stopped");
   }
 
-  private async listen(ctx: SourceContext, at: HostPort): Promise<void> {
+  private async listen(ctx: SourceContext, status: StatusReporter, at: HostPort): Promise<void> {
     let current: PeerConnection | undefined;
     const server = net.createServer((socket) => {
       if (current) {
@@ -67,7 +65,7 @@ export class P2pSource implements Source {
         return;
       }
       const target = `${socket.remoteAddress?.replace(/^::ffff:/, "")}:${socket.remotePort}`;
-      const conn = this.handle(ctx, socket, target, "responder");
+      const conn = this.handle(ctx, status, socket, target, "responder");
       current = conn;
       void conn.ended.then((reason) => {
         current = undefined;
@@ -75,7 +73,7 @@ export class P2pSource implements Source {
           ctx.log.debug(`${target}: ${reason}`);
           return;
         }
-        if (!ctx.signal.aborted) ctx.emit("source.status", { source: "p2p", state: "down", detail: `${target}: ${reason}; listening again on ${formatHostPort(at)}` });
+        if (!ctx.signal.aborted) status.report("down", `${target}: ${reason}; listening again on ${formatHostPort(at)}`);
       });
     });
     const listening = await new Promise<string | undefined>((resolve) => {
@@ -83,16 +81,16 @@ export class P2pSource implements Source {
       server.listen(at.port, at.host, () => resolve(undefined));
     });
     if (listening) {
-      ctx.emit("source.status", { source: "p2p", state: "down", detail: `cannot listen on ${formatHostPort(at)}: ${listening}` });
+      status.report("down", `cannot listen on ${formatHostPort(at)}: ${listening}`);
       return;
     }
     const addr = server.address() as net.AddressInfo;
     ctx.log.info(`P2P pinger listening on ${addr.address}:${addr.port}`);
-    ctx.emit("source.status", { source: "p2p", state: "degraded", detail: `listening on ${addr.address}:${addr.port}; waiting for the node (start it with -addnode=${addr.address}:${addr.port})` });
+    status.report("degraded", `listening on ${addr.address}:${addr.port}; waiting for the node (start it with -addnode=${addr.address}:${addr.port})`);
     await aborted(ctx.signal);
     current?.close("stopped");
     await new Promise<void>((r) => server.close(() => r()));
-    ctx.emit("source.status", { source: "p2p", state: "down", detail: "stopped" });
+    status.report("down", "stopped");
   }
 }
 

@@ -1,7 +1,8 @@
 // The "proc" source: per-thread CPU seconds of the node, every --proc-interval, as
 // threads.snapshot events. Follows the node across restarts by re-reading its PID file.
-import { findNodePid } from "../sources/discover.js";
 import { sleep } from "../sources/abort.js";
+import { findNodePid } from "../sources/discover.js";
+import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
 import { readThreads } from "./thread-stats.js";
 
@@ -11,28 +12,23 @@ export class ProcSource implements Source {
   constructor(private readonly procRoot = "/proc") {}
 
   async run({ config, emit, signal }: SourceContext): Promise<void> {
-    let last = "";
-    const status = (state: "up" | "down", detail: string) => {
-      if (`${state}${detail}` === last) return;
-      last = `${state}${detail}`;
-      emit("source.status", { source: "proc", state, detail });
-    };
+    const status = new StatusReporter(emit, "proc");
     while (!signal.aborted) {
       const found = findNodePid(config);
       if (found.pid === undefined) {
-        status("down", found.why);
+        status.report("down", found.why);
       } else {
         try {
           const threads = readThreads(found.pid, this.procRoot);
-          status("up", `reading ${threads.length} threads of PID ${found.pid} (from ${found.from})`);
+          status.report("up", `reading ${threads.length} threads of PID ${found.pid} (from ${found.from})`);
           emit("threads.snapshot", { pid: found.pid, threads });
         } catch (e) {
-          status("down", `cannot read ${this.procRoot}/${found.pid}/task (${(e as NodeJS.ErrnoException).code ?? String(e)}): the node process is gone or not ours to read`);
+          status.report("down", `cannot read ${this.procRoot}/${found.pid}/task (${(e as NodeJS.ErrnoException).code ?? String(e)}): the node process is gone or not ours to read`);
         }
       }
       await sleep(config.procInterval * 1000, signal);
     }
-    status("down", "stopped");
+    status.report("down", "stopped");
   }
 }
 

@@ -40,6 +40,8 @@ export type PollerHealth =
   | { state: "down"; detail: string };
 
 export interface PollerOptions {
+  /** The source the poller runs in: names it in its events.dropped reports. */
+  source: "ipc" | "rpc";
   transport: RpcTransport;
   schedule: readonly PolledMethod[];
   timeoutMs: number;
@@ -126,7 +128,7 @@ export class RpcPoller {
   /** A reply that fails validation is data lost: counted, reported as events.dropped, and the source is degraded. */
   private invalid(why: string): string {
     this.stats.invalid++;
-    this.o.emit("events.dropped", { source: this.o.transport.name === "ipc" ? "ipc" : "rpc", count: 1, reason: why.slice(0, 256) });
+    this.o.emit("events.dropped", { source: this.o.source, count: 1, reason: why.slice(0, 256) });
     return why;
   }
 

@@ -18,6 +18,7 @@ export class RpcSource implements Source {
       timeoutMs: config.rpcTimeout * 1000,
     });
     const poller = new RpcPoller({
+      source: "rpc",
       transport,
       schedule: defaultSchedule(config.rpcInterval * 1000, config.rpcSlowInterval * 1000, config.rpcDisable),
       timeoutMs: config.rpcTimeout * 1000,

@@ -26,7 +26,8 @@ export function findNodePid(c: ObserveConfig): { pid: number; from: string } | {
   return { pid, from: c.pidFile };
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this PID exists now. */
+export function processAlive(pid: number): boolean {
   return fs.existsSync(`/proc/${pid}`);
 }
 

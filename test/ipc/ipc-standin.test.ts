@@ -51,7 +51,7 @@ describe.skipIf(skip)("IPC session against the stand-in node", () => {
     const thread = await session.makeThread(await session.construct(), "calls");
     const caps = await probeCapabilities(session, thread, 5000);
     const { events, emit } = collect();
-    const poller = new RpcPoller({ transport: new IpcRpcTransport(session, caps.rpc!, thread), schedule: defaultSchedule(60_000, 60_000), timeoutMs: 5000, emit });
+    const poller = new RpcPoller({ source: "ipc", transport: new IpcRpcTransport(session, caps.rpc!, thread), schedule: defaultSchedule(60_000, 60_000), timeoutMs: 5000, emit });
     poller.start();
     await until(() => events.length >= 11);
     poller.stop();
@@ -69,6 +69,7 @@ describe.skipIf(skip)("IPC session against the stand-in node", () => {
     const { events, emit } = collect();
     const health: PollerHealth[] = [];
     const poller = new RpcPoller({
+      source: "ipc",
       transport: new IpcRpcTransport(session, caps.rpc!, thread),
       schedule: [{ method: "getmempoolinfo", intervalMs: 30 }, { method: "uptime", intervalMs: 30 }],
       timeoutMs: 400,
@@ -101,7 +102,7 @@ describe.skipIf(skip)("IPC session against the stand-in node", () => {
     const { emit } = collect();
     const health: PollerHealth[] = [];
     await node.send("invalid getnettotals");
-    const poller = new RpcPoller({ transport: new IpcRpcTransport(session, caps.rpc!, thread), schedule: [{ method: "getnettotals", intervalMs: 30 }], timeoutMs: 2000, emit, onHealth: (h) => health.push(h) });
+    const poller = new RpcPoller({ source: "ipc", transport: new IpcRpcTransport(session, caps.rpc!, thread), schedule: [{ method: "getnettotals", intervalMs: 30 }], timeoutMs: 2000, emit, onHealth: (h) => health.push(h) });
     poller.start();
     await until(() => health.length > 0);
     expect(health[0]).toMatchObject({ state: "degraded", detail: expect.stringMatching(/getnettotals reply: at totalbytesrecv/) });

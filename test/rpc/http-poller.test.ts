@@ -17,12 +17,12 @@ import { StubBitcoind } from "../helpers/stub-bitcoind.js";
 import { until } from "../helpers/wait.js";
 
 
-function runPoller(transport: RpcTransport, schedule: readonly PolledMethod[], timeoutMs = 2000) {
+function runPoller(transport: RpcTransport, schedule: readonly PolledMethod[], timeoutMs = 2000, source: "rpc" | "ipc" = "rpc") {
   const events: PeerwatchEvent[] = [];
   const health: PollerHealth[] = [];
   const unsupported: string[] = [];
   const emit: Emit = (type, data) => void events.push(makeEvent("rpc", "t", type, data) as PeerwatchEvent);
-  const poller = new RpcPoller({ transport, schedule, timeoutMs, emit, onHealth: (h) => health.push(h), onUnsupported: (m) => unsupported.push(m) });
+  const poller = new RpcPoller({ source, transport, schedule, timeoutMs, emit, onHealth: (h) => health.push(h), onUnsupported: (m) => unsupported.push(m) });
   poller.start();
   return { poller, events, health, unsupported };
 }
@@ -154,7 +154,7 @@ describe.skipIf("skip" in bin)("the same poller over IPC and HTTP", () => {
     const caps = await probeCapabilities(session, thread, 5000);
     const schedule = defaultSchedule(60_000, 60_000);
     const viaHttp = runPoller(new HttpRpcTransport({ url: stub.url, credentials: { kind: "cookie", path: stub.cookie }, timeoutMs: 2000 }), schedule);
-    const viaIpc = runPoller(new IpcRpcTransport(session, caps.rpc!, thread), schedule);
+    const viaIpc = runPoller(new IpcRpcTransport(session, caps.rpc!, thread), schedule, 2000, "ipc");
     await until(() => viaHttp.events.length >= 11 && viaIpc.events.length >= 11);
     viaHttp.poller.stop();
     viaIpc.poller.stop();

@@ -13,10 +13,10 @@ import { reportSkip } from "../helpers/skip.js";
 
 const bins = realNodeBinaries("bitcoin-node");
 
-async function pollOnce(transport: RpcTransport): Promise<PeerwatchEvent[]> {
+async function pollOnce(transport: RpcTransport, source: "rpc" | "ipc"): Promise<PeerwatchEvent[]> {
   const events: PeerwatchEvent[] = [];
   const emit: Emit = (type, data) => void events.push(makeEvent("rpc", "t", type, data) as PeerwatchEvent);
-  const poller = new RpcPoller({ transport, schedule: defaultSchedule(60_000, 60_000), timeoutMs: 10_000, emit });
+  const poller = new RpcPoller({ source, transport, schedule: defaultSchedule(60_000, 60_000), timeoutMs: 10_000, emit });
   poller.start();
   const end = Date.now() + 20_000;
   while (events.length < 11 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
@@ -41,11 +41,11 @@ describe.skipIf("skip" in bins)("RPC poller against a real bitcoin-node", () => 
   afterAll(() => node?.stop());
 
   it("gets every snapshot, valid, with the same shape over HTTP and IPC", async () => {
-    const viaHttp = await pollOnce(new HttpRpcTransport({ url: `http://127.0.0.1:${node.rpcPort}`, credentials: { kind: "cookie", path: node.cookie }, timeoutMs: 10_000 }));
+    const viaHttp = await pollOnce(new HttpRpcTransport({ url: `http://127.0.0.1:${node.rpcPort}`, credentials: { kind: "cookie", path: node.cookie }, timeoutMs: 10_000 }), "rpc");
     const session = await IpcSession.connect(node.ipcSocket, { maxMessageBytes: 1 << 26 });
     const thread = await session.makeThread(await session.construct(), "calls");
     const caps = await probeCapabilities(session, thread, 10_000);
-    const viaIpc = await pollOnce(new IpcRpcTransport(session, caps.rpc!, thread));
+    const viaIpc = await pollOnce(new IpcRpcTransport(session, caps.rpc!, thread), "ipc");
     session.close();
     const byKey = (events: PeerwatchEvent[]) =>
       Object.fromEntries(events.map((e) => [e.type === "rpc.snapshot" ? e.data.method : e.type, shape(e.data)]));
