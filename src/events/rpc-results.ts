@@ -1,7 +1,7 @@
 // zod schemas for the results of the RPCs peerwatch polls. One definition serves every transport
 // (HTTP JSON-RPC and IPC executeRpc) and the `rpc.snapshot` event. Objects are "loose": fields a
 // newer (or patched) node adds are kept, fields we rely on are checked. Fields that older nodes lack
-// are optional. Field facts come from Bitcoin Core's RPC help and ../shared/data/regtest-capture/rpc.
+// are optional. Field facts come from Bitcoin Core's RPC help and test/fixtures/regtest-capture/rpc.
 import { z } from "zod";
 import { hash256Hex } from "./fields.js";
 

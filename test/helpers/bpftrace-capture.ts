@@ -1,4 +1,4 @@
-// Payloads from the real bpftrace capture (../shared/data/regtest-capture/bpftrace.tsv), whose
+// Payloads from the real bpftrace capture (test/fixtures/regtest-capture/bpftrace.tsv), whose
 // buffers are printed with %rx (every byte as \xNN).
 import fs from "node:fs";
 import { captureFile } from "./capture.js";

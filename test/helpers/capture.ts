@@ -1,14 +1,14 @@
-// Paths to the shared real-session capture (../shared/data/regtest-capture) beside the repo.
+// Paths to the real regtest session capture kept in the repo (test/fixtures/regtest-capture).
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const CAPTURE_DIR = path.resolve(REPO_ROOT, "../shared/data/regtest-capture");
+export const CAPTURE_DIR = path.join(REPO_ROOT, "test/fixtures/regtest-capture");
 
 export function captureFile(name: string): string {
   const p = path.join(CAPTURE_DIR, name);
-  if (!fs.existsSync(p)) throw new Error(`capture file ${p} is missing: the shared/ folder must sit beside the repo`);
+  if (!fs.existsSync(p)) throw new Error(`capture file ${p} is missing from the repository (test/fixtures/regtest-capture)`);
   return p;
 }
 

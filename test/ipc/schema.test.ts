@@ -1,5 +1,5 @@
 // The schema files must produce exactly the IDs and ordinals of Bitcoin Core master, as recorded
-// in ../shared/reference/bitcoin-ipc.md, and the committed generated code must match the schema.
+// in test/fixtures/reference/bitcoin-ipc.md, and the committed generated code must match the schema.
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -13,7 +13,7 @@ import * as proxy from "../../src/ipc/generated/mp/proxy.js";
 import * as rpc from "../../src/ipc/generated/rpc.js";
 import { REPO_ROOT } from "../helpers/capture.js";
 
-const reference = fs.readFileSync(path.resolve(REPO_ROOT, "../shared/reference/bitcoin-ipc.md"), "utf8");
+const reference = fs.readFileSync(path.resolve(REPO_ROOT, "test/fixtures/reference/bitcoin-ipc.md"), "utf8");
 
 /** `| Name \`0x…\` | @0 method(…); @1 …` rows of the reference's tables. */
 function referenceRows(): Map<string, { id: bigint; members: Map<string, number> }> {
