@@ -1,5 +1,6 @@
 // The one list of `peerwatch observe` settings. The CLI flags, the PEERWATCH_* environment variables
 // and the config file keys are all derived from it, so they cannot drift apart.
+import { LOG_OPTIONS } from "../log/options.js";
 
 export interface OptionSpec {
   /** Config-file key and internal name (camelCase). */
@@ -22,7 +23,7 @@ export const OBSERVE_OPTIONS: readonly OptionSpec[] = [
   { key: "chain", flag: "chain", arg: "name", description: "main, testnet4, signet or regtest", defaultText: "main" },
   { key: "datadir", flag: "datadir", arg: "dir", description: "the node's data directory", defaultText: "~/.bitcoin" },
   { key: "nodeName", flag: "node-name", arg: "name", description: "name of the watched node, stamped on every event", defaultText: "this host's name" },
-  { key: "sources", flag: "sources", arg: "list", description: "comma list of ipc,ebpf,rpc,p2p,proc, or auto (every source whose inputs are found)", defaultText: "auto" },
+  { key: "sources", flag: "sources", arg: "list", description: "comma list of ipc,ebpf,rpc,p2p,proc,log, or auto (every source whose inputs are found)", defaultText: "auto" },
   { key: "ipcSocket", flag: "ipc-socket", arg: "path", description: "bitcoin-node's -ipcbind=unix socket", defaultText: "<datadir>/<chain>/node.sock" },
   { key: "ipcMaxMessageBytes", flag: "ipc-max-message-bytes", arg: "n", description: "largest IPC message accepted from the node", defaultText: "67108864" },
   { key: "rpcUrl", flag: "rpc-url", arg: "url", description: "the node's JSON-RPC URL", defaultText: "http://127.0.0.1:<chain rpc port>" },
@@ -48,6 +49,8 @@ export const OBSERVE_OPTIONS: readonly OptionSpec[] = [
   { key: "duration", flag: "duration", arg: "seconds", description: "stop cleanly after this long", defaultText: "run until stopped" },
   { key: "logLevel", flag: "log-level", arg: "level", description: "trace, debug, info, warn, error or silent", defaultText: "info" },
   { key: "logFormat", flag: "log-format", arg: "format", description: "json or pretty", defaultText: "pretty on a terminal, json otherwise" },
+  // ---- log source (issue 14) ----
+  ...LOG_OPTIONS,
 ];
 
 /** PEERWATCH_RPC_PASSWORD for rpcPassword, etc. */

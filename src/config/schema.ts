@@ -5,9 +5,10 @@ import path from "node:path";
 import { z } from "zod";
 import { DEFAULT_GROUPS, MAX_PAYLOAD_BYTES, TRACEPOINT_GROUPS, type TracepointGroup } from "../ebpf/program.js";
 import { POLLED_METHODS } from "../rpc/poller.js";
+import { LOG_SETTINGS } from "../log/options.js";
 import { CHAINS, CHAIN_PARAMS, type Chain } from "./chains.js";
 
-export const SOURCE_NAMES = ["ipc", "ebpf", "rpc", "p2p", "proc"] as const;
+export const SOURCE_NAMES = ["ipc", "ebpf", "rpc", "p2p", "proc", "log"] as const;
 export type ObserveSourceName = (typeof SOURCE_NAMES)[number];
 
 export interface HostPort {
@@ -115,6 +116,8 @@ export const observeSettings = z.strictObject({
   duration: seconds(10 * 365 * 86400).optional(),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   logFormat: z.enum(["json", "pretty"]).optional(),
+  // ---- log source (issue 14) ----
+  ...LOG_SETTINGS,
 });
 export type ObserveSettings = z.output<typeof observeSettings>;
 

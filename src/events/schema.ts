@@ -320,8 +320,8 @@ export const logLines = z.object({
   unknown: z.record(z.string().max(64), nonNegInt),
   /** Lines longer than the limit: cut, parsed as far as they go. */
   truncated: nonNegInt,
-  /** Lines skipped because the rate limit was hit. */
-  rateLimited: nonNegInt,
+  /** Times reading paused because the line rate limit was reached (lines are delayed, not lost). */
+  throttled: nonNegInt,
 });
 
 export const nodeImplementation = z.enum(["Bitcoin Core", "Bitcoin Knots", "other"]);

@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { SOURCE_NAMES, type ObserveConfig, type ObserveSourceName } from "../config/schema.js";
+import { checkLog } from "../log/descriptor.js";
 import type { SourcePlan } from "./types.js";
 
 type Check = (c: ObserveConfig) => { ok: true; detail: string } | { ok: false; reason: string };
@@ -100,6 +101,7 @@ const checks: Record<ObserveSourceName, Check> = {
     if (!processAlive(pid.pid)) return { ok: false, reason: `no process with PID ${pid.pid} (from ${pid.from})` };
     return { ok: true, detail: `PID ${pid.pid} (from ${pid.from})` };
   },
+  log: checkLog,
 };
 
 export function discoverSources(c: ObserveConfig): SourcePlan[] {

@@ -8,4 +8,5 @@ export const SOURCE_FACTORIES: Partial<Record<ObserveSourceName, () => Promise<S
   rpc: async () => (await import("../rpc/rpc-source.js")).createRpcSource(),
   p2p: async () => (await import("../p2p/p2p-source.js")).createP2pSource(),
   proc: async () => (await import("../proc/proc-source.js")).createProcSource(),
+  log: async () => (await import("../log/descriptor.js")).descriptor.create(),
 };

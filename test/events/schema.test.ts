@@ -172,8 +172,8 @@ const cases: Record<EventType, { valid: unknown; invalid: [unknown, string][] }>
     invalid: [[{ peerId: 2, addresses: 1000, processed: 10, rateLimited: -1 }, "data.rateLimited"]],
   },
   "log.lines": {
-    valid: { parsed: { "update-tip": 112 }, unknown: { net: 40, none: 3 }, truncated: 0, rateLimited: 0 },
-    invalid: [[{ parsed: {}, unknown: {}, truncated: -1, rateLimited: 0 }, "data.truncated"]],
+    valid: { parsed: { "update-tip": 112 }, unknown: { net: 40, none: 3 }, truncated: 0, throttled: 0 },
+    invalid: [[{ parsed: {}, unknown: {}, truncated: -1, throttled: 0 }, "data.truncated"]],
   },
   "node.info": {
     valid: { implementation: "Bitcoin Knots", version: "31.99.0", implementationVersion: "20250101-abc", userAgent: "/Satoshi:31.99.0/Knots:20250101-abc/", chain: "regtest", multiprocess: false, ipcCapable: false },
