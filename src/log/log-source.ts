@@ -3,6 +3,7 @@
 // and reported with the other line counts in periodic `log.lines` events.
 import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
+import type { LogConfig } from "./options.js";
 import { LogFollower } from "./follower.js";
 import { LogParser } from "./line-kinds.js";
 import { logPath, logStatePath } from "./paths.js";
@@ -18,12 +19,12 @@ export const LOG_LIMITS = {
   statsEveryMs: 10_000,
 };
 
-export class LogSource implements Source {
+export class LogSource implements Source<LogConfig> {
   readonly name = "log" as const;
 
   constructor(private readonly limits = LOG_LIMITS) {}
 
-  async run({ config, emit, signal }: SourceContext): Promise<void> {
+  async run({ config, emit, signal }: SourceContext<LogConfig>): Promise<void> {
     const status = new StatusReporter(emit, "log");
     const parser = new LogParser(config.chain);
     const parsed: Record<string, number> = {};
@@ -83,8 +84,4 @@ export class LogSource implements Source {
       status.report("down", "stopped");
     }
   }
-}
-
-export async function createLogSource(): Promise<Source> {
-  return new LogSource();
 }

@@ -5,11 +5,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load.js";
+import { loadObserveConfig as loadConfig } from "../../src/cli/observe-options.js";
+import { discoverSources } from "../../src/cli/observe.js";
 import { emitterFor, type PeerwatchEvent } from "../../src/events/index.js";
 import { createLogger } from "../../src/logger.js";
 import { LOG_LIMITS, LogSource } from "../../src/log/log-source.js";
-import { discoverSources } from "../../src/sources/discover.js";
 import { captureFile } from "../helpers/capture.js";
 import { until } from "../helpers/wait.js";
 
@@ -88,12 +88,12 @@ describe("log source", () => {
 
   it("joins auto mode when the chain's debug.log is readable, and says why not when it is not", () => {
     const cfg = (extra: Record<string, unknown> = {}) => loadConfig({ chain: "regtest", datadir: dir, ...extra }, {});
-    const plan = () => discoverSources(cfg()).find((p) => p.name === "log");
+    const plan = () => discoverSources(cfg()).find((p) => p.plan.name === "log")?.plan;
     expect(plan()).toMatchObject({ start: false });
     expect(plan()).toHaveProperty("reason", expect.stringContaining(logFile()));
     fs.writeFileSync(logFile(), "");
     expect(plan()).toMatchObject({ start: true, detail: `log ${logFile()}` });
-    const named = discoverSources(cfg({ sources: "log", logFile: path.join(dir, "none.log") }))[0];
+    const named = discoverSources(cfg({ sources: "log", logFile: path.join(dir, "none.log") }))[0]?.plan;
     expect(named).toMatchObject({ name: "log", start: true });
   });
 });
