@@ -27,6 +27,8 @@ export interface FollowerOptions {
    */
   onRestart(why: string, lastTsUs: number | undefined): void;
   onStatus(state: "up" | "down", detail: string): void;
+  /** A file was opened and reading begins at this offset (0 for a pipe). */
+  onOpened?(offset: number, fifo: boolean): void;
 }
 
 export interface FollowerStats {
@@ -115,6 +117,7 @@ export class LogFollower {
       return false;
     }
     this.o.onStatus("up", this.fifo ? `reading the named pipe ${p}` : `following ${p} from byte ${this.pos}`);
+    this.o.onOpened?.(this.pos, this.fifo);
     this.firstOpen = false;
     return true;
   }

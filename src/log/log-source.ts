@@ -5,6 +5,7 @@ import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
 import type { LogConfig } from "./options.js";
 import { LogFollower } from "./follower.js";
+import { lastIdentity } from "./last-identity.js";
 import { LogParser } from "./line-kinds.js";
 import { logPath, logStatePath } from "./paths.js";
 
@@ -34,8 +35,9 @@ export class LogSource implements Source<LogConfig> {
     /** After a truncation or replacement: lines older than this were handled before. */
     let skipBefore: number | undefined;
 
+    const path = logPath(config);
     const follower = new LogFollower({
-      path: logPath(config),
+      path,
       stateFile: logStatePath(config),
       startAt: config.logFrom,
       maxLineBytes: this.limits.maxLineBytes,
@@ -44,6 +46,13 @@ export class LogSource implements Source<LogConfig> {
       maxLinesPerSecond: this.limits.maxLinesPerSecond,
       signal,
       onStatus: (state, detail) => status.report(state, detail),
+      onOpened: (offset, fifo) => {
+        // Starting after the node's startup line: read back to it, so the source still says who the node is.
+        if (fifo || offset === 0) return;
+        void lastIdentity(path, offset, config.chain).then((facts) => {
+          if (!signal.aborted) for (const f of facts) emit(f.type, f.data);
+        });
+      },
       onRestart: (why, lastTsUs) => {
         skipBefore = lastTsUs;
         status.report("up", why);

@@ -49,7 +49,10 @@ describe("log source", () => {
     expect(conn.source).toBe("log");
     expect(conn.ts).toBe(Date.UTC(2026, 10, 23, 21, 47, 54) * 1000 + 240307);
     expect(conn.data).toMatchObject({ kind: "inbound", peerId: 0, addr: "127.0.0.1:51350", transport: "v2" });
-    expect(s.of("node.info")).toHaveLength(0); // the version line was before the start
+    // The version line was before the start: read back to it, told once, with the IPC listener seen after it.
+    expect(s.of("node.info").map((e) => e.data)).toEqual([
+      expect.objectContaining({ implementation: "Bitcoin Core", version: "v31.99.0-b88bffe550a3", chain: "regtest", multiprocess: true }),
+    ]);
     const heights = s.of("tip.changed").map((e) => (e as PeerwatchEvent<"tip.changed">).data.height);
     expect(heights[0]).toBe(1);
     const stats = s.of("log.lines").at(-1) as PeerwatchEvent<"log.lines">;
@@ -95,5 +98,18 @@ describe("log source", () => {
     expect(plan()).toMatchObject({ start: true, detail: `log ${logFile()}` });
     const named = discoverSources(cfg({ sources: "log", logFile: path.join(dir, "none.log") }))[0]?.plan;
     expect(named).toMatchObject({ name: "log", start: true });
+  });
+});
+
+describe("lastIdentity", () => {
+  it("finds the last session's version line behind a long tail, and only before the start offset", async () => {
+    const { lastIdentity } = await import("../../src/log/last-identity.js");
+    const f = path.join(dir, "big.log");
+    const filler = "2026-11-23T21:50:00Z [msghand] [net] received: ping (8 bytes) peer=0\n".repeat(3000); // ~200 KB
+    fs.writeFileSync(f, "2026-11-23T20:00:00Z Bitcoin Knots version v29.1.knots20250903\n" + filler + "2026-11-23T21:47:49Z Bitcoin Core version v31.99.0-b88bffe550a3 (release build)\n" + filler);
+    const size = fs.statSync(f).size;
+    expect((await lastIdentity(f, size, "regtest")).map((x) => x.data)).toEqual([expect.objectContaining({ implementation: "Bitcoin Core" })]);
+    expect((await lastIdentity(f, filler.length + 70, "regtest")).map((x) => x.data.implementation)).toEqual(["Bitcoin Knots"]);
+    expect(await lastIdentity(f, size, "regtest", 64 * 1024)).toEqual([]); // bounded: not within the last 64 KiB
   });
 });
