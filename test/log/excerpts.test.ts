@@ -82,3 +82,10 @@ describe("line prefix", () => {
     expect(off.threadNames).toBe(false);
   });
 });
+
+describe("docs/log.md", () => {
+  it("lists every line kind the parser knows", () => {
+    const doc = fs.readFileSync(path.join(REPO_ROOT, "docs/log.md"), "utf8");
+    expect(LINE_KINDS.filter((k) => !doc.includes(`| \`${k}\` |`))).toEqual([]);
+  });
+});
