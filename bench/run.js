@@ -92,6 +92,9 @@ function report(title, med, base, unitsPerRun, unit) {
   await big.bus.close(0);
 }
 
+// 4.-5. The log extractor (bench/log-bench.js).
+await (await import("./log-bench.js")).run({ compare, report, dist, root });
+
 fs.mkdirSync(path.join(root, "bench/results"), { recursive: true });
 const out = path.join(root, "bench/results/latest.json");
 fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2));
