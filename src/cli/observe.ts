@@ -12,6 +12,7 @@ import { startMetricsTool } from "../tools/metrics/index.js";
 import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
 import type { CommandSpec } from "./command.js";
 import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
+import { explainMissingIpc } from "./ipc-explainer.js";
 import { SOURCES } from "./sources.js";
 import { VERSION } from "./version.js";
 
@@ -58,6 +59,7 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
       log.warn({ alert: e.data.name, severity: e.data.severity, peerId: e.data.peerId }, `alert ${e.data.name}: ${e.data.detail}`);
     }
   });
+  explainMissingIpc(bus, emitterFor("ipc", config.nodeName, publish));
   const writer = config.events ? startNdjsonWriter(bus, config.events, log) : undefined;
   new AlertEngine(defaultHeuristics(thresholds, lists.tree), thresholds).attach(bus, config.nodeName);
   let metrics;
@@ -121,7 +123,7 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
 
 export const observeCommand: CommandSpec = {
   name: "observe",
-  description: "Read the node through every available source (IPC, eBPF, RPC, P2P, /proc) and serve events, metrics and alerts.",
+  description: "Read the node through every available source (IPC, eBPF, RPC, P2P, /proc, debug.log) and serve events, metrics and alerts.",
   table: OBSERVE_OPTIONS,
   helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
   async run(opts) {

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { defineOptions, pathOrDefault } from "../config/options.js";
 import { pathString, wholeNumber } from "../config/values.js";
 import { POLLER_OPTIONS } from "../codecs/jsonrpc/options.js";
-import { errCode } from "../sources/discover.js";
+import { errCode, runningNodeBinary } from "../sources/discover.js";
 import { defineSource, type SourceConfig } from "../sources/types.js";
 
 export const IPC_OPTIONS = defineOptions({
@@ -37,6 +37,11 @@ export const ipcDescriptor = defineSource({
     } catch (e) {
       // Asked for by name: start anyway and keep retrying, the node may be starting or restarting.
       if (c.sources !== "auto" || c.ipcSocket !== undefined) return { ok: true, detail: `waiting for ${socket}` };
+      const running = runningNodeBinary(c);
+      if (running?.multiprocess === false) {
+        // bitcoind (Bitcoin Core's or Knots') cannot serve IPC: advising -ipcbind would mislead.
+        return { ok: false, reason: `no IPC socket at ${socket}: the running node (PID ${running.pid}) is ${running.binary}, not bitcoin-node, and this node's implementation serves no IPC interface (in Bitcoin Core only the multiprocess bitcoin-node does, with -ipcbind=unix)` };
+      }
       return { ok: false, reason: `no IPC socket at ${socket} (${errCode(e)}): start bitcoin-node with -ipcbind=unix, or pass --ipc-socket` };
     }
     if (!st.isSocket()) return { ok: false, reason: `${socket} exists but is not a unix socket` };

@@ -92,8 +92,13 @@ export class IpcSource implements Source<IpcConfig> {
           emit,
           onHealth: (h) => status.report(h.state === "up" ? "up" : "degraded", h.state === "up" ? upDetail : `executeRpc: ${h.detail}`, names),
           onUnsupported: (m, msg) => log.info(`the node does not know ${m} (${msg}); not polling it`),
+          // Only the multiprocess bitcoin-node serves IPC.
+          identity: () => ({ chain: config.chain, multiprocess: true }),
         });
         poller.start();
+      } else {
+        // No executeRpc to ask getnetworkinfo: what is known is that it serves IPC, so it is bitcoin-node.
+        emit("node.info", { implementation: "Bitcoin Core", version: "unknown", chain: config.chain, multiprocess: true, ipcCapable: true });
       }
       if (caps.netTracing) {
         tracing = new NetTracing(session, caps.netTracing, traces, emit, { maxPayloadBytes: 0 });
