@@ -2,16 +2,17 @@
 // peerwatch benchmarks. Each compares variants side by side in one run (interleaved rounds, median
 // of each) and reports ratios, which hold across machines better than absolute figures.
 // Usage: npm run bench [-- NAME ...]   (builds first; benchmarks import dist/)
-//   no name: the quick ones (ebpf-parse, bus, metrics-scrape, pipeline)
+//   no name: the quick ones (ebpf-parse, bus, metrics-scrape, pipeline, flood)
 import { writeResults } from "./lib.js";
 
 const CASES = {
   "ebpf-parse": "eBPF line parsing against JSON.parse",
   bus: "the bus against calling handlers directly",
   "metrics-scrape": "a metrics scrape with 1000 peers against 10",
+  flood: "300,000 pings from one peer against the same pings from 1000 peers",
   pipeline: "recorded traffic through parse, event, bus and every tool: events/s and each stage's share",
 };
-const QUICK = ["ebpf-parse", "bus", "metrics-scrape", "pipeline"];
+const QUICK = ["ebpf-parse", "bus", "metrics-scrape", "pipeline", "flood"];
 
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
