@@ -27,12 +27,14 @@ export async function run({ events = Number(process.env.BENCH_EVENTS ?? 1_000_00
       runs[name].push(await timeThrough(opts, trafficChunks(templates, events, { peers: 1000 })));
     }
   }
-  const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v.map((x) => x.ms))]));
-  const cpu = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v.map((x) => x.cpuMs))]));
+  // CPU time of the process (all its threads: GC helpers and file writes included) is the measure:
+  // it is what "one core" pays, and unlike wall time it holds on a machine shared with other work.
+  const wall = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v.map((x) => x.ms))]));
+  const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v.map((x) => x.cpuMs))]));
   const n = runs["all tools (end to end)"][0].events;
   console.log(`\nPipeline: ${fmt(n)} events of recorded traffic (regtest capture, 1000 peers), ${rounds} rounds, median`);
   for (const k of Object.keys(variants)) {
-    console.log(`  ${k.padEnd(36)} ${med[k].toFixed(0).padStart(7)} ms  ${fmt((n / med[k]) * 1000).padStart(10)} events/s  CPU ${((cpu[k] * 1000) / n).toFixed(2)} µs/event`);
+    console.log(`  ${k.padEnd(36)} CPU ${med[k].toFixed(0).padStart(7)} ms  ${((med[k] * 1000) / n).toFixed(2).padStart(6)} µs/event  ${fmt((n / med[k]) * 1000).padStart(10)} events/CPU-s   (wall ${fmt((n / wall[k]) * 1000)} events/s)`);
   }
   const base = med["parse+event+bus (no-op tools)"];
   const share = {
@@ -45,12 +47,12 @@ export async function run({ events = Number(process.env.BENCH_EVENTS ?? 1_000_00
   };
   const sum = Object.values(share).reduce((a, b) => a + b, 0);
   const all = med["all tools (end to end)"];
-  console.log(`\n  stage shares (differences between the variants above; sum ${sum.toFixed(0)} ms vs ${all.toFixed(0)} ms end to end)`);
+  console.log(`\n  stage shares of CPU (differences between the variants above; sum ${sum.toFixed(0)} ms vs ${all.toFixed(0)} ms end to end)`);
   for (const [k, ms] of Object.entries(share)) console.log(`    ${k.padEnd(14)} ${ms.toFixed(0).padStart(6)} ms  ${((ms / sum) * 100).toFixed(1).padStart(5)} %  ${((ms * 1000) / n).toFixed(2)} µs/event`);
   console.log(`    (validate, zod: ${(med["parse+event+validate (zod)"] - med["parse+event"]).toFixed(0)} ms, not on the eBPF path: it runs on decoded input, NDJSON replay and NATS)`);
   const last = runs["all tools (end to end)"].at(-1);
   const rate = (n / all) * 1000;
-  console.log(`\n  ${fmt(rate)} events/s end to end through every tool (target ${fmt(TARGET)}: ${rate >= TARGET ? "met" : `missed by ${((1 - rate / TARGET) * 100).toFixed(0)} %`}); drops ${JSON.stringify(last.dropped)}; alerts ${JSON.stringify(last.alerts)}`);
-  results.push({ title: "pipeline", events: n, medianMs: med, cpuMs: cpu, shareMs: share, eventsPerSecond: rate, target: TARGET, dropped: last.dropped, alerts: last.alerts });
+  console.log(`\n  ${fmt(rate)} events/s on one core end to end through every tool (wall clock: ${fmt((n / wall["all tools (end to end)"]) * 1000)} events/s; target ${fmt(TARGET)}: ${rate >= TARGET ? "met" : `missed by ${((1 - rate / TARGET) * 100).toFixed(0)} %`}); drops ${JSON.stringify(last.dropped)}; alerts ${JSON.stringify(last.alerts)}`);
+  results.push({ title: "pipeline", events: n, cpuMs: med, wallMs: wall, shareMs: share, eventsPerSecond: rate, target: TARGET, dropped: last.dropped, alerts: last.alerts });
   record("pipeline: headline", { "events/s end to end": rate });
 }
