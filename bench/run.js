@@ -10,6 +10,7 @@ const CASES = {
   bus: "the bus against calling handlers directly",
   "metrics-scrape": "a metrics scrape with 1000 peers against 10",
   flood: "300,000 pings from one peer against the same pings from 1000 peers",
+  validate: "event validation: zod against the check ajv compiles from it",
   pipeline: "recorded traffic through parse, event, bus and every tool: events/s and each stage's share",
 };
 const QUICK = ["ebpf-parse", "bus", "metrics-scrape", "pipeline", "flood"];

@@ -11,7 +11,7 @@ const TARGET = 250_000;
 export const VARIANTS = {
   parse: { stage: "parse" },
   "parse+event": { stage: "event" },
-  "parse+event+validate (zod)": { stage: "validate" },
+  "parse+event+validate (decodeEvent)": { stage: "validate" },
   "parse+event+bus (no-op tools)": { stage: "bus" },
   "bus + metrics": { stage: "bus", tools: { metrics: true } },
   "bus + alerts": { stage: "bus", tools: { alerts: true } },
@@ -49,7 +49,7 @@ export async function run({ events = Number(process.env.BENCH_EVENTS ?? 1_000_00
   const all = med["all tools (end to end)"];
   console.log(`\n  stage shares of CPU (differences between the variants above; sum ${sum.toFixed(0)} ms vs ${all.toFixed(0)} ms end to end)`);
   for (const [k, ms] of Object.entries(share)) console.log(`    ${k.padEnd(14)} ${ms.toFixed(0).padStart(6)} ms  ${((ms / sum) * 100).toFixed(1).padStart(5)} %  ${((ms * 1000) / n).toFixed(2)} µs/event`);
-  console.log(`    (validate, zod: ${(med["parse+event+validate (zod)"] - med["parse+event"]).toFixed(0)} ms, not on the eBPF path: it runs on decoded input, NDJSON replay and NATS)`);
+  console.log(`    (validate, decodeEvent: ${(med["parse+event+validate (decodeEvent)"] - med["parse+event"]).toFixed(0)} ms, not on the eBPF path: it runs on decoded input, NDJSON replay and NATS)`);
   const last = runs["all tools (end to end)"].at(-1);
   const rate = (n / all) * 1000;
   console.log(`\n  ${fmt(rate)} events/s on one core end to end through every tool (wall clock: ${fmt((n / wall["all tools (end to end)"]) * 1000)} events/s; target ${fmt(TARGET)}: ${rate >= TARGET ? "met" : `missed by ${((1 - rate / TARGET) * 100).toFixed(0)} %`}); drops ${JSON.stringify(last.dropped)}; alerts ${JSON.stringify(last.alerts)}`);
