@@ -21,7 +21,7 @@ export interface ParsedLine {
 
 const HASH = "([0-9a-f]{64})";
 /** ", peeraddr=…" appears when the node runs with -logips. */
-const PEER = "peer=(\\d{1,18})(?:, peeraddr=(\\S{1,256}))?";
+const PEER = "peer=(\\d{1,15})(?:, peeraddr=(\\S{1,256}))?";
 
 const fact = <T extends EventType>(type: T, data: EventDataMap[T]): LogFact => ({ type, data }) as LogFact;
 
@@ -68,7 +68,7 @@ const PATTERNS: Pattern[] = [
   {
     kind: "update-tip",
     hint: "UpdateTip: ",
-    re: new RegExp(`^UpdateTip: new best=${HASH} height=(\\d{1,10}) version=0x[0-9a-f]{8} log2_work=[0-9.]+ tx=(\\d{1,16}) date='[^']{0,32}' progress=([0-9.]+) cache=([0-9.]+)MiB\\((\\d{1,16})txo\\)`),
+    re: new RegExp(`^UpdateTip: new best=${HASH} height=(\\d{1,10}) version=0x[0-9a-f]{8} log2_work=[0-9.]+ tx=(\\d{1,15}) date='[^']{0,32}' progress=(\\d{1,3}\\.\\d{1,9}) cache=(\\d{1,9}\\.\\d)MiB\\((\\d{1,15})txo\\)`),
     handle: (m) => [
       fact("tip.changed", {
         hash: m[1] as string,
@@ -93,7 +93,7 @@ const PATTERNS: Pattern[] = [
   {
     kind: "connection-added",
     hint: "Added connection",
-    re: /^Added connection(?: to (\S{1,256}))? peer=(\d{1,18})$/,
+    re: /^Added connection(?: to (\S{1,256}))? peer=(\d{1,15})$/,
     handle: (m, p) => p.added(num(m[2]), m[1]),
   },
   // net.cpp AcceptConnection: "connection from %s accepted"
@@ -130,21 +130,21 @@ const PATTERNS: Pattern[] = [
   {
     kind: "misbehaving",
     hint: "Misbehaving: ",
-    re: /^Misbehaving: peer=(\d{1,18})(?:: (.{0,256}))?$/,
+    re: /^Misbehaving: peer=(\d{1,15})(?:: (.{0,256}))?$/,
     handle: (m, p) => p.misbehaving(num(m[1]), m[2] ?? ""),
   },
   // net_processing.cpp: "Disconnecting and discouraging peer %d!"
   {
     kind: "discouraging",
     hint: "discouraging peer",
-    re: /^Disconnecting and discouraging peer (\d{1,18})!$/,
+    re: /^Disconnecting and discouraging peer (\d{1,15})!$/,
     handle: (m, p) => p.disconnecting(num(m[1]), undefined, "discouraged", "Disconnecting and discouraging"),
   },
   // net_processing.cpp: "disconnecting extra outbound peer=%d (…)" / "disconnecting extra block-relay-only peer=%d (…)"
   {
     kind: "extra-outbound",
     hint: "disconnecting extra ",
-    re: /^disconnecting extra (?:outbound|block-relay-only) peer=(\d{1,18}) \((.{0,200})\)$/,
+    re: /^disconnecting extra (?:outbound|block-relay-only) peer=(\d{1,15}) \((.{0,200})\)$/,
     handle: (m, p) => p.disconnecting(num(m[1]), undefined, "extra_outbound", m[0].slice(0, 256)),
   },
   // Every other "<reason>, disconnecting peer=N": ping timeout (with its seconds), stalling, timeouts…
@@ -155,7 +155,7 @@ const PATTERNS: Pattern[] = [
     handle: (m, p) => {
       const what = m[1] as string;
       const cause = DISCONNECT_CAUSES.find(([re]) => re.test(what))?.[1] ?? "other";
-      const ping = cause === "ping_timeout" ? /^ping timeout: ([0-9.]+)s$/.exec(what) : null;
+      const ping = cause === "ping_timeout" ? /^ping timeout: (\d{1,10}(?:\.\d{1,9})?)s$/.exec(what) : null;
       return p.disconnecting(num(m[2]), m[3], cause, (m[4] ? `${what}: ${m[4]}` : what).slice(0, 256), ping ? num(ping[1]) : undefined);
     },
   },
@@ -163,35 +163,35 @@ const PATTERNS: Pattern[] = [
   {
     kind: "pong-problem",
     hint: "pong peer=",
-    re: /^pong peer=(\d{1,18}): ([A-Za-z ]{1,64}), ([0-9a-f]{1,16}) expected, ([0-9a-f]{1,16}) received, (\d{1,10}) bytes$/,
+    re: /^pong peer=(\d{1,15}): ([A-Za-z ]{1,64}), ([0-9a-f]{1,16}) expected, ([0-9a-f]{1,16}) received, (\d{1,10}) bytes$/,
     handle: (m) => [fact("pong.problem", { peerId: num(m[1]), problem: m[2] as string, expectedNonce: m[3] as string, receivedNonce: m[4] as string, bytes: num(m[5]) })],
   },
   // net.cpp/net_processing.cpp: "received: %s (%u bytes) peer=%d" and "sending %s (%d bytes) peer=%d"
   {
     kind: "message",
     hint: " bytes) peer=",
-    re: /^(received:|sending) ([A-Za-z0-9_]{1,20}) \((\d{1,10}) bytes\) peer=(\d{1,18})$/,
+    re: /^(received:|sending) ([A-Za-z0-9_]{1,20}) \((\d{1,10}) bytes\) peer=(\d{1,15})$/,
     handle: (m, p) => p.message(num(m[4]), m[1] === "received:" ? "in" : "out", m[2] as string, num(m[3])),
   },
   // net_processing.cpp ProcessAddrs: "Received addr: %u addresses (%u processed, %u rate-limited) from peer=%d"
   {
     kind: "addr-received",
     hint: "Received addr: ",
-    re: /^Received addr: (\d{1,10}) addresses \((\d{1,10}) processed, (\d{1,10}) rate-limited\) from peer=(\d{1,18})$/,
+    re: /^Received addr: (\d{1,10}) addresses \((\d{1,10}) processed, (\d{1,10}) rate-limited\) from peer=(\d{1,15})$/,
     handle: (m) => [fact("addr.received", { peerId: num(m[4]), addresses: num(m[1]), processed: num(m[2]), rateLimited: num(m[3]) })],
   },
   // net_processing.cpp ProcessValidTx: "AcceptToMemoryPool: peer=%d: accepted %s (wtxid=%s) (poolsz %u txn, %u kB)"
   {
     kind: "mempool-accepted",
     hint: "AcceptToMemoryPool: ",
-    re: new RegExp(`^AcceptToMemoryPool: peer=(\\d{1,18}): accepted ${HASH} \\(wtxid=${HASH}\\) \\(poolsz (\\d{1,10}) txn, (\\d{1,12}) kB\\)$`),
+    re: new RegExp(`^AcceptToMemoryPool: peer=(\\d{1,15}): accepted ${HASH} \\(wtxid=${HASH}\\) \\(poolsz (\\d{1,10}) txn, (\\d{1,12}) kB\\)$`),
     handle: (m) => [fact("mempool.accepted", { peerId: num(m[1]), txid: m[2] as string, wtxid: m[3] as string, poolTxs: num(m[4]), poolKb: num(m[5]) })],
   },
   // net_processing.cpp ProcessInvalidTx: "%s (wtxid=%s) from peer=%d was not accepted: %s" (-debug=mempoolrej)
   {
     kind: "mempool-rejected",
     hint: "was not accepted: ",
-    re: new RegExp(`^${HASH} \\(wtxid=${HASH}\\) from peer=(\\d{1,18}) was not accepted: (.{1,256})$`),
+    re: new RegExp(`^${HASH} \\(wtxid=${HASH}\\) from peer=(\\d{1,15}) was not accepted: (.{1,256})$`),
     handle: (m) => [fact("mempool.rejected", { txid: m[1] as string, wtxid: m[2] as string, peerId: num(m[3]), reason: m[4] as string })],
   },
 ];
