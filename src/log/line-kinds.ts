@@ -117,6 +117,13 @@ const PATTERNS: Pattern[] = [
     re: new RegExp(`^New (\\S{1,32}) peer connected: transport: (v1|v2|detecting), version: (\\d{1,10}), ${PEER}(?:, mapped_as=\\d+)?$`),
     handle: (m, p) => p.connected(num(m[4]), m[1] as string, m[2] as "v1" | "v2" | "detecting", num(m[3]), m[5]),
   },
+  // The same before v26 (outbound only, no transport): "New outbound peer connected: version: %d, blocks=%d, peer=%d%s (%s)"
+  {
+    kind: "peer-connected",
+    hint: "peer connected: ",
+    re: /^New outbound peer connected: version: (\d{1,10}), blocks=\d{1,10}, peer=(\d{1,15})(?:, peeraddr=(\S{1,256}))?(?: \((\S{1,32})\))?$/,
+    handle: (m, p) => p.connected(num(m[2]), m[4] ?? "outbound", undefined, num(m[1]), m[3]),
+  },
   // net.cpp CloseSocketDisconnect: "Resetting socket for %s" (LogPeer); before v28: "disconnecting peer=%d"
   { kind: "peer-disconnected", hint: "peer=", re: new RegExp(`^(?:Resetting socket for |disconnecting )${PEER}$`), handle: (m, p) => p.closed(num(m[1]), m[2]) },
   // net.cpp AttemptToEvictConnection: "selected %s connection for eviction, %s" (DisconnectMsg)
@@ -245,14 +252,15 @@ export class LogParser {
     return [];
   }
 
-  connected(id: number, connType: string, transport: "v1" | "v2" | "detecting", version: number, addr: string | undefined): LogFact[] {
+  connected(id: number, connType: string, transport: "v1" | "v2" | "detecting" | undefined, version: number, addr: string | undefined): LogFact[] {
     const known = this.peers.update(id, { connType, ...(addr ? { addr } : {}) });
     return [
       fact("net.connection", {
         kind: connType === "inbound" ? "inbound" : "outbound",
         peerId: id,
-        connType,
-        transport,
+        // Before v26 the line names no type ("outbound" then stands for it) and no transport.
+        ...(connType !== "outbound" ? { connType } : {}),
+        ...(transport ? { transport } : {}),
         version,
         ...(known.addr ? { addr: known.addr } : {}),
       }),
@@ -288,4 +296,4 @@ export class LogParser {
 }
 
 /** Every line kind the parser knows, for docs and tests. */
-export const LINE_KINDS: readonly string[] = PATTERNS.map((p) => p.kind);
+export const LINE_KINDS: readonly string[] = [...new Set(PATTERNS.map((p) => p.kind))];
