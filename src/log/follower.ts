@@ -76,6 +76,7 @@ export class LogFollower {
         const n = await this.read(buf);
         if (n > 0) {
           await this.handle(buf.subarray(0, n));
+          this.save(false); // at most once a second, also while the log never pauses
           continue;
         }
         this.save(false);
