@@ -7,11 +7,11 @@ import { aborted } from "../sources/abort.js";
 import { discoverSources } from "../sources/discover.js";
 import { SOURCE_FACTORIES } from "../sources/registry.js";
 import type { Source } from "../sources/types.js";
-import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import { loadThresholds } from "../tools/alerts/thresholds.js";
 import { loadIpLists } from "../tools/iplists/load-lists.js";
-import { startMetricsTool } from "../tools/metrics/index.js";
-import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
+import { DEFAULT_WEB } from "../tools/web/index.js";
+import { demoFile, runDemo } from "./demo.js";
+import { startTools } from "./tools.js";
 
 /** How long sources get to stop after shutdown begins. */
 const STOP_TIMEOUT_MS = 5000;
@@ -35,29 +35,16 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   });
   const publish = (e: PeerwatchEvent) => bus.publish(e);
 
-  // What an operator should see in the log, whatever else is configured.
-  bus.subscribe({ name: "log", prefixes: ["source.status", "events.dropped", "alert"] }, (e) => {
-    if (e.type === "source.status") {
-      const level = e.data.state === "up" ? "info" : "warn";
-      log[level]({ source: e.data.source, state: e.data.state, capabilities: e.data.capabilities }, `${e.data.source} ${e.data.state}: ${e.data.detail}`);
-    } else if (e.type === "events.dropped") {
-      log.warn({ source: e.data.source, count: e.data.count }, `${e.data.count} events dropped by ${e.data.source}: ${e.data.reason}`);
-    } else if (e.type === "alert") {
-      log.warn({ alert: e.data.name, severity: e.data.severity, peerId: e.data.peerId }, `alert ${e.data.name}: ${e.data.detail}`);
-    }
-  });
-  const writer = config.events ? startNdjsonWriter(bus, config.events, log) : undefined;
-  new AlertEngine(defaultHeuristics(thresholds, lists.tree), thresholds).attach(bus, config.nodeName);
-  let metrics;
-  try {
-    metrics = await startMetricsTool(bus, config.metrics, lists);
-  } catch (e) {
-    log.error(`cannot serve metrics on ${config.metrics === "off" ? "" : `${config.metrics.host}:${config.metrics.port}`}: ${(e as Error).message} (use --metrics host:port or --metrics off)`);
-    await writer?.close();
+  // Discovery first: whether the demo runs decides whether the live page is on by default.
+  const plans = discoverSources(config);
+  const demo = demoFile(config, plans);
+  if ("why" in demo) log.debug(`no demo: ${demo.why}`);
+  const tools = await startTools(bus, { ...config, web: config.web ?? ("file" in demo ? DEFAULT_WEB : "off") }, thresholds, lists, log);
+  if (!tools) {
     await bus.close();
     return 1;
   }
-  if (metrics.server) log.info(`metrics at http://${metrics.server.address.host}:${metrics.server.address.port}/metrics`);
+  const metrics = tools.metrics;
 
   const stop = new AbortController();
   const onSignal = (sig: string) => {
@@ -72,7 +59,7 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   const durationTimer = config.duration ? setTimeout(() => stop.abort(), config.duration * 1000) : undefined;
 
   const runs: Promise<void>[] = [];
-  for (const plan of discoverSources(config)) {
+  for (const plan of plans) {
     const emit = emitterFor(plan.name, config.nodeName, publish);
     if (!plan.start) {
       emit("source.status", { source: plan.name, state: "down", detail: plan.reason });
@@ -94,6 +81,11 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
     );
   }
 
+  if ("file" in demo) {
+    const urls = [tools.web ? `live page at ${tools.web.url}` : "", metrics.server ? `metrics at http://${metrics.server.address.host}:${metrics.server.address.port}/metrics` : ""].filter(Boolean);
+    runs.push(runDemo(bus, demo.file, config, urls, log, stop.signal));
+  }
+
   await aborted(stop.signal);
   clearTimeout(durationTimer);
   process.off("SIGINT", sigint);
@@ -106,7 +98,6 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   clearTimeout(stopTimer);
   if (!stopped) log.warn(`some sources did not stop within ${STOP_TIMEOUT_MS} ms`);
   await bus.close();
-  await writer?.close();
-  await metrics.close();
+  await tools.close();
   return 0;
 }

@@ -48,6 +48,11 @@ export const OBSERVE_OPTIONS: readonly OptionSpec[] = [
   { key: "duration", flag: "duration", arg: "seconds", description: "stop cleanly after this long", defaultText: "run until stopped" },
   { key: "logLevel", flag: "log-level", arg: "level", description: "trace, debug, info, warn, error or silent", defaultText: "info" },
   { key: "logFormat", flag: "log-format", arg: "format", description: "json or pretty", defaultText: "pretty on a terminal, json otherwise" },
+  // ---- issue 10: recording, live page, demo (tool rows; they move beside their tools with the layering) ----
+  { key: "eventsMaxBytes", flag: "events-max-bytes", arg: "n", description: "rotate the --events file when it reaches n bytes (file.1, file.2 … newest first, 5 kept)", defaultText: "no rotation" },
+  { key: "web", flag: "web", arg: "host:port|off", description: "serve the live page at http://<host:port>/", defaultText: "off; 127.0.0.1:9433 in the demo" },
+  { key: "noDemo", flag: "no-demo", description: "when no source can start, stop waiting quietly instead of replaying the shipped recording as a demo" },
+  { key: "demoFile", flag: "demo-file", arg: "file", description: "the recording the demo replays", defaultText: "data/regtest-demo.ndjson.gz of this install" },
 ];
 
 /** PEERWATCH_RPC_PASSWORD for rpcPassword, etc. */

@@ -60,6 +60,9 @@ const sourcesList = z.string().transform((s, ctx) => {
   return [...new Set(names)] as ObserveSourceName[];
 });
 
+/** Smallest --events-max-bytes: below this, rotation would churn every few events. */
+export const MIN_ROTATE_BYTES = 4096;
+
 export const observeSettings = z.strictObject({
   chain: z.enum(CHAINS, { message: `expected one of ${CHAINS.join(", ")}` }).default("main"),
   datadir: pathString.optional(),
@@ -115,6 +118,17 @@ export const observeSettings = z.strictObject({
   duration: seconds(10 * 365 * 86400).optional(),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   logFormat: z.enum(["json", "pretty"]).optional(),
+  // ---- issue 10: recording, live page, demo (move beside the tools with the layering) ----
+  eventsMaxBytes: z.coerce.number().int("expected a whole number of bytes").min(MIN_ROTATE_BYTES, `at least ${MIN_ROTATE_BYTES}`).optional(),
+  web: z
+    .string()
+    .transform((s, ctx) => (s === "off" ? ("off" as const) : toHostPort(s, ctx)))
+    .optional(),
+  noDemo: z
+    .union([z.boolean(), z.enum(["1", "true", "0", "false"])])
+    .transform((v) => v === true || v === "1" || v === "true")
+    .default(false),
+  demoFile: pathString.optional(),
 });
 export type ObserveSettings = z.output<typeof observeSettings>;
 

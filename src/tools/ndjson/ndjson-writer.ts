@@ -6,15 +6,17 @@ import { once } from "node:events";
 import type { EventBus, Subscription } from "../../bus/index.js";
 import { encodeEvent, type PeerwatchEvent } from "../../events/index.js";
 import type { Logger } from "../../logger.js";
+import { openEventFile, type EventFileOptions } from "../record/event-file-stream.js";
 
 export interface NdjsonWriter {
   subscription: Subscription;
   close(): Promise<void>;
 }
 
-export function startNdjsonWriter(bus: EventBus, target: string, log: Logger): NdjsonWriter {
+export function startNdjsonWriter(bus: EventBus, target: string, log: Logger, file: EventFileOptions = {}): NdjsonWriter {
   const toStdout = target === "-";
-  const stream: NodeJS.WritableStream = toStdout ? process.stdout : fs.createWriteStream(target, { flags: "a" });
+  // A file target may be gzip (`.gz`) and rotate (file.maxBytes): see tools/record/event-file-stream.ts.
+  const stream: NodeJS.WritableStream = toStdout ? process.stdout : openEventFile(target, file);
   let failed = false;
   stream.on("error", (err: NodeJS.ErrnoException) => {
     if (failed) return;

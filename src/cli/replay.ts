@@ -1,0 +1,168 @@
+// `peerwatch replay <file…>`: plays recordings into the bus that feeds the same tools as `observe`
+// (metrics, NDJSON, alerts, IP lists, live page), with the same flags for them.
+import fs from "node:fs";
+import { Command, Option } from "commander";
+import { z } from "zod";
+import { MemoryBus } from "../bus/index.js";
+import { ConfigError, loadConfig } from "../config/load.js";
+import { OBSERVE_OPTIONS, envName, type OptionSpec } from "../config/options.js";
+import type { ObserveConfig } from "../config/schema.js";
+import { createLogger, type Logger } from "../logger.js";
+import { loadThresholds } from "../tools/alerts/thresholds.js";
+import { loadIpLists } from "../tools/iplists/load-lists.js";
+import { RecordingPlayer, type ReplaySpeed, type ReplaySummary } from "../tools/record/player.js";
+import { showProgress } from "../tools/record/progress-line.js";
+import { startTools } from "./tools.js";
+
+/** The observe settings that configure tools, which replay shares. */
+const TOOL_KEYS = ["events", "eventsMaxBytes", "metrics", "alerts", "ipLists", "web", "nodeName", "logLevel", "logFormat"];
+
+export const REPLAY_OPTIONS: readonly OptionSpec[] = [
+  { key: "speed", flag: "speed", arg: "1|10|max", description: "1 keeps the recorded timing, 10 plays ten times faster, max as fast as the tools take events", defaultText: "1", flagOnly: true },
+  { key: "loop", flag: "loop", description: "start again at the end, until stopped", flagOnly: true },
+  { key: "linger", flag: "linger", arg: "seconds", description: "keep /metrics and the live page up this long after the replay ends", defaultText: "0", flagOnly: true },
+];
+
+const replaySettings = z.object({
+  speed: z
+    .string()
+    .default("1")
+    .transform((s, ctx): ReplaySpeed => {
+      if (s === "max") return "max";
+      const n = Number(s);
+      if (Number.isFinite(n) && n > 0 && n <= 1e6) return n;
+      ctx.addIssue({ code: "custom", message: `expected a positive number or max, got "${s.slice(0, 20)}"` });
+      return z.NEVER;
+    }),
+  loop: z.boolean().default(false),
+  linger: z.coerce.number({ message: "expected a number of seconds" }).min(0).max(86400).default(0),
+});
+
+export function replayToolOptions(): OptionSpec[] {
+  return OBSERVE_OPTIONS.filter((o) => TOOL_KEYS.includes(o.key));
+}
+
+export function addReplayCommand(program: Command, describeOption: (o: OptionSpec) => Option): Command {
+  const cmd = program
+    .command("replay")
+    .description("Play recordings (what `observe --events` wrote, plain or .gz) into the same tools as observe.")
+    .argument("<file...>", "recordings, played in the order given (rotated files: oldest first, e.g. ev.2 ev.1 ev)");
+  for (const o of [...REPLAY_OPTIONS, ...replayToolOptions()]) cmd.addOption(describeOption(o));
+  return cmd;
+}
+
+/** Exit codes: 0 done, 1 a port could not be bound, 2 bad settings or no events to play. */
+export async function runReplay(files: string[], opts: Record<string, unknown>, signal?: AbortSignal): Promise<number> {
+  const say = (m: string) => process.stderr.write(`peerwatch replay: ${m}\n`);
+  const r = replaySettings.safeParse({ speed: opts.speed, loop: opts.loop, linger: opts.linger });
+  if (!r.success) {
+    const i = r.error.issues[0];
+    say(`--${String(i?.path[0] ?? "")}: ${i?.message}`);
+    return 2;
+  }
+  const toolFlags = Object.fromEntries(Object.entries(opts).filter(([k]) => TOOL_KEYS.includes(k)));
+  let config: ObserveConfig;
+  try {
+    config = loadConfig(toolFlags);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      say(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  for (const f of files) {
+    let size: number;
+    try {
+      size = fs.statSync(f).size;
+      fs.accessSync(f, fs.constants.R_OK);
+    } catch (e) {
+      say(`cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return 2;
+    }
+    if (size === 0) {
+      say(`${f} is empty: nothing to replay`);
+      return 2;
+    }
+  }
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  return replay(files, r.data, config, log, signal);
+}
+
+async function replay(files: string[], o: z.output<typeof replaySettings>, config: ObserveConfig, log: Logger, signal?: AbortSignal): Promise<number> {
+  let thresholds;
+  try {
+    thresholds = loadThresholds(config.alerts);
+  } catch (e) {
+    log.error((e as Error).message);
+    return 2;
+  }
+  const lists = loadIpLists(config.ipLists);
+  for (const err of lists.errors) log.warn(`IP lists: ${err}`);
+  const bus = new MemoryBus({ nodeName: config.nodeName, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event") });
+  const tools = await startTools(bus, { ...config, web: config.web ?? "off" }, thresholds, lists, log);
+  if (!tools) {
+    await bus.close();
+    return 1;
+  }
+  const stop = stopOnSignals(signal);
+  const summary = await playRecording(bus, { files, speed: o.speed, loop: o.loop, nodeName: config.nodeName, signal: stop.signal }, log);
+  await bus.drained();
+  let code = 0;
+  if (summary.events === 0 && !summary.aborted) {
+    log.error(`no events in ${files.join(", ")}: nothing was replayed`);
+    code = 2;
+  } else if (o.linger > 0 && !stop.signal.aborted) {
+    log.info(`replay done; /metrics and the live page stay up for ${o.linger} s (--linger)`);
+    await new Promise<void>((res) => {
+      const t = setTimeout(res, o.linger * 1000);
+      stop.signal.addEventListener("abort", () => (clearTimeout(t), res()), { once: true });
+    });
+  }
+  stop.dispose();
+  await bus.close();
+  await tools.close();
+  return code;
+}
+
+export interface PlayOptions {
+  files: string[];
+  speed: ReplaySpeed;
+  loop: boolean;
+  nodeName: string;
+  label?: string;
+  signal: AbortSignal;
+}
+
+/** Plays recordings with the log telling each bad line once and a summary at the end; progress on a TTY. */
+export async function playRecording(bus: MemoryBus, o: PlayOptions, log: Logger): Promise<ReplaySummary> {
+  const player = new RecordingPlayer(bus, {
+    ...o,
+    onBadLine: (b) => log.warn({ file: b.file, line: b.lineNo }, `${b.file} line ${b.lineNo} skipped: ${b.reason}`),
+    onPassEnd: (n) => log.debug(`replay pass ${n} done`),
+  });
+  const endProgress = showProgress(process.stderr, () => player.progress());
+  const s = await player.play();
+  endProgress();
+  const bad = s.badLines > 0 ? `; ${s.badLines} bad line(s) skipped${s.truncatedFiles.length ? `, truncated: ${s.truncatedFiles.join(", ")}` : ""}` : "";
+  const derived = s.rederivedAlerts > 0 ? `; ${s.rederivedAlerts} recorded alert(s) left for the alert tool to raise again` : "";
+  log[s.badLines > 0 ? "warn" : "info"]({ events: s.events, passes: s.passes, badLines: s.badLines }, `replay ${s.aborted ? "stopped" : "finished"}: ${s.events} events${bad}${derived}`);
+  return s;
+}
+
+/** An AbortController that fires on SIGINT/SIGTERM or the given signal. */
+export function stopOnSignals(signal?: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  const c = new AbortController();
+  const onSig = () => c.abort();
+  process.once("SIGINT", onSig);
+  process.once("SIGTERM", onSig);
+  signal?.addEventListener("abort", onSig, { once: true });
+  return {
+    signal: c.signal,
+    dispose() {
+      process.off("SIGINT", onSig);
+      process.off("SIGTERM", onSig);
+    },
+  };
+}
+
