@@ -40,7 +40,8 @@ export class AlertEngine {
   attach(bus: EventBus, nodeName: string): Subscription {
     const prefixes = [...new Set(this.heuristics.flatMap((h) => h.prefixes))];
     return bus.subscribe({ name: "alerts", prefixes, maxQueue: 100_000 }, (e) => {
-      for (const a of this.onEvent(e)) bus.publish(makeEvent("peerwatch", nodeName, "alert", a));
+      // Stamped with the time of the event that raised it: the same live (≈ now) and in a replay.
+      for (const a of this.onEvent(e)) bus.publish(makeEvent("peerwatch", nodeName, "alert", a, e.ts));
     });
   }
 }

@@ -62,7 +62,9 @@ export class LiveView {
 
   handle(e: PeerwatchEvent): void {
     this.events++;
-    if (e.ts > this.now) this.now = e.ts;
+    // The page's clock follows the node's events; status and loss reports are stamped with the
+    // wall clock, which in a replay is not the recording's time.
+    if (e.ts > this.now && e.type !== "source.status" && e.type !== "events.dropped") this.now = e.ts;
     switch (e.type) {
       case "source.status":
         this.sources.set(e.data.source, { state: e.data.state, detail: e.data.detail, ts: e.ts });
