@@ -66,11 +66,11 @@ if (!fs.existsSync(CHROMIUM)) {
         await page.waitForSelector("#rates canvas", { timeout: 10000 });
         const xmax = () => page.locator("#rates").getAttribute("data-xmax");
         const first = await xmax();
-        await page.waitForFunction((x) => document.getElementById("rates")?.dataset.xmax !== x, first, { timeout: 20000 });
+        await page.waitForFunction(`document.getElementById("rates")?.dataset.xmax !== ${JSON.stringify(first)}`, undefined, { timeout: 20000 });
         expect(Number(await xmax())).toBeGreaterThan(Number(first));
         await page.waitForSelector("#rtt canvas");
         expect(await page.locator("#rtt-empty").isVisible()).toBe(false);
-        await page.waitForFunction(() => (document.querySelector("#alerts tbody")?.children.length ?? 0) > 0, undefined, { timeout: 20000 });
+        await page.waitForFunction(`document.querySelector("#alerts tbody").children.length > 0`, undefined, { timeout: 20000 });
         expect(await page.locator("#alerts tbody").innerText()).toMatch(/ping-spam/);
         expect(errors).toEqual([]);
         fs.mkdirSync(path.join(REPO_ROOT, "docs/img"), { recursive: true });
