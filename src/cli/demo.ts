@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MemoryBus } from "../bus/index.js";
-import type { ObserveConfig } from "../config/schema.js";
+import type { ObserveConfig } from "./observe-options.js";
 import type { Logger } from "../logger.js";
 import type { SourcePlan } from "../sources/types.js";
 import { playRecording } from "./replay.js";
@@ -14,10 +14,10 @@ export const DEMO_RECORDING = path.resolve(path.dirname(fileURLToPath(import.met
 
 /** The recording to demo, or undefined (with why, for the debug log) when there is no demo to run. */
 export function demoFile(config: ObserveConfig, plans: SourcePlan[]): { file: string } | { why: string } {
-  if (config.noDemo) return { why: "--no-demo" };
+  if (config.demo === false) return { why: "--no-demo" };
   if (config.sources !== "auto") return { why: "sources were chosen with --sources" };
   if (plans.some((p) => p.start)) return { why: "a source can start" };
-  const file = config.demoFile ?? DEMO_RECORDING;
+  const file = config.demo ?? DEMO_RECORDING;
   if (!fs.existsSync(file)) return { why: `no demo recording at ${file}` };
   return { file };
 }

@@ -1,69 +1,64 @@
 // `peerwatch replay <file…>`: plays recordings into the bus that feeds the same tools as `observe`
-// (metrics, NDJSON, alerts, IP lists, live page), with the same flags for them.
+// (metrics, NDJSON, alerts, IP lists, live page), with the same option rows for them.
 import fs from "node:fs";
-import { Command, Option } from "commander";
+import os from "node:os";
 import { z } from "zod";
 import { MemoryBus } from "../bus/index.js";
-import { ConfigError, loadConfig } from "../config/load.js";
-import { OBSERVE_OPTIONS, envName, type OptionSpec } from "../config/options.js";
-import type { ObserveConfig } from "../config/schema.js";
+import { ConfigError, loadSettings } from "../config/load.js";
+import { coreOptions, defineOptions, mergeOptions, type OptionValues } from "../config/options.js";
+import { onOff, strictNumber } from "../config/values.js";
 import { createLogger, type Logger } from "../logger.js";
 import { loadThresholds } from "../tools/alerts/thresholds.js";
 import { loadIpLists } from "../tools/iplists/load-lists.js";
 import { RecordingPlayer, type ReplaySpeed, type ReplaySummary } from "../tools/record/player.js";
 import { showProgress } from "../tools/record/progress-line.js";
+import type { CommandSpec } from "./command.js";
+import { TOOL_OPTIONS } from "./observe-options.js";
 import { startTools } from "./tools.js";
 
-/** The observe settings that configure tools, which replay shares. */
-const TOOL_KEYS = ["events", "eventsMaxBytes", "metrics", "alerts", "ipLists", "web", "nodeName", "logLevel", "logFormat"];
-
-export const REPLAY_OPTIONS: readonly OptionSpec[] = [
-  { key: "speed", flag: "speed", arg: "1|10|max", description: "1 keeps the recorded timing, 10 plays ten times faster, max as fast as the tools take events", defaultText: "1", flagOnly: true },
-  { key: "loop", flag: "loop", description: "start again at the end, until stopped", flagOnly: true },
-  { key: "linger", flag: "linger", arg: "seconds", description: "keep /metrics and the live page up this long after the replay ends", defaultText: "0", flagOnly: true },
-];
-
-const replaySettings = z.object({
-  speed: z
-    .string()
-    .default("1")
-    .transform((s, ctx): ReplaySpeed => {
-      if (s === "max") return "max";
-      const n = Number(s);
-      if (Number.isFinite(n) && n > 0 && n <= 1e6) return n;
-      ctx.addIssue({ code: "custom", message: `expected a positive number or max, got "${s.slice(0, 20)}"` });
-      return z.NEVER;
-    }),
-  loop: z.boolean().default(false),
-  linger: z.coerce.number({ message: "expected a number of seconds" }).min(0).max(86400).default(0),
+const REPLAY_OWN_OPTIONS = defineOptions({
+  speed: {
+    flag: "speed",
+    arg: "1|10|max",
+    description: "1 keeps the recorded timing, 10 plays ten times faster, max as fast as the tools take events (never dropping one)",
+    defaultText: "1",
+    schema: z
+      .union([z.literal("max"), strictNumber.pipe(z.number().positive("must be more than 0").max(1e6, "at most 1000000"))], { message: "expected a positive number or max" })
+      .default(1),
+  },
+  loop: { flag: "loop", description: "start again at the end (time moving on), until stopped", schema: onOff.default(false) },
+  linger: {
+    flag: "linger",
+    arg: "seconds",
+    description: "keep /metrics and the live page up this long after the replay ends",
+    defaultText: "0",
+    schema: strictNumber.pipe(z.number().min(0, "must not be negative").max(86400, "at most 86400")).default(0),
+  },
 });
 
-export function replayToolOptions(): OptionSpec[] {
-  return OBSERVE_OPTIONS.filter((o) => TOOL_KEYS.includes(o.key));
-}
+const core = coreOptions([]);
+export const REPLAY_OPTIONS = mergeOptions(
+  REPLAY_OWN_OPTIONS,
+  { config: core.config, nodeName: core.nodeName, logLevel: core.logLevel, logFormat: core.logFormat },
+  TOOL_OPTIONS,
+);
+type ReplayConfig = OptionValues<typeof REPLAY_OWN_OPTIONS & typeof TOOL_OPTIONS & Pick<typeof core, "nodeName" | "logLevel" | "logFormat">> & { nodeName: string };
 
-export function addReplayCommand(program: Command, describeOption: (o: OptionSpec) => Option): Command {
-  const cmd = program
-    .command("replay")
-    .description("Play recordings (what `observe --events` wrote, plain or .gz) into the same tools as observe.")
-    .argument("<file...>", "recordings, played in the order given (rotated files: oldest first, e.g. ev.2 ev.1 ev)");
-  for (const o of [...REPLAY_OPTIONS, ...replayToolOptions()]) cmd.addOption(describeOption(o));
-  return cmd;
-}
+export const replayCommand: CommandSpec = {
+  name: "replay",
+  args: "<file...>",
+  description: "Play recordings (what `observe --events` wrote, plain or .gz; rotated files oldest first) into the same tools as observe.",
+  table: REPLAY_OPTIONS,
+  run: (opts, files) => runReplay(files, opts),
+};
 
 /** Exit codes: 0 done, 1 a port could not be bound, 2 bad settings or no events to play. */
 export async function runReplay(files: string[], opts: Record<string, unknown>, signal?: AbortSignal): Promise<number> {
   const say = (m: string) => process.stderr.write(`peerwatch replay: ${m}\n`);
-  const r = replaySettings.safeParse({ speed: opts.speed, loop: opts.loop, linger: opts.linger });
-  if (!r.success) {
-    const i = r.error.issues[0];
-    say(`--${String(i?.path[0] ?? "")}: ${i?.message}`);
-    return 2;
-  }
-  const toolFlags = Object.fromEntries(Object.entries(opts).filter(([k]) => TOOL_KEYS.includes(k)));
-  let config: ObserveConfig;
+  let config: ReplayConfig;
   try {
-    config = loadConfig(toolFlags);
+    const s = loadSettings(REPLAY_OPTIONS, opts) as ReplayConfig;
+    config = { ...s, nodeName: s.nodeName ?? os.hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128) };
   } catch (e) {
     if (e instanceof ConfigError) {
       say(e.message);
@@ -86,10 +81,11 @@ export async function runReplay(files: string[], opts: Record<string, unknown>, 
     }
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
-  return replay(files, r.data, config, log, signal);
+  return replay(files, config, log, signal);
 }
 
-async function replay(files: string[], o: z.output<typeof replaySettings>, config: ObserveConfig, log: Logger, signal?: AbortSignal): Promise<number> {
+async function replay(files: string[], config: ReplayConfig, log: Logger, signal?: AbortSignal): Promise<number> {
+  const o = config;
   let thresholds;
   try {
     thresholds = loadThresholds(config.alerts);
@@ -106,7 +102,7 @@ async function replay(files: string[], o: z.output<typeof replaySettings>, confi
     return 1;
   }
   const stop = stopOnSignals(signal);
-  const summary = await playRecording(bus, { files, speed: o.speed, loop: o.loop, nodeName: config.nodeName, signal: stop.signal }, log);
+  const summary = await playRecording(bus, { files, speed: o.speed as ReplaySpeed, loop: o.loop, nodeName: config.nodeName, signal: stop.signal }, log);
   await bus.drained();
   let code = 0;
   if (summary.events === 0 && !summary.aborted) {

@@ -1,13 +1,14 @@
 // The tools both `observe` and `replay` feed from the bus: the operator's log lines, the NDJSON
 // recording, alerts, metrics and the live page. One place, so the two commands cannot drift.
 import type { MemoryBus } from "../bus/index.js";
-import type { HostPort, ObserveConfig } from "../config/schema.js";
+import type { HostPort } from "../config/values.js";
 import type { Logger } from "../logger.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import type { Thresholds } from "../tools/alerts/thresholds.js";
 import type { LoadedLists } from "../tools/iplists/load-lists.js";
 import { startMetricsTool, type MetricsTool } from "../tools/metrics/index.js";
 import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
+import { openEventFile } from "../tools/record/event-file-stream.js";
 import { startWebTool, type WebTool } from "../tools/web/index.js";
 
 export interface Tools {
@@ -16,7 +17,13 @@ export interface Tools {
   close(): Promise<void>;
 }
 
-export type ToolsConfig = Pick<ObserveConfig, "events" | "eventsMaxBytes" | "metrics" | "nodeName"> & { web: HostPort | "off" };
+export interface ToolsConfig {
+  events?: string;
+  eventsMaxBytes?: number;
+  metrics: HostPort | "off";
+  web: HostPort | "off";
+  nodeName: string;
+}
 
 /** Starts the tools; on a port that cannot be bound it logs why and returns undefined. */
 export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds: Thresholds, lists: LoadedLists, log: Logger): Promise<Tools | undefined> {
@@ -35,7 +42,7 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
       log.warn({ alert: e.data.name, severity: e.data.severity, peerId: e.data.peerId }, `${tag}alert ${e.data.name}: ${e.data.detail}`);
     }
   });
-  const writer = config.events ? startNdjsonWriter(bus, config.events, log, { maxBytes: config.eventsMaxBytes }) : undefined;
+  const writer = config.events ? startNdjsonWriter(bus, config.events, log, (f) => openEventFile(f, { maxBytes: config.eventsMaxBytes })) : undefined;
   new AlertEngine(defaultHeuristics(thresholds, lists.tree), thresholds).attach(bus, config.nodeName);
   let metrics: MetricsTool;
   try {

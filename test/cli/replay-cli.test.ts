@@ -87,7 +87,7 @@ describe("peerwatch replay", () => {
 
 describe("npm start without a node: the demo", () => {
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), "pw-demo-"));
-  const demoArgs = fs.existsSync(SHIPPED) ? [] : ["--demo-file", recording];
+  const demoArgs = fs.existsSync(SHIPPED) ? [] : ["--demo", recording];
   if (demoArgs.length) console.warn(`demo test: ${SHIPPED} is not in this tree yet; demoing a recording made from the test capture`);
 
   it("says what it looked for, then replays the recording in a loop with the page and /metrics up, labelled a replay", async () => {

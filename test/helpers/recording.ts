@@ -7,7 +7,7 @@ import { MemoryBus } from "../../src/bus/index.js";
 import { parseLine } from "../../src/ebpf/line-parser.js";
 import { makeEvent, type GetPeerInfoPeer, type PeerwatchEvent } from "../../src/events/index.js";
 import { createLogger } from "../../src/logger.js";
-import { toPeerInfo } from "../../src/rpc/peers.js";
+import { toPeerInfo } from "../../src/codecs/jsonrpc/peers.js";
 import { startTools } from "../../src/cli/tools.js";
 import { loadThresholds } from "../../src/tools/alerts/thresholds.js";
 import { loadIpLists } from "../../src/tools/iplists/load-lists.js";

@@ -6,17 +6,19 @@ import { once } from "node:events";
 import type { EventBus, Subscription } from "../../bus/index.js";
 import { encodeEvent, type PeerwatchEvent } from "../../events/index.js";
 import type { Logger } from "../../logger.js";
-import { openEventFile, type EventFileOptions } from "../record/event-file-stream.js";
 
 export interface NdjsonWriter {
   subscription: Subscription;
   close(): Promise<void>;
 }
 
-export function startNdjsonWriter(bus: EventBus, target: string, log: Logger, file: EventFileOptions = {}): NdjsonWriter {
+/** Opens the file target; the CLI passes the recording's opener (gzip, rotation: tools/record). */
+export type OpenTarget = (file: string) => NodeJS.WritableStream;
+const appendTo: OpenTarget = (file) => fs.createWriteStream(file, { flags: "a" });
+
+export function startNdjsonWriter(bus: EventBus, target: string, log: Logger, open: OpenTarget = appendTo): NdjsonWriter {
   const toStdout = target === "-";
-  // A file target may be gzip (`.gz`) and rotate (file.maxBytes): see tools/record/event-file-stream.ts.
-  const stream: NodeJS.WritableStream = toStdout ? process.stdout : openEventFile(target, file);
+  const stream: NodeJS.WritableStream = toStdout ? process.stdout : open(target);
   let failed = false;
   stream.on("error", (err: NodeJS.ErrnoException) => {
     if (failed) return;

@@ -9,6 +9,8 @@ import zlib from "node:zlib";
 
 /** Old files kept by rotation besides the current one. */
 export const ROTATE_KEEP = 5;
+/** Smallest rotation size accepted: below this, rotation would churn every few events. */
+export const MIN_ROTATE_BYTES = 4096;
 
 export interface EventFileOptions {
   /** Rotate once the file on disk has reached this many bytes (for `.gz`: compressed bytes, which zlib

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { EventBus, Subscription } from "../../bus/index.js";
-import type { HostPort } from "../../config/schema.js";
+import type { HostPort } from "../../config/values.js";
 import type { LoadedLists } from "../iplists/load-lists.js";
 import { LiveView } from "./live-view.js";
 import { DEFAULT_CLIENT_BUFFER_BYTES, SseClients } from "./sse-clients.js";
