@@ -113,7 +113,8 @@ describe("npm start without a node: the demo", () => {
   });
 
   it("--no-demo keeps the quiet wait: no replay, no page", async () => {
-    const r = await runCli(["observe", "--datadir", empty, "--metrics", "off", "--no-demo", "--duration", "1", "--events", "-", ...demoArgs]);
+    // A recording is there (env), but the flag says no.
+    const r = await runCli(["observe", "--datadir", empty, "--metrics", "off", "--no-demo", "--duration", "1", "--events", "-"], { env: { PEERWATCH_DEMO: recording } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/DEMO/);
     expect(r.stderr).not.toMatch(/live page at/);
