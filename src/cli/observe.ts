@@ -1,18 +1,15 @@
 // `peerwatch observe`: find the sources, start them, feed the bus into the tools, stop cleanly.
-import { MemoryBus } from "../bus/index.js";
 import { ConfigError } from "../config/load.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
 import type { SourcePlan } from "../sources/types.js";
-import { loadThresholds } from "../tools/alerts/thresholds.js";
-import { loadIpLists } from "../tools/iplists/load-lists.js";
 import { DEFAULT_WEB } from "../tools/web/index.js";
 import type { CommandSpec } from "./command.js";
 import { demoFile, runDemo } from "./demo.js";
 import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
 import { SOURCES } from "./sources.js";
-import { startTools } from "./tools.js";
+import { createBus, loadToolFiles, startTools } from "./tools.js";
 import { VERSION } from "./version.js";
 
 /** Which sources to start (auto: every one whose check passes), and why the others are not up. */
@@ -29,22 +26,11 @@ export function discoverSources(config: ObserveConfig): { descriptor: (typeof SO
 const STOP_TIMEOUT_MS = 5000;
 
 export async function observe(config: ObserveConfig, log: Logger, signal?: AbortSignal): Promise<number> {
-  // Settings files first: a bad one stops peerwatch before anything starts.
-  let thresholds;
-  try {
-    thresholds = loadThresholds(config.alerts);
-  } catch (e) {
-    log.error((e as Error).message);
-    return 2;
-  }
-  const lists = loadIpLists(config.ipLists);
-  for (const err of lists.errors) log.warn(`IP lists: ${err}`);
-  log.debug({ lists: lists.names, ranges: lists.tree.size }, "IP lists loaded");
+  const files = loadToolFiles(config, log);
+  if (!files) return 2;
+  const { thresholds, lists } = files;
 
-  const bus = new MemoryBus({
-    nodeName: config.nodeName,
-    onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event"),
-  });
+  const bus = createBus(config.nodeName, log);
   const publish = (e: PeerwatchEvent) => bus.publish(e);
 
   // Discovery first: whether the demo runs decides whether the live page is on by default.

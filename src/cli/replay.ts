@@ -3,18 +3,16 @@
 import fs from "node:fs";
 import os from "node:os";
 import { z } from "zod";
-import { MemoryBus } from "../bus/index.js";
+import type { MemoryBus } from "../bus/index.js";
 import { ConfigError, loadSettings } from "../config/load.js";
 import { coreOptions, defineOptions, mergeOptions, type OptionValues } from "../config/options.js";
 import { onOff, strictNumber } from "../config/values.js";
 import { createLogger, type Logger } from "../logger.js";
-import { loadThresholds } from "../tools/alerts/thresholds.js";
-import { loadIpLists } from "../tools/iplists/load-lists.js";
 import { RecordingPlayer, type ReplaySpeed, type ReplaySummary } from "../tools/record/player.js";
 import { showProgress } from "../tools/record/progress-line.js";
 import type { CommandSpec } from "./command.js";
 import { TOOL_OPTIONS } from "./observe-options.js";
-import { startTools } from "./tools.js";
+import { createBus, loadToolFiles, startTools } from "./tools.js";
 
 const REPLAY_OWN_OPTIONS = defineOptions({
   speed: {
@@ -85,33 +83,26 @@ export async function runReplay(files: string[], opts: Record<string, unknown>, 
 }
 
 async function replay(files: string[], config: ReplayConfig, log: Logger, signal?: AbortSignal): Promise<number> {
-  const o = config;
-  let thresholds;
-  try {
-    thresholds = loadThresholds(config.alerts);
-  } catch (e) {
-    log.error((e as Error).message);
-    return 2;
-  }
-  const lists = loadIpLists(config.ipLists);
-  for (const err of lists.errors) log.warn(`IP lists: ${err}`);
-  const bus = new MemoryBus({ nodeName: config.nodeName, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event") });
+  const settings = loadToolFiles(config, log);
+  if (!settings) return 2;
+  const { thresholds, lists } = settings;
+  const bus = createBus(config.nodeName, log);
   const tools = await startTools(bus, { ...config, web: config.web ?? "off" }, thresholds, lists, log);
   if (!tools) {
     await bus.close();
     return 1;
   }
   const stop = stopOnSignals(signal);
-  const summary = await playRecording(bus, { files, speed: o.speed as ReplaySpeed, loop: o.loop, nodeName: config.nodeName, signal: stop.signal }, log);
+  const summary = await playRecording(bus, { files, speed: config.speed as ReplaySpeed, loop: config.loop, nodeName: config.nodeName, signal: stop.signal }, log);
   await bus.drained();
   let code = 0;
   if (summary.events === 0 && !summary.aborted) {
     log.error(`no events in ${files.join(", ")}: nothing was replayed`);
     code = 2;
-  } else if (o.linger > 0 && !stop.signal.aborted) {
-    log.info(`replay done; /metrics and the live page stay up for ${o.linger} s (--linger)`);
+  } else if (config.linger > 0 && !stop.signal.aborted) {
+    log.info(`replay done; /metrics and the live page stay up for ${config.linger} s (--linger)`);
     await new Promise<void>((res) => {
-      const t = setTimeout(res, o.linger * 1000);
+      const t = setTimeout(res, config.linger * 1000);
       stop.signal.addEventListener("abort", () => (clearTimeout(t), res()), { once: true });
     });
   }

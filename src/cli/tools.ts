@@ -1,11 +1,11 @@
 // The tools both `observe` and `replay` feed from the bus: the operator's log lines, the NDJSON
 // recording, alerts, metrics and the live page. One place, so the two commands cannot drift.
-import type { MemoryBus } from "../bus/index.js";
+import { MemoryBus } from "../bus/index.js";
 import type { HostPort } from "../config/values.js";
 import type { Logger } from "../logger.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
-import type { Thresholds } from "../tools/alerts/thresholds.js";
-import type { LoadedLists } from "../tools/iplists/load-lists.js";
+import { loadThresholds, type Thresholds } from "../tools/alerts/thresholds.js";
+import { loadIpLists, type LoadedLists } from "../tools/iplists/load-lists.js";
 import { startMetricsTool, type MetricsTool } from "../tools/metrics/index.js";
 import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
 import { openEventFile } from "../tools/record/event-file-stream.js";
@@ -23,6 +23,26 @@ export interface ToolsConfig {
   metrics: HostPort | "off";
   web: HostPort | "off";
   nodeName: string;
+}
+
+/** The in-process bus, with handler failures logged. */
+export function createBus(nodeName: string, log: Logger): MemoryBus {
+  return new MemoryBus({ nodeName, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event") });
+}
+
+/** Reads the tools' settings files first: a bad thresholds file stops the command (exit 2) before anything starts. */
+export function loadToolFiles(config: { alerts?: string; ipLists?: string }, log: Logger): { thresholds: Thresholds; lists: LoadedLists } | undefined {
+  let thresholds;
+  try {
+    thresholds = loadThresholds(config.alerts);
+  } catch (e) {
+    log.error((e as Error).message);
+    return undefined;
+  }
+  const lists = loadIpLists(config.ipLists);
+  for (const err of lists.errors) log.warn(`IP lists: ${err}`);
+  log.debug({ lists: lists.names, ranges: lists.tree.size }, "IP lists loaded");
+  return { thresholds, lists };
 }
 
 /** Starts the tools; on a port that cannot be bound it logs why and returns undefined. */

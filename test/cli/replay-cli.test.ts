@@ -1,5 +1,6 @@
 // `peerwatch replay` and the demo as a user runs them: the built CLI, real ports, real files.
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -82,6 +83,19 @@ describe("peerwatch replay", () => {
     const s = await runCli(["replay", recording, "--speed", "fast"]);
     expect(s.code).toBe(2);
     expect(s.stderr).toMatch(/--speed: expected a positive number or max/);
+  });
+
+  it("exits 1 with a clear message when the live page's port is taken", async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const r = await runCli(["replay", recording, "--metrics", "off", "--web", `127.0.0.1:${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`cannot serve the live page on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+    } finally {
+      taken.close();
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 // The live page: one HTML page (web/ in the package) served with uPlot from node_modules, fed a
 // snapshot of the LiveView over Server-Sent Events once a second (only when something changed).
+import { once } from "node:events";
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
@@ -88,13 +89,7 @@ export async function startWebTool(bus: EventBus, at: HostPort, lists: LoadedLis
     });
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(at.port, at.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  await once(server.listen(at.port, at.host), "listening"); // rejects on "error" (port taken)
   const timer = setInterval(() => {
     if (!changed || clients.size === 0) return;
     changed = false;
