@@ -27,5 +27,5 @@ export async function runDemo(bus: MemoryBus, file: string, config: ObserveConfi
   await bus.drained(); // the "what I looked for" lines first, then the demo
   log.warn(`DEMO: no source could start, so peerwatch replays a recording of a real regtest node (${path.basename(file)}) in a loop. These are not events of a node on this machine; start one (see README) or pass --no-demo.`);
   for (const u of urls) log.warn(`DEMO: ${u}`);
-  await playRecording(bus, { files: [file], speed: 1, loop: true, nodeName: config.nodeName, label: "DEMO", signal }, log);
+  await playRecording(bus, { files: [file], speed: 1, loop: true, nodeName: config.nodeName, label: "DEMO", signal, progress: false }, log);
 }

@@ -119,6 +119,8 @@ export interface PlayOptions {
   nodeName: string;
   label?: string;
   signal: AbortSignal;
+  /** Draw the progress line (on a TTY); the demo, which loops under the log, does not. */
+  progress?: boolean;
 }
 
 /** Plays recordings with the log telling each bad line once and a summary at the end; progress on a TTY. */
@@ -128,7 +130,7 @@ export async function playRecording(bus: MemoryBus, o: PlayOptions, log: Logger)
     onBadLine: (b) => log.warn({ file: b.file, line: b.lineNo }, `${b.file} line ${b.lineNo} skipped: ${b.reason}`),
     onPassEnd: (n) => log.debug(`replay pass ${n} done`),
   });
-  const endProgress = showProgress(process.stderr, () => player.progress());
+  const endProgress = o.progress === false ? () => {} : showProgress(process.stderr, () => player.progress());
   const s = await player.play();
   endProgress();
   const bad = s.badLines > 0 ? `; ${s.badLines} bad line(s) skipped${s.truncatedFiles.length ? `, truncated: ${s.truncatedFiles.join(", ")}` : ""}` : "";
