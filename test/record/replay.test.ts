@@ -207,3 +207,11 @@ describe("speed and loop", () => {
     await bus.close();
   });
 });
+
+describe("a file that goes away", () => {
+  it("is reported with the OS reason, not thrown", async () => {
+    const r = await replayInto([path.join(dir, "gone.ndjson")]);
+    expect(r.summary.events).toBe(0);
+    expect(r.bad).toEqual([{ file: path.join(dir, "gone.ndjson"), lineNo: 1, reason: expect.stringMatching(/read failed: ENOENT/) }]);
+  });
+});

@@ -33,10 +33,16 @@ export function isGzipFile(file: string): boolean {
   }
 }
 
-/** Opens a recording. Throws (with the OS reason) when the file cannot be read at all. */
+/** Opens a recording. A file that cannot be read yields one "truncated" item saying why. */
 export function openRecording(file: string, maxLineBytes = MAX_EVENT_LINE_BYTES): LineSource {
-  const size = fs.statSync(file).size;
-  const gzip = size >= 2 && isGzipFile(file);
+  let size = 0;
+  let gzip = false;
+  try {
+    size = fs.statSync(file).size;
+    gzip = size >= 2 && isGzipFile(file);
+  } catch {
+    // reported by lines(): the read fails with the OS reason
+  }
   let bytesRead = 0;
   return {
     size,
