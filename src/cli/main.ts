@@ -62,5 +62,6 @@ async function runObserve(opts: Record<string, unknown>): Promise<number> {
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   log.info({ chain: config.chain, node: config.nodeName, sources: config.sources }, `peerwatch ${pkg.version} observing`);
+  if (config.ebpfPayloadBytes !== undefined) log.warn("--ebpf-payload-bytes (PEERWATCH_EBPF_PAYLOAD_BYTES, ebpfPayloadBytes) is deprecated: use --payload-bytes, which sets eBPF and IPC tracing alike");
   return observe(config, log);
 }

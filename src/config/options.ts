@@ -35,7 +35,6 @@ export const OBSERVE_OPTIONS: readonly OptionSpec[] = [
   { key: "rpcTimeout", flag: "rpc-timeout", arg: "seconds", description: "timeout of one RPC call", defaultText: "30" },
   { key: "bitcoinNodeBin", flag: "bitcoin-node-bin", arg: "path", description: "the node's binary (bitcoin-node or bitcoind), for eBPF tracepoints" },
   { key: "ebpfGroups", flag: "ebpf-groups", arg: "list", description: "tracepoint groups for eBPF: net,connections,mempool,validation,utxocache (utxocache is very chatty)", defaultText: "net,connections,mempool,validation" },
-  { key: "ebpfPayloadBytes", flag: "ebpf-payload-bytes", arg: "n", description: "message payload bytes eBPF copies (0 to 128; longer payloads are marked truncated)", defaultText: "64" },
   { key: "pid", flag: "pid", arg: "pid", description: "the node's process id", defaultText: "read from <datadir>/<chain>/bitcoind.pid" },
   { key: "procInterval", flag: "proc-interval", arg: "seconds", description: "how often the node's per-thread CPU time is read from /proc", defaultText: "10" },
   { key: "p2p", flag: "p2p", arg: "host:port", description: "connect the P2P pinger to the node at this address (port defaults to the chain's P2P port)" },
@@ -48,6 +47,13 @@ export const OBSERVE_OPTIONS: readonly OptionSpec[] = [
   { key: "duration", flag: "duration", arg: "seconds", description: "stop cleanly after this long", defaultText: "run until stopped" },
   { key: "logLevel", flag: "log-level", arg: "level", description: "trace, debug, info, warn, error or silent", defaultText: "info" },
   { key: "logFormat", flag: "log-format", arg: "format", description: "json or pretty", defaultText: "pretty on a terminal, json otherwise" },
+  // ---- net-message capture, shared by eBPF and IPC tracing (issue 12) ----
+  { key: "payloadBytes", flag: "payload-bytes", arg: "n", description: "message payload bytes eBPF and IPC tracing capture and decode (0 to 128; longer payloads are marked truncated)", defaultText: "64" },
+  { key: "ebpfPayloadBytes", flag: "ebpf-payload-bytes", arg: "n", description: "deprecated alias of --payload-bytes" },
+  { key: "ipcTrace", flag: "ipc-trace", arg: "on|off", description: "subscribe to the node's net-message tracing interface when it serves one (patched nodes)", defaultText: "on" },
+  { key: "ipcTraceQueueEvents", flag: "ipc-trace-queue-events", arg: "n", description: "messages the node queues for peerwatch before it drops (NetMessageTraceOptions.maxQueueEvents)", defaultText: "65536" },
+  { key: "ipcTraceBatchEvents", flag: "ipc-trace-batch-events", arg: "n", description: "most messages the node sends in one batch (maxBatchEvents)", defaultText: "1024" },
+  { key: "ipcTraceBatchWaitUs", flag: "ipc-trace-batch-wait-us", arg: "us", description: "how long the node waits to fill a batch, microseconds (maxBatchWaitUs)", defaultText: "1000" },
 ];
 
 /** PEERWATCH_RPC_PASSWORD for rpcPassword, etc. */

@@ -45,6 +45,8 @@ const hostMaybePort = z.string().transform((s, ctx) => {
 const seconds = (max: number) =>
   z.coerce.number({ message: "expected a number of seconds" }).positive("must be more than 0").max(max, `at most ${max}`);
 
+const payloadBytes = z.coerce.number().int("expected a whole number").min(0).max(MAX_PAYLOAD_BYTES);
+
 const pathString = z.string().min(1, "must not be empty").max(4096);
 
 const sourcesList = z.string().transform((s, ctx) => {
@@ -99,7 +101,6 @@ export const observeSettings = z.strictObject({
       return [...new Set(names)] as TracepointGroup[];
     })
     .default([...DEFAULT_GROUPS]),
-  ebpfPayloadBytes: z.coerce.number().int("expected a whole number").min(0).max(MAX_PAYLOAD_BYTES).default(64),
   pid: z.coerce.number().int("expected a process id").positive("expected a process id").optional(),
   procInterval: seconds(86400).default(10),
   p2p: hostMaybePort.optional(),
@@ -115,11 +116,21 @@ export const observeSettings = z.strictObject({
   duration: seconds(10 * 365 * 86400).optional(),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   logFormat: z.enum(["json", "pretty"]).optional(),
+  // ---- net-message capture, shared by eBPF and IPC tracing (issue 12) ----
+  payloadBytes: payloadBytes.optional(),
+  /** Deprecated alias of payloadBytes; payloadBytes wins when both are given. */
+  ebpfPayloadBytes: payloadBytes.optional(),
+  ipcTrace: z.enum(["on", "off"], { message: "expected on or off" }).default("on"),
+  ipcTraceQueueEvents: z.coerce.number().int("expected a whole number").min(1).max(0xffffffff).default(65536),
+  ipcTraceBatchEvents: z.coerce.number().int("expected a whole number").min(1).max(0xffffffff).default(1024),
+  ipcTraceBatchWaitUs: z.coerce.number().int("expected a whole number").min(0).max(0xffffffff).default(1000),
 });
 export type ObserveSettings = z.output<typeof observeSettings>;
 
 /** Settings with every derived default filled in. */
-export interface ObserveConfig extends Omit<ObserveSettings, "datadir" | "nodeName" | "rpcUrl"> {
+export interface ObserveConfig extends Omit<ObserveSettings, "datadir" | "nodeName" | "rpcUrl" | "payloadBytes"> {
+  /** Payload bytes eBPF and IPC tracing capture (--payload-bytes, or its deprecated alias). */
+  payloadBytes: number;
   datadir: string;
   /** `<datadir>/<chain subdir>`: where the node keeps this chain's files. */
   chainDir: string;
@@ -152,6 +163,7 @@ export function deriveConfig(s: ObserveSettings): ObserveConfig {
     rpcCookie: s.rpcCookie ? path.resolve(expandHome(s.rpcCookie)) : path.join(chainDir, ".cookie"),
     rpcCookieGiven: s.rpcCookie !== undefined,
     pidFile: path.join(chainDir, "bitcoind.pid"),
+    payloadBytes: s.payloadBytes ?? s.ebpfPayloadBytes ?? 64,
     p2p: s.p2p && { host: s.p2p.host, port: s.p2p.port || params.p2pPort },
   };
 }

@@ -32,7 +32,7 @@ export class EbpfSource implements Source {
         binary,
         pid,
         groups: config.ebpfGroups as TracepointGroup[],
-        payloadBytes: config.ebpfPayloadBytes,
+        payloadBytes: config.payloadBytes,
         emit,
         log,
         signal,

@@ -86,3 +86,25 @@ describe("config", () => {
     }
   });
 });
+
+describe("net-message capture settings (shared by eBPF and IPC tracing)", () => {
+  it("one --payload-bytes for both sources, 64 by default, the IPC trace options settable", () => {
+    const d = loadConfig({}, {});
+    expect(d.payloadBytes).toBe(64);
+    expect([d.ipcTrace, d.ipcTraceQueueEvents, d.ipcTraceBatchEvents, d.ipcTraceBatchWaitUs]).toEqual(["on", 65536, 1024, 1000]);
+    const c = loadConfig({ payloadBytes: "16", ipcTrace: "off", ipcTraceQueueEvents: "10", ipcTraceBatchEvents: "5", ipcTraceBatchWaitUs: "0" }, {});
+    expect([c.payloadBytes, c.ipcTrace, c.ipcTraceQueueEvents, c.ipcTraceBatchEvents, c.ipcTraceBatchWaitUs]).toEqual([16, "off", 10, 5, 0]);
+  });
+
+  it("keeps --ebpf-payload-bytes working as an alias; --payload-bytes wins when both are given", () => {
+    expect(loadConfig({ ebpfPayloadBytes: "32" }, {}).payloadBytes).toBe(32);
+    expect(loadConfig({}, { PEERWATCH_EBPF_PAYLOAD_BYTES: "8" }).payloadBytes).toBe(8);
+    expect(loadConfig({ ebpfPayloadBytes: "32", payloadBytes: "0" }, {}).payloadBytes).toBe(0);
+  });
+
+  it("refuses payload sizes eBPF cannot copy and an empty trace queue", () => {
+    expect(() => loadConfig({ payloadBytes: "129" }, {})).toThrow(/--payload-bytes: .*128/);
+    expect(() => loadConfig({ ipcTraceQueueEvents: "0" }, {})).toThrow(/--ipc-trace-queue-events/);
+    expect(() => loadConfig({ ipcTrace: "maybe" }, {})).toThrow(/--ipc-trace: expected on or off/);
+  });
+});
