@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from "../config/load.js";
 import { OBSERVE_OPTIONS, envName } from "../config/options.js";
 import { createLogger } from "../logger.js";
 import { observe } from "./observe.js";
+import { addCompareCommand, runCompare } from "./compare.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     "after",
     "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
   );
+  addCompareCommand(program);
   return program;
 }
 
@@ -35,6 +37,9 @@ export async function main(argv: string[]): Promise<number> {
   let action: Promise<number> = Promise.resolve(0);
   program.commands[0]?.action((opts: Record<string, unknown>) => {
     action = runObserve(opts);
+  });
+  program.commands.find((c) => c.name() === "compare")?.action((files: string[], opts: Record<string, unknown>) => {
+    action = runCompare(files, opts);
   });
   try {
     await program.parseAsync(argv);

@@ -231,6 +231,11 @@ export const utxoFlush = z.object({
 /** CPU time of each thread of the node process, from /proc (source "proc"). */
 export const threadsSnapshot = z.object({
   pid: z.number().int().positive(),
+  /**
+   * Whose threads: the node (the default when absent), or, for `peerwatch compare`'s cost report,
+   * peerwatch itself or the bpftrace it runs.
+   */
+  role: z.enum(["node", "peerwatch", "bpftrace"]).optional(),
   threads: z
     .array(
       z.object({
