@@ -35,7 +35,7 @@ export class Comparer {
   }
 
   report(): CompareReport {
-    const seconds = this.start === undefined || this.end === undefined ? 0 : Math.round(this.end - this.start) / 1e6;
+    const seconds = this.start === undefined || this.end === undefined ? 0 : Math.round((this.end - this.start) / 1000) / 1000;
     return {
       window: { startTs: this.start ?? null, endTs: this.end ?? null, seconds },
       sources: this.sources.report(),

@@ -17,6 +17,8 @@ const cpu = (x: number | null) => (x === null ? "not measured" : `${x.toFixed(4)
 const clip = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 /** Node threads always shown in the cost table, measured or not (they are what each source loads). */
 const KEY_THREADS = ["b-msghand", "b-net", "b-capnp-loop", "b-nettrace", "b-httpworker.*"];
+/** Listed findings shown per section; --json has them all. */
+const MAX_LINES = 10;
 
 export function sections(r: CompareReport): Section[] {
   const out: Section[] = [];
@@ -47,9 +49,9 @@ export function sections(r: CompareReport): Section[] {
     head: ["source", "peers", "missing"],
     rows: Object.entries(p.bySource).map(([name, s]) => [name, String(s.peers), p.missing[name]!.map((m) => `${m.peerId}`).join(",") || "–"]),
     after: [
-      p.shortLived.length === 0
-        ? "Short-lived connections no poll listed: none."
-        : `Short-lived connections no poll listed: ${p.shortLived.map((s) => `peer ${s.peerId} ${s.addr ?? ""} (${s.connType ?? "?"}, ${Math.round(s.lifetimeMs)} ms, ${s.messages} messages, seen by ${s.seenBy.join("+")})`).join("; ")}.`,
+      `Short-lived connections no poll listed: ${p.shortLived.length === 0 ? "none" : p.shortLived.length}.`,
+      ...p.shortLived.slice(0, MAX_LINES).map((s) => `  peer ${s.peerId} ${s.addr ?? ""} (${s.connType ?? "?"}, ${Math.round(s.lifetimeMs)} ms, ${s.messages} messages, seen by ${s.seenBy.join("+")})`),
+      ...(p.shortLived.length > MAX_LINES ? [`  … and ${p.shortLived.length - MAX_LINES} more (all in --json).`] : []),
     ],
   });
   if (p.bytesFrom) {

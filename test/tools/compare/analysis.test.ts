@@ -147,7 +147,7 @@ describe("compare: report", () => {
     const text = renderText(r);
     expect(text).toMatch(/== Blocks/);
     expect(text).toMatch(/rpc +3\/4 +0 +5100 ms +7100 ms +102/);
-    expect(text).toMatch(/peer 7 203\.0\.113\.7:50000 \(inbound, 3000 ms, 4 messages, seen by ebpf\+ipc\)/);
+    expect(text).toMatch(/Short-lived connections no poll listed: 1\.\n  peer 7 203\.0\.113\.7:50000 \(inbound, 3000 ms, 4 messages, seen by ebpf\+ipc\)/);
     expect(text).toMatch(/12 messages seen by both, 2 only by ipc, 3 only by ebpf/);
     expect(text).toMatch(/node b-msghand +0\.1000 s\/s/);
     expect(text).toMatch(/node b-capnp-loop +no such thread/);
