@@ -3,11 +3,9 @@
 // the sources agree (src/tools/compare). This file only wires: sources and cost samples onto a bus,
 // the bus into the analysis, the report out.
 import fs from "node:fs";
-import { Command, Option } from "commander";
 import { MemoryBus } from "../bus/index.js";
-import { ConfigError, loadConfig } from "../config/load.js";
-import { OBSERVE_OPTIONS, envName, type OptionSpec } from "../config/options.js";
-import type { ObserveConfig } from "../config/schema.js";
+import { ConfigError } from "../config/load.js";
+import { mergeOptions } from "../config/options.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { sampleProcesses } from "../proc/process-sampler.js";
@@ -19,26 +17,22 @@ import { readRecording, type RecordingStats } from "../tools/compare/read-record
 import { renderMarkdown, renderText } from "../tools/compare/render.js";
 import type { CompareReport } from "../tools/compare/report.js";
 import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
+import type { CommandSpec } from "./command.js";
 import { STOP_TIMEOUT_MS } from "./observe.js";
+import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
 import { settled, startSources } from "./start-sources.js";
 
 /** Cost samples at least this often, so a short run still has a window. */
 const MAX_SAMPLE_SECONDS = 5;
 
-function optionOf(o: OptionSpec): Option {
-  const tail = [o.defaultText ? `default: ${o.defaultText}` : "", o.flagOnly ? "" : `env ${envName(o)}`].filter(Boolean).join("; ");
-  return new Option(`--${o.flag}${o.arg ? ` <${o.arg}>` : ""}`, `${o.description}${tail ? ` (${tail})` : ""}`);
-}
-
-export function addCompareCommand(program: Command): Command {
-  const cmd = program
-    .command("compare")
-    .argument("[recording...]", "NDJSON event files (from --events; .gz is gunzipped) to compare instead of a live run")
-    .description("Run the sources side by side (IPC, eBPF, RPC, log, /proc) and report how they agree on blocks, peers and messages, and what each costs.");
-  for (const o of [...COMPARE_OPTIONS, ...OBSERVE_OPTIONS]) cmd.addOption(optionOf(o));
-  cmd.addHelpText("after", `\nWithout recordings, compare runs live for --duration (default ${DEFAULT_COMPARE_SECONDS} s). See docs/compare.md for each line of the report.`);
-  return cmd;
-}
+export const compareCommand: CommandSpec = {
+  name: "compare",
+  args: "[recording...]",
+  description: "Run the sources side by side (IPC, eBPF, RPC, log, /proc) and report how they agree on blocks, peers and messages, and what each costs; or compare recorded events (NDJSON from --events, .gz too).",
+  table: mergeOptions(COMPARE_OPTIONS, OBSERVE_OPTIONS),
+  helpAfter: `\nWithout recordings, compare runs live for --duration (default ${DEFAULT_COMPARE_SECONDS} s) with observe's flags (metrics and alerts are not served). See docs/compare.md for each line of the report.`,
+  run: (opts, args) => runCompare(args, opts),
+};
 
 export async function runCompare(files: string[], opts: Record<string, unknown>): Promise<number> {
   const { json, markdown, ...observeOpts } = opts;
@@ -63,7 +57,7 @@ export async function runCompare(files: string[], opts: Record<string, unknown>)
   } else {
     let config: ObserveConfig;
     try {
-      config = loadConfig(observeOpts);
+      config = loadObserveConfig(observeOpts);
     } catch (e) {
       if (e instanceof ConfigError) {
         process.stderr.write(`peerwatch compare: ${e.message}\n`);
@@ -72,7 +66,6 @@ export async function runCompare(files: string[], opts: Record<string, unknown>)
       throw e;
     }
     const log = createLogger({ level: config.logLevel, format: config.logFormat });
-    if (config.ebpfPayloadBytes !== undefined) log.warn("--ebpf-payload-bytes is deprecated: use --payload-bytes, which sets eBPF and IPC tracing alike");
     report = await compareLive(config, log);
   }
   process.stdout.write(json ? `${JSON.stringify(report)}\n` : renderText(report));

@@ -1,15 +1,20 @@
 // `peerwatch observe`: find the sources, start them, feed the bus into the tools, stop cleanly.
 import { MemoryBus } from "../bus/index.js";
-import type { ObserveConfig } from "../config/schema.js";
+import { ConfigError } from "../config/load.js";
 import type { PeerwatchEvent } from "../events/index.js";
-import type { Logger } from "../logger.js";
+import { createLogger, type Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import { loadThresholds } from "../tools/alerts/thresholds.js";
 import { loadIpLists } from "../tools/iplists/load-lists.js";
 import { startMetricsTool } from "../tools/metrics/index.js";
 import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
+import type { CommandSpec } from "./command.js";
+import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
 import { settled, startSources } from "./start-sources.js";
+import { VERSION } from "./version.js";
+
+export { discoverSources } from "./start-sources.js";
 
 /** How long sources get to stop after shutdown begins. */
 export const STOP_TIMEOUT_MS = 5000;
@@ -82,3 +87,25 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   await metrics.close();
   return 0;
 }
+
+export const observeCommand: CommandSpec = {
+  name: "observe",
+  description: "Read the node through every available source (IPC, eBPF, RPC, P2P, /proc) and serve events, metrics and alerts.",
+  table: OBSERVE_OPTIONS,
+  helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
+  async run(opts) {
+    let config;
+    try {
+      config = loadObserveConfig(opts);
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        process.stderr.write(`peerwatch observe: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+    const log = createLogger({ level: config.logLevel, format: config.logFormat });
+    log.info({ chain: config.chain, node: config.nodeName, sources: config.sources }, `peerwatch ${VERSION} observing`);
+    return observe(config, log);
+  },
+};

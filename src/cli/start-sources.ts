@@ -1,39 +1,38 @@
-// Finds the sources (discovery), starts each one's extractor on the given publish function, and
-// reports the ones that cannot start. Shared by `observe` and `compare`.
-import type { ObserveConfig } from "../config/schema.js";
+// Finds the sources (each descriptor's discovery check), starts each one's extractor on the given
+// publish function, and reports the ones that cannot start. Shared by `observe` and `compare`.
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import type { Logger } from "../logger.js";
-import { discoverSources } from "../sources/discover.js";
-import { SOURCE_FACTORIES } from "../sources/registry.js";
-import type { Instruments, Source } from "../sources/types.js";
+import type { Instruments, SourcePlan } from "../sources/types.js";
+import type { ObserveConfig } from "./observe-options.js";
+import { SOURCES } from "./sources.js";
 
-/** Starts every source that can run; resolves each one's run when it has stopped. */
-export function startSources(
-  config: ObserveConfig,
-  publish: (e: PeerwatchEvent) => void,
-  log: Logger,
-  signal: AbortSignal,
-  instruments?: Instruments,
-): Promise<void>[] {
+/** Which sources to start (auto: every one whose check passes), and why the others are not up. */
+export function discoverSources(config: ObserveConfig): { descriptor: (typeof SOURCES)[number]; plan: SourcePlan }[] {
+  const wanted = config.sources === "auto" ? SOURCES : SOURCES.filter((s) => config.sources.includes(s.name));
+  return wanted.map((descriptor) => {
+    const r = descriptor.check(config as never);
+    const plan: SourcePlan = r.ok ? { name: descriptor.name, start: true, detail: r.detail } : { name: descriptor.name, start: false, reason: r.reason };
+    return { descriptor, plan };
+  });
+}
+
+/** Starts every source that can run; each promise settles when that source has stopped. */
+export function startSources(config: ObserveConfig, publish: (e: PeerwatchEvent) => void, log: Logger, signal: AbortSignal, instruments?: Instruments): Promise<void>[] {
   const runs: Promise<void>[] = [];
-  for (const plan of discoverSources(config)) {
-    const emit = emitterFor(plan.name, config.nodeName, publish);
+  for (const { descriptor, plan } of discoverSources(config)) {
+    const emit = emitterFor(descriptor.name, config.nodeName, publish);
     if (!plan.start) {
-      emit("source.status", { source: plan.name, state: "down", detail: plan.reason });
-      continue;
-    }
-    const factory = SOURCE_FACTORIES[plan.name];
-    if (!factory) {
-      emit("source.status", { source: plan.name, state: "down", detail: `inputs found (${plan.detail}), but this version of peerwatch has no ${plan.name} extractor yet` });
+      emit("source.status", { source: descriptor.name, state: "down", detail: plan.reason });
       continue;
     }
     const slog = log.child({ source: plan.name });
     runs.push(
-      factory()
-        .then((source: Source) => source.run({ config, emit, log: slog, signal, ...(instruments ? { instruments } : {}) }))
+      descriptor
+        .create()
+        .then((source) => source.run({ config: config as never, emit, log: slog, signal, ...(instruments ? { instruments } : {}) }))
         .catch((err: unknown) => {
           slog.error({ err }, `${plan.name} source failed`);
-          emit("source.status", { source: plan.name, state: "down", detail: `failed: ${(err as Error).message ?? String(err)}` });
+          emit("source.status", { source: descriptor.name, state: "down", detail: `failed: ${(err as Error).message ?? String(err)}` });
         }),
     );
   }

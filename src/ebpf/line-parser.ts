@@ -2,7 +2,7 @@
 // bpftrace may cut a line, interleave its own messages, or print something unexpected; every line
 // is checked field by field and a bad one comes back as a typed result, never an exception.
 import { NETWORK_BY_NUMBER, displayHex, type EventDataMap, type EventType } from "../events/index.js";
-import { decodePayload } from "./payload-decoder.js";
+import { decodePayload } from "../codecs/p2p/payload-decoder.js";
 
 export type ParsedLine =
   | { kind: "event"; type: EventType; data: EventDataMap[EventType] }

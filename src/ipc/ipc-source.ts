@@ -1,11 +1,13 @@
 // The IPC source: connects to bitcoin-node's -ipcbind=unix socket, finds what the node serves,
 // and runs the tip watcher, the RPC poller over executeRpc and (patched nodes) net-message tracing.
 // When the node goes away it reports down and reconnects with backoff; peerwatch never restarts.
-import { RpcPoller, defaultSchedule } from "../rpc/poller.js";
+import { RpcPoller, defaultSchedule } from "../codecs/jsonrpc/poller.js";
+import { capturePayloadBytes } from "../codecs/p2p/options.js";
 import { aborted, sleep } from "../sources/abort.js";
 import { Backoff } from "../sources/backoff.js";
 import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
+import { ipcSocketPath, type IpcConfig } from "./descriptor.js";
 import { NetTracing, TraceSubscribeError, explainSubscribeFailure } from "./net-tracing.js";
 import { describeCapabilities, probeCapabilities } from "./probe.js";
 import { IpcRpcTransport } from "./rpc-transport.js";
@@ -15,10 +17,12 @@ import { TipWatcher } from "./tip-watcher.js";
 /** After this long without an answer to the interface probe, report that the node is still loading. */
 export const PROBE_NOTICE_MS = 2000;
 
-export class IpcSource implements Source {
+type Ctx = SourceContext<IpcConfig>;
+
+export class IpcSource implements Source<IpcConfig> {
   readonly name = "ipc" as const;
 
-  async run(ctx: SourceContext): Promise<void> {
+  async run(ctx: Ctx): Promise<void> {
     const status = new StatusReporter(ctx.emit, "ipc");
     const backoff = new Backoff(250, 15_000);
     while (!ctx.signal.aborted) {
@@ -35,9 +39,10 @@ export class IpcSource implements Source {
   }
 
   /** One connection's life. Resolves true if it got up (so backoff restarts), false otherwise. */
-  private async connectOnce(ctx: SourceContext, status: StatusReporter): Promise<boolean> {
+  private async connectOnce(ctx: Ctx, status: StatusReporter): Promise<boolean> {
     const { config, emit, log, signal } = ctx;
-    const session = await IpcSession.connect(config.ipcSocket, {
+    const socket = ipcSocketPath(config);
+    const session = await IpcSession.connect(socket, {
       maxMessageBytes: config.ipcMaxMessageBytes,
       ...(ctx.instruments ? { onCall: ctx.instruments.ipcCall } : {}),
     });
@@ -61,12 +66,12 @@ export class IpcSource implements Source {
       ]);
       // makeMining waits until a starting node has loaded its chainstate: say so if that takes a while.
       const slow = setTimeout(
-        () => status.report("degraded", `connected to ${config.ipcSocket}; waiting for the node to finish loading (Init.makeMining answers once the chainstate is loaded)`),
+        () => status.report("degraded", `connected to ${socket}; waiting for the node to finish loading (Init.makeMining answers once the chainstate is loaded)`),
         PROBE_NOTICE_MS,
       );
       const caps = await probeCapabilities(session, calls, timeoutMs).finally(() => clearTimeout(slow));
       const { names, detail } = describeCapabilities(caps);
-      const upDetail = `connected to ${config.ipcSocket}; ${detail}`;
+      const upDetail = `connected to ${socket}; ${detail}`;
       // Net-message tracing adds to the status once the node accepted the subscription.
       const trace: TraceState = { names, note: "", trouble: false };
       const reportUp = () =>
@@ -95,7 +100,7 @@ export class IpcSource implements Source {
         });
         poller.start();
       }
-      if (caps.netTracing && config.ipcTrace === "off") {
+      if (caps.netTracing && !config.ipcTrace) {
         trace.note = "; net-message tracing offered, not subscribed (--ipc-trace off)";
         reportUp();
       } else if (caps.netTracing) {
@@ -105,7 +110,7 @@ export class IpcSource implements Source {
           traces,
           emit,
           {
-            payloadBytes: config.payloadBytes,
+            payloadBytes: capturePayloadBytes(config),
             maxQueueEvents: config.ipcTraceQueueEvents,
             maxBatchEvents: config.ipcTraceBatchEvents,
             maxBatchWaitUs: config.ipcTraceBatchWaitUs,
@@ -179,6 +184,3 @@ async function keepSubscribed(tracing: NetTracing, t: TraceState, report: () => 
   }
 }
 
-export async function createIpcSource(): Promise<Source> {
-  return new IpcSource();
-}

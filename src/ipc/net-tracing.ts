@@ -5,7 +5,7 @@
 // count becomes events.dropped. The callback object is hosted here; its method never throws back
 // into capnp-es (which would turn it into an unhandled rejection): bad entries are counted and skipped.
 import { nowMicros, type Emit } from "../events/index.js";
-import { decodePayload } from "../ebpf/payload-decoder.js";
+import { decodePayload } from "../codecs/p2p/payload-decoder.js";
 import type { Handler$Client } from "./generated/experimental/handler.js";
 import {
   NetMessageTrace$Server,

@@ -2,19 +2,20 @@
 // snapshots on nodes whose IPC has no Rpc interface.
 import { aborted } from "../sources/abort.js";
 import type { Source, SourceContext } from "../sources/types.js";
+import { rpcCookiePath, rpcUrl, type RpcConfig } from "./descriptor.js";
 import { HttpRpcTransport } from "./http-transport.js";
-import { RpcPoller, defaultSchedule } from "./poller.js";
+import { RpcPoller, defaultSchedule } from "../codecs/jsonrpc/poller.js";
 
-export class RpcSource implements Source {
+export class RpcSource implements Source<RpcConfig> {
   readonly name = "rpc" as const;
 
-  async run({ config, emit, log, signal }: SourceContext): Promise<void> {
+  async run({ config, emit, log, signal }: SourceContext<RpcConfig>): Promise<void> {
     const transport = new HttpRpcTransport({
-      url: config.rpcUrl,
+      url: rpcUrl(config),
       credentials:
         config.rpcUser !== undefined && config.rpcPassword !== undefined
           ? { kind: "userpass", username: config.rpcUser, password: config.rpcPassword }
-          : { kind: "cookie", path: config.rpcCookie },
+          : { kind: "cookie", path: rpcCookiePath(config) },
       timeoutMs: config.rpcTimeout * 1000,
     });
     const poller = new RpcPoller({
@@ -31,8 +32,4 @@ export class RpcSource implements Source {
     poller.stop();
     emit("source.status", { source: "rpc", state: "down", detail: "stopped" });
   }
-}
-
-export async function createRpcSource(): Promise<Source> {
-  return new RpcSource();
 }

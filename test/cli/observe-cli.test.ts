@@ -3,7 +3,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SOURCE_NAMES } from "../../src/config/schema.js";
+import { SOURCE_NAMES } from "../../src/cli/sources.js";
 import { REPO_ROOT } from "../helpers/capture.js";
 import { LiveCli, runCli } from "../helpers/cli.js";
 
@@ -25,7 +25,7 @@ describe("peerwatch observe without a node", () => {
     expect(detail("ipc").detail).toContain(path.join(empty, "node.sock"));
     expect(detail("rpc").detail).toContain(".cookie");
     expect(detail("p2p").detail).toContain("--p2p");
-    expect(detail("ebpf").detail).toContain("--bitcoin-node-bin");
+    expect(detail("ebpf").detail).toContain("bitcoind.pid");
     // The log (stderr, JSON off a terminal) says the same in words.
     expect(r.stderr).toMatch(/"msg":"ipc down: no IPC socket/);
   });
@@ -93,11 +93,9 @@ describe("--help and the README", () => {
     const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
     const top = await runCli(["--help"]);
     const obs = await runCli(["observe", "--help"]);
-    const cmp = await runCli(["compare", "--help"]);
     expect(top.code).toBe(0);
     expect(obs.code).toBe(0);
-    expect(cmp.code).toBe(0);
-    const flags = new Set([...(top.stdout + obs.stdout + cmp.stdout).matchAll(/(?<![\w-])--[a-z][a-z0-9-]+/g)].map((m) => m[0]));
+    const flags = new Set([...(top.stdout + obs.stdout).matchAll(/(?<![\w-])--[a-z][a-z0-9-]+/g)].map((m) => m[0]));
     expect(flags.size).toBeGreaterThan(15);
     const missing = [...flags].filter((f) => f !== "--help" && f !== "--version" && !readme.includes(`\`${f}`));
     expect(missing, "flags in --help but not in README.md").toEqual([]);

@@ -3,8 +3,8 @@
 // else a test asks for.
 import net from "node:net";
 import { CHAIN_PARAMS } from "../../src/config/chains.js";
-import { P2pMessageDecoder, encodeMessage, type P2pMessage } from "../../src/p2p/framing.js";
-import { decodeNonce, encodeNonce, encodeVersion } from "../../src/p2p/messages.js";
+import { P2pMessageDecoder, encodeMessage, type P2pMessage } from "../../src/codecs/p2p/framing.js";
+import { decodeNonce, encodeNonce, encodeVersion } from "../../src/codecs/p2p/messages.js";
 
 const magic = CHAIN_PARAMS.regtest.magic;
 

@@ -2,7 +2,7 @@
 // this one registers the families of one area and returns the handler that feeds them.
 import { Registry, collectDefaultMetrics } from "prom-client";
 import type { EventBus, Subscription } from "../../bus/index.js";
-import type { HostPort } from "../../config/schema.js";
+import type { HostPort } from "../../config/values.js";
 import type { PeerwatchEvent } from "../../events/index.js";
 import type { Instruments } from "../../sources/types.js";
 import type { LoadedLists } from "../iplists/load-lists.js";

@@ -2,8 +2,7 @@
 // families (P2P, mempool, peers …) live in their own files beside this one.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { EventBus } from "../../bus/index.js";
-import { SOURCE_NAMES } from "../../config/schema.js";
-import type { PeerwatchEvent } from "../../events/index.js";
+import { sourceName, type PeerwatchEvent } from "../../events/index.js";
 import type { Instruments } from "../../sources/types.js";
 import { LabelLimiter } from "./labels.js";
 
@@ -26,7 +25,8 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
     labelNames: ["source"] as const,
     registers: [registry],
   });
-  for (const s of SOURCE_NAMES) up.set({ source: s }, 0);
+  // Every source the event model knows starts at 0, so "never up" reads differently from "no data".
+  for (const s of sourceName.options) if (s !== "peerwatch") up.set({ source: s }, 0);
   new Gauge({
     name: "peerwatch_bus_queue_events",
     help: "Events waiting in each bus subscriber's queue",

@@ -10,7 +10,7 @@ import {
   type Emit,
   type RpcSnapshot,
   type RpcSnapshotMethod,
-} from "../events/index.js";
+} from "../../events/index.js";
 import { toPeerInfo } from "./peers.js";
 import { RPC_IN_WARMUP, RPC_METHOD_NOT_FOUND, RpcError, type RpcTransport } from "./transport.js";
 
