@@ -186,6 +186,49 @@ describe.skipIf(skip)("IPC net-message tracing on a node that limits subscribers
   });
 });
 
+describe.skipIf(skip)("IPC net-message tracing on other versions of the fork", () => {
+  it("works with a later version that has more option and message fields (same interface IDs), leaving the new options at their defaults", async () => {
+    const node = new Standin((bin as { path: string }).path, ["--tracing=next"]);
+    await node.start();
+    const t = await tracingOn(node, { ...DEFAULTS, payloadBytes: 128 });
+    try {
+      await t.tracing.subscribe();
+      expect(await stat(node, "options")).toBe("128,65536,1024,1000");
+      expect(await stat(node, "next_options")).toBe("msgTypes:0,maxEventsPerSecond:0");
+      await node.send("trace 4 1 1000");
+      await until(() => messages(t.events).length === 4 && dropped(t.events) === 1);
+      const [ping, , version] = messages(t.events);
+      expect(ping!.data).toMatchObject({ msgType: "ping", decoded: { nonce: "0000665544332211" } });
+      expect(version!.data.decoded).toEqual({ version: { version: 70016, services: "0000000000000409", userAgent: "/standin:1.0/", startHeight: 200, relay: true } });
+      expect(ping!.data.receivedTs! - ping!.ts).toBeGreaterThan(900_000);
+      expect(t.tracing.stats.invalid).toBe(0);
+    } finally {
+      t.session.close();
+      await node.stop();
+    }
+  });
+
+  it("observe: a refusal other than too many subscribers is degraded, names the schema, and is not retried", async () => {
+    const node = new Standin((bin as { path: string }).path, ["--tracing"]);
+    await node.start();
+    await node.send("refuse unsupported NetMessageTraceOptions version");
+    const cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", node.socket, "--events", "-", "--metrics", "off", "--rpc-interval", "60"]);
+    try {
+      const refused = await cli.waitFor((e) => e.type === "source.status" && e.data.state === "degraded", 10_000);
+      expect(refused.data).toMatchObject({ capabilities: ["echo", "rpc", "mining"] });
+      expect((refused.data as { detail: string }).detail).toMatch(
+        /net-message tracing not subscribed: the node refused the subscription; its tracing interface may be a newer or older version of the fork than schema\/experimental\/tracing_net\.capnp: .*unsupported NetMessageTraceOptions version$/,
+      );
+      await node.send("refuse none");
+      await new Promise((r) => setTimeout(r, 6000));
+      expect(await stat(node, "subscribers")).toBe("0");
+    } finally {
+      expect(await cli.stop()).toBe(0);
+      await node.stop();
+    }
+  });
+});
+
 describe.skipIf(skip)("peerwatch observe: IPC tracing flags and shutdown", () => {
   it("passes --payload-bytes and the trace options to the node, and calls Tracing.destroy on SIGTERM", async () => {
     const node = new Standin((bin as { path: string }).path, ["--tracing"]);

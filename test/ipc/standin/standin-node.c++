@@ -8,7 +8,9 @@
 //   - waitTipChanged blocks until the tip moves (see "tip" below) or its timeout (ms) passes.
 // executeRpc answers from canned JSON files (<rpc dir>/<method>.json).
 //
-// Usage: standin-node <socket path> <rpc dir> [--v30] [--tracing] [--mining-delay=<ms>] [--max-subscribers=<n>]
+// Usage: standin-node <socket path> <rpc dir> [--v30] [--tracing[=next]] [--mining-delay=<ms>] [--max-subscribers=<n>]
+//   --tracing=next: behave like a later version of the tracing fork: read the options and write the
+//     messages with the larger structs of test/ipc/standin/tracing_net_next.capnp.
 //   --mining-delay: makeMining answers only after that long, like a node loading its chainstate.
 //   --max-subscribers: traceNetMessages fails with "too many subscribers" beyond n live subscriptions
 //     (a later version of the tracing fork limits them).
@@ -23,6 +25,7 @@
 //                                          each stamped <age ms> before now (timestampUs) with a real
 //                                          payload (ping, inv, version, feefilter in turn) of which
 //                                          maxPayloadBytes are copied
+//   refuse <text>|none                     traceNetMessages fails with <text> (a node that refuses a client)
 //   malformed                              write a frame with a bad segment table to every client
 //   oversized <bytes>                      write a frame header announcing <bytes> to every client
 //   drop                                   close every client connection
@@ -44,6 +47,7 @@
 #include <mp/proxy.capnp.h>
 #include <experimental/tracing_net.capnp.h>
 #include <experimental/handler.capnp.h>
+#include <tracing_net_next.capnp.h>
 
 #include <fstream>
 #include <iostream>
@@ -52,6 +56,7 @@
 #include <string>
 #include <unistd.h>
 #include <chrono>
+#include <type_traits>
 
 namespace {
 
@@ -80,9 +85,10 @@ struct Client;
 // One traceNetMessages subscription and the options the client asked for.
 struct Subscription {
   NetMessageTrace::Client callback;
+  bool next;  // write messages with the later fork's larger struct
   uint32_t maxPayloadBytes, maxQueueEvents, maxBatchEvents, maxBatchWaitUs;
   bool active = true;
-  explicit Subscription(NetMessageTrace::Client cb) : callback(kj::mv(cb)) {}
+  Subscription(NetMessageTrace::Client cb, bool next) : callback(kj::mv(cb)), next(next) {}
 };
 
 struct State {
@@ -95,6 +101,9 @@ struct State {
   long maxSubscribers = -1;  // unlimited
   uint64_t tracingDestroyed = 0, handlerDestroyed = 0;
   std::string lastOptions = "none";
+  bool tracingNext = false;
+  std::string refuse;                // traceNetMessages fails with this text when set
+  std::string nextOptions = "none";  // the fields only the later fork has, as the client left them
   std::string hangMethod, invalidMethod;
   Tip tip;
   bool interrupted = false;
@@ -285,6 +294,38 @@ size_t activeSubscriptions(State& s) {
   return n;
 }
 
+// The checks a node makes before it accepts a subscriber.
+void admit(Client& c) {
+  if (!c.state.refuse.empty()) {
+    kj::throwFatalException(kj::Exception(kj::Exception::Type::FAILED, __FILE__, __LINE__, kj::heapString(c.state.refuse.c_str())));
+  }
+  if (c.state.maxSubscribers >= 0 && activeSubscriptions(c.state) >= static_cast<size_t>(c.state.maxSubscribers)) {
+    KJ_FAIL_REQUIRE("too many subscribers", c.state.maxSubscribers);
+  }
+}
+
+void subscribe(Client& c, capnp::CallContext<Tracing::TraceNetMessagesParams, Tracing::TraceNetMessagesResults>& ctx) {
+  requireThread(c, ctx.getParams().getContext());
+  admit(c);
+  auto o = ctx.getParams().getOptions();
+  bool next = c.state.tracingNext;
+  auto sub = kj::heap<Subscription>(ctx.getParams().getCallback(), next);
+  sub->maxPayloadBytes = o.getMaxPayloadBytes();
+  sub->maxQueueEvents = o.getMaxQueueEvents();
+  sub->maxBatchEvents = o.getMaxBatchEvents() == 0 ? 1 : o.getMaxBatchEvents();
+  sub->maxBatchWaitUs = o.getMaxBatchWaitUs();
+  c.state.lastOptions = std::to_string(sub->maxPayloadBytes) + "," + std::to_string(sub->maxQueueEvents) + "," +
+                        std::to_string(sub->maxBatchEvents) + "," + std::to_string(sub->maxBatchWaitUs);
+  if (next) {
+    // The later fork reads the same bytes with its larger struct: fields the client does not know read as defaults.
+    auto params = capnp::AnyStruct::Reader(ctx.getParams());
+    auto n = params.getPointerSection()[1].getAs<next::NetMessageTraceOptions>();
+    c.state.nextOptions = "msgTypes:" + std::to_string(n.getMsgTypes().size()) + ",maxEventsPerSecond:" + std::to_string(n.getMaxEventsPerSecond());
+  }
+  ctx.getResults().setResult(kj::heap<HandlerImpl>(c.state, *sub));
+  c.subscriptions.add(kj::mv(sub));
+}
+
 class TracingImpl final : public Tracing::Server {
  public:
   explicit TracingImpl(Client& c) : c(c) {}
@@ -293,20 +334,7 @@ class TracingImpl final : public Tracing::Server {
     return kj::READY_NOW;
   }
   kj::Promise<void> traceNetMessages(TraceNetMessagesContext ctx) override {
-    requireThread(c, ctx.getParams().getContext());
-    if (c.state.maxSubscribers >= 0 && activeSubscriptions(c.state) >= static_cast<size_t>(c.state.maxSubscribers)) {
-      KJ_FAIL_REQUIRE("too many subscribers", c.state.maxSubscribers);
-    }
-    auto o = ctx.getParams().getOptions();
-    auto sub = kj::heap<Subscription>(ctx.getParams().getCallback());
-    sub->maxPayloadBytes = o.getMaxPayloadBytes();
-    sub->maxQueueEvents = o.getMaxQueueEvents();
-    sub->maxBatchEvents = o.getMaxBatchEvents() == 0 ? 1 : o.getMaxBatchEvents();
-    sub->maxBatchWaitUs = o.getMaxBatchWaitUs();
-    c.state.lastOptions = std::to_string(sub->maxPayloadBytes) + "," + std::to_string(sub->maxQueueEvents) + "," +
-                          std::to_string(sub->maxBatchEvents) + "," + std::to_string(sub->maxBatchWaitUs);
-    ctx.getResults().setResult(kj::heap<HandlerImpl>(c.state, *sub));
-    c.subscriptions.add(kj::mv(sub));
+    subscribe(c, ctx);
     return kj::READY_NOW;
   }
  private:
@@ -382,6 +410,37 @@ std::string payloadOf(int i, std::string& type) {
   return p;
 }
 
+// One batch of messages start..start+count to one subscriber, in the schema version it speaks.
+template <typename Message>
+kj::Promise<void> sendBatch(Subscription& sub, Thread::Client thread, int start, int count, uint64_t dropped, int64_t stampUs) {
+  auto req = sub.callback.messagesRequest();
+  req.initContext().setThread(thread);
+  req.setDropped(dropped);
+  // messages is the params' second pointer: written with the message struct of this fork version.
+  NetMessageTrace::MessagesParams::Builder params = req;
+  auto list = capnp::AnyStruct::Builder(kj::mv(params)).getPointerSection()[1].initAs<capnp::List<Message>>(count);
+  for (int j = 0; j < count; j++) {
+    int i = start + j;
+    auto m = list[j];
+    std::string type;
+    std::string payload = payloadOf(i, type);
+    m.setInbound(i % 2 == 0);
+    m.setPeerId(i % 7);
+    m.setPeerAddr("127.0.0.1:18444");
+    m.setConnType(i % 2 == 0 ? "inbound" : "outbound-full-relay");
+    m.setMsgType(type);
+    m.setMsgSize(payload.size());
+    size_t copy = std::min<size_t>(payload.size(), sub.maxPayloadBytes);
+    m.setPayload(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(payload.data()), copy));
+    m.setTimestampUs(stampUs + i);
+    if constexpr (std::is_same_v<Message, next::NetMessage>) {
+      m.setNetwork("not_publicly_routable");
+      m.setTransportV2(i % 2 == 1);
+    }
+  }
+  return req.send().ignoreResult();
+}
+
 // Push n messages to every live subscription, asking the client's ThreadMap for a thread first.
 void pushTrace(State& s, int n, uint64_t dropped, long ageMs) {
   int64_t nowUs = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -396,29 +455,16 @@ void pushTrace(State& s, int n, uint64_t dropped, long ageMs) {
           int count = std::min<int>(sub->maxBatchEvents, kept - start);
           auto t = tm->makeThreadRequest();
           t.setName("standin-callback");
-          auto thread = t.send().getResult();
-          auto req = sub->callback.messagesRequest();
-          req.initContext().setThread(thread);
-          req.setDropped(start == 0 ? lost : 0);
-          auto list = req.initMessages(count);
-          for (int j = 0; j < count; j++) {
-            int i = start + j;
-            auto m = list[j];
-            std::string type;
-            std::string payload = payloadOf(i, type);
-            m.setInbound(i % 2 == 0);
-            m.setPeerId(i % 7);
-            m.setPeerAddr("127.0.0.1:18444");
-            m.setConnType(i % 2 == 0 ? "inbound" : "outbound-full-relay");
-            m.setMsgType(type);
-            m.setMsgSize(payload.size());
-            size_t copy = std::min<size_t>(payload.size(), sub->maxPayloadBytes);
-            m.setPayload(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(payload.data()), copy));
-            m.setTimestampUs(nowUs - ageMs * 1000 + i);
-          }
+          Thread::Client thread = t.send().getResult();
+          Subscription* target = sub.get();
+          uint64_t batchDropped = start == 0 ? lost : 0;
+          int64_t stampUs = nowUs - ageMs * 1000;
           s.callbacks++;
           // One batch at a time, like the fork: the next goes out when the client has returned.
-          chain = chain.then([req = kj::mv(req)]() mutable { return req.send().ignoreResult(); });
+          chain = chain.then([target, thread, start, count, batchDropped, stampUs]() mutable {
+            return target->next ? sendBatch<next::NetMessage>(*target, thread, start, count, batchDropped, stampUs)
+                                : sendBatch<NetMessage>(*target, thread, start, count, batchDropped, stampUs);
+          });
           if (kept == 0) break;
         }
         chain.detach([](kj::Exception&& e) { std::cerr << "callback failed: " << e.getDescription().cStr() << std::endl; });
@@ -491,6 +537,10 @@ kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::s
         int count = 0; uint64_t dropped = 0; long ageMs = 0; line >> count >> dropped;
         if (!(line >> ageMs)) ageMs = 0;
         pushTrace(s, count, dropped, ageMs);
+      } else if (cmd == "refuse") {
+        std::string text;
+        std::getline(line >> std::ws, text);
+        s.refuse = text == "none" ? "" : text;
       } else if (cmd == "malformed") {
         // A valid segment table (2 segments of 1 word each), then two words of garbage.
         auto bytes = kj::heapArray<capnp::byte>(32);
@@ -513,7 +563,8 @@ kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::s
         std::cout << "stats calls=" << s.calls << " rejected_no_thread=" << s.rejectedNoThread
                   << " callbacks=" << s.callbacks << " clients=" << s.clients.size()
                   << " subscribers=" << activeSubscriptions(s) << " handler_destroyed=" << s.handlerDestroyed
-                  << " tracing_destroyed=" << s.tracingDestroyed << " options=" << s.lastOptions << std::endl;
+                  << " tracing_destroyed=" << s.tracingDestroyed << " options=" << s.lastOptions
+                  << " next_options=" << s.nextOptions << std::endl;
         continue;
       } else {
         std::cout << "error unknown command " << cmd << std::endl;
@@ -539,6 +590,7 @@ int main(int argc, char** argv) {
   for (int i = 3; i < argc; i++) {
     if (std::string(argv[i]) == "--v30") s.v30 = true;
     if (std::string(argv[i]) == "--tracing") s.tracing = true;
+    if (std::string(argv[i]) == "--tracing=next") s.tracing = s.tracingNext = true;
     if (std::string(argv[i]).rfind("--mining-delay=", 0) == 0) s.miningDelayMs = std::stol(std::string(argv[i]).substr(15));
     if (std::string(argv[i]).rfind("--max-subscribers=", 0) == 0) s.maxSubscribers = std::stol(std::string(argv[i]).substr(18));
   }
