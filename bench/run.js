@@ -13,6 +13,7 @@ const { MemoryBus } = await dist("bus/index.js");
 const { makeEvent } = await dist("events/index.js");
 const { createMetricsRegistry } = await dist("tools/metrics/index.js");
 const { loadIpLists } = await dist("tools/iplists/load-lists.js");
+const { Comparer } = await dist("tools/compare/comparer.js");
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -90,6 +91,27 @@ function report(title, med, base, unitsPerRun, unit) {
   report("Metrics: peers.snapshot + /metrics scrape", med, "snapshot of 10 peers + scrape");
   await small.bus.close(0);
   await big.bus.close(0);
+}
+
+// 4. compare: the analysis of a message flood (IPC and eBPF both tracing, 100 peers) vs the metrics
+// tool handling the same events: compare must keep up with what observe's tools keep up with.
+{
+  const types = ["ping", "pong", "inv", "tx", "addrv2", "getdata"];
+  const events = [];
+  for (let i = 0; i < 50_000; i++) {
+    const data = { peerId: i % 100, addr: "x", connType: "inbound", direction: i % 2 ? "in" : "out", msgType: types[i % types.length], size: 8 + (i % 300) };
+    const ts = 1_795_470_000_000_000 + i * 20;
+    events.push(makeEvent("ipc", "b", "net.message", { ...data, receivedTs: ts + 1500 }, ts), makeEvent("ebpf", "b", "net.message", data, ts + 1000));
+  }
+  const lists = loadIpLists();
+  const bus = new MemoryBus({ nodeName: "b" });
+  const m = createMetricsRegistry(bus, lists);
+  const med = await compare({
+    "Comparer.add, then report()": () => { const c = new Comparer(); for (const e of events) c.add(e); c.report(); },
+    "metrics tool handle": () => { for (const e of events) m.handle(e); },
+  });
+  report("compare: 100,000 net.message events (IPC and eBPF, 100 peers, 6 types)", med, "metrics tool handle", events.length, "events");
+  await bus.close(0);
 }
 
 fs.mkdirSync(path.join(root, "bench/results"), { recursive: true });
