@@ -4,7 +4,6 @@ import { ConfigError } from "../config/load.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
-import type { SourcePlan } from "../sources/types.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import { loadThresholds } from "../tools/alerts/thresholds.js";
 import { loadIpLists } from "../tools/iplists/load-lists.js";
@@ -13,21 +12,13 @@ import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
 import type { CommandSpec } from "./command.js";
 import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
 import { explainMissingIpc } from "./ipc-explainer.js";
-import { SOURCES } from "./sources.js";
+import { settled, startSources } from "./start-sources.js";
 import { VERSION } from "./version.js";
 
-/** Which sources to start (auto: every one whose check passes), and why the others are not up. */
-export function discoverSources(config: ObserveConfig): { descriptor: (typeof SOURCES)[number]; plan: SourcePlan }[] {
-  const wanted = config.sources === "auto" ? SOURCES : SOURCES.filter((s) => config.sources.includes(s.name));
-  return wanted.map((descriptor) => {
-    const r = descriptor.check(config as never);
-    const plan: SourcePlan = r.ok ? { name: descriptor.name, start: true, detail: r.detail } : { name: descriptor.name, start: false, reason: r.reason };
-    return { descriptor, plan };
-  });
-}
+export { discoverSources } from "./start-sources.js";
 
 /** How long sources get to stop after shutdown begins. */
-const STOP_TIMEOUT_MS = 5000;
+export const STOP_TIMEOUT_MS = 5000;
 
 export async function observe(config: ObserveConfig, log: Logger, signal?: AbortSignal): Promise<number> {
   // Settings files first: a bad one stops peerwatch before anything starts.
@@ -85,35 +76,13 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   signal?.addEventListener("abort", () => stop.abort(), { once: true });
   const durationTimer = config.duration ? setTimeout(() => stop.abort(), config.duration * 1000) : undefined;
 
-  const runs: Promise<void>[] = [];
-  for (const { descriptor, plan } of discoverSources(config)) {
-    const emit = emitterFor(descriptor.name, config.nodeName, publish);
-    if (!plan.start) {
-      emit("source.status", { source: descriptor.name, state: "down", detail: plan.reason });
-      continue;
-    }
-    const slog = log.child({ source: plan.name });
-    runs.push(
-      descriptor
-        .create()
-        .then((source) => source.run({ config: config as never, emit, log: slog, signal: stop.signal, instruments: metrics.instruments }))
-        .catch((err: unknown) => {
-          slog.error({ err }, `${plan.name} source failed`);
-          emit("source.status", { source: descriptor.name, state: "down", detail: `failed: ${(err as Error).message ?? String(err)}` });
-        }),
-    );
-  }
+  const runs = startSources(config, publish, log, stop.signal, metrics.instruments);
 
   await aborted(stop.signal);
   clearTimeout(durationTimer);
   process.off("SIGINT", sigint);
   process.off("SIGTERM", sigterm);
-  let stopTimer: NodeJS.Timeout | undefined;
-  const stopped = await Promise.race([
-    Promise.all(runs).then(() => true),
-    new Promise<boolean>((r) => (stopTimer = setTimeout(() => r(false), STOP_TIMEOUT_MS))),
-  ]);
-  clearTimeout(stopTimer);
+  const stopped = await settled(runs, STOP_TIMEOUT_MS);
   if (!stopped) log.warn(`some sources did not stop within ${STOP_TIMEOUT_MS} ms`);
   await bus.close();
   await writer?.close();
