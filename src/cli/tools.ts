@@ -1,13 +1,13 @@
 // The tools both `observe` and `replay` feed from the bus: the operator's log lines, the NDJSON
 // recording, alerts, metrics and the live page. One place, so the two commands cannot drift.
-import { MemoryBus } from "../bus/index.js";
+import { MemoryBus, type EventBus } from "../bus/index.js";
 import type { HostPort } from "../config/values.js";
 import type { Logger } from "../logger.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import { loadThresholds, type Thresholds } from "../tools/alerts/thresholds.js";
 import { loadIpLists, type LoadedLists } from "../tools/iplists/load-lists.js";
 import { startMetricsTool, type MetricsTool } from "../tools/metrics/index.js";
-import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
+import { startNdjsonWriter, type NdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
 import { openEventFile } from "../tools/record/event-file-stream.js";
 import { startWebTool, type WebTool } from "../tools/web/index.js";
 
@@ -23,6 +23,11 @@ export interface ToolsConfig {
   metrics: HostPort | "off";
   web: HostPort | "off";
   nodeName: string;
+}
+
+/** The --events writer (gzip for .gz, rotation at --events-max-bytes), or undefined without --events. */
+export function startRecording(bus: EventBus, config: { events?: string; eventsMaxBytes?: number }, log: Logger): NdjsonWriter | undefined {
+  return config.events ? startNdjsonWriter(bus, config.events, log, (f) => openEventFile(f, { maxBytes: config.eventsMaxBytes })) : undefined;
 }
 
 /** The in-process bus, with handler failures logged. */
@@ -62,7 +67,7 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
       log.warn({ alert: e.data.name, severity: e.data.severity, peerId: e.data.peerId }, `${tag}alert ${e.data.name}: ${e.data.detail}`);
     }
   });
-  const writer = config.events ? startNdjsonWriter(bus, config.events, log, (f) => openEventFile(f, { maxBytes: config.eventsMaxBytes })) : undefined;
+  const writer = startRecording(bus, config, log);
   new AlertEngine(defaultHeuristics(thresholds, lists.tree), thresholds).attach(bus, config.nodeName);
   let metrics: MetricsTool;
   try {

@@ -4,15 +4,20 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { EventBus } from "../../bus/index.js";
 import { sourceName, type PeerwatchEvent } from "../../events/index.js";
 import type { Instruments } from "../../sources/types.js";
+import { collectFrom, DeferredCounts } from "./deferred-counts.js";
 import { LabelLimiter } from "./labels.js";
 
 export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle: (e: PeerwatchEvent) => void; instruments: Instruments } {
+  // Every event counts here: summed in plain numbers, handed over at scrape (deferred-counts.ts).
+  let eventCounts: DeferredCounts | undefined;
   const events = new Counter({
     name: "peerwatch_events_total",
     help: "Events published on the bus, by source and type",
     labelNames: ["source", "type"] as const,
     registers: [registry],
+    collect: collectFrom(() => eventCounts),
   });
+  eventCounts = new DeferredCounts([events]);
   const dropped = new Counter({
     name: "peerwatch_events_dropped_total",
     help: "Events lost before reaching peerwatch or a tool, by who lost them and why",
@@ -59,7 +64,7 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
   const reasons = new LabelLimiter();
   const wasUp = new Map<string, boolean>();
   const handle = (e: PeerwatchEvent) => {
-    events.inc({ source: e.source, type: e.type });
+    eventCounts.add(`${e.source}|${e.type}`, () => ({ source: e.source, type: e.type }), 1);
     if (e.type === "events.dropped") {
       dropped.inc({ source: e.data.source.startsWith("bus:") ? e.data.source : e.data.source.slice(0, 32), reason: reasons.label(e.data.reason) }, e.data.count);
     } else if (e.type === "source.status") {
