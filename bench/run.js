@@ -12,6 +12,8 @@ const CASES = {
   flood: "300,000 pings from one peer against the same pings from 1000 peers",
   validate: "event validation: zod against the check ajv compiles from it",
   pipeline: "recorded traffic through parse, event, bus and every tool: events/s and each stage's share",
+  compare: "compare's analysis of an IPC + eBPF message flood against the metrics tool",
+  replay: "replay at --speed max (gzip, decode, player, bus, metrics) against decoding in memory",
   "log-parse": "the debug.log parser on the real regtest log against JSON.parse of its events",
   "log-follow": "following a 30 MB debug.log against reading it whole; memory of a 64 MB line",
 };
