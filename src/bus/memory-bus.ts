@@ -129,6 +129,11 @@ export class MemoryBus implements EventBus {
     for (const s of [...this.subs]) s.unsubscribe();
   }
 
+  /** Resolves when every subscriber has handled everything queued for it (durable readers ack then). */
+  idle(): Promise<void> {
+    return Promise.all([...this.subs].map((s) => this.whenIdle(s))).then(() => undefined);
+  }
+
   private whenIdle(s: MemorySubscription): Promise<void> {
     if (!s.running && s.pending === 0) return Promise.resolve();
     return new Promise((r) => s.idle.push(r));
