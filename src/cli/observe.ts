@@ -1,5 +1,6 @@
 // `peerwatch observe`: find the sources, start them, feed the bus into the tools, stop cleanly.
 import { MemoryBus } from "../bus/index.js";
+import type { NatsBus } from "../bus/nats/nats-bus.js";
 import type { ObserveConfig } from "../config/schema.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import type { Logger } from "../logger.js";
@@ -12,6 +13,7 @@ import { loadThresholds } from "../tools/alerts/thresholds.js";
 import { loadIpLists } from "../tools/iplists/load-lists.js";
 import { startMetricsTool } from "../tools/metrics/index.js";
 import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
+import { awaitNats, startNatsPublisher } from "./nats-publish.js";
 
 /** How long sources get to stop after shutdown begins. */
 const STOP_TIMEOUT_MS = 5000;
@@ -58,6 +60,11 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
     return 1;
   }
   if (metrics.server) log.info(`metrics at http://${metrics.server.address.host}:${metrics.server.address.port}/metrics`);
+  const nats = await publishToNats(bus, config, log);
+  if (nats === "failed") {
+    await Promise.all([writer?.close(), metrics.close(), bus.close()]);
+    return 1;
+  }
 
   const stop = new AbortController();
   const onSignal = (sig: string) => {
@@ -106,7 +113,23 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   clearTimeout(stopTimer);
   if (!stopped) log.warn(`some sources did not stop within ${STOP_TIMEOUT_MS} ms`);
   await bus.close();
+  await nats?.close();
   await writer?.close();
   await metrics.close();
   return 0;
+}
+
+/** `--nats`: publish every event there too (see nats-publish.ts); "failed" when it cannot start. */
+async function publishToNats(bus: MemoryBus, config: ObserveConfig, log: Logger): Promise<NatsBus | "failed" | undefined> {
+  if (!config.nats) return undefined;
+  let nats: NatsBus;
+  try {
+    nats = startNatsPublisher(bus, { ...config, nats: config.nats }, log);
+  } catch (e) {
+    log.error(`NATS: ${(e as Error).message}`);
+    return "failed";
+  }
+  if (await awaitNats(nats, log)) return nats;
+  await nats.close(100);
+  return "failed";
 }

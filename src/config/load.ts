@@ -3,8 +3,9 @@
 // setting and where its bad value came from.
 import fs from "node:fs";
 import { z } from "zod";
-import { OBSERVE_OPTIONS, envName } from "./options.js";
-import { deriveConfig, observeSettings, type ObserveConfig } from "./schema.js";
+import { natsSettingsProblem } from "../bus/nats/options.js";
+import { OBSERVE_OPTIONS, TOOLS_OPTIONS, envName, type OptionSpec } from "./options.js";
+import { deriveConfig, deriveToolsCommandConfig, observeSettings, toolsSettings, type ObserveConfig, type ToolsCommandConfig } from "./schema.js";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -14,16 +15,16 @@ export class ConfigError extends Error {
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
 type Origin = "flag" | "env" | "file";
-const ORIGIN_TEXT: Record<Origin, (key: string) => string> = {
-  flag: (k) => `--${OBSERVE_OPTIONS.find((o) => o.key === k)?.flag ?? k}`,
+const originText = (table: readonly OptionSpec[]): Record<Origin, (key: string) => string> => ({
+  flag: (k) => `--${table.find((o) => o.key === k)?.flag ?? k}`,
   env: (k) => {
-    const o = OBSERVE_OPTIONS.find((x) => x.key === k);
+    const o = table.find((x) => x.key === k);
     return o ? envName(o) : k;
   },
   file: (k) => `config file key "${k}"`,
-};
+});
 
-export function readConfigFile(file: string): Record<string, unknown> {
+export function readConfigFile(file: string, table: readonly OptionSpec[] = OBSERVE_OPTIONS): Record<string, unknown> {
   let text: string;
   try {
     const st = fs.statSync(file);
@@ -44,7 +45,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
   }
   const obj = parsed as Record<string, unknown>;
   for (const k of Object.keys(obj)) {
-    const o = OBSERVE_OPTIONS.find((x) => x.key === k);
+    const o = table.find((x) => x.key === k);
     if (!o || o.flagOnly) {
       throw new ConfigError(`config file ${file}: unknown setting "${k}" (keys are the flags in camelCase, e.g. "ipcSocket")`);
     }
@@ -52,9 +53,9 @@ export function readConfigFile(file: string): Record<string, unknown> {
   return obj;
 }
 
-export function settingsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+export function settingsFromEnv(env: NodeJS.ProcessEnv, table: readonly OptionSpec[] = OBSERVE_OPTIONS): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const o of OBSERVE_OPTIONS) {
+  for (const o of table) {
     const v = env[envName(o)];
     if (v !== undefined && v !== "" && !o.flagOnly) out[o.key] = v;
   }
@@ -63,10 +64,29 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> 
 
 /** Merge the layers and validate. Throws ConfigError with a message fit for the user. */
 export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ObserveConfig {
+  const s = loadLayers(flags, env, OBSERVE_OPTIONS, observeSettings);
+  if ((s.rpcUser === undefined) !== (s.rpcPassword === undefined)) {
+    throw new ConfigError("--rpc-user and --rpc-password go together (or use the cookie file)");
+  }
+  const nats = natsSettingsProblem(s);
+  if (nats) throw new ConfigError(nats);
+  return deriveConfig(s);
+}
+
+/** The settings of `peerwatch tools` (the same layers; --nats is required). */
+export function loadToolsCommandConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ToolsCommandConfig {
+  const s = loadLayers(flags, env, TOOLS_OPTIONS, toolsSettings);
+  if (!s.nats) throw new ConfigError("--nats is required: the NATS server to read events from (or PEERWATCH_NATS)");
+  const nats = natsSettingsProblem(s);
+  if (nats) throw new ConfigError(nats);
+  return deriveToolsCommandConfig({ ...s, nats: s.nats });
+}
+
+function loadLayers<S extends z.ZodType>(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, table: readonly OptionSpec[], schema: S): z.output<S> {
   const configFile = (flags.config as string | undefined) ?? env.PEERWATCH_CONFIG;
   const layers: [Origin, Record<string, unknown>][] = [
-    ["file", configFile ? readConfigFile(configFile) : {}],
-    ["env", settingsFromEnv(env)],
+    ["file", configFile ? readConfigFile(configFile, table) : {}],
+    ["env", settingsFromEnv(env, table)],
     ["flag", Object.fromEntries(Object.entries(flags).filter(([k, v]) => k !== "config" && v !== undefined))],
   ];
   const merged: Record<string, unknown> = {};
@@ -77,16 +97,12 @@ export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEn
       origin[k] = o;
     }
   }
-  const r = observeSettings.safeParse(merged);
-  if (!r.success) throw new ConfigError(describe(r.error, origin));
-  const s = r.data;
-  if ((s.rpcUser === undefined) !== (s.rpcPassword === undefined)) {
-    throw new ConfigError("--rpc-user and --rpc-password go together (or use the cookie file)");
-  }
-  return deriveConfig(s);
+  const r = schema.safeParse(merged);
+  if (!r.success) throw new ConfigError(describe(r.error, origin, originText(table)));
+  return r.data;
 }
 
-function describe(err: z.ZodError, origin: Record<string, Origin>): string {
+function describe(err: z.ZodError, origin: Record<string, Origin>, ORIGIN_TEXT: Record<Origin, (key: string) => string>): string {
   return err.issues
     .map((i) => {
       const key = String(i.path[0] ?? "");

@@ -1,6 +1,8 @@
 // The one list of `peerwatch observe` settings. The CLI flags, the PEERWATCH_* environment variables
 // and the config file keys are all derived from it, so they cannot drift apart.
 
+import { NATS_OPTIONS, NATS_TOOLS_OPTIONS } from "../bus/nats/options.js";
+
 export interface OptionSpec {
   /** Config-file key and internal name (camelCase). */
   key: string;
@@ -48,7 +50,21 @@ export const OBSERVE_OPTIONS: readonly OptionSpec[] = [
   { key: "duration", flag: "duration", arg: "seconds", description: "stop cleanly after this long", defaultText: "run until stopped" },
   { key: "logLevel", flag: "log-level", arg: "level", description: "trace, debug, info, warn, error or silent", defaultText: "info" },
   { key: "logFormat", flag: "log-format", arg: "format", description: "json or pretty", defaultText: "pretty on a terminal, json otherwise" },
+  ...NATS_OPTIONS,
 ];
+
+// --- NATS and `peerwatch tools` (issue 11): these rows move beside their parts when the table is layered ---
+const TOOLS_SHARED_KEYS = ["config", "nodeName", "events", "metrics", "alerts", "ipLists", "duration", "logLevel", "logFormat"];
+
+/** `peerwatch tools`: the tools fed from NATS instead of a node. */
+export const TOOLS_OPTIONS: readonly OptionSpec[] = [
+  ...OBSERVE_OPTIONS.filter((o) => TOOLS_SHARED_KEYS.includes(o.key)).map((o) =>
+    o.key === "nodeName" ? { ...o, description: "name of this tools process, stamped on its own events (loss reports, fleet alerts)" } : o,
+  ),
+  ...NATS_OPTIONS.map((o) => (o.key === "nats" ? { ...o, description: "NATS server(s) to read events from: nats://host:4222 or tls://host:4222, comma list for a cluster (required)" } : o)),
+  ...NATS_TOOLS_OPTIONS,
+];
+// --- end of NATS block ---
 
 /** PEERWATCH_RPC_PASSWORD for rpcPassword, etc. */
 export function envName(o: OptionSpec): string {

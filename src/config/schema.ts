@@ -5,6 +5,7 @@ import path from "node:path";
 import { z } from "zod";
 import { DEFAULT_GROUPS, MAX_PAYLOAD_BYTES, TRACEPOINT_GROUPS, type TracepointGroup } from "../ebpf/program.js";
 import { POLLED_METHODS } from "../rpc/poller.js";
+import { natsSettingsShape, natsToolsSettingsShape } from "../bus/nats/options.js";
 import { CHAINS, CHAIN_PARAMS, type Chain } from "./chains.js";
 
 export const SOURCE_NAMES = ["ipc", "ebpf", "rpc", "p2p", "proc"] as const;
@@ -115,6 +116,7 @@ export const observeSettings = z.strictObject({
   duration: seconds(10 * 365 * 86400).optional(),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   logFormat: z.enum(["json", "pretty"]).optional(),
+  ...natsSettingsShape,
 });
 export type ObserveSettings = z.output<typeof observeSettings>;
 
@@ -155,3 +157,28 @@ export function deriveConfig(s: ObserveSettings): ObserveConfig {
     p2p: s.p2p && { host: s.p2p.host, port: s.p2p.port || params.p2pPort },
   };
 }
+
+// --- `peerwatch tools` (issue 11): moves beside the tools when the option table is layered ---
+const shared = observeSettings.shape;
+export const toolsSettings = z.strictObject({
+  nodeName: shared.nodeName,
+  events: shared.events,
+  metrics: shared.metrics,
+  alerts: shared.alerts,
+  ipLists: shared.ipLists,
+  duration: shared.duration,
+  logLevel: shared.logLevel,
+  logFormat: shared.logFormat,
+  ...natsSettingsShape,
+  ...natsToolsSettingsShape,
+});
+export type ToolsSettings = z.output<typeof toolsSettings>;
+export interface ToolsCommandConfig extends Omit<ToolsSettings, "nodeName" | "nats"> {
+  nodeName: string;
+  nats: string[];
+}
+
+export function deriveToolsCommandConfig(s: ToolsSettings & { nats: string[] }): ToolsCommandConfig {
+  return { ...s, nodeName: s.nodeName ?? os.hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128) };
+}
+// --- end of tools block ---

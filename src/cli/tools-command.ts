@@ -1,0 +1,101 @@
+// `peerwatch tools`: the tools (metrics, alerts, NDJSON, fleet view) fed from NATS instead of a node,
+// for one node or many. Events from NATS go onto an in-process bus, as in `observe`, so the tools
+// are the same code; alerts are re-derived here from each node's events (alerts the publishers
+// raised are not counted again).
+import { MemoryBus } from "../bus/index.js";
+import { NatsBus } from "../bus/nats/nats-bus.js";
+import type { ToolsCommandConfig } from "../config/schema.js";
+import type { Logger } from "../logger.js";
+import { aborted } from "../sources/abort.js";
+import { loadThresholds } from "../tools/alerts/thresholds.js";
+import { loadIpLists } from "../tools/iplists/load-lists.js";
+import { startMetricsServer, type MetricsServer } from "../tools/metrics/metrics-server.js";
+import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
+import { logEvents } from "./event-log.js";
+import { awaitNats } from "./nats-publish.js";
+import { NodeTools } from "./node-tools.js";
+
+export async function tools(config: ToolsCommandConfig, log: Logger, signal?: AbortSignal): Promise<number> {
+  let thresholds;
+  try {
+    thresholds = loadThresholds(config.alerts);
+  } catch (e) {
+    log.error((e as Error).message);
+    return 2;
+  }
+  const lists = loadIpLists(config.ipLists);
+  for (const err of lists.errors) log.warn(`IP lists: ${err}`);
+
+  const bus = new MemoryBus({
+    nodeName: config.nodeName,
+    onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event"),
+  });
+  logEvents(bus, log);
+  const writer = config.events ? startNdjsonWriter(bus, config.events, log) : undefined;
+  const single = config.nodes?.length === 1 ? config.nodes[0] : undefined;
+  const nodes = new NodeTools(bus, lists, thresholds, { single, nodeName: config.nodeName, log });
+  nodes.attach();
+  let server: MetricsServer | undefined;
+  if (config.metrics !== "off") {
+    try {
+      server = await startMetricsServer(nodes.metricsSource(), config.metrics);
+    } catch (e) {
+      log.error(`cannot serve metrics on ${config.metrics.host}:${config.metrics.port}: ${(e as Error).message} (use --metrics host:port or --metrics off)`);
+      await writer?.close();
+      await bus.close();
+      return 1;
+    }
+    log.info(`metrics at http://${server.address.host}:${server.address.port}/metrics`);
+  }
+
+  let nats: NatsBus;
+  try {
+    nats = new NatsBus(config, {
+      nodeName: config.nodeName,
+      log,
+      clientName: `peerwatch tools ${config.nodeName}`,
+      nodes: config.nodes,
+      stream: config.natsStream ? { name: config.natsStream, maxAgeSeconds: config.natsStreamMaxAge, maxBytes: config.natsStreamMaxBytes } : undefined,
+      durable: config.natsDurable,
+      // Durable reading acks an event only once every tool here has handled it.
+      settled: () => bus.idle(),
+    });
+  } catch (e) {
+    log.error(`NATS: ${(e as Error).message}`);
+    await Promise.all([writer?.close(), server?.close(), bus.close()]);
+    return 2;
+  }
+  nats.subscribe({ name: "tools", maxQueue: 100_000 }, (e) => {
+    if (e.type === "alert" && e.source === "peerwatch") return; // re-derived here
+    bus.publish(e);
+  });
+
+  const stop = new AbortController();
+  const onSignal = (sig: string) => {
+    log.info(`${sig}: stopping`);
+    stop.abort();
+  };
+  const sigint = () => onSignal("SIGINT");
+  const sigterm = () => onSignal("SIGTERM");
+  process.once("SIGINT", sigint);
+  process.once("SIGTERM", sigterm);
+  signal?.addEventListener("abort", () => stop.abort(), { once: true });
+  const durationTimer = config.duration ? setTimeout(() => stop.abort(), config.duration * 1000) : undefined;
+
+  let code = 0;
+  nats.ready.catch(() => {
+    code = 1; // refused later (e.g. credentials): nothing to read, stop
+    stop.abort();
+  });
+  if (!(await awaitNats(nats, log, stop.signal))) code = 1;
+  else await aborted(stop.signal);
+  clearTimeout(durationTimer);
+  process.off("SIGINT", sigint);
+  process.off("SIGTERM", sigterm);
+  await nats.close();
+  nodes.close();
+  await bus.close();
+  await writer?.close();
+  await server?.close();
+  return code;
+}
