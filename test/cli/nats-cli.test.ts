@@ -1,0 +1,163 @@
+// `observe --nats` and `peerwatch tools --nats` as separate processes against a real nats-server:
+// the same events on both sides, the same /metrics as one process alone, recovery from a server
+// restart, durable reading across a killed tools process, and secrets kept out of the logs.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryBus } from "../../src/bus/index.js";
+import { NatsBus } from "../../src/bus/nats/nats-bus.js";
+import type { NatsConnectSettings } from "../../src/bus/nats/options.js";
+import type { PeerwatchEvent } from "../../src/events/index.js";
+import { createLogger } from "../../src/logger.js";
+import { AlertEngine, defaultHeuristics } from "../../src/tools/alerts/alert-engine.js";
+import { DEFAULT_THRESHOLDS } from "../../src/tools/alerts/thresholds.js";
+import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { startMetricsTool } from "../../src/tools/metrics/index.js";
+import { LiveCli } from "../helpers/cli.js";
+import { natsServerBinary, NatsServer } from "../helpers/nats-server.js";
+import { makeRecording, readRecording } from "../helpers/recording.js";
+import { reportSkip } from "../helpers/skip.js";
+import { until } from "../helpers/wait.js";
+
+const quiet = createLogger({ level: "silent", format: "json" });
+const settings = (url: string, over: Partial<NatsConnectSettings> = {}): NatsConnectSettings => ({
+  nats: [url],
+  natsStreamMaxAge: 3600,
+  natsStreamMaxBytes: 64 * 1024 * 1024,
+  natsBuffer: 100_000,
+  ...over,
+});
+
+/** The /metrics URL a CLI announced in its log. */
+async function metricsUrl(cli: LiveCli): Promise<string> {
+  await until(() => /metrics at (http:\/\/[^\s"]+)/.test(cli.stderr), 15000);
+  return /metrics at (http:\/\/[^\s"]+)/.exec(cli.stderr)![1]!;
+}
+
+/**
+ * The event-driven families of a /metrics page. Left out: process figures, queue depths and the tip's
+ * age in wall-clock seconds since it was seen, which differ between any two runs by nature.
+ */
+function eventMetrics(text: string): string[] {
+  const skip = /^peerwatch_(process_|nodejs_|bus_queue_events|tip_age_seconds)/;
+  return text.split("\n").filter((l) => {
+    const name = l.startsWith("#") ? (l.split(" ")[2] ?? "") : l.split(/[{ ]/)[0]!;
+    return name.startsWith("peerwatch_") && !skip.test(name);
+  });
+}
+
+/** Publishes a recording to NATS from this process, like `replay --nats` would. */
+async function feed(url: string, events: PeerwatchEvent[], stream?: string): Promise<void> {
+  const bus = new NatsBus(settings(url, { natsStream: stream }), {
+    nodeName: "feeder",
+    log: quiet,
+    stream: stream ? { name: stream, maxAgeSeconds: 3600, maxBytes: 64 * 1024 * 1024 } : undefined,
+  });
+  await bus.ready;
+  for (const e of events) bus.publish(e);
+  await until(() => bus.counters().sent === events.length, 20000);
+  await bus.close(2000);
+}
+
+const bin = natsServerBinary();
+if ("skip" in bin) {
+  reportSkip("NATS CLI", bin.skip);
+} else {
+  let srv: NatsServer;
+  let dir: string;
+  beforeAll(async () => {
+    srv = new NatsServer(bin.path, "", true);
+    await srv.start();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-nats-cli-"));
+  });
+  afterAll(async () => {
+    await srv.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe("peerwatch tools --nats", () => {
+    it("gives the same /metrics as one process alone on the same recording", async () => {
+      const events = makeRecording({ node: "n1" });
+      // One process alone: the bus and tools as observe wires them.
+      const bus = new MemoryBus({ nodeName: "n1" });
+      new AlertEngine(defaultHeuristics(DEFAULT_THRESHOLDS, loadIpLists().tree), DEFAULT_THRESHOLDS).attach(bus, "n1");
+      const alone = await startMetricsTool(bus, { host: "127.0.0.1", port: 0 }, loadIpLists());
+      for (const e of events) bus.publish(e);
+      await bus.idle();
+      await bus.idle(); // the alerts published while the first events were handled
+      const expected = eventMetrics(await alone.registry.metrics());
+      await alone.close();
+      await bus.close();
+      expect(expected.some((l) => l.startsWith('peerwatch_alerts_total{name="ping-spam"'))).toBe(true);
+
+      const tools = new LiveCli(["tools", "--nats", srv.url, "--nodes", "n1", "--metrics", "127.0.0.1:0", "--log-format", "json", "--node-name", "tools1"]);
+      try {
+        const url = await metricsUrl(tools);
+        await until(() => /NATS: reading/.test(tools.stderr), 10000);
+        await feed(srv.url, events);
+        let got: string[] = [];
+        const total = (lines: string[]) => lines.filter((l) => l.startsWith("peerwatch_events_total{")).reduce((s, l) => s + Number(l.split(" ").pop()), 0);
+        const want = total(expected);
+        const end = Date.now() + 20000;
+        while (Date.now() < end) {
+          got = eventMetrics(await (await fetch(url)).text());
+          if (total(got) >= want) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(got).toEqual(expected);
+      } finally {
+        expect(await tools.stop()).toBe(0);
+      }
+    }, 60_000);
+
+    it("observe --nats and tools --nats in two processes see identical events, and both ride out a server restart", async () => {
+      const toolsFile = path.join(dir, "tools.ndjson");
+      const obsFile = path.join(dir, "observe.ndjson");
+      const tools = new LiveCli(["tools", "--nats", srv.url, "--metrics", "off", "--events", toolsFile, "--log-format", "json", "--node-name", "tools2"]);
+      await until(() => /NATS: reading/.test(tools.stderr), 15000);
+      const observe = new LiveCli(["observe", "--nats", srv.url, "--node-name", "obs1", "--sources", "proc", "--pid", String(process.pid), "--proc-interval", "0.1", "--metrics", "off", "--events", obsFile, "--log-format", "json"]);
+      try {
+        await until(() => readRecording(toolsFile).filter((e) => e.type === "threads.snapshot").length >= 5, 20000);
+        await srv.restart();
+        const seen = readRecording(toolsFile).length;
+        await until(() => readRecording(toolsFile).length >= seen + 10, 20000);
+        expect(observe.stderr).toMatch(/NATS: reconnected/);
+        expect(tools.stderr).toMatch(/NATS: reconnected/);
+      } finally {
+        expect(await observe.stop()).toBe(0);
+        await new Promise((r) => setTimeout(r, 500));
+        expect(await tools.stop()).toBe(0);
+      }
+      const sent = readRecording(obsFile).filter((e) => e.node === "obs1");
+      const got = readRecording(toolsFile).filter((e) => e.node === "obs1");
+      // Everything tools got is what observe emitted, in the same order; what the restart cost is
+      // at most what was in flight, and observe counted what it could not send.
+      const key = (e: PeerwatchEvent) => JSON.stringify(e);
+      const sentKeys = sent.map(key);
+      let i = 0;
+      for (const k of got.map(key)) {
+        i = sentKeys.indexOf(k, i);
+        expect(i).toBeGreaterThanOrEqual(0);
+        i++;
+      }
+      expect(got.length).toBeGreaterThan(10);
+      expect(sent.length - got.length).toBeLessThan(sent.length / 2);
+    }, 90_000);
+
+    it("without a restart, tools gets exactly what observe emitted", async () => {
+      const toolsFile = path.join(dir, "tools3.ndjson");
+      const obsFile = path.join(dir, "observe3.ndjson");
+      const tools = new LiveCli(["tools", "--nats", srv.url, "--nodes", "obs3", "--metrics", "off", "--events", toolsFile, "--log-format", "json", "--node-name", "tools3"]);
+      await until(() => /NATS: reading/.test(tools.stderr), 15000);
+      const observe = new LiveCli(["observe", "--nats", srv.url, "--node-name", "obs3", "--sources", "proc", "--pid", String(process.pid), "--proc-interval", "0.1", "--metrics", "off", "--events", obsFile, "--log-format", "json", "--duration", "2"]);
+      expect(await observe.exited).toBe(0);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await tools.stop()).toBe(0);
+      const sent = readRecording(obsFile);
+      const got = readRecording(toolsFile).filter((e) => e.node === "obs3");
+      expect(sent.filter((e) => e.type === "threads.snapshot").length).toBeGreaterThan(5);
+      expect(got).toEqual(sent);
+    }, 60_000);
+  });
+}
