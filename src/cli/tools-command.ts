@@ -58,7 +58,10 @@ export async function tools(config: ToolsCommandConfig, log: Logger, signal?: Ab
       stream: config.natsStream ? { name: config.natsStream, maxAgeSeconds: config.natsStreamMaxAge, maxBytes: config.natsStreamMaxBytes } : undefined,
       durable: config.natsDurable,
       // Durable reading acks an event only once every tool here has handled it.
-      settled: () => bus.idle(),
+      settled: async () => {
+        await bus.idle();
+        await writer?.flushed();
+      },
     });
   } catch (e) {
     log.error(`NATS: ${(e as Error).message}`);

@@ -159,5 +159,67 @@ if ("skip" in bin) {
       expect(sent.filter((e) => e.type === "threads.snapshot").length).toBeGreaterThan(5);
       expect(got).toEqual(sent);
     }, 60_000);
+
+    it("durable: a tools process killed mid-stream and restarted loses nothing (JetStream)", async () => {
+      const events = makeRecording({ node: "j1", seconds: 200 });
+      const half = Math.floor(events.length / 2);
+      const f1 = path.join(dir, "durable1.ndjson");
+      const f2 = path.join(dir, "durable2.ndjson");
+      const args = (file: string) => ["tools", "--nats", srv.url, "--nats-stream", "PWJ", "--nats-durable", "tools-j", "--nodes", "j1", "--metrics", "off", "--events", file, "--log-format", "json"];
+      await feed(srv.url, events.slice(0, half), "PWJ");
+      const first = new LiveCli(args(f1));
+      await until(() => readRecording(f1).length >= 100, 20000);
+      first.child.kill("SIGKILL");
+      await first.exited;
+      await feed(srv.url, events.slice(half), "PWJ"); // arrives while no tools process runs
+      const second = new LiveCli(args(f2));
+      const key = (e: PeerwatchEvent) => JSON.stringify(e);
+      const want = new Set(events.map(key));
+      try {
+        await until(() => {
+          const have = new Set([...readRecording(f1), ...readRecording(f2)].map(key));
+          return [...want].every((k) => have.has(k));
+        }, 30000);
+      } finally {
+        expect(await second.stop()).toBe(0);
+      }
+      const got = [...readRecording(f1), ...readRecording(f2)].filter((e) => e.source !== "peerwatch"); // not tools' own alerts
+      expect(readRecording(f1).length).toBeLessThan(events.length); // it really was killed mid-stream
+      expect(new Set(got.map(key))).toEqual(want);
+    }, 90_000);
+
+    it("reads the NATS password from the environment, never logs it, and exits 1 when the server refuses it", async () => {
+      const password = "Env-Pa55-word-0987";
+      const auth = new NatsServer(bin.path, `authorization { user: pw, password: "${password}" }`);
+      await auth.start();
+      try {
+        const ok = new LiveCli(["tools", "--nats", auth.url, "--nats-user", "pw", "--metrics", "off", "--log-format", "json", "--log-level", "debug", "--duration", "1"], { PEERWATCH_NATS_PASSWORD: password });
+        expect(await ok.exited).toBe(0);
+        expect(ok.stderr).toMatch(/NATS: connected/);
+        expect(ok.stderr).not.toContain(password);
+        const bad = new LiveCli(["tools", "--nats", auth.url, "--nats-user", "pw", "--metrics", "off", "--log-format", "json"], { PEERWATCH_NATS_PASSWORD: "Wrong-Pa55-word-1234" });
+        expect(await bad.exited).toBe(1);
+        expect(bad.stderr).toMatch(/Authorization Violation/);
+        expect(bad.stderr).not.toContain("Wrong-Pa55-word-1234");
+        const url = new LiveCli(["observe", "--nats", `nats://pw:${password}@127.0.0.1:${auth.port}`, "--sources", "proc", "--pid", String(process.pid), "--metrics", "off", "--log-format", "json", "--duration", "1"]);
+        expect(await url.exited).toBe(0);
+        expect(url.stderr).toMatch(/NATS: connected/);
+        expect(url.stderr).not.toContain(password);
+      } finally {
+        await auth.dispose();
+      }
+    }, 60_000);
+
+    it("refuses a half-given NATS set-up with exit 2 and a clear message", async () => {
+      const a = new LiveCli(["tools", "--metrics", "off"]);
+      expect(await a.exited).toBe(2);
+      expect(a.stderr).toMatch(/--nats is required/);
+      const b = new LiveCli(["tools", "--nats", srv.url, "--nats-durable", "x", "--metrics", "off"]);
+      expect(await b.exited).toBe(2);
+      expect(b.stderr).toMatch(/--nats-durable needs --nats-stream/);
+      const c = new LiveCli(["observe", "--nats-user", "u", "--metrics", "off"]);
+      expect(await c.exited).toBe(2);
+      expect(c.stderr).toMatch(/--nats-user needs --nats/);
+    });
   });
 }

@@ -9,6 +9,8 @@ import type { Logger } from "../../logger.js";
 
 export interface NdjsonWriter {
   subscription: Subscription;
+  /** Resolves once every line written so far has reached the file (durable readers ack after it). */
+  flushed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export function startNdjsonWriter(bus: EventBus, target: string, log: Logger): N
   });
   return {
     subscription,
+    flushed: () => (failed ? Promise.resolve() : new Promise<void>((resolve) => stream.write("", () => resolve()))),
     async close() {
       subscription.unsubscribe();
       if (toStdout || failed) return;
