@@ -32,8 +32,8 @@ export interface NodeToolsOptions {
 
 export class NodeTools {
   private readonly groups = new Map<string, NodeGroup>();
-  /** Process metrics once, without a node label. */
-  private readonly base = new Registry();
+  /** Process metrics once, and the fleet's, without a node label. */
+  readonly registry = new Registry();
   private refused = 0;
   private reportedRefused = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -44,7 +44,7 @@ export class NodeTools {
     private readonly thresholds: Thresholds,
     private readonly opts: NodeToolsOptions,
   ) {
-    collectDefaultMetrics({ register: this.base, prefix: "peerwatch_" });
+    collectDefaultMetrics({ register: this.registry, prefix: "peerwatch_" });
   }
 
   /** Routes every event on the bus to its node's tools; alerts go back on the bus under that node. */
@@ -87,9 +87,9 @@ export class NodeTools {
   /** What /metrics serves: one registry as is, several merged series by series (node labels keep them apart). */
   metricsSource(): MetricsSource {
     return {
-      contentType: this.base.contentType,
+      contentType: this.registry.contentType,
       metrics: async () => {
-        const registries = [this.base, ...[...this.groups.values()].map((g) => g.registry)];
+        const registries = [this.registry, ...[...this.groups.values()].map((g) => g.registry)];
         if (registries.length <= 2) return Registry.merge(registries).metrics();
         const json = await Promise.all(registries.map((r) => r.getMetricsAsJSON()));
         return AggregatorRegistry.aggregate(json).metrics();

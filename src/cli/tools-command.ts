@@ -8,6 +8,7 @@ import type { ToolsCommandConfig } from "../config/schema.js";
 import type { Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
 import { loadThresholds } from "../tools/alerts/thresholds.js";
+import { FleetWatch } from "../tools/fleet/fleet-watch.js";
 import { loadIpLists } from "../tools/iplists/load-lists.js";
 import { startMetricsServer, type MetricsServer } from "../tools/metrics/metrics-server.js";
 import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
@@ -35,6 +36,9 @@ export async function tools(config: ToolsCommandConfig, log: Logger, signal?: Ab
   const single = config.nodes?.length === 1 ? config.nodes[0] : undefined;
   const nodes = new NodeTools(bus, lists, thresholds, { single, nodeName: config.nodeName, log });
   nodes.attach();
+  const fleet = new FleetWatch();
+  fleet.attach(bus, config.nodeName);
+  fleet.registerMetrics(nodes.registry);
   let server: MetricsServer | undefined;
   if (config.metrics !== "off") {
     try {

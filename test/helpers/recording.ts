@@ -11,6 +11,8 @@ export interface RecordingOptions {
   node: string;
   /** Peers' addresses: peer i is at `${addrBase}.${i}`. */
   addrBase?: string;
+  /** Inbound connections come from `${connBase}.<n>`. */
+  connBase?: string;
   /** Shift of every timestamp, seconds (a block seen later by this node). */
   offsetSeconds?: number;
   /** Ping RTT of the pinger, ms, per second of the recording. */
@@ -38,8 +40,8 @@ export function makeRecording(o: RecordingOptions): PeerwatchEvent[] {
       add("ebpf", "block.connected", { hash: hash(h), height: h, txs: 10, inputs: 20, sigops: 30, connectNs: 5_000_000 }, s + 0.7);
       add("ipc", "tip.changed", { height: h, hash: hash(h) }, s + 0.8);
     }
-    if (s % 20 === 7) add("ebpf", "net.connection", { kind: "inbound", peerId: 100 + s, addr: `203.0.113.${s % 250}:5000`, connType: "inbound", network: "ipv4", existing: 5 }, s + 0.3);
-    if (s % 20 === 12) add("ebpf", "net.connection", { kind: "closed", peerId: 100 + s - 5, addr: `203.0.113.${(s - 5) % 250}:5000`, connectedAt: 1_795_470_000 }, s + 0.3);
+    if (s % 20 === 7) add("ebpf", "net.connection", { kind: "inbound", peerId: 100 + s, addr: `${o.connBase ?? "203.0.113"}.${s % 250}:5000`, connType: "inbound", network: "ipv4", existing: 5 }, s + 0.3);
+    if (s % 20 === 12) add("ebpf", "net.connection", { kind: "closed", peerId: 100 + s - 5, addr: `${o.connBase ?? "203.0.113"}.${(s - 5) % 250}:5000`, connectedAt: 1_795_470_000 }, s + 0.3);
   }
   // A ping flood from peer 3: more than 20 pings within a minute.
   for (let i = 0; i < 30; i++) {
