@@ -221,5 +221,35 @@ if ("skip" in bin) {
       expect(await c.exited).toBe(2);
       expect(c.stderr).toMatch(/--nats-user needs --nats/);
     });
+
+    it("two nodes' recordings into one tools: per-node metrics with a node label, and the fleet alerts naming the nodes", async () => {
+      const a = makeRecording({ node: "alpha" });
+      const b = makeRecording({ node: "beta", connBase: "198.18.0", offsetSeconds: 45, rttMs: (s) => (s > 60 ? 300 : 1) });
+      const file = path.join(dir, "fleet.ndjson");
+      const tools = new LiveCli(["tools", "--nats", srv.url, "--nodes", "alpha,beta", "--metrics", "127.0.0.1:0", "--events", file, "--log-format", "json", "--node-name", "fleet-tools"]);
+      try {
+        const url = await metricsUrl(tools);
+        await until(() => /NATS: reading/.test(tools.stderr), 10000);
+        await Promise.all([feed(srv.url, a), feed(srv.url, b)]);
+        await until(() => readRecording(file).filter((e) => e.source !== "peerwatch").length === a.length + b.length, 20000);
+        await until(() => readRecording(file).some((e) => e.type === "alert" && e.data.name === "fleet-rtt-divergence"), 10000);
+        const alerts = readRecording(file).filter((e) => e.type === "alert" && e.node === "fleet-tools").map((e) => (e.data as { name: string; detail: string }));
+        expect(new Set(alerts.map((x) => x.name))).toEqual(new Set(["fleet-shared-peer", "fleet-block-late", "fleet-rtt-divergence"]));
+        expect(alerts.find((x) => x.name === "fleet-shared-peer")!.detail).toMatch(/alpha, beta$/);
+        expect(alerts.find((x) => x.name === "fleet-block-late")!.detail).toMatch(/^node beta .* after alpha$/);
+        // Each node's own ping-spam alert is raised by its own engine.
+        const own = readRecording(file).filter((e) => e.type === "alert" && e.data.name === "ping-spam").map((e) => e.node);
+        expect(own.sort()).toEqual(["alpha", "beta"]);
+        const text = await (await fetch(url)).text();
+        expect(text).toMatch(/^peerwatch_tip_height\{node="alpha"\} 195$/m);
+        expect(text).toMatch(/^peerwatch_tip_height\{node="beta"\} 195$/m);
+        expect(text).toMatch(/^peerwatch_alerts_total\{name="ping-spam",severity="warning",node="alpha"\} 1$/m);
+        expect(text).toMatch(/^peerwatch_fleet_nodes 2$/m);
+        expect(text).toMatch(/^peerwatch_fleet_block_lateness_seconds_count 4$/m);
+        expect(text.match(/^# TYPE peerwatch_tip_height gauge$/gm)).toHaveLength(1);
+      } finally {
+        expect(await tools.stop()).toBe(0);
+      }
+    }, 60_000);
   });
 }
