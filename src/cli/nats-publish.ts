@@ -3,7 +3,7 @@
 // metrics count them and they travel to NATS like any event.
 import type { MemoryBus } from "../bus/index.js";
 import { NatsBus } from "../bus/nats/nats-bus.js";
-import type { ObserveConfig } from "../config/schema.js";
+import type { ObserveConfig } from "./observe-options.js";
 import type { Logger } from "../logger.js";
 
 /** How long startup waits for the first connection before going on with events buffered. */

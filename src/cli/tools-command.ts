@@ -4,7 +4,11 @@
 // raised are not counted again).
 import { MemoryBus } from "../bus/index.js";
 import { NatsBus } from "../bus/nats/nats-bus.js";
-import type { ToolsCommandConfig } from "../config/schema.js";
+import { ConfigError } from "../config/load.js";
+import { createLogger } from "../logger.js";
+import type { CommandSpec } from "./command.js";
+import { TOOLS_COMMAND_OPTIONS, loadToolsCommandConfig, type ToolsCommandConfig } from "./tools-options.js";
+import { VERSION } from "./version.js";
 import type { Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
 import { loadThresholds } from "../tools/alerts/thresholds.js";
@@ -36,9 +40,12 @@ export async function tools(config: ToolsCommandConfig, log: Logger, signal?: Ab
   const single = config.nodes?.length === 1 ? config.nodes[0] : undefined;
   const nodes = new NodeTools(bus, lists, thresholds, { single, nodeName: config.nodeName, log });
   nodes.attach();
-  const fleet = new FleetWatch();
-  fleet.attach(bus, config.nodeName);
-  fleet.registerMetrics(nodes.registry);
+  // The fleet view needs several nodes; with one, /metrics stays exactly what observe serves.
+  if (!single) {
+    const fleet = new FleetWatch();
+    fleet.attach(bus, config.nodeName);
+    fleet.registerMetrics(nodes.registry);
+  }
   let server: MetricsServer | undefined;
   if (config.metrics !== "off") {
     try {
@@ -106,3 +113,25 @@ export async function tools(config: ToolsCommandConfig, log: Logger, signal?: Ab
   await server?.close();
   return code;
 }
+
+export const toolsCommand: CommandSpec = {
+  name: "tools",
+  description: "Run the tools (metrics, alerts, NDJSON, fleet view) on events read from NATS, for one node or many (see docs/nats.md).",
+  table: TOOLS_COMMAND_OPTIONS,
+  helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee docs/nats.md and docs/deploy.md for a multi-node set-up.",
+  async run(opts) {
+    let config;
+    try {
+      config = loadToolsCommandConfig(opts);
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        process.stderr.write(`peerwatch tools: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+    const log = createLogger({ level: config.logLevel, format: config.logFormat });
+    log.info({ node: config.nodeName, nodes: config.nodes ?? "all" }, `peerwatch ${VERSION} tools reading NATS`);
+    return tools(config, log);
+  },
+};

@@ -4,34 +4,10 @@
 import fs from "node:fs";
 import { credsAuthenticator, nkeyAuthenticator, type Authenticator, type ConnectionOptions } from "@nats-io/transport-node";
 import { z } from "zod";
-import type { OptionSpec } from "../../config/options.js";
+import { defineOptions, type OptionValues } from "../../config/options.js";
+import { pathString, seconds, wholeNumber } from "../../config/values.js";
 
-/** Rows shared by every command that talks to NATS (observe, tools). */
-export const NATS_OPTIONS: readonly OptionSpec[] = [
-  { key: "nats", flag: "nats", arg: "url", description: "NATS server(s) to publish events to (observe) or read them from (tools): nats://host:4222 or tls://host:4222, comma list for a cluster" },
-  { key: "natsUser", flag: "nats-user", arg: "user", description: "NATS user (with --nats-password or --nats-password-file)" },
-  { key: "natsPassword", flag: "nats-password", arg: "password", description: "NATS password (prefer PEERWATCH_NATS_PASSWORD or --nats-password-file)", secret: true },
-  { key: "natsPasswordFile", flag: "nats-password-file", arg: "file", description: "file holding the NATS password" },
-  { key: "natsToken", flag: "nats-token", arg: "token", description: "NATS token (prefer PEERWATCH_NATS_TOKEN or --nats-token-file)", secret: true },
-  { key: "natsTokenFile", flag: "nats-token-file", arg: "file", description: "file holding the NATS token" },
-  { key: "natsCreds", flag: "nats-creds", arg: "file", description: "NATS credentials file (JWT and NKey seed, as made by nsc)" },
-  { key: "natsNkey", flag: "nats-nkey", arg: "file", description: "file holding a NATS user NKey seed (SU…)" },
-  { key: "natsTlsCa", flag: "nats-tls-ca", arg: "file", description: "CA certificate(s) that sign the NATS server's certificate (PEM)" },
-  { key: "natsTlsCert", flag: "nats-tls-cert", arg: "file", description: "client certificate for NATS TLS (PEM, with --nats-tls-key)" },
-  { key: "natsTlsKey", flag: "nats-tls-key", arg: "file", description: "client key for NATS TLS (PEM)" },
-  { key: "natsStream", flag: "nats-stream", arg: "name", description: "JetStream stream that holds the events (created if missing); without it, core NATS (no storage)" },
-  { key: "natsStreamMaxAge", flag: "nats-stream-max-age", arg: "seconds", description: "when the stream is created: drop events older than this", defaultText: "604800 (7 days)" },
-  { key: "natsStreamMaxBytes", flag: "nats-stream-max-bytes", arg: "n", description: "when the stream is created: its size limit in bytes (oldest events go first)", defaultText: "1073741824 (1 GiB)" },
-  { key: "natsBuffer", flag: "nats-buffer", arg: "n", description: "events held while NATS is unreachable; beyond that they are dropped and counted", defaultText: "10000" },
-];
-
-/** Rows only `peerwatch tools` has. */
-export const NATS_TOOLS_OPTIONS: readonly OptionSpec[] = [
-  { key: "nodes", flag: "nodes", arg: "list", description: "comma list of node names to read; metrics carry a node label unless exactly one is named", defaultText: "every node on the server" },
-  { key: "natsDurable", flag: "nats-durable", arg: "name", description: "read through this durable JetStream consumer (needs --nats-stream): a restarted tools process resumes where it stopped" },
-];
-
-const file = z.string().min(1, "must not be empty").max(4096);
+const file = pathString;
 const SUBJECT_SAFE = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** One or more server URLs; a bare host:port means nats://host:port. */
@@ -68,40 +44,42 @@ const nameList = z.string().transform((s, ctx) => {
   return names;
 });
 
-/** zod shape of the NATS_OPTIONS rows. */
-export const natsSettingsShape = {
-  nats: serverList.optional(),
-  natsUser: z.string().min(1).max(256).optional(),
-  natsPassword: z.string().min(1).max(1024).optional(),
-  natsPasswordFile: file.optional(),
-  natsToken: z.string().min(1).max(1024).optional(),
-  natsTokenFile: file.optional(),
-  natsCreds: file.optional(),
-  natsNkey: file.optional(),
-  natsTlsCa: file.optional(),
-  natsTlsCert: file.optional(),
-  natsTlsKey: file.optional(),
-  natsStream: z.string().regex(SUBJECT_SAFE, "letters, digits, '_' and '-' only, at most 64").optional(),
-  natsStreamMaxAge: z.coerce.number().positive("must be more than 0").max(10 * 365 * 86400).default(7 * 86400),
-  natsStreamMaxBytes: z.coerce.number().int().min(1024 * 1024, "at least 1048576").max(2 ** 50).default(1024 ** 3),
-  natsBuffer: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
-};
+const subjectSafe = z.string().regex(SUBJECT_SAFE, "letters, digits, '_' and '-' only, at most 64");
 
-export const natsToolsSettingsShape = {
-  nodes: nameList.optional(),
-  natsDurable: z.string().regex(SUBJECT_SAFE, "letters, digits, '_' and '-' only, at most 64").optional(),
-};
+/** Rows shared by every command that talks to NATS (observe, tools). */
+export const NATS_OPTIONS = defineOptions({
+  nats: { flag: "nats", arg: "url", description: "NATS server(s) to publish events to (observe) or read them from (tools): nats://host:4222 or tls://host:4222, comma list for a cluster", schema: serverList.optional() },
+  natsUser: { flag: "nats-user", arg: "user", description: "NATS user (with --nats-password, PEERWATCH_NATS_PASSWORD or --nats-password-file)", schema: z.string().min(1).max(256).optional() },
+  natsPassword: { flag: "nats-password", arg: "password", description: "NATS password (prefer PEERWATCH_NATS_PASSWORD or --nats-password-file: flags show in ps); never logged", secret: true, schema: z.string().min(1).max(1024).optional() },
+  natsPasswordFile: { flag: "nats-password-file", arg: "file", description: "file holding the NATS password", schema: file.optional() },
+  natsToken: { flag: "nats-token", arg: "token", description: "NATS token (prefer PEERWATCH_NATS_TOKEN or --nats-token-file); never logged", secret: true, schema: z.string().min(1).max(1024).optional() },
+  natsTokenFile: { flag: "nats-token-file", arg: "file", description: "file holding the NATS token", schema: file.optional() },
+  natsCreds: { flag: "nats-creds", arg: "file", description: "NATS credentials file (JWT and NKey seed, as made by nsc)", schema: file.optional() },
+  natsNkey: { flag: "nats-nkey", arg: "file", description: "file holding a NATS user NKey seed (SU…)", schema: file.optional() },
+  natsTlsCa: { flag: "nats-tls-ca", arg: "file", description: "CA certificate(s) that sign the NATS server's certificate (PEM)", schema: file.optional() },
+  natsTlsCert: { flag: "nats-tls-cert", arg: "file", description: "client certificate for NATS TLS (PEM, with --nats-tls-key)", schema: file.optional() },
+  natsTlsKey: { flag: "nats-tls-key", arg: "file", description: "client key for NATS TLS (PEM)", schema: file.optional() },
+  natsStream: { flag: "nats-stream", arg: "name", description: "JetStream stream that holds the events (created if missing); without it, core NATS (nothing stored)", schema: subjectSafe.optional() },
+  natsStreamMaxAge: { flag: "nats-stream-max-age", arg: "seconds", description: "when the stream is created: drop events older than this", defaultText: "604800", schema: seconds(10 * 365 * 86400).default(7 * 86400) },
+  natsStreamMaxBytes: { flag: "nats-stream-max-bytes", arg: "n", description: "when the stream is created: its size limit in bytes (oldest events go first)", defaultText: "1073741824", schema: wholeNumber(1024 * 1024, 2 ** 50).default(1024 ** 3) },
+  natsBuffer: { flag: "nats-buffer", arg: "n", description: "events held while NATS is unreachable; beyond that they are dropped and counted", defaultText: "10000", schema: wholeNumber(1, 10_000_000).default(10_000) },
+});
 
-const natsSettings = z.object(natsSettingsShape);
-export type NatsSettings = z.output<typeof natsSettings>;
-/** NatsSettings once --nats is given. */
-export type NatsConnectSettings = NatsSettings & { nats: string[] };
+/** Rows only `peerwatch tools` has. */
+export const NATS_TOOLS_OPTIONS = defineOptions({
+  nodes: { flag: "nodes", arg: "list", description: "comma list of node names to read; metrics carry a node label unless exactly one is named", defaultText: "every node on the server", schema: nameList.optional() },
+  natsDurable: { flag: "nats-durable", arg: "name", description: "read through this durable JetStream consumer of --nats-stream: a restarted tools process resumes where it stopped", schema: subjectSafe.optional() },
+});
+
+export type NatsSettings = OptionValues<typeof NATS_OPTIONS>;
+/** What the bus needs once --nats is given (the other settings may be absent). */
+export type NatsConnectSettings = Partial<NatsSettings> & Pick<NatsSettings, "natsStreamMaxAge" | "natsStreamMaxBytes" | "natsBuffer"> & { nats: string[] };
 
 /** Checks between settings that zod's per-field schema cannot see; returns the problem or undefined. */
-export function natsSettingsProblem(s: NatsSettings & { natsDurable?: string }): string | undefined {
+export function natsSettingsProblem(s: Partial<NatsSettings> & { natsDurable?: string }): string | undefined {
   const given = (k: keyof NatsSettings) => s[k] !== undefined;
   if (!s.nats) {
-    const stray = (Object.keys(natsSettingsShape) as (keyof NatsSettings)[]).find(
+    const stray = (Object.keys(NATS_OPTIONS) as (keyof NatsSettings)[]).find(
       (k) => k !== "nats" && given(k) && !["natsStreamMaxAge", "natsStreamMaxBytes", "natsBuffer"].includes(k),
     );
     if (stray) return `--${kebab(stray)} needs --nats`;
