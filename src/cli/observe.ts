@@ -1,18 +1,17 @@
 // `peerwatch observe`: find the sources, start them, feed the bus into the tools, stop cleanly.
 import { MemoryBus } from "../bus/index.js";
 import type { NatsBus } from "../bus/nats/nats-bus.js";
-import { ConfigError } from "../config/load.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
 import type { SourcePlan } from "../sources/types.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
-import { loadThresholds } from "../tools/alerts/thresholds.js";
-import { loadIpLists } from "../tools/iplists/load-lists.js";
 import { startMetricsTool } from "../tools/metrics/index.js";
 import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
 import { awaitNats, startNatsPublisher } from "./nats-publish.js";
-import type { CommandSpec } from "./command.js";
+import { configOrExit, type CommandSpec } from "./command.js";
+import { stopSignal } from "./stop-signal.js";
+import { loadToolSettings } from "./tool-settings.js";
 import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
 import { explainMissingIpc } from "./ipc-explainer.js";
 import { SOURCES } from "./sources.js";
@@ -33,16 +32,9 @@ const STOP_TIMEOUT_MS = 5000;
 
 export async function observe(config: ObserveConfig, log: Logger, signal?: AbortSignal): Promise<number> {
   // Settings files first: a bad one stops peerwatch before anything starts.
-  let thresholds;
-  try {
-    thresholds = loadThresholds(config.alerts);
-  } catch (e) {
-    log.error((e as Error).message);
-    return 2;
-  }
-  const lists = loadIpLists(config.ipLists);
-  for (const err of lists.errors) log.warn(`IP lists: ${err}`);
-  log.debug({ lists: lists.names, ranges: lists.tree.size }, "IP lists loaded");
+  const settings = loadToolSettings(config, log);
+  if (!settings) return 2;
+  const { thresholds, lists } = settings;
 
   const bus = new MemoryBus({
     nodeName: config.nodeName,
@@ -80,17 +72,7 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
     return 1;
   }
 
-  const stop = new AbortController();
-  const onSignal = (sig: string) => {
-    log.info(`${sig}: stopping`);
-    stop.abort();
-  };
-  const sigint = () => onSignal("SIGINT");
-  const sigterm = () => onSignal("SIGTERM");
-  process.once("SIGINT", sigint);
-  process.once("SIGTERM", sigterm);
-  signal?.addEventListener("abort", () => stop.abort(), { once: true });
-  const durationTimer = config.duration ? setTimeout(() => stop.abort(), config.duration * 1000) : undefined;
+  const stop = stopSignal(log, signal, config.duration);
 
   const runs: Promise<void>[] = [];
   for (const { descriptor, plan } of discoverSources(config)) {
@@ -112,9 +94,7 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   }
 
   await aborted(stop.signal);
-  clearTimeout(durationTimer);
-  process.off("SIGINT", sigint);
-  process.off("SIGTERM", sigterm);
+  stop.dispose();
   let stopTimer: NodeJS.Timeout | undefined;
   const stopped = await Promise.race([
     Promise.all(runs).then(() => true),
@@ -150,16 +130,8 @@ export const observeCommand: CommandSpec = {
   table: OBSERVE_OPTIONS,
   helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
   async run(opts) {
-    let config;
-    try {
-      config = loadObserveConfig(opts);
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        process.stderr.write(`peerwatch observe: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
+    const config = configOrExit("observe", () => loadObserveConfig(opts));
+    if (!config) return 2;
     const log = createLogger({ level: config.logLevel, format: config.logFormat });
     log.info({ chain: config.chain, node: config.nodeName, sources: config.sources }, `peerwatch ${VERSION} observing`);
     return observe(config, log);

@@ -4,16 +4,15 @@
 // raised are not counted again).
 import { MemoryBus } from "../bus/index.js";
 import { NatsBus } from "../bus/nats/nats-bus.js";
-import { ConfigError } from "../config/load.js";
 import { createLogger } from "../logger.js";
-import type { CommandSpec } from "./command.js";
+import { configOrExit, type CommandSpec } from "./command.js";
+import { stopSignal } from "./stop-signal.js";
+import { loadToolSettings } from "./tool-settings.js";
 import { TOOLS_COMMAND_OPTIONS, loadToolsCommandConfig, type ToolsCommandConfig } from "./tools-options.js";
 import { VERSION } from "./version.js";
 import type { Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
-import { loadThresholds } from "../tools/alerts/thresholds.js";
 import { FleetWatch } from "../tools/fleet/fleet-watch.js";
-import { loadIpLists } from "../tools/iplists/load-lists.js";
 import { startMetricsServer, type MetricsServer } from "../tools/metrics/metrics-server.js";
 import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
 import { logEvents } from "./event-log.js";
@@ -21,15 +20,9 @@ import { awaitNats } from "./nats-publish.js";
 import { NodeTools } from "./node-tools.js";
 
 export async function tools(config: ToolsCommandConfig, log: Logger, signal?: AbortSignal): Promise<number> {
-  let thresholds;
-  try {
-    thresholds = loadThresholds(config.alerts);
-  } catch (e) {
-    log.error((e as Error).message);
-    return 2;
-  }
-  const lists = loadIpLists(config.ipLists);
-  for (const err of lists.errors) log.warn(`IP lists: ${err}`);
+  const settings = loadToolSettings(config, log);
+  if (!settings) return 2;
+  const { thresholds, lists } = settings;
 
   const bus = new MemoryBus({
     nodeName: config.nodeName,
@@ -84,28 +77,16 @@ export async function tools(config: ToolsCommandConfig, log: Logger, signal?: Ab
     bus.publish(e);
   });
 
-  const stop = new AbortController();
-  const onSignal = (sig: string) => {
-    log.info(`${sig}: stopping`);
-    stop.abort();
-  };
-  const sigint = () => onSignal("SIGINT");
-  const sigterm = () => onSignal("SIGTERM");
-  process.once("SIGINT", sigint);
-  process.once("SIGTERM", sigterm);
-  signal?.addEventListener("abort", () => stop.abort(), { once: true });
-  const durationTimer = config.duration ? setTimeout(() => stop.abort(), config.duration * 1000) : undefined;
+  const stop = stopSignal(log, signal, config.duration);
 
   let code = 0;
   nats.ready.catch(() => {
     code = 1; // refused later (e.g. credentials): nothing to read, stop
-    stop.abort();
+    stop.stop();
   });
   if (!(await awaitNats(nats, log, stop.signal))) code = 1;
   else await aborted(stop.signal);
-  clearTimeout(durationTimer);
-  process.off("SIGINT", sigint);
-  process.off("SIGTERM", sigterm);
+  stop.dispose();
   await nats.close();
   nodes.close();
   await bus.close();
@@ -120,16 +101,8 @@ export const toolsCommand: CommandSpec = {
   table: TOOLS_COMMAND_OPTIONS,
   helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee docs/nats.md and docs/deploy.md for a multi-node set-up.",
   async run(opts) {
-    let config;
-    try {
-      config = loadToolsCommandConfig(opts);
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        process.stderr.write(`peerwatch tools: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
+    const config = configOrExit("tools", () => loadToolsCommandConfig(opts));
+    if (!config) return 2;
     const log = createLogger({ level: config.logLevel, format: config.logFormat });
     log.info({ node: config.nodeName, nodes: config.nodes ?? "all" }, `peerwatch ${VERSION} tools reading NATS`);
     return tools(config, log);

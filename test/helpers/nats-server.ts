@@ -2,9 +2,9 @@
 // test writes (auth, TLS, max_payload, JetStream), stopped and restarted on the same port.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "./real-node.js";
 
 /** The nats-server binary, or why the tests cannot run. */
 export function natsServerBinary(): { path: string } | { skip: string } {
@@ -20,17 +20,6 @@ export function natsServerBinary(): { path: string } | { skip: string } {
 export function opensslBinary(): { path: string } | { skip: string } {
   const r = spawnSync("openssl", ["version"], { encoding: "utf8" });
   return r.status === 0 ? { path: "openssl" } : { skip: "openssl is not installed (Debian: apt-get install openssl)" };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export class NatsServer {
