@@ -12,6 +12,7 @@ const CASES = {
   flood: "300,000 pings from one peer against the same pings from 1000 peers",
   validate: "event validation: zod against the check ajv compiles from it",
   pipeline: "recorded traffic through parse, event, bus and every tool: events/s and each stage's share",
+  compare: "compare's analysis of an IPC + eBPF message flood against the metrics tool",
 };
 const QUICK = ["ebpf-parse", "bus", "metrics-scrape", "pipeline", "flood"];
 

@@ -2,12 +2,13 @@
 import { Command, CommanderError } from "commander";
 import type { CommandSpec } from "./command.js";
 import { addOptions } from "./flags-doc.js";
+import { compareCommand } from "./compare.js";
 import { observeCommand } from "./observe.js";
 import { toolsCommand } from "./tools-command.js";
 import { VERSION } from "./version.js";
 
 /** Every command, in --help order. */
-export const COMMANDS: readonly CommandSpec[] = [observeCommand, toolsCommand];
+export const COMMANDS: readonly CommandSpec[] = [observeCommand, compareCommand, toolsCommand];
 
 export function buildProgram(): Command {
   const program = new Command("peerwatch")

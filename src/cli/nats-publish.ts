@@ -3,13 +3,14 @@
 // metrics count them and they travel to NATS like any event.
 import type { MemoryBus } from "../bus/index.js";
 import { NatsBus } from "../bus/nats/nats-bus.js";
+import type { NatsConnectSettings } from "../bus/nats/options.js";
 import type { ObserveConfig } from "./observe-options.js";
 import type { Logger } from "../logger.js";
 
 /** How long startup waits for the first connection before going on with events buffered. */
 const FIRST_CONNECT_WAIT_MS = 5000;
 
-export function startNatsPublisher(bus: MemoryBus, config: ObserveConfig & { nats: string[] }, log: Logger): NatsBus {
+export function startNatsPublisher(bus: MemoryBus, config: ObserveConfig & NatsConnectSettings, log: Logger): NatsBus {
   const nats = new NatsBus(config, {
     nodeName: config.nodeName,
     log,

@@ -20,13 +20,16 @@ export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...METRICS_OPTIONS, ...ALERTS_O
 
 const SOURCE_OPTIONS = { ...IPC_OPTIONS, ...RPC_OPTIONS, ...EBPF_OPTIONS, ...P2P_OPTIONS, ...PROC_OPTIONS, ...LOG_OPTIONS };
 
-export const OBSERVE_OPTIONS = mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), TOOL_OPTIONS, NATS_OPTIONS);
+export const OBSERVE_OPTIONS = mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), TOOL_OPTIONS);
 
-export type ObserveConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS & typeof NATS_OPTIONS>, keyof CoreConfig>;
+/** `observe` itself also publishes to NATS (other commands built on OBSERVE_OPTIONS do not). */
+export const OBSERVE_COMMAND_OPTIONS = mergeOptions(OBSERVE_OPTIONS, NATS_OPTIONS);
+
+export type ObserveConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS>, keyof CoreConfig> & Partial<OptionValues<typeof NATS_OPTIONS>>;
 
 /** Merges flags, environment and config file; validates; fills in the derived defaults. */
-export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ObserveConfig {
-  const settings = loadSettings(OBSERVE_OPTIONS, flags, env) as OptionValues<ReturnType<typeof coreOptions>> & Record<string, unknown>;
+export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, table = OBSERVE_OPTIONS): ObserveConfig {
+  const settings = loadSettings(table, flags, env) as OptionValues<ReturnType<typeof coreOptions>> & Record<string, unknown>;
   const config = deriveCore(settings) as unknown as ObserveConfig;
   for (const s of SOURCES) {
     const problem = s.validate?.(config as never);

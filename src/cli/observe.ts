@@ -1,10 +1,10 @@
 // `peerwatch observe`: find the sources, start them, feed the bus into the tools, stop cleanly.
 import { MemoryBus } from "../bus/index.js";
 import type { NatsBus } from "../bus/nats/nats-bus.js";
+import type { NatsConnectSettings } from "../bus/nats/options.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
-import type { SourcePlan } from "../sources/types.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import { startMetricsTool } from "../tools/metrics/index.js";
 import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
@@ -12,23 +12,15 @@ import { awaitNats, startNatsPublisher } from "./nats-publish.js";
 import { configOrExit, type CommandSpec } from "./command.js";
 import { stopSignal } from "./stop-signal.js";
 import { loadToolSettings } from "./tool-settings.js";
-import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
+import { OBSERVE_COMMAND_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
 import { explainMissingIpc } from "./ipc-explainer.js";
-import { SOURCES } from "./sources.js";
+import { settled, startSources } from "./start-sources.js";
 import { VERSION } from "./version.js";
 
-/** Which sources to start (auto: every one whose check passes), and why the others are not up. */
-export function discoverSources(config: ObserveConfig): { descriptor: (typeof SOURCES)[number]; plan: SourcePlan }[] {
-  const wanted = config.sources === "auto" ? SOURCES : SOURCES.filter((s) => config.sources.includes(s.name));
-  return wanted.map((descriptor) => {
-    const r = descriptor.check(config as never);
-    const plan: SourcePlan = r.ok ? { name: descriptor.name, start: true, detail: r.detail } : { name: descriptor.name, start: false, reason: r.reason };
-    return { descriptor, plan };
-  });
-}
+export { discoverSources } from "./start-sources.js";
 
 /** How long sources get to stop after shutdown begins. */
-const STOP_TIMEOUT_MS = 5000;
+export const STOP_TIMEOUT_MS = 5000;
 
 export async function observe(config: ObserveConfig, log: Logger, signal?: AbortSignal): Promise<number> {
   // Settings files first: a bad one stops peerwatch before anything starts.
@@ -74,33 +66,11 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
 
   const stop = stopSignal(log, signal, config.duration);
 
-  const runs: Promise<void>[] = [];
-  for (const { descriptor, plan } of discoverSources(config)) {
-    const emit = emitterFor(descriptor.name, config.nodeName, publish);
-    if (!plan.start) {
-      emit("source.status", { source: descriptor.name, state: "down", detail: plan.reason });
-      continue;
-    }
-    const slog = log.child({ source: plan.name });
-    runs.push(
-      descriptor
-        .create()
-        .then((source) => source.run({ config: config as never, emit, log: slog, signal: stop.signal, instruments: metrics.instruments }))
-        .catch((err: unknown) => {
-          slog.error({ err }, `${plan.name} source failed`);
-          emit("source.status", { source: descriptor.name, state: "down", detail: `failed: ${(err as Error).message ?? String(err)}` });
-        }),
-    );
-  }
+  const runs = startSources(config, publish, log, stop.signal, metrics.instruments);
 
   await aborted(stop.signal);
   stop.dispose();
-  let stopTimer: NodeJS.Timeout | undefined;
-  const stopped = await Promise.race([
-    Promise.all(runs).then(() => true),
-    new Promise<boolean>((r) => (stopTimer = setTimeout(() => r(false), STOP_TIMEOUT_MS))),
-  ]);
-  clearTimeout(stopTimer);
+  const stopped = await settled(runs, STOP_TIMEOUT_MS);
   if (!stopped) log.warn(`some sources did not stop within ${STOP_TIMEOUT_MS} ms`);
   await bus.close();
   await nats?.close();
@@ -114,7 +84,8 @@ async function publishToNats(bus: MemoryBus, config: ObserveConfig, log: Logger)
   if (!config.nats) return undefined;
   let nats: NatsBus;
   try {
-    nats = startNatsPublisher(bus, { ...config, nats: config.nats }, log);
+    // observe's own table gives the NATS rows their defaults whenever --nats is set
+    nats = startNatsPublisher(bus, { ...config, nats: config.nats } as ObserveConfig & NatsConnectSettings, log);
   } catch (e) {
     log.error(`NATS: ${(e as Error).message}`);
     return "failed";
@@ -127,10 +98,10 @@ async function publishToNats(bus: MemoryBus, config: ObserveConfig, log: Logger)
 export const observeCommand: CommandSpec = {
   name: "observe",
   description: "Read the node through every available source (IPC, eBPF, RPC, P2P, /proc, debug.log) and serve events, metrics and alerts.",
-  table: OBSERVE_OPTIONS,
+  table: OBSERVE_COMMAND_OPTIONS,
   helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
   async run(opts) {
-    const config = configOrExit("observe", () => loadObserveConfig(opts));
+    const config = configOrExit("observe", () => loadObserveConfig(opts, process.env, OBSERVE_COMMAND_OPTIONS));
     if (!config) return 2;
     const log = createLogger({ level: config.logLevel, format: config.logFormat });
     log.info({ chain: config.chain, node: config.nodeName, sources: config.sources }, `peerwatch ${VERSION} observing`);
