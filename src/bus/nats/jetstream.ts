@@ -49,9 +49,13 @@ export async function ensureStream(nc: NatsConnection, s: StreamSettings, log: L
 }
 
 /** Creates (or reuses) the durable pull consumer; it starts at the stream's first event. */
-export async function ensureDurableConsumer(jsm: JetStreamManager, stream: string, durable: string, filterSubject: string): Promise<void> {
+export async function ensureDurableConsumer(jsm: JetStreamManager, stream: string, durable: string, filterSubject: string, log: Logger): Promise<void> {
   try {
-    await jsm.consumers.info(stream, durable);
+    const info = await jsm.consumers.info(stream, durable);
+    const had = info.config.filter_subject ?? "";
+    if (had !== filterSubject) {
+      log.warn(`NATS: durable consumer ${durable} exists with filter "${had}", not "${filterSubject}"; it is kept (delete it with 'nats consumer rm ${stream} ${durable}' to change --nodes)`);
+    }
     return;
   } catch (e) {
     if (!/not found/i.test((e as Error).message)) throw e;

@@ -132,7 +132,7 @@ export class NatsBus implements EventBus {
         this.js = jetstream(nc);
         if (this.options.durable) {
           const filter = this.options.nodes?.length === 1 ? (subjectsFor(this.options.nodes)[0] as string) : ALL_SUBJECTS;
-          await ensureDurableConsumer(jsm, this.options.stream.name, this.options.durable, filter);
+          await ensureDurableConsumer(jsm, this.options.stream.name, this.options.durable, filter, log);
         }
       } catch (e) {
         log.error(`NATS: JetStream stream ${this.options.stream.name}: ${(e as Error).message}`);
