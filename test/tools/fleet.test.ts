@@ -40,6 +40,15 @@ describe("fleet view", () => {
     expect(text).toMatch(/^peerwatch_fleet_ping_rtt_median_seconds\{node="beta"\} 0\.3$/m);
   });
 
+  it("names the late node even when its block event arrives before the first node's", () => {
+    const fleet = new FleetWatch();
+    const block = (node: string, atSeconds: number) =>
+      makeEvent("ebpf", node, "block.connected", { hash: "ab".repeat(32), height: 7, txs: 1, inputs: 1, sigops: 1, connectNs: 1 }, 1_795_470_000_000_000 + atSeconds * 1_000_000);
+    expect(fleet.onEvent(block("beta", 40))).toEqual([]);
+    const alerts = fleet.onEvent(block("alpha", 0));
+    expect(alerts.map((a) => a.detail)).toEqual([`node beta connected block 7 (${"ab".repeat(8)}…) 40.0 s after alpha`]);
+  });
+
   it("stays silent when the nodes share nothing and keep in step", () => {
     const a = makeRecording({ node: "alpha", addrBase: "198.51.100" });
     const b = makeRecording({ node: "beta", addrBase: "192.0.2", connBase: "198.18.0", offsetSeconds: 2 });

@@ -11,6 +11,8 @@ export interface BlockSeen {
   height: number;
   /** node → when it connected the block (µs). */
   at: Map<string, number>;
+  /** Nodes already reported late for this block. */
+  alerted: Set<string>;
 }
 
 export class BlockSpread {
@@ -25,7 +27,7 @@ export class BlockSpread {
     if (e.type !== "block.connected") return [];
     let b = this.blocks.get(e.data.hash);
     if (!b) {
-      b = { hash: e.data.hash, height: e.data.height, at: new Map() };
+      b = { hash: e.data.hash, height: e.data.height, at: new Map(), alerted: new Set() };
       this.blocks.set(e.data.hash, b);
       if (this.blocks.size > FLEET_LIMITS.blocks) this.blocks.delete(this.blocks.keys().next().value as string);
     }
@@ -34,16 +36,20 @@ export class BlockSpread {
     if (b.at.size < 2) return [];
     const first = Math.min(...b.at.values());
     const firstNode = [...b.at].find(([, t]) => t === first)![0];
-    const late = (e.ts - first) / 1e6;
-    this.onSpread?.(late, (Math.max(...b.at.values()) - first) / 1e6, b);
-    if (late < this.t.blockLateSeconds) return [];
-    return [
-      {
+    this.onSpread?.(Math.max(0, (e.ts - first) / 1e6), (Math.max(...b.at.values()) - first) / 1e6, b);
+    // Events of different nodes may arrive out of order: the late node may have been seen first.
+    const out: FleetAlert[] = [];
+    for (const [node, t] of b.at) {
+      const late = (t - first) / 1e6;
+      if (late < this.t.blockLateSeconds || b.alerted.has(node)) continue;
+      b.alerted.add(node);
+      out.push({
         name: "fleet-block-late",
         severity: "warning",
-        subject: `${e.node}|${b.hash}`,
-        detail: `node ${e.node} connected block ${b.height} (${b.hash.slice(0, 16)}…) ${late.toFixed(1)} s after ${firstNode}`,
-      },
-    ];
+        subject: `${node}|${b.hash}`,
+        detail: `node ${node} connected block ${b.height} (${b.hash.slice(0, 16)}…) ${late.toFixed(1)} s after ${firstNode}`,
+      });
+    }
+    return out;
   }
 }
