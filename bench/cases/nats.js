@@ -5,6 +5,8 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { compare, dist, report } from "../lib.js";
 
 const N = 20_000;
@@ -64,6 +66,12 @@ export async function run() {
     await until(() => got >= N);
     await pub.close(1000);
     await sub.close(1000);
+    if (stream) {
+      // one stream may hold peerwatch.> at a time: remove this round's
+      const nc = await connect({ servers: server.url });
+      await (await jetstreamManager(nc)).streams.delete(stream);
+      await nc.close();
+    }
   };
   const med = await compare(
     {
