@@ -64,6 +64,11 @@ export class NodeTools {
     return [...this.groups.keys()];
   }
 
+  /** The metrics registry of a node (created now if it has sent nothing yet). */
+  registryOf(name: string): Registry | undefined {
+    return this.group(name)?.registry;
+  }
+
   private group(name: string): NodeGroup | undefined {
     const g = this.groups.get(name);
     if (g) return g;

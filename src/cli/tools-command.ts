@@ -2,34 +2,30 @@
 // for one node or many. Events from NATS go onto an in-process bus, as in `observe`, so the tools
 // are the same code; alerts are re-derived here from each node's events (alerts the publishers
 // raised are not counted again).
-import { MemoryBus } from "../bus/index.js";
 import { NatsBus } from "../bus/nats/nats-bus.js";
 import { createLogger } from "../logger.js";
 import { configOrExit, type CommandSpec } from "./command.js";
 import { stopSignal } from "./stop-signal.js";
-import { loadToolSettings } from "./tool-settings.js";
+import { createBus, loadToolFiles, startRecording } from "./tools.js";
+import { startWebTool, type WebTool } from "../tools/web/index.js";
 import { TOOLS_COMMAND_OPTIONS, loadToolsCommandConfig, type ToolsCommandConfig } from "./tools-options.js";
 import { VERSION } from "./version.js";
 import type { Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
 import { FleetWatch } from "../tools/fleet/fleet-watch.js";
 import { startMetricsServer, type MetricsServer } from "../tools/metrics/metrics-server.js";
-import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
 import { logEvents } from "./event-log.js";
 import { awaitNats } from "./nats-publish.js";
 import { NodeTools } from "./node-tools.js";
 
 export async function tools(config: ToolsCommandConfig, log: Logger, signal?: AbortSignal): Promise<number> {
-  const settings = loadToolSettings(config, log);
-  if (!settings) return 2;
-  const { thresholds, lists } = settings;
+  const files = loadToolFiles(config, log);
+  if (!files) return 2;
+  const { thresholds, lists } = files;
 
-  const bus = new MemoryBus({
-    nodeName: config.nodeName,
-    onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event"),
-  });
+  const bus = createBus(config.nodeName, log);
   logEvents(bus, log);
-  const writer = config.events ? startNdjsonWriter(bus, config.events, log) : undefined;
+  const writer = startRecording(bus, config, log);
   const single = config.nodes?.length === 1 ? config.nodes[0] : undefined;
   const nodes = new NodeTools(bus, lists, thresholds, { single, nodeName: config.nodeName, log });
   nodes.attach();
@@ -50,6 +46,24 @@ export async function tools(config: ToolsCommandConfig, log: Logger, signal?: Ab
       return 1;
     }
     log.info(`metrics at http://${server.address.host}:${server.address.port}/metrics`);
+  }
+  // The live page shows one node; over several it would mix their peers.
+  let web: WebTool | undefined;
+  if (config.web && config.web !== "off") {
+    const registry = single !== undefined ? nodes.registryOf(single) : undefined;
+    if (!registry) {
+      log.error("--web needs --nodes naming exactly one node (the live page shows one node)");
+      await Promise.all([writer?.close(), server?.close(), bus.close()]);
+      return 2;
+    }
+    try {
+      web = await startWebTool(bus, config.web, lists, registry);
+    } catch (e) {
+      log.error(`cannot serve the live page on ${config.web.host}:${config.web.port}: ${(e as Error).message} (use --web host:port or --web off)`);
+      await Promise.all([writer?.close(), server?.close(), bus.close()]);
+      return 1;
+    }
+    log.info(`live page at ${web.url}`);
   }
 
   let nats: NatsBus;
@@ -92,6 +106,7 @@ export async function tools(config: ToolsCommandConfig, log: Logger, signal?: Ab
   await bus.close();
   await writer?.close();
   await server?.close();
+  await web?.close();
   return code;
 }
 

@@ -16,7 +16,7 @@ import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
 import { startMetricsTool } from "../../src/tools/metrics/index.js";
 import { LiveCli } from "../helpers/cli.js";
 import { natsServerBinary, NatsServer } from "../helpers/nats-server.js";
-import { makeRecording, readRecording } from "../helpers/recording.js";
+import { makeRecording, readRecording } from "../helpers/node-recording.js";
 import { reportSkip } from "../helpers/skip.js";
 import { until } from "../helpers/wait.js";
 

@@ -1,69 +1,73 @@
-// A node's recording for the NATS tests: a few minutes of realistic events (peers, messages, pings,
-// blocks, connections) with a ping flood that raises an alert, written as NDJSON like `--events`.
+// A recording made the way `observe --events` makes one: events from the real regtest capture (its
+// bpftrace messages through the eBPF line parser, its getpeerinfo through the RPC normaliser) plus
+// pinger RTTs and a ping flood, published on a bus that feeds the real tools (alerts, metrics,
+// NDJSON writer). The "live" run's metrics are returned beside the file, to compare a replay with.
 import fs from "node:fs";
-import { decodeEventLine, encodeEvent, makeEvent, type EventDataMap, type EventType, type PeerwatchEvent } from "../../src/events/index.js";
-import { peer } from "./events.js";
+import { MemoryBus } from "../../src/bus/index.js";
+import { parseLine } from "../../src/ebpf/line-parser.js";
+import { makeEvent, type GetPeerInfoPeer, type PeerwatchEvent } from "../../src/events/index.js";
+import { createLogger } from "../../src/logger.js";
+import { toPeerInfo } from "../../src/codecs/jsonrpc/peers.js";
+import { startTools } from "../../src/cli/tools.js";
+import { loadThresholds } from "../../src/tools/alerts/thresholds.js";
+import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { captureFile, captureJson } from "./capture.js";
 
-const T0 = 1_795_470_000_000_000;
-const hash = (n: number) => n.toString(16).padStart(64, "0");
+export const T0 = 1_795_470_000_000_000;
+export const quietLog = createLogger({ level: "silent" });
 
-export interface RecordingOptions {
-  node: string;
-  /** Peers' addresses: peer i is at `${addrBase}.${i}`. */
-  addrBase?: string;
-  /** Inbound connections come from `${connBase}.<n>`. */
-  connBase?: string;
-  /** Shift of every timestamp, seconds (a block seen later by this node). */
-  offsetSeconds?: number;
-  /** Ping RTT of the pinger, ms, per second of the recording. */
-  rttMs?: (second: number) => number;
-  seconds?: number;
-}
-
-export function makeRecording(o: RecordingOptions): PeerwatchEvent[] {
+/** The events of the capture, in time order, `stepMs` apart. */
+export function captureEvents(stepMs = 50): PeerwatchEvent[] {
+  const hex = (s: string) => [...Buffer.from(s)].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
+  const pad = (s: string, n: number) => hex(s) + "\\x00".repeat(n - Buffer.byteLength(s));
   const out: PeerwatchEvent[] = [];
-  const base = o.addrBase ?? "198.51.100";
-  const at = (s: number) => Math.round(T0 + (s + (o.offsetSeconds ?? 0)) * 1_000_000);
-  const add = <T extends EventType>(source: PeerwatchEvent["source"], type: T, data: EventDataMap[T], s: number) =>
-    out.push(makeEvent(source, o.node, type, data, at(s)) as PeerwatchEvent);
-  const seconds = o.seconds ?? 120;
-  const peers = Array.from({ length: 12 }, (_, i) => peer(i + 1, { addr: `${base}.${i + 1}:8333` }));
-  add("ipc", "source.status", { source: "ipc", state: "up", detail: "recording" }, 0);
-  for (let s = 0; s < seconds; s++) {
-    if (s % 10 === 0) add("rpc", "peers.snapshot", { peers }, s);
-    for (const p of peers.slice(0, 6)) {
-      add("ebpf", "net.message", { peerId: p.id, addr: p.addr, connType: p.connectionType ?? "inbound", direction: s % 2 ? "in" : "out", msgType: ["inv", "tx", "getdata", "headers"][s % 4] as string, size: 60 + s }, s + p.id / 100);
-    }
-    add("p2p", "ping.rtt", { rttNs: Math.round((o.rttMs?.(s) ?? 1) * 1e6), target: "127.0.0.1:8333" }, s + 0.5);
-    if (s % 30 === 5) {
-      const h = 100 + s;
-      add("ebpf", "block.connected", { hash: hash(h), height: h, txs: 10, inputs: 20, sigops: 30, connectNs: 5_000_000 }, s + 0.7);
-      add("ipc", "tip.changed", { height: h, hash: hash(h) }, s + 0.8);
-    }
-    if (s % 20 === 7) add("ebpf", "net.connection", { kind: "inbound", peerId: 100 + s, addr: `${o.connBase ?? "203.0.113"}.${s % 250}:5000`, connType: "inbound", network: "ipv4", existing: 5 }, s + 0.3);
-    if (s % 20 === 12) add("ebpf", "net.connection", { kind: "closed", peerId: 100 + s - 5, addr: `${o.connBase ?? "203.0.113"}.${(s - 5) % 250}:5000`, connectedAt: 1_795_470_000 }, s + 0.3);
+  let ts = T0;
+  const next = () => (ts += stepMs * 1000);
+  out.push(makeEvent("ebpf", "regtest", "source.status", { source: "ebpf", state: "up", detail: "tracing bitcoin-node" }, next()));
+  out.push(makeEvent("rpc", "regtest", "peers.snapshot", { peers: (captureJson("rpc/getpeerinfo.json") as GetPeerInfoPeer[]).map(toPeerInfo) }, next()));
+  const rows = fs.readFileSync(captureFile("bpftrace.tsv"), "utf8").split("\n").map((l) => l.split("\t")).filter((f) => f[0] === "msg");
+  for (const [i, f] of rows.entries()) {
+    const line = ["M", f[1] === "in" ? "i" : "o", f[2], pad(f[3]!, 68), pad(f[4]!, 20), pad(f[5]!, 20), f[6], f[7]].join("\t");
+    const r = parseLine(line, 64);
+    if (r.kind !== "event") throw new Error(`capture line did not parse: ${line.slice(0, 80)}`);
+    out.push(makeEvent("ebpf", "regtest", r.type as "net.message", r.data as never, next()));
+    if (i % 20 === 0) out.push(makeEvent("p2p", "regtest", "ping.rtt", { rttNs: 200_000 + i * 1000, target: "127.0.0.1:18444" }, next()));
   }
-  // A ping flood from peer 3: more than 20 pings within a minute.
+  // A flood of pings from one peer: enough to raise the ping-spam alert.
   for (let i = 0; i < 30; i++) {
-    add("ebpf", "net.message", { peerId: 3, addr: peers[2]!.addr, connType: "inbound", direction: "in", msgType: "ping", size: 8 }, 60 + i / 10);
+    out.push(makeEvent("ebpf", "regtest", "net.message", { peerId: 7, addr: "203.0.113.7:18444", connType: "inbound", direction: "in", msgType: "ping", size: 8 }, next()));
   }
-  return out.sort((a, b) => a.ts - b.ts);
+  out.push(makeEvent("ebpf", "regtest", "tip.changed", { height: 101, hash: "ab".repeat(32) }, next()));
+  return out;
 }
 
-export function writeRecording(file: string, events: PeerwatchEvent[]): void {
-  fs.writeFileSync(file, events.map((e) => encodeEvent(e) + "\n").join(""));
+/** Publishes events through the real tools with the NDJSON writer on `file`; returns the metrics text. */
+export async function recordLive(events: PeerwatchEvent[], file: string, maxBytes?: number): Promise<string> {
+  const bus = new MemoryBus({ nodeName: "regtest" });
+  const tools = await startTools(bus, { events: file, eventsMaxBytes: maxBytes, metrics: "off", nodeName: "regtest", web: "off" }, loadThresholds(undefined), loadIpLists(), quietLog);
+  if (!tools) throw new Error("tools did not start");
+  for (const e of events) {
+    await bus.whenWritable();
+    bus.publish(e);
+  }
+  await bus.drained();
+  const text = await tools.metrics.registry.metrics();
+  await bus.close();
+  await tools.close();
+  return text;
 }
 
-/** Reads an NDJSON file of events; a bad line fails the test. */
-export function readRecording(file: string): PeerwatchEvent[] {
-  if (!fs.existsSync(file)) return [];
-  const lines = fs.readFileSync(file, "utf8").split("\n");
-  lines.pop(); // empty after the last newline, or a line cut short by a killed writer
-  return lines
-    .filter((l) => l.trim())
-    .map((l, i) => {
-      const r = decodeEventLine(l, `${file} line ${i + 1}`);
-      if (!r.ok) throw new Error(JSON.stringify(r.error));
-      return r.value;
-    });
+/** Counter samples (`name{labels} value`) of the event-derived families; process/self ones left out. */
+export function eventCounters(metricsText: string, ignoreSource = "replay"): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of metricsText.split("\n")) {
+    if (line.startsWith("#") || !line.trim()) continue;
+    const m = /^(\w+)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    const [, name, labels = "", value] = m;
+    if (!name!.endsWith("_total") || name!.startsWith("peerwatch_process_") || /^peerwatch_(web_|nodejs_|bus_)/.test(name!)) continue;
+    if (labels.includes(`source="${ignoreSource}"`)) continue;
+    out.set(`${name}${labels}`, Number(value));
+  }
+  return out;
 }

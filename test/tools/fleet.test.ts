@@ -7,7 +7,7 @@ import { prefixOf, SharedPeers } from "../../src/tools/fleet/shared-peers.js";
 import { DEFAULT_FLEET_THRESHOLDS, FLEET_LIMITS } from "../../src/tools/fleet/thresholds.js";
 import { makeEvent } from "../../src/events/index.js";
 import { peer } from "../helpers/events.js";
-import { makeRecording } from "../helpers/recording.js";
+import { makeRecording } from "../helpers/node-recording.js";
 
 const run = (fleet: FleetWatch, events: ReturnType<typeof makeRecording>) => events.sort((x, y) => x.ts - y.ts).flatMap((e) => fleet.onEvent(e));
 

@@ -18,9 +18,13 @@ export interface NdjsonWriter {
   close(): Promise<void>;
 }
 
-export function startNdjsonWriter(bus: EventBus, target: string, log: Logger): NdjsonWriter {
+/** Opens the file target; the CLI passes the recording's opener (gzip, rotation: tools/record). */
+export type OpenTarget = (file: string) => NodeJS.WritableStream;
+const appendTo: OpenTarget = (file) => fs.createWriteStream(file, { flags: "a" });
+
+export function startNdjsonWriter(bus: EventBus, target: string, log: Logger, open: OpenTarget = appendTo): NdjsonWriter {
   const toStdout = target === "-";
-  const stream: NodeJS.WritableStream = toStdout ? process.stdout : fs.createWriteStream(target, { flags: "a" });
+  const stream: NodeJS.WritableStream = toStdout ? process.stdout : open(target);
   let failed = false;
   stream.on("error", (err: NodeJS.ErrnoException) => {
     if (failed) return;
@@ -64,7 +68,11 @@ export function startNdjsonWriter(bus: EventBus, target: string, log: Logger): N
   });
   return {
     subscription,
-    flushed: () => (failed ? Promise.resolve() : new Promise<void>((resolve) => stream.write("", () => resolve()))),
+    flushed() {
+      if (failed) return Promise.resolve();
+      flush(); // the lines still gathered in this batch first
+      return new Promise<void>((resolve) => stream.write("", () => resolve()));
+    },
     async close() {
       subscription.unsubscribe();
       flush();
