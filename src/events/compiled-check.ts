@@ -9,7 +9,7 @@ import { Ajv, type ValidateFunction } from "ajv";
 import { z } from "zod";
 import { EVENT_DATA_SCHEMAS, envelope, type EventType } from "./schema.js";
 
-const ajv = new Ajv({ strict: false, allErrors: false, strictNumbers: true, unicode: false, unicodeRegExp: false, validateSchema: false });
+const ajv = new Ajv({ logger: false, strict: false, allErrors: false, strictNumbers: true, unicode: false, unicodeRegExp: false, validateSchema: false });
 const compiled = new Map<string, ValidateFunction | null>();
 
 function compile(type: EventType): ValidateFunction | null {

@@ -2,6 +2,7 @@
 // the node pushes into net.message events; the node's own `dropped` count becomes events.dropped.
 // The callback object is hosted here; its method never throws back into capnp-es (which would turn
 // it into an unhandled rejection): bad entries are counted and skipped.
+import type * as $ from "capnp-es";
 import type { Emit } from "../events/index.js";
 import type { Handler$Client } from "./generated/experimental/handler.js";
 import {
@@ -10,6 +11,7 @@ import {
   type Tracing$Client,
 } from "./generated/experimental/tracing_net.js";
 import type { Thread$Client } from "./generated/mp/proxy.js";
+import { readNetMessages } from "./net-message-reader.js";
 import { IpcSession } from "./session.js";
 
 export interface NetTracingOptions {
@@ -29,7 +31,7 @@ const MAX_BATCH = 100_000;
 
 export function netMessageFrom(m: NetMessage, maxPayloadBytes: number) {
   const size = Number(m.msgSize);
-  const payload = m._hasPayload() ? m.payload.toUint8Array() : new Uint8Array(0);
+  const payload = maxPayloadBytes > 0 && m._hasPayload() ? m.payload.toUint8Array() : new Uint8Array(0);
   const kept = payload.subarray(0, Math.min(payload.length, maxPayloadBytes));
   const peerId = Number(m.peerId);
   if (!Number.isSafeInteger(peerId) || peerId < 0) throw new Error(`bad peer id ${m.peerId}`);
@@ -81,18 +83,22 @@ export class NetTracing {
     this.handler = answer.getResult();
   }
 
-  private onBatch(messages: { length: number; get(i: number): NetMessage }, dropped: bigint): void {
+  private onBatch(messages: $.List<NetMessage>, dropped: bigint): void {
     this.stats.batches++;
-    const n = Math.min(messages.length, MAX_BATCH);
+    const maxPayload = this.options.maxPayloadBytes;
     let bad = 0;
-    for (let i = 0; i < n; i++) {
-      try {
-        this.emit("net.message", netMessageFrom(messages.get(i), this.options.maxPayloadBytes));
+    // Straight from the segment (net-message-reader.ts), capnp-es where that cannot.
+    const n = readNetMessages(
+      messages,
+      MAX_BATCH,
+      maxPayload,
+      (m) => netMessageFrom(m, maxPayload),
+      (d) => {
+        this.emit("net.message", d);
         this.stats.messages++;
-      } catch {
-        bad++;
-      }
-    }
+      },
+      () => bad++,
+    );
     bad += messages.length - n;
     if (bad > 0) {
       this.stats.invalid += bad;

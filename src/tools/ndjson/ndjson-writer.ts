@@ -10,6 +10,8 @@ import type { Logger } from "../../logger.js";
 
 /** Bytes of lines gathered before a write: bounds this writer's own buffer. */
 const BATCH_BYTES = 64 * 1024;
+/** Bytes a file stream holds before it asks us to wait: several batches, so a write in flight does not stall the next. */
+const FILE_BUFFER_BYTES = 1024 * 1024;
 
 export interface NdjsonWriter {
   subscription: Subscription;
@@ -18,7 +20,7 @@ export interface NdjsonWriter {
 
 export function startNdjsonWriter(bus: EventBus, target: string, log: Logger): NdjsonWriter {
   const toStdout = target === "-";
-  const stream: NodeJS.WritableStream = toStdout ? process.stdout : fs.createWriteStream(target, { flags: "a" });
+  const stream: NodeJS.WritableStream = toStdout ? process.stdout : fs.createWriteStream(target, { flags: "a", highWaterMark: FILE_BUFFER_BYTES });
   let failed = false;
   stream.on("error", (err: NodeJS.ErrnoException) => {
     if (failed) return;
