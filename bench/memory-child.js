@@ -33,6 +33,9 @@ while (n < total) {
   }
   await p.feedEvents(batch);
   if (marks.includes(n)) {
+    // Settle: collect, give V8 a moment to hand freed pages back, collect again.
+    globalThis.gc?.();
+    await new Promise((r) => setTimeout(r, 500));
     globalThis.gc?.();
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage(cpu0);
