@@ -14,6 +14,8 @@ const CASES = {
   memory: "RSS after 1M and 10M replayed events through every tool, 1000 peers in snapshots (minutes)",
   ipc: "a net-message flood from the C++ stand-in node over IPC tracing into peerwatch observe",
   pipeline: "recorded traffic through parse, event, bus and every tool: events/s and each stage's share",
+  compare: "compare's analysis of an IPC + eBPF message flood against the metrics tool",
+  replay: "replay at --speed max (gzip, decode, player, bus, metrics) against decoding in memory",
 };
 const QUICK = ["ebpf-parse", "bus", "metrics-scrape", "pipeline", "flood"];
 

@@ -7,6 +7,7 @@
 // through netMessageFrom instead, so the result is always the same (test/ipc/net-message-reader.test.ts
 // compares the two, on single- and multi-segment batches).
 import * as $ from "capnp-es";
+import { decodePayload } from "../codecs/p2p/payload-decoder.js";
 import type { EventDataMap } from "../events/index.js";
 import type { NetMessage } from "./generated/experimental/tracing_net.js";
 
@@ -39,6 +40,9 @@ class Segments {
 /** Reads one NetMessage the generic way (capnp-es): the reference and the fallback. */
 export type SlowRead = (m: NetMessage) => NetMessageData;
 
+/** The node's timestamp of a message (µs), or NaN when it is beyond 2^53. */
+export type TimestampUs = number;
+
 /**
  * Calls `each` with the event data of the first `max` messages of the list (or `bad` with the
  * reason for one that is malformed); returns how many it looked at.
@@ -48,7 +52,7 @@ export function readNetMessages(
   max: number,
   maxPayloadBytes: number,
   slow: SlowRead,
-  each: (d: NetMessageData) => void,
+  each: (d: NetMessageData, timestampUs: TimestampUs) => void,
   bad: (why: string) => void,
 ): number {
   const n = Math.min(list.length, max);
@@ -63,14 +67,17 @@ export function readNetMessages(
   for (let i = 0; i < n; i++) {
     try {
       if (!fits) throw NEEDS_CAPNP_ES;
-      each(readOne(segments, home, content.byteOffset + i * stride, size.dataByteLength, maxPayloadBytes));
+      const e = content.byteOffset + i * stride;
+      const data = readOne(segments, home, e, size.dataByteLength, maxPayloadBytes);
+      each(data, i64(home.view, e + 24));
     } catch (e) {
       if (e !== NEEDS_CAPNP_ES) {
         bad((e as Error).message);
         continue;
       }
       try {
-        each(slow(list.get(i)));
+        const m = list.get(i);
+        each(slow(m), Number(m.timestampUs));
       } catch (e2) {
         bad((e2 as Error).message);
       }
@@ -84,6 +91,13 @@ function u64(view: DataView, at: number, what: string): number {
   const hi = view.getUint32(at + 4, true);
   if (hi >= 0x200000) throw new Error(`bad ${what} ${(BigInt(hi) << 32n) | BigInt(lo)}`); // beyond 2^53 or negative
   return hi * TWO_32 + lo;
+}
+
+/** A signed 64-bit integer as a number; NaN beyond ±2^53. */
+function i64(view: DataView, at: number): number {
+  const lo = view.getUint32(at, true);
+  const hi = view.getInt32(at + 4, true);
+  return hi >= -0x200000 && hi < 0x200000 ? hi * TWO_32 + lo : NaN;
 }
 
 interface Seg {
@@ -149,11 +163,14 @@ function readOne(segments: Segments, seg: Seg, e: number, dataBytes: number, max
     msgType: text(segments, seg, ptr + 16, 32),
     size,
   };
-  if (maxPayloadBytes > 0) {
-    const [s, start, count] = bytesAt(segments, seg, ptr + 24);
-    const kept = Math.min(count, maxPayloadBytes);
-    data.payloadHex = s.bytes.toString("hex", start, start + kept);
-    data.truncated = kept < size;
-  }
-  return data;
+  if (maxPayloadBytes === 0) return data;
+  const [s, start, count] = bytesAt(segments, seg, ptr + 24);
+  // Never more than asked for, nor more than the message has (a node sending more is cut, not trusted).
+  const kept = Math.min(count, maxPayloadBytes, size);
+  const payload = s.bytes.subarray(start, start + kept);
+  const decoded = decodePayload(data.msgType, payload);
+  // Fixed-shape literals, no spreads: the event stays a fast object for every tool.
+  return decoded
+    ? { peerId: data.peerId, addr: data.addr, connType: data.connType, direction: data.direction, msgType: data.msgType, size, payloadHex: payload.toString("hex"), truncated: kept < size, decoded }
+    : { peerId: data.peerId, addr: data.addr, connType: data.connType, direction: data.direction, msgType: data.msgType, size, payloadHex: payload.toString("hex"), truncated: kept < size };
 }

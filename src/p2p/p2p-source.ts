@@ -7,6 +7,7 @@ import { formatHostPort, type HostPort } from "../config/values.js";
 import { aborted, sleep } from "../sources/abort.js";
 import { Backoff } from "../sources/backoff.js";
 import { StatusReporter } from "../sources/status-reporter.js";
+import { parseUserAgent } from "../events/node-identity.js";
 import type { Source, SourceContext } from "../sources/types.js";
 import { p2pTarget, type P2pConfig } from "./descriptor.js";
 import { PeerConnection, V2_OFFERED } from "./peer-connection.js";
@@ -32,8 +33,12 @@ export class P2pSource implements Source<P2pConfig> {
       pingIntervalMs: config.pingInterval * 1000,
       role,
       emit,
-      onHandshake: (v) =>
-        status.report("up", `connected to ${target}: ${v.userAgent.slice(0, 100)} protocol ${v.version}, height ${v.startHeight}; pinging every ${config.pingInterval} s`),
+      onHandshake: (v) => {
+        status.report("up", `connected to ${target}: ${v.userAgent.slice(0, 100)} protocol ${v.version}, height ${v.startHeight}; pinging every ${config.pingInterval} s`);
+        // Who the node is, on every (re)connection: its user agent names the implementation.
+        const info = parseUserAgent(v.userAgent);
+        if (info) emit("node.info", { ...info, chain: config.chain });
+      },
     });
   }
 

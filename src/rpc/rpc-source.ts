@@ -1,6 +1,7 @@
 // The RPC source: the poller over HTTP. The fallback when there is no IPC socket, and the source of
 // snapshots on nodes whose IPC has no Rpc interface.
 import { aborted } from "../sources/abort.js";
+import { runningNodeBinary } from "../sources/discover.js";
 import type { Source, SourceContext } from "../sources/types.js";
 import { rpcCookiePath, rpcUrl, type RpcConfig } from "./descriptor.js";
 import { HttpRpcTransport } from "./http-transport.js";
@@ -26,6 +27,8 @@ export class RpcSource implements Source<RpcConfig> {
       emit,
       onHealth: (h) => emit("source.status", { source: "rpc", state: h.state, detail: h.detail }),
       onUnsupported: (method, message) => log.info(`the node does not know ${method} (${message}); not polling it`),
+      // The binary of the running node, when it runs here, says whether it is the multiprocess one.
+      identity: () => ({ chain: config.chain, multiprocess: runningNodeBinary(config)?.multiprocess }),
     });
     poller.start();
     await aborted(signal);

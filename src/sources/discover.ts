@@ -69,3 +69,16 @@ export function which(cmd: string, envPath = process.env.PATH ?? ""): string | u
   }
   return undefined;
 }
+
+/**
+ * Whether the running node is the multiprocess binary: bitcoin-node (true) or bitcoind (false),
+ * from the name of the binary it runs; undefined when there is no running node or another name.
+ */
+export function runningNodeBinary(c: { pid?: number | undefined; pidFile: string }, procRoot = "/proc"): { pid: number; binary: string; multiprocess: boolean | undefined } | undefined {
+  const node = findNodePid(c);
+  if (node.pid === undefined || !processAlive(node.pid, procRoot)) return undefined;
+  const binary = processBinary(node.pid, procRoot);
+  if (binary === undefined) return undefined;
+  const name = path.basename(binary);
+  return { pid: node.pid, binary, multiprocess: name === "bitcoin-node" ? true : name === "bitcoind" ? false : undefined };
+}

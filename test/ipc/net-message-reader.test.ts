@@ -45,15 +45,19 @@ function both(list: $.List<NetMessage>, maxPayload: number) {
     viaCapnpEs++;
     return netMessageFrom(m, maxPayload);
   };
-  readNetMessages(list, 100_000, maxPayload, slowRead, (d) => fast.push(d), (why) => fast.push(`bad: ${why}`));
+  const times: number[] = [];
+  readNetMessages(list, 100_000, maxPayload, slowRead, (d, ts) => (fast.push(d), times.push(ts)), (why) => fast.push(`bad: ${why}`));
   const slow: (NetMessageData | string)[] = [];
+  const slowTimes: number[] = [];
   for (let i = 0; i < list.length; i++) {
     try {
       slow.push(netMessageFrom(list.get(i), maxPayload));
+      slowTimes.push(Number(list.get(i).timestampUs));
     } catch (e) {
       slow.push(`bad: ${(e as Error).message}`);
     }
   }
+  expect(times).toEqual(slowTimes);
   return { fast, slow, viaCapnpEs };
 }
 

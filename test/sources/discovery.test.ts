@@ -14,7 +14,7 @@ const plans = (flags: Record<string, unknown>) => Object.fromEntries(discoverSou
 describe("discovery in auto mode", () => {
   it("with nothing in the datadir, starts nothing and says what it looked for", () => {
     const p = plans({ datadir: emptyDatadir(), chain: "regtest" });
-    expect(Object.keys(p).sort()).toEqual(["ebpf", "ipc", "p2p", "proc", "rpc"]);
+    expect(Object.keys(p).sort()).toEqual(["ebpf", "ipc", "log", "p2p", "proc", "rpc"]);
     for (const plan of Object.values(p)) expect(plan.start).toBe(false);
     expect(p.ipc).toMatchObject({ reason: expect.stringMatching(/no IPC socket at .*regtest\/node\.sock/) });
     expect(p.p2p).toMatchObject({ reason: expect.stringMatching(/no running node found/) });

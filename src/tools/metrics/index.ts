@@ -7,6 +7,7 @@ import type { PeerwatchEvent } from "../../events/index.js";
 import type { Instruments } from "../../sources/types.js";
 import type { LoadedLists } from "../iplists/load-lists.js";
 import { registerChainMetrics } from "./chain-metrics.js";
+import { registerLogMetrics } from "./log-metrics.js";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.js";
 import { registerP2pMetrics } from "./p2p-metrics.js";
 import { registerPeerMetrics } from "./peer-metrics.js";
@@ -25,7 +26,7 @@ export function createMetricsRegistry(bus: EventBus, lists: LoadedLists): { regi
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "peerwatch_" });
   const self = registerSelfMetrics(registry, bus);
-  const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry)];
+  const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry)];
   return { registry, handle: (e) => handlers.forEach((h) => h(e)), instruments: self.instruments };
 }
 

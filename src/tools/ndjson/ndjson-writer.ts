@@ -10,17 +10,22 @@ import type { Logger } from "../../logger.js";
 
 /** Bytes of lines gathered before a write: bounds this writer's own buffer. */
 const BATCH_BYTES = 64 * 1024;
-/** Bytes a file stream holds before it asks us to wait: several batches, so a write in flight does not stall the next. */
-const FILE_BUFFER_BYTES = 1024 * 1024;
 
 export interface NdjsonWriter {
   subscription: Subscription;
   close(): Promise<void>;
 }
 
-export function startNdjsonWriter(bus: EventBus, target: string, log: Logger): NdjsonWriter {
+/** Bytes a file stream holds before it asks us to wait: several batches, so a write in flight does not stall the next. */
+const FILE_BUFFER_BYTES = 1024 * 1024;
+
+/** Opens the file target; the CLI passes the recording's opener (gzip, rotation: tools/record). */
+export type OpenTarget = (file: string) => NodeJS.WritableStream;
+const appendTo: OpenTarget = (file) => fs.createWriteStream(file, { flags: "a", highWaterMark: FILE_BUFFER_BYTES });
+
+export function startNdjsonWriter(bus: EventBus, target: string, log: Logger, open: OpenTarget = appendTo): NdjsonWriter {
   const toStdout = target === "-";
-  const stream: NodeJS.WritableStream = toStdout ? process.stdout : fs.createWriteStream(target, { flags: "a", highWaterMark: FILE_BUFFER_BYTES });
+  const stream: NodeJS.WritableStream = toStdout ? process.stdout : open(target);
   let failed = false;
   stream.on("error", (err: NodeJS.ErrnoException) => {
     if (failed) return;
