@@ -18,9 +18,12 @@ export interface NdjsonWriter {
   close(): Promise<void>;
 }
 
+/** Bytes a file stream holds before it asks us to wait: several batches, so a write in flight does not stall the next. */
+const FILE_BUFFER_BYTES = 1024 * 1024;
+
 /** Opens the file target; the CLI passes the recording's opener (gzip, rotation: tools/record). */
 export type OpenTarget = (file: string) => NodeJS.WritableStream;
-const appendTo: OpenTarget = (file) => fs.createWriteStream(file, { flags: "a" });
+const appendTo: OpenTarget = (file) => fs.createWriteStream(file, { flags: "a", highWaterMark: FILE_BUFFER_BYTES });
 
 export function startNdjsonWriter(bus: EventBus, target: string, log: Logger, open: OpenTarget = appendTo): NdjsonWriter {
   const toStdout = target === "-";
