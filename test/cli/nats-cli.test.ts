@@ -47,6 +47,19 @@ function eventMetrics(text: string): string[] {
   });
 }
 
+/** The event metrics of `url` once their event count reaches `expected`'s (or after 20 s). */
+async function metricsMatching(url: string, expected: string[]): Promise<string[]> {
+  const total = (lines: string[]) => lines.filter((l) => l.startsWith("peerwatch_events_total{")).reduce((n, l) => n + Number(l.split(" ").pop()), 0);
+  let got: string[] = [];
+  const end = Date.now() + 20000;
+  while (Date.now() < end) {
+    got = eventMetrics(await (await fetch(url)).text());
+    if (total(got) >= total(expected)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return got;
+}
+
 /** Publishes a recording to NATS from this process, like `replay --nats` would. */
 async function feed(url: string, events: PeerwatchEvent[], stream?: string): Promise<void> {
   const bus = new NatsBus(settings(url, { natsStream: stream }), {
@@ -96,15 +109,7 @@ if ("skip" in bin) {
         const url = await metricsUrl(tools);
         await until(() => /NATS: reading/.test(tools.stderr), 10000);
         await feed(srv.url, events);
-        let got: string[] = [];
-        const total = (lines: string[]) => lines.filter((l) => l.startsWith("peerwatch_events_total{")).reduce((s, l) => s + Number(l.split(" ").pop()), 0);
-        const want = total(expected);
-        const end = Date.now() + 20000;
-        while (Date.now() < end) {
-          got = eventMetrics(await (await fetch(url)).text());
-          if (total(got) >= want) break;
-          await new Promise((r) => setTimeout(r, 200));
-        }
+        const got = await metricsMatching(url, expected);
         expect(got).toEqual(expected);
       } finally {
         expect(await tools.stop()).toBe(0);
@@ -274,14 +279,7 @@ if ("skip" in bin) {
         const replay = new LiveCli(["replay", file, "--node-name", "n9", "--speed", "max", "--metrics", "off", "--nats", srv.url, "--nats-buffer", "200", "--log-format", "json"]);
         expect(await replay.exited).toBe(0);
         expect(replay.stderr).not.toMatch(/events dropped/);
-        const total = (lines: string[]) => lines.filter((l) => l.startsWith("peerwatch_events_total{")).reduce((n, l) => n + Number(l.split(" ").pop()), 0);
-        let got: string[] = [];
-        const end = Date.now() + 20000;
-        while (Date.now() < end) {
-          got = eventMetrics(await (await fetch(url)).text());
-          if (total(got) >= total(expected)) break;
-          await new Promise((r) => setTimeout(r, 200));
-        }
+        const got = await metricsMatching(url, expected);
         expect(got).toEqual(expected);
       } finally {
         expect(await tools.stop()).toBe(0);
