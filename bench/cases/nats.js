@@ -73,7 +73,9 @@ export async function run() {
       await nc.close();
     }
   };
-  const med = await compare(
+  let med;
+  try {
+    med = await compare(
     {
       "in-process bus, 1 subscriber": async () => {
         const bus = new MemoryBus({ nodeName: "b", defaultMaxQueue: N * 2 });
@@ -89,6 +91,8 @@ export async function run() {
     },
     3,
   );
-  server.stop();
+  } finally {
+    server.stop(); // also when a round fails
+  }
   report(`NATS bus: ${N.toLocaleString("en")} events publisher → subscriber (connect and close included)`, med, "in-process bus, 1 subscriber", N, "events");
 }
