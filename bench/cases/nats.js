@@ -76,21 +76,21 @@ export async function run() {
   let med;
   try {
     med = await compare(
-    {
-      "in-process bus, 1 subscriber": async () => {
-        const bus = new MemoryBus({ nodeName: "b", defaultMaxQueue: N * 2 });
-        let got = 0;
-        bus.subscribe({ name: "s" }, () => void got++);
-        for (const e of events) bus.publish(e);
-        await until(() => got >= N);
-        await bus.close(0);
+      {
+        "in-process bus, 1 subscriber": async () => {
+          const bus = new MemoryBus({ nodeName: "b", defaultMaxQueue: N * 2 });
+          let got = 0;
+          bus.subscribe({ name: "s" }, () => void got++);
+          for (const e of events) bus.publish(e);
+          await until(() => got >= N);
+          await bus.close(0);
+        },
+        "NATS core, publisher and subscriber": () => viaNats(undefined),
+        // a fresh stream each round, so the durable reader sees this round's events only
+        "NATS JetStream, durable subscriber": () => viaNats(`BENCH${++round}`),
       },
-      "NATS core, publisher and subscriber": () => viaNats(undefined),
-      // a fresh stream each round, so the durable reader sees this round's events only
-      "NATS JetStream, durable subscriber": () => viaNats(`BENCH${++round}`),
-    },
-    3,
-  );
+      3,
+    );
   } finally {
     server.stop(); // also when a round fails
   }
