@@ -1,20 +1,24 @@
 // `peerwatch observe`: find the sources, start them, feed the bus into the tools, stop cleanly.
 import { MemoryBus } from "../bus/index.js";
-import type { ObserveConfig } from "../config/schema.js";
+import { ConfigError } from "../config/load.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
-import type { Logger } from "../logger.js";
+import { createLogger, type Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
-import { discoverSources } from "../sources/discover.js";
-import { SOURCE_FACTORIES } from "../sources/registry.js";
-import type { Source } from "../sources/types.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import { loadThresholds } from "../tools/alerts/thresholds.js";
 import { loadIpLists } from "../tools/iplists/load-lists.js";
 import { startMetricsTool } from "../tools/metrics/index.js";
 import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
+import type { CommandSpec } from "./command.js";
+import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
+import { explainMissingIpc } from "./ipc-explainer.js";
+import { settled, startSources } from "./start-sources.js";
+import { VERSION } from "./version.js";
+
+export { discoverSources } from "./start-sources.js";
 
 /** How long sources get to stop after shutdown begins. */
-const STOP_TIMEOUT_MS = 5000;
+export const STOP_TIMEOUT_MS = 5000;
 
 export async function observe(config: ObserveConfig, log: Logger, signal?: AbortSignal): Promise<number> {
   // Settings files first: a bad one stops peerwatch before anything starts.
@@ -46,6 +50,7 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
       log.warn({ alert: e.data.name, severity: e.data.severity, peerId: e.data.peerId }, `alert ${e.data.name}: ${e.data.detail}`);
     }
   });
+  explainMissingIpc(bus, emitterFor("ipc", config.nodeName, publish));
   const writer = config.events ? startNdjsonWriter(bus, config.events, log) : undefined;
   new AlertEngine(defaultHeuristics(thresholds, lists.tree), thresholds).attach(bus, config.nodeName);
   let metrics;
@@ -71,42 +76,38 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   signal?.addEventListener("abort", () => stop.abort(), { once: true });
   const durationTimer = config.duration ? setTimeout(() => stop.abort(), config.duration * 1000) : undefined;
 
-  const runs: Promise<void>[] = [];
-  for (const plan of discoverSources(config)) {
-    const emit = emitterFor(plan.name, config.nodeName, publish);
-    if (!plan.start) {
-      emit("source.status", { source: plan.name, state: "down", detail: plan.reason });
-      continue;
-    }
-    const factory = SOURCE_FACTORIES[plan.name];
-    if (!factory) {
-      emit("source.status", { source: plan.name, state: "down", detail: `inputs found (${plan.detail}), but this version of peerwatch has no ${plan.name} extractor yet` });
-      continue;
-    }
-    const slog = log.child({ source: plan.name });
-    runs.push(
-      factory()
-        .then((source: Source) => source.run({ config, emit, log: slog, signal: stop.signal, instruments: metrics.instruments }))
-        .catch((err: unknown) => {
-          slog.error({ err }, `${plan.name} source failed`);
-          emit("source.status", { source: plan.name, state: "down", detail: `failed: ${(err as Error).message ?? String(err)}` });
-        }),
-    );
-  }
+  const runs = startSources(config, publish, log, stop.signal, metrics.instruments);
 
   await aborted(stop.signal);
   clearTimeout(durationTimer);
   process.off("SIGINT", sigint);
   process.off("SIGTERM", sigterm);
-  let stopTimer: NodeJS.Timeout | undefined;
-  const stopped = await Promise.race([
-    Promise.all(runs).then(() => true),
-    new Promise<boolean>((r) => (stopTimer = setTimeout(() => r(false), STOP_TIMEOUT_MS))),
-  ]);
-  clearTimeout(stopTimer);
+  const stopped = await settled(runs, STOP_TIMEOUT_MS);
   if (!stopped) log.warn(`some sources did not stop within ${STOP_TIMEOUT_MS} ms`);
   await bus.close();
   await writer?.close();
   await metrics.close();
   return 0;
 }
+
+export const observeCommand: CommandSpec = {
+  name: "observe",
+  description: "Read the node through every available source (IPC, eBPF, RPC, P2P, /proc, debug.log) and serve events, metrics and alerts.",
+  table: OBSERVE_OPTIONS,
+  helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
+  async run(opts) {
+    let config;
+    try {
+      config = loadObserveConfig(opts);
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        process.stderr.write(`peerwatch observe: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+    const log = createLogger({ level: config.logLevel, format: config.logFormat });
+    log.info({ chain: config.chain, node: config.nodeName, sources: config.sources }, `peerwatch ${VERSION} observing`);
+    return observe(config, log);
+  },
+};

@@ -5,20 +5,21 @@
 import { sleep } from "../sources/abort.js";
 import { Backoff } from "../sources/backoff.js";
 import { findNodePid, processAlive } from "../sources/discover.js";
+import { nodeBinary, type EbpfConfig } from "./descriptor.js";
 import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
+import { EBPF_PAYLOAD_BYTES_DEPRECATED, capturePayloadBytes } from "../codecs/p2p/options.js";
 import { runBpftrace } from "./bpftrace-runner.js";
-import type { TracepointGroup } from "./program.js";
 
 
-export class EbpfSource implements Source {
+export class EbpfSource implements Source<EbpfConfig> {
   readonly name = "ebpf" as const;
 
-  async run(ctx: SourceContext): Promise<void> {
+  async run(ctx: SourceContext<EbpfConfig>): Promise<void> {
     const { config, emit, log, signal } = ctx;
-    const binary = config.bitcoinNodeBin as string;
     const backoff = new Backoff(1000, 30_000);
     const status = new StatusReporter(emit, "ebpf");
+    if (config.ebpfPayloadBytes !== undefined) log.warn(EBPF_PAYLOAD_BYTES_DEPRECATED);
     while (!signal.aborted) {
       const found = findNodePid(config);
       if (found.pid === undefined || !processAlive(found.pid)) {
@@ -27,12 +28,20 @@ export class EbpfSource implements Source {
         continue;
       }
       const pid = found.pid;
+      // Found again for each PID: a restarted node may run a rebuilt binary.
+      const bin = nodeBinary(config, pid);
+      if (!bin) {
+        status.report("down", `cannot read /proc/${pid}/exe (the node's binary); pass --bitcoin-node-bin`);
+        await sleep(backoff.next(), signal);
+        continue;
+      }
+      const binary = bin.path;
       let attached = false;
       const run = runBpftrace({
         binary,
         pid,
-        groups: config.ebpfGroups as TracepointGroup[],
-        payloadBytes: config.ebpfPayloadBytes,
+        groups: config.ebpfGroups,
+        payloadBytes: capturePayloadBytes(config),
         emit,
         log,
         signal,
@@ -50,10 +59,6 @@ export class EbpfSource implements Source {
     }
     status.report("down", "stopped");
   }
-}
-
-export async function createEbpfSource(): Promise<Source> {
-  return new EbpfSource();
 }
 
 

@@ -1,7 +1,7 @@
 // RPC credentials: user/password, or the cookie file the node writes at start (and rewrites on
 // every restart, with a new password). Values never leave this module in a log or an error.
 import fs from "node:fs";
-import { RpcError } from "./transport.js";
+import { RpcError } from "../codecs/jsonrpc/transport.js";
 
 export interface Credentials {
   username: string;

@@ -4,9 +4,9 @@
 // are parsed by our JSON-RPC parser instead, the same one the IPC transport uses. The client drags
 // old dependencies (`request`); it stays behind the RpcTransport interface so it can be swapped.
 import Client from "bitcoin-core";
-import { parseReply } from "./jsonrpc.js";
+import { parseReply } from "../codecs/jsonrpc/jsonrpc.js";
 import { resolveCredentials, safeUrl, type CredentialSource, type Credentials } from "./credentials.js";
-import { RpcError, type RpcTransport } from "./transport.js";
+import { RpcError, type RpcTransport } from "../codecs/jsonrpc/transport.js";
 
 interface RawResponse {
   statusCode: number;

@@ -2,7 +2,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config/load.js";
+import { loadObserveConfig as loadConfig } from "../../src/cli/observe-options.js";
+import { capturePayloadBytes } from "../../src/codecs/p2p/options.js";
+import { ConfigError } from "../../src/config/load.js";
+import { ipcSocketPath } from "../../src/ipc/descriptor.js";
+import { rpcCookiePath, rpcUrl } from "../../src/rpc/descriptor.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pw-config-"));
 const writeConfig = (obj: unknown) => {
@@ -16,8 +20,8 @@ describe("config", () => {
     const c = loadConfig({}, {});
     expect(c.chain).toBe("main");
     expect(c.datadir).toBe(path.join(os.homedir(), ".bitcoin"));
-    expect(c.ipcSocket).toBe(path.join(os.homedir(), ".bitcoin", "node.sock"));
-    expect(c.rpcUrl).toBe("http://127.0.0.1:8332");
+    expect(ipcSocketPath(c)).toBe(path.join(os.homedir(), ".bitcoin", "node.sock"));
+    expect(rpcUrl(c)).toBe("http://127.0.0.1:8332");
     expect(c.metrics).toEqual({ host: "127.0.0.1", port: 9432 });
     expect(c.sources).toBe("auto");
     expect(c.rpcInterval).toBe(10);
@@ -25,10 +29,10 @@ describe("config", () => {
 
   it("puts regtest files under the regtest subdirectory and uses its ports", () => {
     const c = loadConfig({ chain: "regtest", datadir: "/srv/btc" }, {});
-    expect(c.ipcSocket).toBe("/srv/btc/regtest/node.sock");
-    expect(c.rpcCookie).toBe("/srv/btc/regtest/.cookie");
+    expect(ipcSocketPath(c)).toBe("/srv/btc/regtest/node.sock");
+    expect(rpcCookiePath(c)).toBe("/srv/btc/regtest/.cookie");
     expect(c.pidFile).toBe("/srv/btc/regtest/bitcoind.pid");
-    expect(c.rpcUrl).toBe("http://127.0.0.1:18443");
+    expect(rpcUrl(c)).toBe("http://127.0.0.1:18443");
   });
 
   it("layers flags over env over the config file", () => {
@@ -84,5 +88,43 @@ describe("config", () => {
     } catch (e) {
       expect((e as Error).message).not.toContain(secret);
     }
+  });
+
+  it.each([
+    [{}, { PEERWATCH_RPC_INTERVAL: "0x10" }, /PEERWATCH_RPC_INTERVAL: expected a decimal number/],
+    [{ duration: "1e1" }, {}, /--duration: expected a decimal number/],
+    [{ pid: "12.5" }, {}, /--pid: expected a whole number/],
+    [{ pid: " " }, {}, /--pid: expected a decimal number/],
+  ])("is strict about numbers: %j %j", (flags, env, re) => {
+    expect(() => loadConfig(flags, env)).toThrow(re);
+  });
+
+  it("takes no boolean or hex where a number is meant, from the config file either", () => {
+    expect(() => loadConfig({ config: writeConfig({ rpcInterval: true }) }, {})).toThrow(/config file key "rpcInterval": expected a decimal number/);
+    expect(() => loadConfig({ config: writeConfig({ pid: true }) }, {})).toThrow(/config file key "pid"/);
+    expect(() => loadConfig({ config: writeConfig({ ebpfPayloadBytes: "0x10" }) }, {})).toThrow(/config file key "ebpfPayloadBytes"/);
+    expect(loadConfig({ config: writeConfig({ rpcInterval: 2.5, pid: 7 }) }, {})).toMatchObject({ rpcInterval: 2.5, pid: 7 });
+  });
+});
+
+describe("net-message capture settings (shared by eBPF and IPC tracing)", () => {
+  it("one --payload-bytes for both sources, 64 by default, the IPC trace options settable", () => {
+    const d = loadConfig({}, {});
+    expect(capturePayloadBytes(d)).toBe(64);
+    expect([d.ipcTrace, d.ipcTraceQueueEvents, d.ipcTraceBatchEvents, d.ipcTraceBatchWaitUs]).toEqual([true, 65536, 1024, 1000]);
+    const c = loadConfig({ payloadBytes: "16", ipcTrace: "off", ipcTraceQueueEvents: "10", ipcTraceBatchEvents: "5", ipcTraceBatchWaitUs: "0" }, {});
+    expect([capturePayloadBytes(c), c.ipcTrace, c.ipcTraceQueueEvents, c.ipcTraceBatchEvents, c.ipcTraceBatchWaitUs]).toEqual([16, false, 10, 5, 0]);
+  });
+
+  it("keeps --ebpf-payload-bytes working as an alias; --payload-bytes wins when both are given", () => {
+    expect(capturePayloadBytes(loadConfig({ ebpfPayloadBytes: "32" }, {}))).toBe(32);
+    expect(capturePayloadBytes(loadConfig({}, { PEERWATCH_EBPF_PAYLOAD_BYTES: "8" }))).toBe(8);
+    expect(capturePayloadBytes(loadConfig({ ebpfPayloadBytes: "32", payloadBytes: "0" }, {}))).toBe(0);
+  });
+
+  it("refuses payload sizes eBPF cannot copy and an empty trace queue", () => {
+    expect(() => loadConfig({ payloadBytes: "129" }, {})).toThrow(/--payload-bytes: at most 128/);
+    expect(() => loadConfig({ ipcTraceQueueEvents: "0" }, {})).toThrow(/--ipc-trace-queue-events: at least 1/);
+    expect(() => loadConfig({ ipcTrace: "maybe" }, {})).toThrow(/--ipc-trace: expected true or false/);
   });
 });
