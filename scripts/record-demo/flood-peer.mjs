@@ -12,8 +12,8 @@ import net from "node:net";
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { CHAIN_PARAMS } from "../../dist/config/chains.js";
-import { P2pMessageDecoder, encodeMessage } from "../../dist/p2p/framing.js";
-import { decodeNonce, encodeNonce, encodeVersion } from "../../dist/p2p/messages.js";
+import { P2pMessageDecoder, encodeMessage } from "../../dist/codecs/p2p/framing.js";
+import { decodeNonce, encodeNonce, encodeVersion } from "../../dist/codecs/p2p/messages.js";
 
 const { values } = parseArgs({
   options: {
