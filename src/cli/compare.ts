@@ -5,32 +5,38 @@
 import fs from "node:fs";
 import { MemoryBus } from "../bus/index.js";
 import { ConfigError } from "../config/load.js";
-import { mergeOptions } from "../config/options.js";
-import { emitterFor, type PeerwatchEvent } from "../events/index.js";
+import type { OptionValues } from "../config/options.js";
+import { decodeEventLine, emitterFor, formatDecodeError, type PeerwatchEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { sampleProcesses } from "../proc/process-sampler.js";
 import { aborted, sleep } from "../sources/abort.js";
 import { findNodePid } from "../sources/discover.js";
 import { Comparer } from "../tools/compare/comparer.js";
 import { COMPARE_OPTIONS, DEFAULT_COMPARE_SECONDS } from "../tools/compare/options.js";
-import { readRecording, type RecordingStats } from "../tools/compare/read-recording.js";
+import { NDJSON_OPTIONS } from "../tools/ndjson/options.js";
+import { openRecording } from "../tools/record/line-reader.js";
+import { RECORD_OPTIONS } from "../tools/record/options.js";
 import { renderMarkdown, renderText } from "../tools/compare/render.js";
 import type { CompareReport } from "../tools/compare/report.js";
 import type { CommandSpec } from "./command.js";
 import { STOP_TIMEOUT_MS } from "./observe.js";
-import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
+import { loadSourcesConfig, sourcesTable, type SourcesConfig } from "./observe-options.js";
 import { settled, startSources } from "./start-sources.js";
 import { startRecording } from "./tools.js";
 
 /** Cost samples at least this often, so a short run still has a window. */
 const MAX_SAMPLE_SECONDS = 5;
 
+/** compare runs the sources and records, but serves no tools: no metrics, alerts or page flags. */
+const COMPARE_TABLE = sourcesTable(NDJSON_OPTIONS, RECORD_OPTIONS, COMPARE_OPTIONS);
+type CompareConfig = SourcesConfig & OptionValues<typeof NDJSON_OPTIONS & typeof RECORD_OPTIONS>;
+
 export const compareCommand: CommandSpec = {
   name: "compare",
   args: "[recording...]",
   description: "Run the sources side by side (IPC, eBPF, RPC, log, /proc) and report how they agree on blocks, peers and messages, and what each costs; or compare recorded events (NDJSON from --events, .gz too).",
-  table: mergeOptions(COMPARE_OPTIONS, OBSERVE_OPTIONS),
-  helpAfter: `\nWithout recordings, compare runs live for --duration (default ${DEFAULT_COMPARE_SECONDS} s) with observe's flags (metrics and alerts are not served). See docs/compare.md for each line of the report.`,
+  table: COMPARE_TABLE,
+  helpAfter: `\nWithout recordings, compare runs live for --duration (default ${DEFAULT_COMPARE_SECONDS} s) with observe's source flags and --events (no metrics, alerts or page). See docs/compare.md for each line of the report.`,
   run: (opts, args) => runCompare(args, opts),
 };
 
@@ -43,21 +49,15 @@ export async function runCompare(files: string[], opts: Record<string, unknown>)
       process.stderr.write(`peerwatch compare: no such recording ${missing}\n`);
       return 2;
     }
-    const stats: RecordingStats = { lines: 0, invalid: 0, errors: [] };
     const c = new Comparer();
-    try {
-      for await (const e of readRecording(files, stats)) c.add(e);
-    } catch (e) {
-      process.stderr.write(`peerwatch compare: cannot read the recording: ${(e as Error).message}\n`);
-      return 2;
-    }
-    c.invalidLines = stats.invalid;
-    for (const err of stats.errors) process.stderr.write(`peerwatch compare: skipped ${err.slice(0, 300)}\n`);
+    const problems = await readRecordings(files, c);
+    c.invalidLines = problems.count;
+    for (const p of problems.first) process.stderr.write(`peerwatch compare: skipped ${p.slice(0, 300)}\n`);
     report = c.report();
   } else {
-    let config: ObserveConfig;
+    let config: CompareConfig;
     try {
-      config = loadObserveConfig(observeOpts);
+      config = loadSourcesConfig<CompareConfig>(COMPARE_TABLE, observeOpts);
     } catch (e) {
       if (e instanceof ConfigError) {
         process.stderr.write(`peerwatch compare: ${e.message}\n`);
@@ -80,8 +80,36 @@ export async function runCompare(files: string[], opts: Record<string, unknown>)
   return 0;
 }
 
+/** Problems listed on stderr at most; all are counted. */
+const MAX_PROBLEMS_SHOWN = 20;
+
+/**
+ * Feeds recorded events to the comparer, files in order, through replay's line reader (plain or
+ * gzip, bounded lines). Lines that are not events, over-long lines and a truncated or unreadable
+ * file are counted and the first few described with their place; the rest is still compared.
+ */
+async function readRecordings(files: string[], c: Comparer): Promise<{ count: number; first: string[] }> {
+  const problems = { count: 0, first: [] as string[] };
+  const problem = (text: string) => {
+    problems.count++;
+    if (problems.first.length < MAX_PROBLEMS_SHOWN) problems.first.push(text);
+  };
+  for (const file of files) {
+    for await (const item of openRecording(file).lines()) {
+      const where = `${file}:${item.lineNo}`;
+      if (item.kind === "line") {
+        const r = decodeEventLine(item.text, where);
+        if (r.ok) c.add(r.value);
+        else problem(`${where}: ${formatDecodeError(r.error)}`);
+      } else if (item.kind === "too-long") problem(`${where}: a line of ${item.bytes} bytes, longer than any event`);
+      else problem(`${where}: ${item.reason}`);
+    }
+  }
+  return problems;
+}
+
 /** Runs every source that can run for the duration, with cost samples at start and end, and returns the report. */
-export async function compareLive(config: ObserveConfig, log: Logger, signal?: AbortSignal): Promise<CompareReport> {
+export async function compareLive(config: CompareConfig, log: Logger, signal?: AbortSignal): Promise<CompareReport> {
   const seconds = config.duration ?? DEFAULT_COMPARE_SECONDS;
   log.info({ sources: config.sources }, `comparing the sources for ${seconds} s`);
   const bus = new MemoryBus({ nodeName: config.nodeName, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed") });
