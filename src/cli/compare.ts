@@ -6,7 +6,7 @@ import fs from "node:fs";
 import { MemoryBus } from "../bus/index.js";
 import { ConfigError } from "../config/load.js";
 import type { OptionValues } from "../config/options.js";
-import { decodeEventLine, emitterFor, formatDecodeError, type PeerwatchEvent } from "../events/index.js";
+import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { sampleProcesses } from "../proc/process-sampler.js";
 import { aborted, sleep } from "../sources/abort.js";
@@ -14,8 +14,8 @@ import { findNodePid } from "../sources/discover.js";
 import { Comparer } from "../tools/compare/comparer.js";
 import { COMPARE_OPTIONS, DEFAULT_COMPARE_SECONDS } from "../tools/compare/options.js";
 import { NDJSON_OPTIONS } from "../tools/ndjson/options.js";
-import { openRecording } from "../tools/record/line-reader.js";
 import { RECORD_OPTIONS } from "../tools/record/options.js";
+import { readRecording, type RecordingStats } from "../tools/record/read-events.js";
 import { renderMarkdown, renderText } from "../tools/compare/render.js";
 import type { CompareReport } from "../tools/compare/report.js";
 import type { CommandSpec } from "./command.js";
@@ -49,10 +49,11 @@ export async function runCompare(files: string[], opts: Record<string, unknown>)
       process.stderr.write(`peerwatch compare: no such recording ${missing}\n`);
       return 2;
     }
+    const stats: RecordingStats = { lines: 0, invalid: 0, errors: [] };
     const c = new Comparer();
-    const problems = await readRecordings(files, c);
-    c.invalidLines = problems.count;
-    for (const p of problems.first) process.stderr.write(`peerwatch compare: skipped ${p.slice(0, 300)}\n`);
+    for await (const e of readRecording(files, stats)) c.add(e);
+    c.invalidLines = stats.invalid;
+    for (const err of stats.errors) process.stderr.write(`peerwatch compare: skipped ${err.slice(0, 300)}\n`);
     report = c.report();
   } else {
     let config: CompareConfig;
@@ -78,34 +79,6 @@ export async function runCompare(files: string[], opts: Record<string, unknown>)
     }
   }
   return 0;
-}
-
-/** Problems listed on stderr at most; all are counted. */
-const MAX_PROBLEMS_SHOWN = 20;
-
-/**
- * Feeds recorded events to the comparer, files in order, through replay's line reader (plain or
- * gzip, bounded lines). Lines that are not events, over-long lines and a truncated or unreadable
- * file are counted and the first few described with their place; the rest is still compared.
- */
-async function readRecordings(files: string[], c: Comparer): Promise<{ count: number; first: string[] }> {
-  const problems = { count: 0, first: [] as string[] };
-  const problem = (text: string) => {
-    problems.count++;
-    if (problems.first.length < MAX_PROBLEMS_SHOWN) problems.first.push(text);
-  };
-  for (const file of files) {
-    for await (const item of openRecording(file).lines()) {
-      const where = `${file}:${item.lineNo}`;
-      if (item.kind === "line") {
-        const r = decodeEventLine(item.text, where);
-        if (r.ok) c.add(r.value);
-        else problem(`${where}: ${formatDecodeError(r.error)}`);
-      } else if (item.kind === "too-long") problem(`${where}: a line of ${item.bytes} bytes, longer than any event`);
-      else problem(`${where}: ${item.reason}`);
-    }
-  }
-  return problems;
 }
 
 /** Runs every source that can run for the duration, with cost samples at start and end, and returns the report. */
