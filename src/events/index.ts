@@ -4,3 +4,4 @@ export * from "./schema.js";
 export * from "./rpc-results.js";
 export * from "./decode.js";
 export * from "./make.js";
+export * from "./json-depth.js";
