@@ -1,11 +1,12 @@
 // A capnp-es Transport over a net.Socket (capnp-es ships none). Incoming bytes go through the
-// FrameDecoder (size limit), whole messages are queued until the Conn asks for them (capnp-es's
+// FrameDecoder (size limit) and the bounds check (traversal, nesting), whole messages are queued until the Conn asks for them (capnp-es's
 // DeferredTransport would drop a message that arrives while none is awaited). Any failure ends the
 // transport once, with a reason, and the owner is told through onClose.
 import type net from "node:net";
 import { Message } from "capnp-es";
 import { Message as RpcMessage } from "capnp-es/capnp/rpc";
 import { FrameDecoder, FramingError } from "./frame-decoder.js";
+import { checkMessageBounds } from "./message-bounds.js";
 
 export type CloseReason = { kind: "closed" | "error" | "malformed"; detail: string };
 
@@ -65,6 +66,7 @@ export class SocketTransport {
     for (const f of frames) {
       let m: RpcMessage;
       try {
+        checkMessageBounds(f); // capnp-es bounds neither traversal nor nesting: see message-bounds.ts
         m = new Message(f, false).getRoot(RpcMessage);
         m.which(); // touch it: a message whose root is not a struct fails here, not inside the Conn
       } catch (e) {
