@@ -46,7 +46,14 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
       log.warn({ alert: e.data.name, severity: e.data.severity, peerId: e.data.peerId }, `alert ${e.data.name}: ${e.data.detail}`);
     }
   });
-  const writer = config.events ? startNdjsonWriter(bus, config.events, log) : undefined;
+  let writer;
+  try {
+    writer = config.events ? startNdjsonWriter(bus, config.events, log) : undefined;
+  } catch (e) {
+    log.error((e as Error).message);
+    await bus.close();
+    return 2;
+  }
   new AlertEngine(defaultHeuristics(thresholds, lists.tree), thresholds).attach(bus, config.nodeName);
   let metrics;
   try {
