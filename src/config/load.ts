@@ -1,8 +1,9 @@
 // Settings come from three layers, highest first: command-line flags, PEERWATCH_* environment
 // variables, a JSON config file. They are merged, then validated once by zod; an error names the
 // setting and where its bad value came from.
-import fs from "node:fs";
 import { z } from "zod";
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../events/json-depth.js";
+import { SettingsFileError, readBoundedFile } from "./bounded-file.js";
 import { OBSERVE_OPTIONS, envName } from "./options.js";
 import { deriveConfig, observeSettings, type ObserveConfig } from "./schema.js";
 
@@ -26,13 +27,11 @@ const ORIGIN_TEXT: Record<Origin, (key: string) => string> = {
 export function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
-    const st = fs.statSync(file);
-    if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(`config file ${file} is ${st.size} bytes; at most ${MAX_CONFIG_BYTES}`);
-    text = fs.readFileSync(file, "utf8");
+    text = readBoundedFile(file, MAX_CONFIG_BYTES, "config file");
   } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    throw new ConfigError(`cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError((e as SettingsFileError).message);
   }
+  if (jsonDepthExceeds(text)) throw new ConfigError(`config file ${file} nests deeper than ${MAX_JSON_DEPTH} levels`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

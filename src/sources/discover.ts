@@ -3,6 +3,7 @@
 // missing. Nothing here connects to the node: it only looks at files, flags and privileges.
 import fs from "node:fs";
 import path from "node:path";
+import { readBoundedFile } from "../config/bounded-file.js";
 import { SOURCE_NAMES, type ObserveConfig, type ObserveSourceName } from "../config/schema.js";
 import type { SourcePlan } from "./types.js";
 
@@ -17,7 +18,7 @@ export function findNodePid(c: ObserveConfig): { pid: number; from: string } | {
   if (c.pid !== undefined) return { pid: c.pid, from: "--pid" };
   let text: string;
   try {
-    text = fs.readFileSync(c.pidFile, "utf8");
+    text = readBoundedFile(c.pidFile, 64, "PID file");
   } catch (e) {
     return { pid: undefined, why: `no --pid and no readable PID file at ${c.pidFile} (${errCode(e)})` };
   }
