@@ -6,6 +6,7 @@ import { z } from "zod";
 import { DEFAULT_GROUPS, MAX_PAYLOAD_BYTES, TRACEPOINT_GROUPS, type TracepointGroup } from "../ebpf/program.js";
 import { POLLED_METHODS } from "../rpc/poller.js";
 import { CHAINS, CHAIN_PARAMS, type Chain } from "./chains.js";
+import { strictNumber } from "./strict-number.js";
 
 export const SOURCE_NAMES = ["ipc", "ebpf", "rpc", "p2p", "proc"] as const;
 export type ObserveSourceName = (typeof SOURCE_NAMES)[number];
@@ -43,7 +44,7 @@ const hostMaybePort = z.string().transform((s, ctx) => {
 });
 
 const seconds = (max: number) =>
-  z.coerce.number({ message: "expected a number of seconds" }).positive("must be more than 0").max(max, `at most ${max}`);
+  strictNumber(z.number({ message: "expected a number of seconds" }).positive("must be more than 0").max(max, `at most ${max}`));
 
 const pathString = z.string().min(1, "must not be empty").max(4096);
 
@@ -66,7 +67,7 @@ export const observeSettings = z.strictObject({
   nodeName: z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' and '-' only").optional(),
   sources: sourcesList.default("auto"),
   ipcSocket: pathString.optional(),
-  ipcMaxMessageBytes: z.coerce.number().int().min(1024).max(1 << 30).default(64 * 1024 * 1024),
+  ipcMaxMessageBytes: strictNumber(z.number({ message: "expected a number of bytes" }).int().min(1024).max(1 << 30)).default(64 * 1024 * 1024),
   rpcUrl: z.url({ protocol: /^https?$/, message: "expected an http:// or https:// URL" }).optional(),
   rpcCookie: pathString.optional(),
   rpcUser: z.string().min(1).max(256).optional(),
@@ -99,8 +100,8 @@ export const observeSettings = z.strictObject({
       return [...new Set(names)] as TracepointGroup[];
     })
     .default([...DEFAULT_GROUPS]),
-  ebpfPayloadBytes: z.coerce.number().int("expected a whole number").min(0).max(MAX_PAYLOAD_BYTES).default(64),
-  pid: z.coerce.number().int("expected a process id").positive("expected a process id").optional(),
+  ebpfPayloadBytes: strictNumber(z.number({ message: "expected a whole number" }).int("expected a whole number").min(0).max(MAX_PAYLOAD_BYTES)).default(64),
+  pid: strictNumber(z.number({ message: "expected a process id" }).int("expected a process id").positive("expected a process id")).optional(),
   procInterval: seconds(86400).default(10),
   p2p: hostMaybePort.optional(),
   p2pListen: hostPort.optional(),

@@ -15,6 +15,8 @@ export class SocketTransport {
   private readonly queue: RpcMessage[] = [];
   private waiter: { resolve: (m: RpcMessage) => void; reject: (e?: unknown) => void } | undefined;
   private ended: CloseReason | undefined;
+  /** Ends the transport once the Conn has taken every queued message. */
+  private failAfterQueue: CloseReason | undefined;
   /** Called once when the transport ends, for whatever reason. */
   onClose: ((reason: CloseReason) => void) | undefined;
   bytesIn = 0;
@@ -46,7 +48,13 @@ export class SocketTransport {
     if (m) return Promise.resolve(m);
     // Rejecting with undefined is how capnp-es's Conn learns the transport ended quietly.
     if (this.ended) return Promise.reject(undefined);
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    const next = new Promise<RpcMessage>((resolve, reject) => (this.waiter = { resolve, reject }));
+    if (this.failAfterQueue) {
+      // After the answers the last message settled have run (they are microtasks; this is not).
+      const reason = this.failAfterQueue;
+      setImmediate(() => this.abort(reason));
+    }
+    return next;
   }
 
   close(): void {
@@ -54,7 +62,7 @@ export class SocketTransport {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.ended) return;
+    if (this.ended || this.failAfterQueue) return;
     this.bytesIn += chunk.length;
     let frames: ArrayBuffer[];
     try {
@@ -63,6 +71,17 @@ export class SocketTransport {
       this.abort({ kind: "malformed", detail: e instanceof FramingError ? e.message : String(e) });
       return;
     }
+    this.deliver(frames);
+    const failure = this.decoder.failure;
+    if (failure && !this.ended) {
+      // Whole messages came before the bad header in this read: the Conn handles them first, then
+      // the connection ends with the reason (see recvMessage).
+      this.failAfterQueue = { kind: "malformed", detail: failure.message };
+      if (frames.length === 0) this.abort(this.failAfterQueue);
+    }
+  }
+
+  private deliver(frames: ArrayBuffer[]): void {
     for (const f of frames) {
       let m: RpcMessage;
       try {

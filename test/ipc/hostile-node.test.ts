@@ -1,7 +1,14 @@
 // A hostile node (or anything at the socket path) writes one crafted message: peerwatch drops or
 // answers it on that connection only; nothing escapes as an unhandled rejection, a hang or a
 // blow-up of memory (vitest fails a run on any unhandled rejection).
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Message } from "capnp-es";
+import { Message as RpcMessage } from "capnp-es/capnp/rpc";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SocketTransport } from "../../src/ipc/socket-transport.js";
 import { IpcSession } from "../../src/ipc/session.js";
 import { runCli } from "../helpers/cli.js";
 import { HostileNode, bootstrapFrame, callUnknownExportFrame, hugeCapTableReturnFrame, pointerCycleFrame } from "../helpers/hostile-ipc.js";
@@ -76,5 +83,25 @@ describe("peerwatch observe against a hostile node", () => {
     expect(details, JSON.stringify(details)).toContainEqual(expect.stringMatching(/nests deeper/));
     expect(node.connections).toBeGreaterThanOrEqual(3);
     expect(r.stderr).not.toMatch(/unhandled|MaxListeners|Warning/i);
+  });
+});
+
+describe("a valid message and a bad header in one read", () => {
+  it("delivers the message, then ends the connection with the framing error", async () => {
+    const m = new Message();
+    m.initRoot(RpcMessage)._initFinish().questionId = 77;
+    const bad = Buffer.alloc(8);
+    bad.writeUInt32LE(100_000, 0); // 100,001 segments
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-frames-"));
+    const server = net.createServer((s) => s.end(Buffer.concat([Buffer.from(m.toArrayBuffer()), bad])));
+    await new Promise<void>((r) => server.listen(path.join(dir, "s"), r));
+    const socket = net.createConnection({ path: path.join(dir, "s") });
+    const t = new SocketTransport(socket, 1 << 20);
+    const closed = new Promise((r) => (t.onClose = r));
+    const first = await t.recvMessage();
+    expect(first.finish.questionId).toBe(77);
+    await expect(t.recvMessage()).rejects.toBeUndefined();
+    expect(await closed).toMatchObject({ kind: "malformed", detail: expect.stringMatching(/100001 segments/) });
+    server.close();
   });
 });

@@ -201,6 +201,21 @@ describe("RPC poller over HTTP", () => {
     expect(r.events).toEqual([]);
   });
 
+  it("counts a result too large for one event line, and a ping time that would become Infinity", async () => {
+    const info = captureJson("rpc/getnetworkinfo.json") as object;
+    stub.custom.set("getnetworkinfo", (res, id) => res.writeHead(200).end(JSON.stringify({ result: { ...info, padding: "x".repeat(10 << 20) }, error: null, id })));
+    const peers = (captureJson("rpc/getpeerinfo.json") as object[]).map((p) => ({ ...p, pingtime: 1e306 }));
+    stub.custom.set("getpeerinfo", (res, id) => res.writeHead(200).end(JSON.stringify({ result: peers, error: null, id })));
+    const r = runPoller(http(), [{ method: "getnetworkinfo", intervalMs: 60_000 }, { method: "getpeerinfo", intervalMs: 60_000 }], 5000);
+    poller = r.poller;
+    await until(() => r.events.length >= 2, 10_000);
+    const reasons = r.events.map((e) => (e.type === "events.dropped" ? e.data.reason : e.type)).sort();
+    expect(reasons).toEqual([
+      expect.stringMatching(/^getnetworkinfo reply: \d+ bytes, too large for one event line/),
+      expect.stringMatching(/^getpeerinfo reply: at \[0\]\.pingtime: /),
+    ]);
+  });
+
   it("keeps user info of the URL out of the request and of every message", async () => {
     const t = new HttpRpcTransport({ url: stub.url.replace("http://", "http://alice:hunter2@"), credentials: { kind: "cookie", path: stub.cookie }, timeoutMs: 500 });
     expect(t.name).toBe(stub.url);
