@@ -65,6 +65,8 @@ class MemorySubscription implements Subscription {
 
 export class MemoryBus implements EventBus {
   private readonly subs = new Set<MemorySubscription>();
+  /** Subscribers of each event type, worked out once per type (types are few) and dropped on (un)subscribe. */
+  private readonly routes = new Map<string, MemorySubscription[]>();
   private published = 0;
   private closing = false;
   private readonly timer: NodeJS.Timeout;
@@ -82,8 +84,9 @@ export class MemoryBus implements EventBus {
     // Loss reports pass a full queue: they are one per source and second at most, and dropping
     // them would lose the count of what was lost.
     const force = event.type === "events.dropped";
-    for (const s of this.subs) {
-      if (!matchesPrefixes(event.type, s.prefixes)) continue;
+    const route = this.routes.get(event.type) ?? this.route(event.type);
+    for (let i = 0; i < route.length; i++) {
+      const s = route[i]!;
       if (!s.queue.push(event, force)) {
         s.dropped++;
         continue;
@@ -98,10 +101,20 @@ export class MemoryBus implements EventBus {
       options.prefixes,
       options.maxQueue ?? this.defaultMaxQueue,
       handler,
-      (x) => this.subs.delete(x),
+      (x) => {
+        this.subs.delete(x);
+        this.routes.clear();
+      },
     );
     this.subs.add(s);
+    this.routes.clear();
     return s;
+  }
+
+  private route(type: string): MemorySubscription[] {
+    const route = [...this.subs].filter((s) => matchesPrefixes(type, s.prefixes));
+    if (this.routes.size < 1024) this.routes.set(type, route); // a bound, should a publisher invent types
+    return route;
   }
 
   stats(): BusStats {

@@ -1,66 +1,47 @@
-// The `peerwatch` command line. Flags come from the one option table in config/options.ts.
-import { readFileSync } from "node:fs";
-import { Command, CommanderError, Option } from "commander";
-import { ConfigError, loadConfig } from "../config/load.js";
-import { OBSERVE_OPTIONS, envName } from "../config/options.js";
-import { createLogger } from "../logger.js";
-import { observe } from "./observe.js";
+// The `peerwatch` command line. Each command's flags come from its option table.
+import { Command, CommanderError } from "commander";
+import type { CommandSpec } from "./command.js";
+import { addOptions } from "./flags-doc.js";
+import { observeCommand } from "./observe.js";
+import { VERSION } from "./version.js";
 
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+/** Every command, in --help order. */
+export const COMMANDS: readonly CommandSpec[] = [observeCommand];
 
 export function buildProgram(): Command {
   const program = new Command("peerwatch")
     .description("Watch a Bitcoin Core node's P2P network for attacks and anomalies.")
-    .version(pkg.version, "-V, --version")
+    .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for the flags)");
-  const obs = program
-    .command("observe")
-    .description(
-      "Read the node through every available source (IPC, eBPF, RPC, P2P, /proc) and serve events, metrics and alerts.",
-    );
-  for (const o of OBSERVE_OPTIONS) {
-    const tail = [o.defaultText ? `default: ${o.defaultText}` : "", o.flagOnly ? "" : `env ${envName(o)}`].filter(Boolean).join("; ");
-    obs.addOption(new Option(`--${o.flag}${o.arg ? ` <${o.arg}>` : ""}`, `${o.description}${tail ? ` (${tail})` : ""}`));
+  for (const spec of COMMANDS) {
+    const cmd = program.command(spec.args ? `${spec.name} ${spec.args}` : spec.name).description(spec.description);
+    addOptions(cmd, spec.table);
+    if (spec.helpAfter) cmd.addHelpText("after", spec.helpAfter);
   }
-  obs.addHelpText(
-    "after",
-    "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
-  );
   return program;
 }
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram().exitOverride();
-  let action: Promise<number> = Promise.resolve(0);
-  program.commands[0]?.action((opts: Record<string, unknown>) => {
-    action = runObserve(opts);
-  });
+  let action: Promise<number> | undefined;
+  for (const [i, spec] of COMMANDS.entries()) {
+    program.commands[i]?.action((...a: unknown[]) => {
+      // commander passes the positional arguments, then the options, then the command.
+      const opts = a[a.length - 2] as Record<string, unknown>;
+      const args = a.slice(0, -2).flat() as string[];
+      action = spec.run(opts, args);
+    });
+  }
   try {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     throw e;
   }
-  if (program.args.length === 0 && !program.commands.some((c) => argv.includes(c.name()))) {
+  if (!action) {
     program.outputHelp();
     return 0;
   }
   return action;
-}
-
-async function runObserve(opts: Record<string, unknown>): Promise<number> {
-  let config;
-  try {
-    config = loadConfig(opts);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`peerwatch observe: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  const log = createLogger({ level: config.logLevel, format: config.logFormat });
-  log.info({ chain: config.chain, node: config.nodeName, sources: config.sources }, `peerwatch ${pkg.version} observing`);
-  return observe(config, log);
 }

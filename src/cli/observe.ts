@@ -1,17 +1,30 @@
 // `peerwatch observe`: find the sources, start them, feed the bus into the tools, stop cleanly.
 import { MemoryBus } from "../bus/index.js";
-import type { ObserveConfig } from "../config/schema.js";
+import { ConfigError } from "../config/load.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
-import type { Logger } from "../logger.js";
+import { createLogger, type Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
-import { discoverSources } from "../sources/discover.js";
-import { SOURCE_FACTORIES } from "../sources/registry.js";
-import type { Source } from "../sources/types.js";
+import type { SourcePlan } from "../sources/types.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import { loadThresholds } from "../tools/alerts/thresholds.js";
 import { loadIpLists } from "../tools/iplists/load-lists.js";
 import { startMetricsTool } from "../tools/metrics/index.js";
 import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
+import type { CommandSpec } from "./command.js";
+import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
+import { explainMissingIpc } from "./ipc-explainer.js";
+import { SOURCES } from "./sources.js";
+import { VERSION } from "./version.js";
+
+/** Which sources to start (auto: every one whose check passes), and why the others are not up. */
+export function discoverSources(config: ObserveConfig): { descriptor: (typeof SOURCES)[number]; plan: SourcePlan }[] {
+  const wanted = config.sources === "auto" ? SOURCES : SOURCES.filter((s) => config.sources.includes(s.name));
+  return wanted.map((descriptor) => {
+    const r = descriptor.check(config as never);
+    const plan: SourcePlan = r.ok ? { name: descriptor.name, start: true, detail: r.detail } : { name: descriptor.name, start: false, reason: r.reason };
+    return { descriptor, plan };
+  });
+}
 
 /** How long sources get to stop after shutdown begins. */
 const STOP_TIMEOUT_MS = 5000;
@@ -46,6 +59,7 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
       log.warn({ alert: e.data.name, severity: e.data.severity, peerId: e.data.peerId }, `alert ${e.data.name}: ${e.data.detail}`);
     }
   });
+  explainMissingIpc(bus, emitterFor("ipc", config.nodeName, publish));
   let writer;
   try {
     writer = config.events ? startNdjsonWriter(bus, config.events, log) : undefined;
@@ -79,24 +93,20 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   const durationTimer = config.duration ? setTimeout(() => stop.abort(), config.duration * 1000) : undefined;
 
   const runs: Promise<void>[] = [];
-  for (const plan of discoverSources(config)) {
-    const emit = emitterFor(plan.name, config.nodeName, publish);
+  for (const { descriptor, plan } of discoverSources(config)) {
+    const emit = emitterFor(descriptor.name, config.nodeName, publish);
     if (!plan.start) {
-      emit("source.status", { source: plan.name, state: "down", detail: plan.reason });
-      continue;
-    }
-    const factory = SOURCE_FACTORIES[plan.name];
-    if (!factory) {
-      emit("source.status", { source: plan.name, state: "down", detail: `inputs found (${plan.detail}), but this version of peerwatch has no ${plan.name} extractor yet` });
+      emit("source.status", { source: descriptor.name, state: "down", detail: plan.reason });
       continue;
     }
     const slog = log.child({ source: plan.name });
     runs.push(
-      factory()
-        .then((source: Source) => source.run({ config, emit, log: slog, signal: stop.signal, instruments: metrics.instruments }))
+      descriptor
+        .create()
+        .then((source) => source.run({ config: config as never, emit, log: slog, signal: stop.signal, instruments: metrics.instruments }))
         .catch((err: unknown) => {
           slog.error({ err }, `${plan.name} source failed`);
-          emit("source.status", { source: plan.name, state: "down", detail: `failed: ${(err as Error).message ?? String(err)}` });
+          emit("source.status", { source: descriptor.name, state: "down", detail: `failed: ${(err as Error).message ?? String(err)}` });
         }),
     );
   }
@@ -117,3 +127,25 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   await metrics.close();
   return 0;
 }
+
+export const observeCommand: CommandSpec = {
+  name: "observe",
+  description: "Read the node through every available source (IPC, eBPF, RPC, P2P, /proc, debug.log) and serve events, metrics and alerts.",
+  table: OBSERVE_OPTIONS,
+  helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
+  async run(opts) {
+    let config;
+    try {
+      config = loadObserveConfig(opts);
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        process.stderr.write(`peerwatch observe: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+    const log = createLogger({ level: config.logLevel, format: config.logFormat });
+    log.info({ chain: config.chain, node: config.nodeName, sources: config.sources }, `peerwatch ${VERSION} observing`);
+    return observe(config, log);
+  },
+};

@@ -1,56 +1,156 @@
-// The one list of `peerwatch observe` settings. The CLI flags, the PEERWATCH_* environment variables
-// and the config file keys are all derived from it, so they cannot drift apart.
+// The option table: every setting of a peerwatch command is one row. The CLI flags, the
+// PEERWATCH_* environment variables, the config file keys, the zod schema, `--help` and the
+// README flag tables are all derived from the rows, so they cannot drift apart. Core rows are
+// here; each extractor's rows are in its descriptor, each tool's beside the tool; the CLI
+// assembles the table of each command.
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { CHAINS, CHAIN_PARAMS, type Chain } from "./chains.js";
+import { pathString, seconds, wholeNumber } from "./values.js";
 
-export interface OptionSpec {
-  /** Config-file key and internal name (camelCase). */
-  key: string;
-  /** Long flag without dashes (kebab-case). */
+export interface OptionSpec<S extends z.ZodType = z.ZodType> {
+  /** Long flag without dashes (kebab-case). The row's key is the config-file key (camelCase). */
   flag: string;
-  /** Value placeholder for --help; absent for boolean switches. */
+  /** Value placeholder for --help; absent for on/off switches. */
   arg?: string;
   description: string;
-  /** Shown in --help; the real default is applied in schema.ts. */
+  /** The default as shown in --help and the README; the real default is the schema's. */
   defaultText?: string;
+  /** Parses the raw value (string from a flag or env, JSON value from the file), with its default. */
+  schema: S;
   /** Never logged or echoed. */
   secret?: boolean;
-  /** Not settable from the config file (e.g. the config file itself). */
+  /** Not settable from the config file or environment (e.g. the config file itself). */
   flagOnly?: boolean;
+  /** Also offer `--no-<flag>`, which sets the value to false (e.g. `--no-p2p`). */
+  negatable?: string;
 }
 
-export const OBSERVE_OPTIONS: readonly OptionSpec[] = [
-  { key: "config", flag: "config", arg: "file", description: "JSON config file with any of these settings (camelCase keys)", flagOnly: true },
-  { key: "chain", flag: "chain", arg: "name", description: "main, testnet4, signet or regtest", defaultText: "main" },
-  { key: "datadir", flag: "datadir", arg: "dir", description: "the node's data directory", defaultText: "~/.bitcoin" },
-  { key: "nodeName", flag: "node-name", arg: "name", description: "name of the watched node, stamped on every event", defaultText: "this host's name" },
-  { key: "sources", flag: "sources", arg: "list", description: "comma list of ipc,ebpf,rpc,p2p,proc, or auto (every source whose inputs are found)", defaultText: "auto" },
-  { key: "ipcSocket", flag: "ipc-socket", arg: "path", description: "bitcoin-node's -ipcbind=unix socket", defaultText: "<datadir>/<chain>/node.sock" },
-  { key: "ipcMaxMessageBytes", flag: "ipc-max-message-bytes", arg: "n", description: "largest IPC message accepted from the node", defaultText: "67108864" },
-  { key: "rpcUrl", flag: "rpc-url", arg: "url", description: "the node's JSON-RPC URL", defaultText: "http://127.0.0.1:<chain rpc port>" },
-  { key: "rpcCookie", flag: "rpc-cookie", arg: "file", description: "RPC cookie file", defaultText: "<datadir>/<chain>/.cookie" },
-  { key: "rpcUser", flag: "rpc-user", arg: "user", description: "RPC user (with --rpc-password), instead of the cookie" },
-  { key: "rpcPassword", flag: "rpc-password", arg: "password", description: "RPC password (prefer the cookie or PEERWATCH_RPC_PASSWORD)", secret: true },
-  { key: "rpcInterval", flag: "rpc-interval", arg: "seconds", description: "how often the fast RPC snapshots are polled", defaultText: "10" },
-  { key: "rpcSlowInterval", flag: "rpc-slow-interval", arg: "seconds", description: "how often the expensive RPC snapshots are polled", defaultText: "120" },
-  { key: "rpcDisable", flag: "rpc-disable", arg: "list", description: "comma list of polled RPC methods to leave out (e.g. getaddrmaninfo,listbanned)" },
-  { key: "rpcTimeout", flag: "rpc-timeout", arg: "seconds", description: "timeout of one RPC call", defaultText: "30" },
-  { key: "bitcoinNodeBin", flag: "bitcoin-node-bin", arg: "path", description: "the node's binary (bitcoin-node or bitcoind), for eBPF tracepoints" },
-  { key: "ebpfGroups", flag: "ebpf-groups", arg: "list", description: "tracepoint groups for eBPF: net,connections,mempool,validation,utxocache (utxocache is very chatty)", defaultText: "net,connections,mempool,validation" },
-  { key: "ebpfPayloadBytes", flag: "ebpf-payload-bytes", arg: "n", description: "message payload bytes eBPF copies (0 to 128; longer payloads are marked truncated)", defaultText: "64" },
-  { key: "pid", flag: "pid", arg: "pid", description: "the node's process id", defaultText: "read from <datadir>/<chain>/bitcoind.pid" },
-  { key: "procInterval", flag: "proc-interval", arg: "seconds", description: "how often the node's per-thread CPU time is read from /proc", defaultText: "10" },
-  { key: "p2p", flag: "p2p", arg: "host:port", description: "connect the P2P pinger to the node at this address (port defaults to the chain's P2P port)" },
-  { key: "p2pListen", flag: "p2p-listen", arg: "host:port", description: "listen for the node (configured with -addnode) at this address" },
-  { key: "pingInterval", flag: "ping-interval", arg: "seconds", description: "how often the P2P pinger pings", defaultText: "10" },
-  { key: "events", flag: "events", arg: "file|-", description: "write every event as NDJSON to a file, or - for stdout" },
-  { key: "metrics", flag: "metrics", arg: "host:port|off", description: "serve Prometheus metrics at http://<host:port>/metrics", defaultText: "127.0.0.1:9432" },
-  { key: "alerts", flag: "alerts", arg: "file", description: "JSON file of alert thresholds (see docs/alerts.md)", defaultText: "built-in defaults" },
-  { key: "ipLists", flag: "ip-lists", arg: "dir", description: "folder of IP lists (*.txt, CIDR per line) that alerts and metrics match peers against", defaultText: "data/iplists of this install" },
-  { key: "duration", flag: "duration", arg: "seconds", description: "stop cleanly after this long", defaultText: "run until stopped" },
-  { key: "logLevel", flag: "log-level", arg: "level", description: "trace, debug, info, warn, error or silent", defaultText: "info" },
-  { key: "logFormat", flag: "log-format", arg: "format", description: "json or pretty", defaultText: "pretty on a terminal, json otherwise" },
-];
+export type OptionTable = Record<string, OptionSpec>;
+export type OptionValues<T extends OptionTable> = { [K in keyof T]: z.output<T[K]["schema"]> };
 
-/** PEERWATCH_RPC_PASSWORD for rpcPassword, etc. */
-export function envName(o: OptionSpec): string {
+/** Declares option rows; keeps their exact types for OptionValues. */
+export function defineOptions<const T extends OptionTable>(rows: T): T {
+  return rows;
+}
+
+/** Joins option tables. A key may appear twice only as the very same row (shared rows). */
+export function mergeOptions(...tables: OptionTable[]): OptionTable {
+  const out: OptionTable = {};
+  for (const t of tables) {
+    for (const [key, row] of Object.entries(t)) {
+      if (out[key] && out[key] !== row) throw new Error(`option "${key}" is defined twice`);
+      out[key] = row;
+    }
+  }
+  return out;
+}
+
+/** PEERWATCH_RPC_PASSWORD for --rpc-password, etc. */
+export function envName(o: Pick<OptionSpec, "flag">): string {
   return `PEERWATCH_${o.flag.replace(/-/g, "_").toUpperCase()}`;
+}
+
+/** The strict zod object of a table (flag-only rows are handled by the loader). */
+export function settingsSchema(table: OptionTable): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, row] of Object.entries(table)) if (!row.flagOnly) shape[key] = row.schema;
+  return z.strictObject(shape);
+}
+
+// ---- core rows: every command that watches a node has them ----
+
+const sourcesList = (known: readonly string[]) =>
+  z.string().transform((s, ctx) => {
+    const v = s.trim();
+    if (v === "" || v === "auto") return "auto" as const;
+    const names = [...new Set(v.split(",").map((x) => x.trim()).filter(Boolean))];
+    const bad = names.find((n) => !known.includes(n));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: "custom", message: `unknown source "${bad.slice(0, 40)}" (known: ${known.join(", ")}, or auto)` });
+      return z.NEVER;
+    }
+    return names;
+  });
+
+/** The rows every observing command has; `sourceNames` are the extractors the CLI assembled. */
+export function coreOptions(sourceNames: readonly string[]) {
+  return defineOptions({
+    config: { flag: "config", arg: "file", description: "JSON config file with any of these settings (camelCase keys)", schema: pathString.optional(), flagOnly: true },
+    chain: {
+      flag: "chain",
+      arg: "name",
+      description: "main, testnet4, signet or regtest: picks the datadir subfolder and ports",
+      defaultText: "main",
+      schema: z.enum(CHAINS, { message: `expected one of ${CHAINS.join(", ")}` }).default("main"),
+    },
+    datadir: { flag: "datadir", arg: "dir", description: "the node's data directory", defaultText: "~/.bitcoin", schema: pathString.optional() },
+    nodeName: {
+      flag: "node-name",
+      arg: "name",
+      description: "name of the watched node, stamped on every event",
+      defaultText: "host name",
+      schema: z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' and '-' only").optional(),
+    },
+    sources: {
+      flag: "sources",
+      arg: "list",
+      description: `comma list of ${sourceNames.join(",")}; auto starts every source whose inputs are found and reports why the others are not up`,
+      defaultText: "auto",
+      schema: sourcesList(sourceNames).default("auto"),
+    },
+    pid: {
+      flag: "pid",
+      arg: "pid",
+      description: "the node's process id (eBPF, thread CPU)",
+      defaultText: "from <datadir>/<chain>/bitcoind.pid",
+      schema: wholeNumber(1, 2 ** 31 - 1).optional(),
+    },
+    duration: { flag: "duration", arg: "seconds", description: "stop cleanly after this long", defaultText: "run until stopped", schema: seconds(10 * 365 * 86400).optional() },
+    logLevel: {
+      flag: "log-level",
+      arg: "level",
+      description: "trace, debug, info, warn, error or silent",
+      defaultText: "info",
+      schema: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    },
+    logFormat: { flag: "log-format", arg: "format", description: "json or pretty; logs go to stderr", defaultText: "pretty on a terminal, else json", schema: z.enum(["json", "pretty"]).optional() },
+  });
+}
+
+export type CoreSettings = OptionValues<ReturnType<typeof coreOptions>>;
+
+/** Core settings with the defaults that depend on other settings filled in. */
+export interface CoreConfig extends Omit<CoreSettings, "datadir" | "nodeName" | "sources" | "config"> {
+  datadir: string;
+  /** `<datadir>/<chain subdir>`: where the node keeps this chain's files. */
+  chainDir: string;
+  nodeName: string;
+  /** "auto", or the sources asked for by name. */
+  sources: "auto" | string[];
+  pidFile: string;
+}
+
+export function expandHome(p: string): string {
+  return p === "~" || p.startsWith("~/") ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+export function deriveCore<S extends CoreSettings>(s: S): Omit<S, keyof CoreConfig> & CoreConfig {
+  const params = CHAIN_PARAMS[s.chain as Chain];
+  const datadir = path.resolve(expandHome(s.datadir ?? "~/.bitcoin"));
+  const chainDir = params.subdir ? path.join(datadir, params.subdir) : datadir;
+  return {
+    ...s,
+    datadir,
+    chainDir,
+    nodeName: s.nodeName ?? os.hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128),
+    sources: s.sources,
+    pidFile: path.join(chainDir, "bitcoind.pid"),
+  };
+}
+
+/** A path setting given by the user (home expanded, absolute), or the default under the chain dir. */
+export function pathOrDefault(given: string | undefined, core: Pick<CoreConfig, "chainDir">, name: string): string {
+  return given ? path.resolve(expandHome(given)) : path.join(core.chainDir, name);
 }

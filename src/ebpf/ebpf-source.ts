@@ -5,18 +5,18 @@
 import { sleep } from "../sources/abort.js";
 import { Backoff } from "../sources/backoff.js";
 import { findNodePid, processAlive } from "../sources/discover.js";
+import { nodeBinary, type EbpfConfig } from "./descriptor.js";
 import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
 import { runBpftrace } from "./bpftrace-runner.js";
 import type { TracepointGroup } from "./program.js";
 
 
-export class EbpfSource implements Source {
+export class EbpfSource implements Source<EbpfConfig> {
   readonly name = "ebpf" as const;
 
-  async run(ctx: SourceContext): Promise<void> {
+  async run(ctx: SourceContext<EbpfConfig>): Promise<void> {
     const { config, emit, log, signal } = ctx;
-    const binary = config.bitcoinNodeBin as string;
     const backoff = new Backoff(1000, 30_000);
     const status = new StatusReporter(emit, "ebpf");
     while (!signal.aborted) {
@@ -27,11 +27,19 @@ export class EbpfSource implements Source {
         continue;
       }
       const pid = found.pid;
+      // Found again for each PID: a restarted node may run a rebuilt binary.
+      const bin = nodeBinary(config, pid);
+      if (!bin) {
+        status.report("down", `cannot read /proc/${pid}/exe (the node's binary); pass --bitcoin-node-bin`);
+        await sleep(backoff.next(), signal);
+        continue;
+      }
+      const binary = bin.path;
       let attached = false;
       const run = runBpftrace({
         binary,
         pid,
-        groups: config.ebpfGroups as TracepointGroup[],
+        groups: config.ebpfGroups,
         payloadBytes: config.ebpfPayloadBytes,
         emit,
         log,
@@ -50,10 +58,6 @@ export class EbpfSource implements Source {
     }
     status.report("down", "stopped");
   }
-}
-
-export async function createEbpfSource(): Promise<Source> {
-  return new EbpfSource();
 }
 
 

@@ -2,6 +2,7 @@
 // typed error that says what was wrong, where (path in the object, or line/byte) and why.
 import { z } from "zod";
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from "./json-depth.js";
+import { passesCompiledCheck } from "./compiled-check.js";
 import { EVENT_DATA_SCHEMAS, envelope, type EventType, type PeerwatchEvent } from "./schema.js";
 
 /** Largest event line accepted, in bytes: a full 4 MB P2P payload as hex plus the envelope. */
@@ -44,6 +45,13 @@ function isEventType(t: string): t is EventType {
 
 /** Validate a parsed JSON value as an event of the model. */
 export function decodeEvent(input: unknown): Decoded<PeerwatchEvent> {
+  // The common case, a valid event, takes the compiled check (compiled-check.ts); zod decides the rest.
+  if (passesCompiledCheck(input)) return { ok: true, value: input as PeerwatchEvent };
+  return decodeEventWithZod(input);
+}
+
+/** decodeEvent by zod alone: the reference the compiled check is tested and measured against. */
+export function decodeEventWithZod(input: unknown): Decoded<PeerwatchEvent> {
   const env = envelope.safeParse(input);
   if (!env.success) return { ok: false, error: fromZodError("event", env.error) };
   const { type } = env.data;

@@ -24,7 +24,18 @@ export type SourceName = z.infer<typeof sourceName>;
 
 // ---- data of each event type ----
 
-export const tipChanged = z.object({ height: nonNegInt, hash: hash256Hex });
+export const tipChanged = z.object({
+  height: nonNegInt,
+  hash: hash256Hex,
+  // What the log's UpdateTip line adds (source "log"); absent elsewhere.
+  /** Transactions in the chain up to this block. */
+  chainTxs: nonNegInt.optional(),
+  /** UTXO cache size in MiB and coins, as the node logged them. */
+  cacheMiB: z.number().min(0).optional(),
+  cacheCoins: nonNegInt.optional(),
+  /** The node's verification progress estimate, 0 to 1. */
+  progress: z.number().min(0).max(1).optional(),
+});
 
 export const blockConnected = z.object({
   hash: hash256Hex,
@@ -124,6 +135,9 @@ export const netConnection = z.object({
   connectedAt: nonNegInt.optional(),
   /** misbehaving: the node's reason text. */
   reason: text(256).optional(),
+  /** inbound/outbound seen at the end of the version handshake (source "log"): transport and protocol version. */
+  transport: transport.optional(),
+  version: nonNegInt.optional(),
 });
 
 export const mempoolAdded = z.object({ txid: hash256Hex, vsize: nonNegInt, fee: int });
@@ -150,7 +164,13 @@ export const mempoolReplaced = z.object({
   replacedByTransaction: z.boolean().nullable(),
 });
 
-export const mempoolRejected = z.object({ txid: hash256Hex, reason: text(256) });
+export const mempoolRejected = z.object({
+  txid: hash256Hex,
+  reason: text(256),
+  /** Known to the log source ("… from peer=N was not accepted"). */
+  wtxid: hash256Hex.optional(),
+  peerId: peerId.optional(),
+});
 
 export const pingRtt = z.object({
   rttNs: nonNegInt,
@@ -234,6 +254,94 @@ export const threadsSnapshot = z.object({
     .max(100_000),
 });
 
+// ---- log extractor and node identity (issue 14) ----
+
+/** A transaction a peer sent that the node accepted (log: "AcceptToMemoryPool: peer=N: accepted …"); the log has no fee or size, so it is not a mempool.added. */
+export const mempoolAccepted = z.object({
+  txid: hash256Hex,
+  wtxid: hash256Hex,
+  peerId,
+  /** Mempool size after acceptance: transactions and kB. */
+  poolTxs: nonNegInt,
+  poolKb: nonNegInt,
+});
+
+/** A block connected to the active chain where only hash and height are known (log: "BlockConnected: block hash=… block height=…"). */
+export const blockSeen = z.object({ hash: hash256Hex, height: nonNegInt });
+
+/** Why the node drops a peer, as it says so before disconnecting (ping timeout, stalling, …). */
+export const disconnectCause = z.enum([
+  "ping_timeout",
+  "stalling",
+  "block_download_timeout",
+  "socket_closed",
+  "socket_error",
+  "inactivity",
+  "handshake_timeout",
+  "eviction",
+  "manual",
+  "discouraged",
+  "extra_outbound",
+  "other",
+]);
+export const peerDisconnecting = z.object({
+  peerId,
+  addr: peerAddr.optional(),
+  cause: disconnectCause,
+  /** The node's own words, without the "disconnecting peer=N" tail. */
+  detail: text(256),
+  /** ping_timeout: seconds since the unanswered ping. */
+  pingWaitSeconds: z.number().min(0).optional(),
+});
+
+/** An inbound connection the node refused before it became a peer (log: "connection from … dropped"). */
+export const inboundRefused = z.object({
+  addr: peerAddr.optional(),
+  reason: z.enum(["banned", "discouraged", "full", "not_accepting", "non_selectable"]),
+});
+
+/** A pong that did not match the ping (log: "pong peer=N: Nonce mismatch, …"). */
+export const pongProblem = z.object({
+  peerId,
+  problem: text(64),
+  expectedNonce: z.string().regex(/^[0-9a-f]{1,16}$/),
+  receivedNonce: z.string().regex(/^[0-9a-f]{1,16}$/),
+  bytes: nonNegInt,
+});
+
+/** One addr/addrv2 message processed (log: "Received addr: N addresses (P processed, R rate-limited) from peer=N"). */
+export const addrReceived = z.object({ peerId, addresses: nonNegInt, processed: nonNegInt, rateLimited: nonNegInt });
+
+/** Lines the log source read since it started (cumulative), so unparsed and cut lines are visible. */
+export const logLines = z.object({
+  /** Lines turned into events or facts, by line kind. */
+  parsed: z.record(z.string().max(64), nonNegInt),
+  /** Lines no parser knows, by category ("none" for uncategorised lines). */
+  unknown: z.record(z.string().max(64), nonNegInt),
+  /** Lines longer than the limit: cut, parsed as far as they go. */
+  truncated: nonNegInt,
+  /** Times reading paused because the line rate limit was reached (lines are delayed, not lost). */
+  throttled: nonNegInt,
+});
+
+export const nodeImplementation = z.enum(["Bitcoin Core", "Bitcoin Knots", "other"]);
+
+/** Who the watched node is: told by each source that can on start and on reconnect. */
+export const nodeInfo = z.object({
+  implementation: nodeImplementation,
+  /** e.g. "31.99.0" (from a user agent) or "v31.99.0-b88bffe550a3" (from the log). */
+  version: text(64),
+  /** Knots' own version tag, e.g. "20250101-abc". */
+  implementationVersion: text(64).optional(),
+  /** The user agent (/Satoshi:…/) or version line this was read from. */
+  userAgent: text(256).optional(),
+  chain: text(32).optional(),
+  /** True for bitcoin-node (multiprocess, IPC), false for bitcoind; absent when unknown. */
+  multiprocess: z.boolean().optional(),
+  /** Whether the implementation can serve IPC at all; false for builds known without it (Knots). */
+  ipcCapable: z.boolean().optional(),
+});
+
 /** `rpc.snapshot`: one variant per polled method, each with its result schema. */
 const rpcSnapshotVariants = Object.entries(RPC_SNAPSHOT_SCHEMAS).map(([method, result]) =>
   z.object({ method: z.literal(method), result }),
@@ -265,6 +373,15 @@ export const EVENT_DATA_SCHEMAS = {
   "source.status": sourceStatus,
   "events.dropped": eventsDropped,
   alert,
+  // log extractor and node identity (issue 14)
+  "mempool.accepted": mempoolAccepted,
+  "block.seen": blockSeen,
+  "peer.disconnecting": peerDisconnecting,
+  "net.inbound_refused": inboundRefused,
+  "pong.problem": pongProblem,
+  "addr.received": addrReceived,
+  "log.lines": logLines,
+  "node.info": nodeInfo,
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA_SCHEMAS;

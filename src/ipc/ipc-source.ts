@@ -1,11 +1,12 @@
 // The IPC source: connects to bitcoin-node's -ipcbind=unix socket, finds what the node serves,
 // and runs the tip watcher, the RPC poller over executeRpc and (patched nodes) net-message tracing.
 // When the node goes away it reports down and reconnects with backoff; peerwatch never restarts.
-import { RpcPoller, defaultSchedule } from "../rpc/poller.js";
+import { RpcPoller, defaultSchedule } from "../codecs/jsonrpc/poller.js";
 import { aborted, sleep } from "../sources/abort.js";
 import { Backoff } from "../sources/backoff.js";
 import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
+import { ipcSocketPath, type IpcConfig } from "./descriptor.js";
 import { NetTracing } from "./net-tracing.js";
 import { describeCapabilities, probeCapabilities } from "./probe.js";
 import { IpcRpcTransport } from "./rpc-transport.js";
@@ -15,10 +16,12 @@ import { TipWatcher } from "./tip-watcher.js";
 /** After this long without an answer to the interface probe, report that the node is still loading. */
 export const PROBE_NOTICE_MS = 2000;
 
-export class IpcSource implements Source {
+type Ctx = SourceContext<IpcConfig>;
+
+export class IpcSource implements Source<IpcConfig> {
   readonly name = "ipc" as const;
 
-  async run(ctx: SourceContext): Promise<void> {
+  async run(ctx: Ctx): Promise<void> {
     const status = new StatusReporter(ctx.emit, "ipc");
     const backoff = new Backoff(250, 15_000);
     while (!ctx.signal.aborted) {
@@ -35,9 +38,10 @@ export class IpcSource implements Source {
   }
 
   /** One connection's life. Resolves true if it got up (so backoff restarts), false otherwise. */
-  private async connectOnce(ctx: SourceContext, status: StatusReporter): Promise<boolean> {
+  private async connectOnce(ctx: Ctx, status: StatusReporter): Promise<boolean> {
     const { config, emit, log, signal } = ctx;
-    const session = await IpcSession.connect(config.ipcSocket, {
+    const socket = ipcSocketPath(config);
+    const session = await IpcSession.connect(socket, {
       maxMessageBytes: config.ipcMaxMessageBytes,
       ...(ctx.instruments ? { onCall: ctx.instruments.ipcCall } : {}),
     });
@@ -61,12 +65,12 @@ export class IpcSource implements Source {
       ]);
       // makeMining waits until a starting node has loaded its chainstate: say so if that takes a while.
       const slow = setTimeout(
-        () => status.report("degraded", `connected to ${config.ipcSocket}; waiting for the node to finish loading (Init.makeMining answers once the chainstate is loaded)`),
+        () => status.report("degraded", `connected to ${socket}; waiting for the node to finish loading (Init.makeMining answers once the chainstate is loaded)`),
         PROBE_NOTICE_MS,
       );
       const caps = await probeCapabilities(session, calls, timeoutMs).finally(() => clearTimeout(slow));
       const { names, detail } = describeCapabilities(caps);
-      const upDetail = `connected to ${config.ipcSocket}; ${detail}`;
+      const upDetail = `connected to ${socket}; ${detail}`;
       status.report(caps.rpc && caps.mining ? "up" : "degraded", upDetail, names);
       log.debug({ missing: caps.missing }, "IPC interfaces not served");
 
@@ -88,8 +92,13 @@ export class IpcSource implements Source {
           emit,
           onHealth: (h) => status.report(h.state === "up" ? "up" : "degraded", h.state === "up" ? upDetail : `executeRpc: ${h.detail}`, names),
           onUnsupported: (m, msg) => log.info(`the node does not know ${m} (${msg}); not polling it`),
+          // Only the multiprocess bitcoin-node serves IPC.
+          identity: () => ({ chain: config.chain, multiprocess: true }),
         });
         poller.start();
+      } else {
+        // No executeRpc to ask getnetworkinfo: what is known is that it serves IPC, so it is bitcoin-node.
+        emit("node.info", { implementation: "Bitcoin Core", version: "unknown", chain: config.chain, multiprocess: true, ipcCapable: true });
       }
       if (caps.netTracing) {
         tracing = new NetTracing(session, caps.netTracing, traces, emit, { maxPayloadBytes: 0 });
@@ -117,8 +126,4 @@ export class IpcSource implements Source {
       session.close();
     }
   }
-}
-
-export async function createIpcSource(): Promise<Source> {
-  return new IpcSource();
 }

@@ -1,7 +1,7 @@
 // The poller's IPC transport: JSON-RPC text through Rpc.executeRpc, on its own server thread.
 // No HTTP, no password: whoever can open the socket may call it.
-import { RpcError, type RpcTransport } from "../rpc/transport.js";
-import { buildRequest, parseReply } from "../rpc/jsonrpc.js";
+import { RpcError, type RpcTransport } from "../codecs/jsonrpc/transport.js";
+import { buildRequest, parseReply } from "../codecs/jsonrpc/jsonrpc.js";
 import type { Rpc$Client } from "./generated/rpc.js";
 import type { Thread$Client } from "./generated/mp/proxy.js";
 import { IpcError, IpcSession } from "./session.js";

@@ -3,24 +3,29 @@
 // Reconnects (or keeps listening) with backoff; reports each change as source.status.
 import net from "node:net";
 import { CHAIN_PARAMS } from "../config/chains.js";
-import { formatHostPort, type HostPort } from "../config/schema.js";
+import { formatHostPort, type HostPort } from "../config/values.js";
 import { aborted, sleep } from "../sources/abort.js";
 import { Backoff } from "../sources/backoff.js";
 import { StatusReporter } from "../sources/status-reporter.js";
+import { parseUserAgent } from "../events/node-identity.js";
 import type { Source, SourceContext } from "../sources/types.js";
+import { p2pTarget, type P2pConfig } from "./descriptor.js";
 import { PeerConnection, V2_OFFERED } from "./peer-connection.js";
 
 
-export class P2pSource implements Source {
+type Ctx = SourceContext<P2pConfig>;
+
+export class P2pSource implements Source<P2pConfig> {
   readonly name = "p2p" as const;
 
-  async run(ctx: SourceContext): Promise<void> {
+  async run(ctx: Ctx): Promise<void> {
     const status = new StatusReporter(ctx.emit, "p2p");
+    const target = p2pTarget(ctx.config);
     if (ctx.config.p2pListen) await this.listen(ctx, status, ctx.config.p2pListen);
-    else if (ctx.config.p2p) await this.connect(ctx, status, ctx.config.p2p);
+    else if (target) await this.connect(ctx, status, target);
   }
 
-  private handle(ctx: SourceContext, status: StatusReporter, socket: net.Socket, target: string, role: "initiator" | "responder"): PeerConnection {
+  private handle(ctx: Ctx, status: StatusReporter, socket: net.Socket, target: string, role: "initiator" | "responder"): PeerConnection {
     const { config, emit } = ctx;
     return new PeerConnection(socket, {
       magic: CHAIN_PARAMS[config.chain].magic,
@@ -28,12 +33,16 @@ export class P2pSource implements Source {
       pingIntervalMs: config.pingInterval * 1000,
       role,
       emit,
-      onHandshake: (v) =>
-        status.report("up", `connected to ${target}: ${v.userAgent.slice(0, 100)} protocol ${v.version}, height ${v.startHeight}; pinging every ${config.pingInterval} s`),
+      onHandshake: (v) => {
+        status.report("up", `connected to ${target}: ${v.userAgent.slice(0, 100)} protocol ${v.version}, height ${v.startHeight}; pinging every ${config.pingInterval} s`);
+        // Who the node is, on every (re)connection: its user agent names the implementation.
+        const info = parseUserAgent(v.userAgent);
+        if (info) emit("node.info", { ...info, chain: config.chain });
+      },
     });
   }
 
-  private async connect(ctx: SourceContext, status: StatusReporter, at: HostPort): Promise<void> {
+  private async connect(ctx: Ctx, status: StatusReporter, at: HostPort): Promise<void> {
     const target = formatHostPort(at);
     const backoff = new Backoff(500, 30_000);
     while (!ctx.signal.aborted) {
@@ -57,7 +66,7 @@ export class P2pSource implements Source {
     status.report("down", "stopped");
   }
 
-  private async listen(ctx: SourceContext, status: StatusReporter, at: HostPort): Promise<void> {
+  private async listen(ctx: Ctx, status: StatusReporter, at: HostPort): Promise<void> {
     let current: PeerConnection | undefined;
     const server = net.createServer((socket) => {
       if (current) {
@@ -92,8 +101,4 @@ export class P2pSource implements Source {
     await new Promise<void>((r) => server.close(() => r()));
     status.report("down", "stopped");
   }
-}
-
-export async function createP2pSource(): Promise<Source> {
-  return new P2pSource();
 }

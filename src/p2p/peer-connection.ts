@@ -6,8 +6,8 @@
 import type net from "node:net";
 import { randomBytes } from "node:crypto";
 import type { Emit } from "../events/index.js";
-import { P2pDecodeError } from "./byte-reader.js";
-import { P2pMessageDecoder, encodeMessage, type P2pMessage } from "./framing.js";
+import { P2pDecodeError } from "../codecs/p2p/byte-reader.js";
+import { P2pMessageDecoder, encodeMessage, type P2pMessage } from "../codecs/p2p/framing.js";
 import {
   decodeAddr,
   decodeAddrV2,
@@ -18,7 +18,7 @@ import {
   encodeNonce,
   encodeVersion,
   type VersionPayload,
-} from "./messages.js";
+} from "../codecs/p2p/messages.js";
 
 /** What we claim: protocol 70016 (wtxidrelay era), no services, no relay. */
 export const OUR_PROTOCOL_VERSION = 70016;

@@ -4,14 +4,15 @@ import { sleep } from "../sources/abort.js";
 import { findNodePid } from "../sources/discover.js";
 import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
+import type { ProcConfig } from "./descriptor.js";
 import { readThreads } from "./thread-stats.js";
 
-export class ProcSource implements Source {
+export class ProcSource implements Source<ProcConfig> {
   readonly name = "proc" as const;
 
   constructor(private readonly procRoot = "/proc") {}
 
-  async run({ config, emit, signal }: SourceContext): Promise<void> {
+  async run({ config, emit, signal }: SourceContext<ProcConfig>): Promise<void> {
     const status = new StatusReporter(emit, "proc");
     while (!signal.aborted) {
       const found = findNodePid(config);
@@ -30,8 +31,4 @@ export class ProcSource implements Source {
     }
     status.report("down", "stopped");
   }
-}
-
-export async function createProcSource(): Promise<Source> {
-  return new ProcSource();
 }

@@ -1,7 +1,7 @@
 // RPC credentials: user/password, or the cookie file the node writes at start (and rewrites on
 // every restart, with a new password). Values never leave this module in a log or an error.
 import { readBoundedFile } from "../config/bounded-file.js";
-import { RpcError } from "./transport.js";
+import { RpcError } from "../codecs/jsonrpc/transport.js";
 
 export interface Credentials {
   username: string;

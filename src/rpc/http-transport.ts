@@ -5,9 +5,9 @@
 // abandoned at the size cap, and it is parsed once by our JSON-RPC codec (bounded depth, numbers
 // stay numbers). Errors are RpcErrors that name the URL without user info, never the credentials.
 import { Pool, type Dispatcher } from "undici";
-import { MAX_REPLY_BYTES, buildRequest, parseReply } from "./jsonrpc.js";
+import { MAX_REPLY_BYTES, buildRequest, parseReply } from "../codecs/jsonrpc/jsonrpc.js";
+import { RpcError, type RpcTransport } from "../codecs/jsonrpc/transport.js";
 import { resolveCredentials, safeUrl, type CredentialSource } from "./credentials.js";
-import { RpcError, type RpcTransport } from "./transport.js";
 
 export interface HttpTransportOptions {
   url: string;

@@ -1,20 +1,15 @@
-// Which sources can run, and why the others cannot. Auto mode starts every source whose inputs are
-// given or found; an explicit --sources list is checked the same way so the user learns what is
-// missing. Nothing here connects to the node: it only looks at files, flags and privileges.
+// Discovery helpers the extractors' checks share: finding the node's process and binary, tools on
+// PATH. Nothing here connects to the node: it only looks at files, flags and privileges.
 import fs from "node:fs";
 import path from "node:path";
 import { readBoundedFile } from "../config/bounded-file.js";
-import { SOURCE_NAMES, type ObserveConfig, type ObserveSourceName } from "../config/schema.js";
-import type { SourcePlan } from "./types.js";
 
-type Check = (c: ObserveConfig) => { ok: true; detail: string } | { ok: false; reason: string };
-
-function errCode(e: unknown): string {
+export function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? String(e);
 }
 
 /** The node's PID: --pid, else the PID file the node writes in its chain directory. */
-export function findNodePid(c: ObserveConfig): { pid: number; from: string } | { pid: undefined; why: string } {
+export function findNodePid(c: { pid?: number | undefined; pidFile: string }): { pid: number; from: string } | { pid: undefined; why: string } {
   if (c.pid !== undefined) return { pid: c.pid, from: "--pid" };
   let text: string;
   try {
@@ -23,13 +18,35 @@ export function findNodePid(c: ObserveConfig): { pid: number; from: string } | {
     return { pid: undefined, why: `no --pid and no readable PID file at ${c.pidFile} (${errCode(e)})` };
   }
   const pid = Number(text.trim());
-  if (!Number.isInteger(pid) || pid <= 0) return { pid: undefined, why: `PID file ${c.pidFile} does not hold a PID` };
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(pid) || pid <= 0) return { pid: undefined, why: `PID file ${c.pidFile} does not hold a PID` };
   return { pid, from: c.pidFile };
 }
 
 /** Whether a process with this PID exists now. */
-export function processAlive(pid: number): boolean {
-  return fs.existsSync(`/proc/${pid}`);
+export function processAlive(pid: number, procRoot = "/proc"): boolean {
+  return fs.existsSync(`${procRoot}/${pid}`);
+}
+
+/** A running node's PID, or why there is none. */
+export function findRunningNode(c: { pid?: number | undefined; pidFile: string }): { pid: number; from: string } | { pid: undefined; why: string } {
+  const found = findNodePid(c);
+  if (found.pid === undefined) return found;
+  if (!processAlive(found.pid)) return { pid: undefined, why: `no process with PID ${found.pid} (from ${found.from})` };
+  return found;
+}
+
+/**
+ * The binary a process runs, from /proc/<pid>/exe. When the file was replaced since the process
+ * started (a rebuild), the link's target is gone and /proc/<pid>/exe itself still opens it.
+ */
+export function processBinary(pid: number, procRoot = "/proc"): string | undefined {
+  const link = `${procRoot}/${pid}/exe`;
+  try {
+    const target = fs.readlinkSync(link);
+    return target.endsWith(" (deleted)") ? link : target;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Finds an executable on PATH. */
@@ -47,66 +64,15 @@ export function which(cmd: string, envPath = process.env.PATH ?? ""): string | u
   return undefined;
 }
 
-const checks: Record<ObserveSourceName, Check> = {
-  ipc: (c) => {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(c.ipcSocket);
-    } catch (e) {
-      // Asked for by name: start anyway and keep retrying, the node may be starting or restarting.
-      if (c.sources !== "auto" || c.ipcSocketGiven) return { ok: true, detail: `waiting for ${c.ipcSocket}` };
-      return {
-        ok: false,
-        reason: `no IPC socket at ${c.ipcSocket} (${errCode(e)}): start bitcoin-node with -ipcbind=unix, or pass --ipc-socket`,
-      };
-    }
-    if (!st.isSocket()) return { ok: false, reason: `${c.ipcSocket} exists but is not a unix socket` };
-    try {
-      fs.accessSync(c.ipcSocket, fs.constants.R_OK | fs.constants.W_OK);
-    } catch {
-      return { ok: false, reason: `no permission to open ${c.ipcSocket}: it is private to the node's user (run as that user or root)` };
-    }
-    return { ok: true, detail: `socket ${c.ipcSocket}` };
-  },
-  rpc: (c) => {
-    if (c.rpcUser !== undefined) return { ok: true, detail: `${c.rpcUrl} with user/password` };
-    try {
-      fs.accessSync(c.rpcCookie, fs.constants.R_OK);
-      return { ok: true, detail: `${c.rpcUrl} with cookie ${c.rpcCookie}` };
-    } catch (e) {
-      return {
-        ok: false,
-        reason: `no readable RPC cookie at ${c.rpcCookie} (${errCode(e)}) and no --rpc-user/--rpc-password`,
-      };
-    }
-  },
-  ebpf: (c) => {
-    if (!c.bitcoinNodeBin) return { ok: false, reason: "no --bitcoin-node-bin given (the node binary whose tracepoints to attach)" };
-    if (!fs.existsSync(c.bitcoinNodeBin)) return { ok: false, reason: `--bitcoin-node-bin ${c.bitcoinNodeBin} does not exist` };
-    const pid = findNodePid(c);
-    if (pid.pid === undefined) return { ok: false, reason: pid.why };
-    if (!processAlive(pid.pid)) return { ok: false, reason: `no process with PID ${pid.pid} (from ${pid.from})` };
-    if (!which("bpftrace")) return { ok: false, reason: "bpftrace is not installed (Debian: apt-get install bpftrace)" };
-    if (process.getuid?.() !== 0) return { ok: false, reason: "eBPF needs root (or CAP_BPF+CAP_PERFMON+CAP_SYS_RESOURCE)" };
-    return { ok: true, detail: `${c.bitcoinNodeBin} PID ${pid.pid}` };
-  },
-  p2p: (c) => {
-    if (c.p2p) return { ok: true, detail: `connect to ${c.p2p.host}:${c.p2p.port}` };
-    if (c.p2pListen) return { ok: true, detail: `listen on ${c.p2pListen.host}:${c.p2pListen.port}` };
-    return { ok: false, reason: "no --p2p or --p2p-listen given" };
-  },
-  proc: (c) => {
-    const pid = findNodePid(c);
-    if (pid.pid === undefined) return { ok: false, reason: pid.why };
-    if (!processAlive(pid.pid)) return { ok: false, reason: `no process with PID ${pid.pid} (from ${pid.from})` };
-    return { ok: true, detail: `PID ${pid.pid} (from ${pid.from})` };
-  },
-};
-
-export function discoverSources(c: ObserveConfig): SourcePlan[] {
-  const names: readonly ObserveSourceName[] = c.sources === "auto" ? SOURCE_NAMES : c.sources;
-  return names.map((name) => {
-    const r = checks[name](c);
-    return r.ok ? { name, start: true, detail: r.detail } : { name, start: false, reason: r.reason };
-  });
+/**
+ * Whether the running node is the multiprocess binary: bitcoin-node (true) or bitcoind (false),
+ * from the name of the binary it runs; undefined when there is no running node or another name.
+ */
+export function runningNodeBinary(c: { pid?: number | undefined; pidFile: string }, procRoot = "/proc"): { pid: number; binary: string; multiprocess: boolean | undefined } | undefined {
+  const node = findNodePid(c);
+  if (node.pid === undefined || !processAlive(node.pid, procRoot)) return undefined;
+  const binary = processBinary(node.pid, procRoot);
+  if (binary === undefined) return undefined;
+  const name = path.basename(binary);
+  return { pid: node.pid, binary, multiprocess: name === "bitcoin-node" ? true : name === "bitcoind" ? false : undefined };
 }

@@ -1,5 +1,7 @@
-// What every extractor implements to plug into `peerwatch observe`.
-import type { ObserveConfig, ObserveSourceName } from "../config/schema.js";
+// What every extractor implements to plug into peerwatch: a Source that runs, and a descriptor
+// that names it, lists its option rows, says whether it can start, and creates it. The CLI
+// assembles the descriptors; nothing below the CLI knows which extractors exist.
+import type { CoreConfig, OptionTable, OptionValues } from "../config/options.js";
 import type { Emit } from "../events/index.js";
 import type { Logger } from "../logger.js";
 
@@ -9,8 +11,8 @@ export interface Instruments {
   ipcCall(what: string, seconds: number, ok: boolean): void;
 }
 
-export interface SourceContext {
-  config: ObserveConfig;
+export interface SourceContext<C = CoreConfig> {
+  config: C;
   /** Emits events stamped with this source's name and the node name. */
   emit: Emit;
   log: Logger;
@@ -19,13 +21,37 @@ export interface SourceContext {
   instruments?: Instruments;
 }
 
-export interface Source {
-  readonly name: ObserveSourceName;
+export interface Source<C = CoreConfig> {
+  readonly name: string;
   /** Runs until `ctx.signal` is aborted. Reports its own state with `source.status` events. */
-  run(ctx: SourceContext): Promise<void>;
+  run(ctx: SourceContext<C>): Promise<void>;
+}
+
+/** Discovery's answer for one source: start it (and what it found), or why not. */
+export type Discovery = { ok: true; detail: string } | { ok: false; reason: string };
+
+/** The configuration an extractor sees: core settings plus its own rows. */
+export type SourceConfig<T extends OptionTable> = CoreConfig & OptionValues<T>;
+
+export interface SourceDescriptor<T extends OptionTable = OptionTable> {
+  /** The source name in events and in --sources. */
+  readonly name: "ipc" | "ebpf" | "rpc" | "p2p" | "proc" | "log";
+  /** One line for --help and docs. */
+  readonly summary: string;
+  /** Its rows of the option table (rows shared with another extractor are the same objects). */
+  readonly options: T;
+  /** Cross-setting checks after parsing; returns an error message or undefined. */
+  validate?(config: SourceConfig<T>): string | undefined;
+  /** Looks at files, flags and privileges (never connects): can it start, and with what. */
+  check(config: SourceConfig<T>): Discovery;
+  /** Loads the extractor (lazily: its dependencies are imported only when it starts). */
+  create(): Promise<Source<SourceConfig<T>>>;
+}
+
+/** Keeps a descriptor's exact option types. */
+export function defineSource<const T extends OptionTable>(d: SourceDescriptor<T>): SourceDescriptor<T> {
+  return d;
 }
 
 /** What discovery found for a source: start it, or why not. */
-export type SourcePlan =
-  | { name: ObserveSourceName; start: true; detail: string }
-  | { name: ObserveSourceName; start: false; reason: string };
+export type SourcePlan = { name: string; start: true; detail: string } | { name: string; start: false; reason: string };

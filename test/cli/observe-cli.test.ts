@@ -3,7 +3,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SOURCE_NAMES } from "../../src/config/schema.js";
+import { SOURCE_NAMES } from "../../src/cli/sources.js";
 import { REPO_ROOT } from "../helpers/capture.js";
 import { LiveCli, runCli } from "../helpers/cli.js";
 
@@ -25,7 +25,7 @@ describe("peerwatch observe without a node", () => {
     expect(detail("ipc").detail).toContain(path.join(empty, "node.sock"));
     expect(detail("rpc").detail).toContain(".cookie");
     expect(detail("p2p").detail).toContain("--p2p");
-    expect(detail("ebpf").detail).toContain("--bitcoin-node-bin");
+    expect(detail("ebpf").detail).toContain("bitcoind.pid");
     // The log (stderr, JSON off a terminal) says the same in words.
     expect(r.stderr).toMatch(/"msg":"ipc down: no IPC socket/);
   });

@@ -2,7 +2,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config/load.js";
+import { loadObserveConfig as loadConfig } from "../../src/cli/observe-options.js";
+import { ConfigError } from "../../src/config/load.js";
+import { ipcSocketPath } from "../../src/ipc/descriptor.js";
+import { rpcCookiePath, rpcUrl } from "../../src/rpc/descriptor.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pw-config-"));
 const writeConfig = (obj: unknown) => {
@@ -16,8 +19,8 @@ describe("config", () => {
     const c = loadConfig({}, {});
     expect(c.chain).toBe("main");
     expect(c.datadir).toBe(path.join(os.homedir(), ".bitcoin"));
-    expect(c.ipcSocket).toBe(path.join(os.homedir(), ".bitcoin", "node.sock"));
-    expect(c.rpcUrl).toBe("http://127.0.0.1:8332");
+    expect(ipcSocketPath(c)).toBe(path.join(os.homedir(), ".bitcoin", "node.sock"));
+    expect(rpcUrl(c)).toBe("http://127.0.0.1:8332");
     expect(c.metrics).toEqual({ host: "127.0.0.1", port: 9432 });
     expect(c.sources).toBe("auto");
     expect(c.rpcInterval).toBe(10);
@@ -25,10 +28,10 @@ describe("config", () => {
 
   it("puts regtest files under the regtest subdirectory and uses its ports", () => {
     const c = loadConfig({ chain: "regtest", datadir: "/srv/btc" }, {});
-    expect(c.ipcSocket).toBe("/srv/btc/regtest/node.sock");
-    expect(c.rpcCookie).toBe("/srv/btc/regtest/.cookie");
+    expect(ipcSocketPath(c)).toBe("/srv/btc/regtest/node.sock");
+    expect(rpcCookiePath(c)).toBe("/srv/btc/regtest/.cookie");
     expect(c.pidFile).toBe("/srv/btc/regtest/bitcoind.pid");
-    expect(c.rpcUrl).toBe("http://127.0.0.1:18443");
+    expect(rpcUrl(c)).toBe("http://127.0.0.1:18443");
   });
 
   it("layers flags over env over the config file", () => {
@@ -84,5 +87,21 @@ describe("config", () => {
     } catch (e) {
       expect((e as Error).message).not.toContain(secret);
     }
+  });
+
+  it.each([
+    [{}, { PEERWATCH_RPC_INTERVAL: "0x10" }, /PEERWATCH_RPC_INTERVAL: expected a decimal number/],
+    [{ duration: "1e1" }, {}, /--duration: expected a decimal number/],
+    [{ pid: "12.5" }, {}, /--pid: expected a whole number/],
+    [{ pid: " " }, {}, /--pid: expected a decimal number/],
+  ])("is strict about numbers: %j %j", (flags, env, re) => {
+    expect(() => loadConfig(flags, env)).toThrow(re);
+  });
+
+  it("takes no boolean or hex where a number is meant, from the config file either", () => {
+    expect(() => loadConfig({ config: writeConfig({ rpcInterval: true }) }, {})).toThrow(/config file key "rpcInterval": expected a decimal number/);
+    expect(() => loadConfig({ config: writeConfig({ pid: true }) }, {})).toThrow(/config file key "pid"/);
+    expect(() => loadConfig({ config: writeConfig({ ebpfPayloadBytes: "0x10" }) }, {})).toThrow(/config file key "ebpfPayloadBytes"/);
+    expect(loadConfig({ config: writeConfig({ rpcInterval: 2.5, pid: 7 }) }, {})).toMatchObject({ rpcInterval: 2.5, pid: 7 });
   });
 });

@@ -4,7 +4,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config/load.js";
+import { loadObserveConfig as loadConfig } from "../../src/cli/observe-options.js";
+import { ConfigError } from "../../src/config/load.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pw-strict-"));
 const file = (obj: unknown) => {
@@ -15,16 +16,16 @@ const file = (obj: unknown) => {
 
 describe("strict numbers in settings", () => {
   it.each([
-    ["config file", { config: file({ rpcInterval: true }) }, {}, /config file key "rpcInterval": expected a number of seconds/],
-    ["config file", { config: file({ pid: true }) }, {}, /config file key "pid": expected a process id/],
-    ["config file", { config: file({ duration: "1e1" }) }, {}, /config file key "duration": expected a number of seconds/],
-    ["config file", { config: file({ ebpfPayloadBytes: [] }) }, {}, /"ebpfPayloadBytes": expected a whole number/],
-    ["flag", { pid: "0x10" }, {}, /--pid: expected a process id/],
-    ["flag", { duration: "1e1" }, {}, /--duration: expected a number of seconds/],
-    ["flag", { rpcTimeout: "Infinity" }, {}, /--rpc-timeout: expected a number of seconds/],
-    ["flag", { pingInterval: " " }, {}, /--ping-interval: expected a number of seconds/],
-    ["env", {}, { PEERWATCH_PID: "0x10" }, /PEERWATCH_PID: expected a process id/],
-    ["env", {}, { PEERWATCH_IPC_MAX_MESSAGE_BYTES: "1e9" }, /PEERWATCH_IPC_MAX_MESSAGE_BYTES: expected a number of bytes/],
+    ["config file", { config: file({ rpcInterval: true }) }, {}, /config file key "rpcInterval": expected a decimal number/],
+    ["config file", { config: file({ pid: true }) }, {}, /config file key "pid": expected a decimal number/],
+    ["config file", { config: file({ duration: "1e1" }) }, {}, /config file key "duration": expected a decimal number/],
+    ["config file", { config: file({ ebpfPayloadBytes: [] }) }, {}, /"ebpfPayloadBytes": expected a decimal number/],
+    ["flag", { pid: "0x10" }, {}, /--pid: expected a decimal number/],
+    ["flag", { duration: "1e1" }, {}, /--duration: expected a decimal number/],
+    ["flag", { rpcTimeout: "Infinity" }, {}, /--rpc-timeout: expected a decimal number/],
+    ["flag", { pingInterval: " " }, {}, /--ping-interval: expected a decimal number/],
+    ["env", {}, { PEERWATCH_PID: "0x10" }, /PEERWATCH_PID: expected a decimal number/],
+    ["env", {}, { PEERWATCH_IPC_MAX_MESSAGE_BYTES: "1e9" }, /PEERWATCH_IPC_MAX_MESSAGE_BYTES: expected a decimal number/],
   ])("rejects a coercible non-number from the %s: %j %j", (_where, flags, env, re) => {
     expect(() => loadConfig(flags as Record<string, unknown>, env)).toThrow(ConfigError);
     expect(() => loadConfig(flags as Record<string, unknown>, env)).toThrow(re);

@@ -60,6 +60,7 @@ describe("bpftrace line parser on recorded output", () => {
     ["a payload longer than the size", recorded[2]!.replace(/\t8\t/, "\t2\t")],
     ["an oversized line", "M\t" + "x".repeat(5000)],
     ["a bad escape", recorded.find((l) => l.startsWith("A\t"))!.replace("\\x01", "\\y01")],
+    ["a non-ASCII character whose low byte is a backslash", recorded.find((l) => l.startsWith("A\t"))!.replace("\\x01", "\u015cx01")],
     ["an upper-case hex digit", recorded.find((l) => l.startsWith("A\t"))!.replace("\\x0a", "\\x0A")],
     ["a huge integer", recorded.find((l) => l.startsWith("F\t"))!.replace("12345", "99999999999999999999")],
   ])("rejects %s as an invalid record, without throwing", (_what, line) => {

@@ -149,6 +149,36 @@ const cases: Record<EventType, { valid: unknown; invalid: [unknown, string][] }>
     valid: { name: "ping-spam", severity: "warning", peerId: 3, detail: "peer 3 sent 500 pings in 60 s" },
     invalid: [[{ name: "x", severity: "doom", detail: "" }, "data.severity"]],
   },
+  // log extractor and node identity (issue 14)
+  "mempool.accepted": {
+    valid: { txid: H, wtxid: H2, peerId: 0, poolTxs: 5, poolKb: 2 },
+    invalid: [[{ txid: H, wtxid: "nope", peerId: 0, poolTxs: 5, poolKb: 2 }, "data.wtxid"]],
+  },
+  "block.seen": { valid: { hash: H, height: 111 }, invalid: [[{ hash: H }, "data.height"]] },
+  "peer.disconnecting": {
+    valid: { peerId: 3, cause: "ping_timeout", detail: "ping timeout: 1200.005s", pingWaitSeconds: 1200.005 },
+    invalid: [[{ peerId: 3, cause: "boredom", detail: "" }, "data.cause"]],
+  },
+  "net.inbound_refused": {
+    valid: { addr: "203.0.113.7:50000", reason: "banned" },
+    invalid: [[{ addr: "203.0.113.7:50000", reason: "grumpy" }, "data.reason"]],
+  },
+  "pong.problem": {
+    valid: { peerId: 1, problem: "Nonce mismatch", expectedNonce: "1a2b", receivedNonce: "0", bytes: 8 },
+    invalid: [[{ peerId: 1, problem: "x", expectedNonce: "XYZ", receivedNonce: "0", bytes: 8 }, "data.expectedNonce"]],
+  },
+  "addr.received": {
+    valid: { peerId: 2, addresses: 1000, processed: 10, rateLimited: 990 },
+    invalid: [[{ peerId: 2, addresses: 1000, processed: 10, rateLimited: -1 }, "data.rateLimited"]],
+  },
+  "log.lines": {
+    valid: { parsed: { "update-tip": 112 }, unknown: { net: 40, none: 3 }, truncated: 0, throttled: 0 },
+    invalid: [[{ parsed: {}, unknown: {}, truncated: -1, throttled: 0 }, "data.truncated"]],
+  },
+  "node.info": {
+    valid: { implementation: "Bitcoin Knots", version: "31.99.0", implementationVersion: "20250101-abc", userAgent: "/Satoshi:31.99.0/Knots:20250101-abc/", chain: "regtest", multiprocess: false, ipcCapable: false },
+    invalid: [[{ implementation: "Bitcoin Cash", version: "1" }, "data.implementation"]],
+  },
 };
 
 const envelope = (type: string, data: unknown) => ({ v: 1, ts: 1795470474000000, node: "n1", source: "ipc", type, data });

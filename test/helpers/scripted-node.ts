@@ -3,8 +3,8 @@
 // else a test asks for.
 import net from "node:net";
 import { CHAIN_PARAMS } from "../../src/config/chains.js";
-import { P2pMessageDecoder, encodeMessage, type P2pMessage } from "../../src/p2p/framing.js";
-import { decodeNonce, encodeNonce, encodeVersion } from "../../src/p2p/messages.js";
+import { P2pMessageDecoder, encodeMessage, type P2pMessage } from "../../src/codecs/p2p/framing.js";
+import { decodeNonce, encodeNonce, encodeVersion } from "../../src/codecs/p2p/messages.js";
 
 const magic = CHAIN_PARAMS.regtest.magic;
 
@@ -13,6 +13,8 @@ export class ScriptedNode {
   answerPings = true;
   /** Called on each connection once the node has sent its verack (to misbehave after the handshake). */
   afterHandshake: ((s: net.Socket) => void) | undefined;
+  /** The user agent of the node played (e.g. a Knots one). */
+  userAgent = "/Satoshi:31.99.0/";
   received: P2pMessage[] = [];
   sockets: net.Socket[] = [];
   private server: net.Server | undefined;
@@ -39,7 +41,7 @@ export class ScriptedNode {
   }
 
   private versionMsg(): Buffer {
-    return this.msg("version", encodeVersion({ version: 70017, services: 0xc09n, recvIp: "127.0.0.1", recvPort: 1, nonce: 99n, userAgent: "/Satoshi:31.99.0/", startHeight: 111, relay: true }));
+    return this.msg("version", encodeVersion({ version: 70017, services: 0xc09n, recvIp: "127.0.0.1", recvPort: 1, nonce: 99n, userAgent: this.userAgent, startHeight: 111, relay: true }));
   }
 
   private attach(s: net.Socket, initiator = false): void {

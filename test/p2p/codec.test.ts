@@ -2,9 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { CHAIN_PARAMS } from "../../src/config/chains.js";
-import { P2pDecodeError } from "../../src/p2p/byte-reader.js";
-import { MAX_PROTOCOL_MESSAGE_LENGTH, P2pMessageDecoder, encodeMessage, sha256d } from "../../src/p2p/framing.js";
-import { decodeAddr, decodeAddrV2, decodeFeeFilter, decodeInv, decodeNonce, decodeVersion, decodeVersionPrefix, encodeNonce, encodeVersion } from "../../src/p2p/messages.js";
+import { P2pDecodeError } from "../../src/codecs/p2p/byte-reader.js";
+import { MAX_PROTOCOL_MESSAGE_LENGTH, P2pMessageDecoder, encodeMessage, sha256d } from "../../src/codecs/p2p/framing.js";
+import { decodeAddr, decodeAddrV2, decodeFeeFilter, decodeInv, decodeNonce, decodeVersion, decodeVersionPrefix, encodeNonce, encodeVersion } from "../../src/codecs/p2p/messages.js";
 import { capturedPayloads } from "../helpers/bpftrace-capture.js";
 import { REPO_ROOT } from "../helpers/capture.js";
 

@@ -4,7 +4,7 @@ import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { CHAIN_PARAMS } from "../../src/config/chains.js";
 import { makeEvent, type Emit, type PeerwatchEvent } from "../../src/events/index.js";
-import { encodeNonce } from "../../src/p2p/messages.js";
+import { encodeNonce } from "../../src/codecs/p2p/messages.js";
 import { PeerConnection } from "../../src/p2p/peer-connection.js";
 import { LiveCli, runCli } from "../helpers/cli.js";
 import { freePort } from "../helpers/real-node.js";

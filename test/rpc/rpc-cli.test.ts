@@ -25,7 +25,7 @@ describe("peerwatch observe --sources rpc", () => {
   });
 
   it("leaves out the methods given to --rpc-disable, and rejects unknown ones", async () => {
-    const r = await runCli(["observe", "--sources", "rpc", "--rpc-url", stub.url, "--rpc-cookie", stub.cookie, "--rpc-disable", "getpeerinfo,uptime", "--events", "-", "--metrics", "off", "--duration", "0.7"]);
+    const r = await runCli(["observe", "--sources", "rpc", "--rpc-url", stub.url, "--rpc-cookie", stub.cookie, "--rpc-disable", "getpeerinfo,uptime", "--events", "-", "--metrics", "off", "--duration", "2"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.events.some((e) => e.type === "rpc.snapshot" && e.data.method === "getmempoolinfo")).toBe(true);
     expect(r.events.some((e) => e.type === "peers.snapshot" || (e.type === "rpc.snapshot" && e.data.method === "uptime"))).toBe(false);
@@ -35,7 +35,7 @@ describe("peerwatch observe --sources rpc", () => {
   });
 
   it("says down, in words, when the credentials are wrong", async () => {
-    const r = await runCli(["observe", "--sources", "rpc", "--rpc-url", stub.url, "--rpc-user", "alice", "--rpc-password", "not-the-password", "--events", "-", "--metrics", "off", "--duration", "1"]);
+    const r = await runCli(["observe", "--sources", "rpc", "--rpc-url", stub.url, "--rpc-user", "alice", "--rpc-password", "not-the-password", "--events", "-", "--metrics", "off", "--duration", "3"]);
     expect(r.code).toBe(0);
     const down = r.events.find((e) => e.type === "source.status" && e.data.state === "down");
     expect((down?.data as { detail: string }).detail).toMatch(/refused the credentials/);

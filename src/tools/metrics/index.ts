@@ -2,11 +2,12 @@
 // this one registers the families of one area and returns the handler that feeds them.
 import { Registry, collectDefaultMetrics } from "prom-client";
 import type { EventBus, Subscription } from "../../bus/index.js";
-import type { HostPort } from "../../config/schema.js";
+import type { HostPort } from "../../config/values.js";
 import type { PeerwatchEvent } from "../../events/index.js";
 import type { Instruments } from "../../sources/types.js";
 import type { LoadedLists } from "../iplists/load-lists.js";
 import { registerChainMetrics } from "./chain-metrics.js";
+import { registerLogMetrics } from "./log-metrics.js";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.js";
 import { registerP2pMetrics } from "./p2p-metrics.js";
 import { registerPeerMetrics } from "./peer-metrics.js";
@@ -25,7 +26,7 @@ export function createMetricsRegistry(bus: EventBus, lists: LoadedLists): { regi
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "peerwatch_" });
   const self = registerSelfMetrics(registry, bus);
-  const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry)];
+  const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry)];
   return { registry, handle: (e) => handlers.forEach((h) => h(e)), instruments: self.instruments };
 }
 

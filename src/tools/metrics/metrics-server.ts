@@ -2,7 +2,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
-import type { HostPort } from "../../config/schema.js";
+import type { HostPort } from "../../config/values.js";
 
 export interface MetricsServer {
   /** The address really bound (port 0 resolves to a free port). */

@@ -2,12 +2,17 @@
 // p2p.announcement and ping.rtt (the pinger).
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { PeerwatchEvent } from "../../events/index.js";
+import { collectFrom, DeferredCounts } from "./deferred-counts.js";
 import { LabelLimiter, connTypeLabel, msgTypeLabel } from "./labels.js";
 
 export function registerP2pMetrics(registry: Registry): (e: PeerwatchEvent) => void {
   const registers = [registry];
-  const messages = new Counter({ name: "peerwatch_p2p_messages_total", help: "P2P messages by message type, direction and connection type", labelNames: ["msg_type", "direction", "conn_type"] as const, registers });
-  const bytes = new Counter({ name: "peerwatch_p2p_message_bytes_total", help: "P2P message payload bytes by message type, direction and connection type", labelNames: ["msg_type", "direction", "conn_type"] as const, registers });
+  // Every P2P message counts here: summed in plain numbers, handed over at scrape (deferred-counts.ts).
+  let traffic: DeferredCounts | undefined;
+  const collect = collectFrom(() => traffic);
+  const messages = new Counter({ name: "peerwatch_p2p_messages_total", help: "P2P messages by message type, direction and connection type", labelNames: ["msg_type", "direction", "conn_type"] as const, registers, collect });
+  const bytes = new Counter({ name: "peerwatch_p2p_message_bytes_total", help: "P2P message payload bytes by message type, direction and connection type", labelNames: ["msg_type", "direction", "conn_type"] as const, registers, collect });
+  traffic = new DeferredCounts([messages, bytes]);
   const addrEntries = new Histogram({ name: "peerwatch_p2p_addr_entries", help: "Entries per addr/addrv2 message", labelNames: ["msg_type", "direction"] as const, buckets: [0, 1, 2, 5, 10, 50, 100, 250, 500, 1000], registers });
   const invEntries = new Counter({ name: "peerwatch_p2p_inv_entries_total", help: "Inventory entries announced, by inventory type and direction", labelNames: ["inv_type", "direction"] as const, registers });
   const pingPayload = new Histogram({ name: "peerwatch_p2p_inbound_ping_payload_bytes", help: "Payload size of pings peers send us (8 is normal)", buckets: [0, 4, 8, 16, 64, 1024], registers });
@@ -23,9 +28,9 @@ export function registerP2pMetrics(registry: Registry): (e: PeerwatchEvent) => v
     switch (e.type) {
       case "net.message": {
         const d = e.data;
-        const l = { msg_type: msgTypeLabel(d.msgType), direction: d.direction, conn_type: connTypeLabel(d.connType) };
-        messages.inc(l);
-        bytes.inc(l, d.size);
+        const msgType = msgTypeLabel(d.msgType);
+        const connType = connTypeLabel(d.connType);
+        traffic.add(`${msgType}|${d.direction}|${connType}`, () => ({ msg_type: msgType, direction: d.direction, conn_type: connType }), 1, d.size);
         const dec = d.decoded;
         if ((d.msgType === "addr" || d.msgType === "addrv2") && dec?.entries !== undefined) addrEntries.observe({ msg_type: d.msgType, direction: d.direction }, dec.entries);
         if (dec?.invTypes && d.msgType === "inv") for (const [t, n] of Object.entries(dec.invTypes)) invEntries.inc({ inv_type: t, direction: d.direction }, n);

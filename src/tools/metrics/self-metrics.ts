@@ -2,18 +2,22 @@
 // families (P2P, mempool, peers …) live in their own files beside this one.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { EventBus } from "../../bus/index.js";
-import { SOURCE_NAMES } from "../../config/schema.js";
-import type { PeerwatchEvent } from "../../events/index.js";
+import { sourceName, type PeerwatchEvent } from "../../events/index.js";
 import type { Instruments } from "../../sources/types.js";
+import { collectFrom, DeferredCounts } from "./deferred-counts.js";
 import { LabelLimiter } from "./labels.js";
 
 export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle: (e: PeerwatchEvent) => void; instruments: Instruments } {
+  // Every event counts here: summed in plain numbers, handed over at scrape (deferred-counts.ts).
+  let eventCounts: DeferredCounts | undefined;
   const events = new Counter({
     name: "peerwatch_events_total",
     help: "Events published on the bus, by source and type",
     labelNames: ["source", "type"] as const,
     registers: [registry],
+    collect: collectFrom(() => eventCounts),
   });
+  eventCounts = new DeferredCounts([events]);
   const dropped = new Counter({
     name: "peerwatch_events_dropped_total",
     help: "Events lost before reaching peerwatch or a tool, by who lost them and why",
@@ -26,7 +30,8 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
     labelNames: ["source"] as const,
     registers: [registry],
   });
-  for (const s of SOURCE_NAMES) up.set({ source: s }, 0);
+  // Every source the event model knows starts at 0, so "never up" reads differently from "no data".
+  for (const s of sourceName.options) if (s !== "peerwatch") up.set({ source: s }, 0);
   new Gauge({
     name: "peerwatch_bus_queue_events",
     help: "Events waiting in each bus subscriber's queue",
@@ -59,7 +64,7 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
   const reasons = new LabelLimiter();
   const wasUp = new Map<string, boolean>();
   const handle = (e: PeerwatchEvent) => {
-    events.inc({ source: e.source, type: e.type });
+    eventCounts.add(`${e.source}|${e.type}`, () => ({ source: e.source, type: e.type }), 1);
     if (e.type === "events.dropped") {
       dropped.inc({ source: e.data.source.startsWith("bus:") ? e.data.source : e.data.source.slice(0, 32), reason: reasons.label(e.data.reason) }, e.data.count);
     } else if (e.type === "source.status") {

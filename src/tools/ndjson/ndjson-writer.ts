@@ -1,12 +1,21 @@
 // Writes every event as one JSON line to a file or stdout. Honours the stream's backpressure: the
 // handler waits for 'drain', so a slow disk or pipe fills this subscriber's bounded bus queue and
-// the overflow is counted as dropped instead of growing memory. Nothing is lost silently: an event
-// that cannot be encoded, a write that fails (disk full) and every event after the output failed
-// are counted and reported as `events.dropped` (source "ndjson"), summed once a second.
+// the overflow is counted as dropped instead of growing memory.
+// Lines are batched: one write per BATCH_BYTES or per turn of the event loop instead of one per
+// event (a stream write costs more than encoding the line; see `npm run bench -- pipeline`).
+// Nothing is lost silently: an event that cannot be encoded, the events of a write that fails
+// (disk full) and every event after the output failed are counted and reported as
+// `events.dropped` (source "ndjson", by reason), summed once a second.
 import fs from "node:fs";
 import type { EventBus, Subscription } from "../../bus/index.js";
 import { encodeEvent, makeEvent, type PeerwatchEvent } from "../../events/index.js";
 import type { Logger } from "../../logger.js";
+
+/** Bytes of lines gathered before a write: bounds this writer's own buffer. */
+const BATCH_BYTES = 64 * 1024;
+
+/** How often lost events are summed into one `events.dropped` per reason. */
+const REPORT_MS = 1000;
 
 export class NdjsonError extends Error {
   override name = "NdjsonError";
@@ -19,24 +28,6 @@ export interface NdjsonWriter {
   close(): Promise<void>;
 }
 
-/** How often lost events are summed into one `events.dropped` per reason. */
-const REPORT_MS = 1000;
-
-/** Waits until the stream drains, fails or closes; removes its listeners whichever comes first. */
-function drained(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off("drain", done);
-      stream.off("error", done);
-      stream.off("close", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("error", done);
-    stream.on("close", done);
-  });
-}
-
 /** Opens the events file for appending; a clear error (not a crash later) when it cannot be written. */
 function openTarget(target: string): fs.WriteStream {
   let fd: number;
@@ -46,10 +37,12 @@ function openTarget(target: string): fs.WriteStream {
     fd = fs.openSync(target, "a");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new NdjsonError(`cannot write events to ${target}: ${code}${code === "EACCES" || code === "EROFS" ? " (read-only)" : ""}`);
+    throw new NdjsonError(`cannot write events to ${target}: ${code}${code === "EACCES" || code === "EROFS" ? " (read-only)" : ""}`, { cause: e });
   }
   return fs.createWriteStream(target, { fd, flags: "a" });
 }
+
+const outputFailed = (err: NodeJS.ErrnoException): string => `event output failed: ${err.code ?? err.message}`.slice(0, 200);
 
 export function startNdjsonWriter(bus: EventBus, target: string, log: Logger): NdjsonWriter {
   const toStdout = target === "-";
@@ -66,37 +59,82 @@ export function startNdjsonWriter(bus: EventBus, target: string, log: Logger): N
     for (const [reason, n] of unreported) bus.publish(makeEvent("peerwatch", node, "events.dropped", { source: "ndjson", count: n, reason }));
     unreported.clear();
   };
-  const timer = setInterval(report, REPORT_MS);
-  timer.unref();
+  const reportTimer = setInterval(report, REPORT_MS);
+  reportTimer.unref();
 
-  stream.on("error", (err: NodeJS.ErrnoException) => {
-    if (failure) return;
-    failure = `event output failed: ${err.code ?? err.message}`.slice(0, 200);
+  /** The first error ends the output (from the stream or a write's callback, whichever comes first). */
+  const fail = (err: NodeJS.ErrnoException): string => {
+    if (failure) return failure;
+    failure = outputFailed(err);
     // EPIPE: the reader went away (e.g. `| head`): stop writing, keep observing, count what is lost.
     log.warn({ target, code: err.code }, `event output stopped: ${err.message}; every further event is counted as dropped`);
-  });
-  const subscription = bus.subscribe({ name: "ndjson", maxQueue: 50_000 }, async (e: PeerwatchEvent) => {
+    return failure;
+  };
+  stream.on("error", fail);
+  let batch = "";
+  let batchEvents = 0;
+  let flushQueued = false;
+  /** Writes the gathered lines; true when the stream wants us to wait for 'drain'. */
+  const flush = (): boolean => {
+    if (batch === "") return false;
+    const chunk = batch;
+    const events = batchEvents;
+    batch = "";
+    batchEvents = 0;
+    if (failure) {
+      count(failure, events);
+      return false;
+    }
+    // A write that fails loses all its events: counted by the callback, with the stream's error.
+    return !stream.write(chunk, (err?: Error | null) => {
+      if (err) count(fail(err), events);
+    });
+  };
+  // One listener pair per wait, both removed when either fires (no listener piles up per wait).
+  const waitDrain = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        stream.off("drain", done);
+        stream.off("error", done);
+        resolve();
+      };
+      stream.on("drain", done);
+      stream.on("error", done);
+    });
+  const flushLater = () => {
+    flushQueued = false;
+    flush();
+  };
+  const subscription = bus.subscribe({ name: "ndjson", maxQueue: 50_000 }, (e: PeerwatchEvent) => {
     node = e.node;
-    // Our own loss reports cannot be written either: counting them would feed on itself.
-    if (e.type === "events.dropped" && e.data.source === "ndjson" && failure) return;
-    if (failure) return count(failure);
+    if (failure) {
+      // Our own loss reports cannot be written either: counting them would feed on itself.
+      if (!(e.type === "events.dropped" && e.data.source === "ndjson")) count(failure);
+      return;
+    }
     let line: string;
     try {
       line = encodeEvent(e) + "\n";
-    } catch (err) {
-      return count(`event could not be encoded (${e.type})`.slice(0, 200));
+    } catch {
+      count(`event could not be encoded (${e.type})`.slice(0, 200));
+      return;
     }
-    const ok = stream.write(line, (err?: Error | null) => {
-      if (err) count(`event output failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`.slice(0, 200));
-    });
-    if (!ok) await drained(stream);
+    batch += line;
+    batchEvents++;
+    if (batch.length >= BATCH_BYTES) {
+      if (flush()) return waitDrain();
+    } else if (!flushQueued) {
+      flushQueued = true;
+      setImmediate(flushLater);
+    }
   });
   return {
     subscription,
     lost,
     async close() {
       subscription.unsubscribe();
-      clearInterval(timer);
+      clearInterval(reportTimer);
+      flush();
       if (!toStdout && !failure) {
         const ws = stream as fs.WriteStream;
         await new Promise<void>((resolve) => {

@@ -11,7 +11,8 @@ import {
   type Emit,
   type RpcSnapshot,
   type RpcSnapshotMethod,
-} from "../events/index.js";
+} from "../../events/index.js";
+import { parseUserAgent } from "../../events/node-identity.js";
 import { toPeerInfo } from "./peers.js";
 import { RPC_IN_WARMUP, RPC_METHOD_NOT_FOUND, RpcError, type RpcTransport } from "./transport.js";
 
@@ -51,6 +52,8 @@ export interface PollerOptions {
   onHealth?: (h: PollerHealth) => void;
   /** Called when a method turns out to be unknown to the node (once per method). */
   onUnsupported?: (method: string, message: string) => void;
+  /** What the source knows about the node beyond getnetworkinfo, added to its node.info events. */
+  identity?: () => { chain?: string; multiprocess?: boolean | undefined };
 }
 
 export interface PollerStats {
@@ -68,6 +71,8 @@ export class RpcPoller {
   private readonly unsupported = new Set<PolledMethodName>();
   private readonly lastFailure = new Map<PolledMethodName, RpcError>();
   private health: PollerHealth | undefined;
+  /** The subversion last told as node.info; forgotten when the node goes away, so a reconnect tells it again. */
+  private toldIdentity: string | undefined;
   private stopped = true;
   readonly stats: PollerStats = { calls: 0, failures: 0, invalid: 0, skipped: 0, unsupported: [] };
 
@@ -128,6 +133,7 @@ export class RpcPoller {
     const tooBig = this.tooLarge(method, r.data);
     if (tooBig) return this.invalid(tooBig);
     this.o.emit("rpc.snapshot", { method, result: r.data } as RpcSnapshot);
+    if (method === "getnetworkinfo") this.tellIdentity((r.data as { subversion: string }).subversion);
     return undefined;
   }
 
@@ -139,6 +145,19 @@ export class RpcPoller {
     const size = Buffer.byteLength(JSON.stringify(data));
     const limit = MAX_EVENT_LINE_BYTES - 64 * 1024; // room for the envelope
     return size > limit ? `${method} reply: ${size} bytes, too large for one event line (at most ${limit})` : undefined;
+  }
+
+  private tellIdentity(subversion: string): void {
+    if (subversion === this.toldIdentity) return;
+    const info = parseUserAgent(subversion);
+    if (!info) return;
+    this.toldIdentity = subversion;
+    const known = this.o.identity?.() ?? {};
+    this.o.emit("node.info", {
+      ...info,
+      ...(known.chain !== undefined ? { chain: known.chain } : {}),
+      ...(known.multiprocess !== undefined ? { multiprocess: known.multiprocess } : {}),
+    });
   }
 
   /** A reply that fails validation is data lost: counted, reported as events.dropped, and the source is degraded. */
@@ -177,6 +196,7 @@ export class RpcPoller {
         : other
           ? { state: "degraded", detail: other.message }
           : { state: "up", detail: this.upDetail() };
+    if (h.state === "down") this.toldIdentity = undefined;
     if (this.health?.state === h.state && this.health.detail === h.detail) return;
     this.health = h;
     this.o.onHealth?.(h);

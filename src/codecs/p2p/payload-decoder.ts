@@ -2,8 +2,8 @@
 // ping/pong nonce, feefilter rate, version fields, inv/addr/addrv2 counts. A payload that does not
 // decode simply yields nothing: the message event still goes out, without `decoded`.
 import type { z } from "zod";
-import type { decodedPayload } from "../events/index.js";
-import { decodeAddr, decodeAddrV2, decodeFeeFilter, decodeInv, decodeVersionPrefix } from "../p2p/messages.js";
+import type { decodedPayload } from "../../events/index.js";
+import { decodeAddr, decodeAddrV2, decodeFeeFilter, decodeInv, decodeVersionPrefix } from "./messages.js";
 
 export type DecodedPayload = z.infer<typeof decodedPayload>;
 

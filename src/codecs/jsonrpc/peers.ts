@@ -1,7 +1,7 @@
 // getpeerinfo's result → the event model's peer list. Units become explicit (ms, sat/vB) and
 // what an older node does not report becomes null.
-import type { GetPeerInfoPeer, NetworkName, PeerInfo } from "../events/index.js";
-import { networkName } from "../events/index.js";
+import type { GetPeerInfoPeer, NetworkName, PeerInfo } from "../../events/index.js";
+import { networkName } from "../../events/index.js";
 
 function network(s: string | undefined): NetworkName | null {
   const r = networkName.safeParse(s);

@@ -1,0 +1,106 @@
+// The pipeline as `peerwatch observe` wires it, for benchmarks: bpftrace lines → parseLine → the
+// source's emitter (makeEvent) → MemoryBus → the metrics, alerts and NDJSON tools. Each tool can be
+// swapped for a subscriber that does nothing with the same name, prefixes and queue, so the cost of
+// each stage shows as the difference between two variants run side by side.
+import { dist, drained } from "./lib.js";
+import { PAYLOAD_BYTES } from "./traffic.js";
+
+const { parseLine } = await dist("ebpf/line-parser.js");
+const { MemoryBus } = await dist("bus/index.js");
+const { emitterFor, decodeEvent } = await dist("events/index.js");
+const { startMetricsTool } = await dist("tools/metrics/index.js");
+const { AlertEngine, defaultHeuristics } = await dist("tools/alerts/alert-engine.js");
+const { DEFAULT_THRESHOLDS } = await dist("tools/alerts/thresholds.js");
+const { loadIpLists } = await dist("tools/iplists/load-lists.js");
+const { startNdjsonWriter } = await dist("tools/ndjson/ndjson-writer.js");
+const { createLogger } = await dist("logger.js");
+
+const lists = loadIpLists();
+const log = createLogger({ level: "warn", format: "json" });
+const noop = () => {};
+
+/**
+ * stages: how far each line goes: "parse" | "event" | "validate" | "bus" (tools as no-op subscribers)
+ * tools: which real tools replace their no-op subscriber: { metrics, alerts, ndjson } (booleans)
+ * validator: for "validate": a function(event) → boolean (zod's decodeEvent by default)
+ */
+export async function pipeline({ stage = "bus", tools = {}, validator, ndjsonTarget = "/dev/null" } = {}) {
+  let events = 0;
+  let invalid = 0;
+  const validate = validator ?? ((e) => decodeEvent(e).ok);
+  if (stage === "parse" || stage === "event" || stage === "validate") {
+    const emit = emitterFor("ebpf", "bench", stage === "validate" ? (e) => { if (!validate(e)) invalid++; } : noop);
+    return {
+      async feed(lines) {
+        for (const line of lines) {
+          const r = parseLine(line, PAYLOAD_BYTES);
+          if (r.kind !== "event") continue;
+          events++;
+          if (stage !== "parse") emit(r.type, r.data);
+        }
+      },
+      async close() {},
+      stats: () => ({ events, invalid }),
+    };
+  }
+  const bus = new MemoryBus({ nodeName: "bench", onHandlerError: (n, err) => { throw new Error(`${n}: ${err}`); } });
+  const subs = [];
+  const closers = [];
+  if (tools.metrics) {
+    const m = await startMetricsTool(bus, "off", lists);
+    subs.push(m.subscription);
+    closers.push(() => m.close());
+  } else subs.push(bus.subscribe({ name: "metrics", maxQueue: 100_000 }, noop));
+  const engine = new AlertEngine(defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree), DEFAULT_THRESHOLDS);
+  if (tools.alerts) subs.push(engine.attach(bus, "bench"));
+  else subs.push(bus.subscribe({ name: "alerts", prefixes: [...new Set(defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree).flatMap((h) => h.prefixes))], maxQueue: 100_000 }, noop));
+  if (tools.ndjson) {
+    const w = startNdjsonWriter(bus, ndjsonTarget, log);
+    subs.push(w.subscription);
+    closers.push(() => w.close());
+  } else subs.push(bus.subscribe({ name: "ndjson", maxQueue: 50_000 }, noop));
+  const alerts = {};
+  bus.subscribe({ name: "alert-count", prefixes: ["alert"] }, (e) => { alerts[e.data.name] = (alerts[e.data.name] ?? 0) + 1; });
+  const emit = emitterFor("ebpf", "bench", (e) => bus.publish(e));
+  return {
+    bus,
+    async feed(lines) {
+      for (const line of lines) {
+        const r = parseLine(line, PAYLOAD_BYTES);
+        if (r.kind !== "event") continue;
+        events++;
+        emit(r.type, r.data);
+      }
+      await drained(subs);
+    },
+    async close() {
+      await bus.close(10_000);
+      for (const c of closers) await c();
+    },
+    stats: () => ({ events, dropped: Object.fromEntries(bus.stats().subscribers.map((s) => [s.name, s.dropped])), alerts }),
+  };
+}
+
+/** Feeds `chunks` (a fresh generator per call) through a pipeline; returns ms of processing only. */
+export async function timeThrough(opts, chunks) {
+  const p = await pipeline(opts);
+  let ms = 0;
+  const cpu0 = process.cpuUsage();
+  let genCpu = 0;
+  for (;;) {
+    const g0 = process.cpuUsage();
+    const next = chunks.next();
+    genCpu += cpuMs(process.cpuUsage(g0));
+    if (next.done) break;
+    const t0 = performance.now();
+    await p.feed(next.value);
+    ms += performance.now() - t0;
+  }
+  const t0 = performance.now();
+  await p.close();
+  ms += performance.now() - t0;
+  const cpu = cpuMs(process.cpuUsage(cpu0)) - genCpu;
+  return { ms, cpuMs: cpu, ...p.stats() };
+}
+
+const cpuMs = (u) => (u.user + u.system) / 1000;

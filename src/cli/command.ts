@@ -1,0 +1,15 @@
+// What a `peerwatch` command is: a name, its option table, and what it runs. main.ts registers
+// each one with commander; the README flag table of each comes from the same table.
+import type { OptionTable } from "../config/options.js";
+
+export interface CommandSpec {
+  name: string;
+  description: string;
+  /** Positional arguments in commander's syntax, e.g. "<file...>". */
+  args?: string;
+  table: OptionTable;
+  /** Text after the flags in --help. */
+  helpAfter?: string;
+  /** Runs the command; resolves to the process exit code. `opts` are commander's parsed flags. */
+  run(opts: Record<string, unknown>, args: string[]): Promise<number>;
+}

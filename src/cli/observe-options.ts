@@ -1,0 +1,35 @@
+// The option table of `peerwatch observe`: core rows, every extractor's rows, every tool's rows.
+// `--help`, the zod schema and the README flag table all come from it.
+import { ConfigError, loadSettings } from "../config/load.js";
+import { coreOptions, deriveCore, mergeOptions, type CoreConfig, type OptionValues } from "../config/options.js";
+import { EBPF_OPTIONS } from "../ebpf/descriptor.js";
+import { IPC_OPTIONS } from "../ipc/descriptor.js";
+import { LOG_OPTIONS } from "../log/options.js";
+import { P2P_OPTIONS } from "../p2p/descriptor.js";
+import { PROC_OPTIONS } from "../proc/descriptor.js";
+import { RPC_OPTIONS } from "../rpc/descriptor.js";
+import { ALERTS_OPTIONS } from "../tools/alerts/options.js";
+import { IPLISTS_OPTIONS } from "../tools/iplists/options.js";
+import { METRICS_OPTIONS } from "../tools/metrics/options.js";
+import { NDJSON_OPTIONS } from "../tools/ndjson/options.js";
+import { SOURCES, SOURCE_NAMES } from "./sources.js";
+
+/** The tools' rows, shared by every command that feeds the tools (observe, replay, …). */
+export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...METRICS_OPTIONS, ...ALERTS_OPTIONS, ...IPLISTS_OPTIONS };
+
+const SOURCE_OPTIONS = { ...IPC_OPTIONS, ...RPC_OPTIONS, ...EBPF_OPTIONS, ...P2P_OPTIONS, ...PROC_OPTIONS, ...LOG_OPTIONS };
+
+export const OBSERVE_OPTIONS = mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), TOOL_OPTIONS);
+
+export type ObserveConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS>, keyof CoreConfig>;
+
+/** Merges flags, environment and config file; validates; fills in the derived defaults. */
+export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ObserveConfig {
+  const settings = loadSettings(OBSERVE_OPTIONS, flags, env) as OptionValues<ReturnType<typeof coreOptions>> & Record<string, unknown>;
+  const config = deriveCore(settings) as unknown as ObserveConfig;
+  for (const s of SOURCES) {
+    const problem = s.validate?.(config as never);
+    if (problem) throw new ConfigError(problem);
+  }
+  return config;
+}
