@@ -3,7 +3,7 @@
 // a second, not once per line (loss comes as many small reports). Ends with a plain-words reason.
 import { spawn, type ChildProcess } from "node:child_process";
 import readline from "node:readline";
-import type { Emit } from "../events/index.js";
+import { DROP_REASONS, type Emit } from "../events/index.js";
 import type { Logger } from "../logger.js";
 import { parseLine } from "./line-parser.js";
 import { generateProgram, strlenFor, type ProgramOptions } from "./program.js";
@@ -60,10 +60,10 @@ export function runBpftrace(o: RunOptions): { stats: RunnerStats; done: Promise<
   let probes = 0;
   const flush = () => {
     if (pendingLost > 0) {
-      const reason = `bpftrace lost events: its perf buffer was full${lostSaturated ? " (at least this many: the count passed 2^53)" : ""}`;
+      const reason = `${DROP_REASONS.bpftraceLost}: its perf buffer was full${lostSaturated ? " (at least this many: the count passed 2^53)" : ""}`;
       o.emit("events.dropped", { source: "ebpf", count: pendingLost, reason });
     }
-    if (pendingInvalid > 0) o.emit("events.dropped", { source: "ebpf", count: pendingInvalid, reason: `unparseable bpftrace records (last: ${lastInvalid})`.slice(0, 256) });
+    if (pendingInvalid > 0) o.emit("events.dropped", { source: "ebpf", count: pendingInvalid, reason: `${DROP_REASONS.bpftraceUnparseable} (last: ${lastInvalid})`.slice(0, 256) });
     pendingLost = 0;
     lostSaturated = false;
     pendingInvalid = 0;

@@ -5,4 +5,5 @@ export * from "./rpc-results.js";
 export * from "./decode.js";
 export * from "./make.js";
 export * from "./json-depth.js";
+export * from "./drop-reasons.js";
 export * from "./node-identity.js";

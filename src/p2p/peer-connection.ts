@@ -5,7 +5,7 @@
 // (slow-loris); `misbehaved` then tells the source to back off instead of reconnecting at once.
 import type net from "node:net";
 import { randomBytes } from "node:crypto";
-import type { Emit } from "../events/index.js";
+import { DROP_REASONS, type Emit } from "../events/index.js";
 import { P2pDecodeError } from "../codecs/p2p/byte-reader.js";
 import { P2pMessageDecoder, encodeMessage, type P2pMessage } from "../codecs/p2p/framing.js";
 import {
@@ -63,8 +63,8 @@ export interface PeerConnectionStats {
 }
 
 /** Lost measurements are reported at most once per ping interval, summed: a pong flood is one event. */
-const UNKNOWN_PONG_REASON = "pong with an unknown nonce (not timed)";
-const FORGOTTEN_PING_REASON = `ping without pong, forgotten after ${MAX_OUTSTANDING_PINGS} outstanding`;
+const UNKNOWN_PONG_REASON = `${DROP_REASONS.untimedPong} (not timed)`;
+const FORGOTTEN_PING_REASON = `${DROP_REASONS.forgottenPing} (after ${MAX_OUTSTANDING_PINGS} outstanding)`;
 
 export class PeerConnection {
   readonly stats: PeerConnectionStats = { pingsSent: 0, pongs: 0, unknownPongs: 0, forgottenPings: 0, messagesIn: 0 };

@@ -8,7 +8,7 @@
 // `events.dropped` (source "ndjson", by reason), summed once a second.
 import fs from "node:fs";
 import type { EventBus, Subscription } from "../../bus/index.js";
-import { encodeEvent, makeEvent, type PeerwatchEvent } from "../../events/index.js";
+import { DROP_REASONS, encodeEvent, makeEvent, type PeerwatchEvent } from "../../events/index.js";
 import type { Logger } from "../../logger.js";
 
 /** Bytes of lines gathered before a write: bounds this writer's own buffer. */
@@ -42,7 +42,7 @@ function openTarget(target: string): fs.WriteStream {
   return fs.createWriteStream(target, { fd, flags: "a" });
 }
 
-const outputFailed = (err: NodeJS.ErrnoException): string => `event output failed: ${err.code ?? err.message}`.slice(0, 200);
+const outputFailed = (err: NodeJS.ErrnoException): string => `${DROP_REASONS.outputFailed}: ${err.code ?? err.message}`.slice(0, 200);
 
 export function startNdjsonWriter(bus: EventBus, target: string, log: Logger): NdjsonWriter {
   const toStdout = target === "-";
@@ -116,7 +116,7 @@ export function startNdjsonWriter(bus: EventBus, target: string, log: Logger): N
     try {
       line = encodeEvent(e) + "\n";
     } catch {
-      count(`event could not be encoded (${e.type})`.slice(0, 200));
+      count(`${DROP_REASONS.unencodable} (${e.type})`.slice(0, 200));
       return;
     }
     batch += line;
