@@ -5,6 +5,9 @@
 // 1.5 GB, 8.4M entries blocked the thread for seconds, and a pointer cycle made it copy forever.
 // A legitimate message reads each word once, so its traversal is at most its own size.
 
+import { Message } from "capnp-es";
+import { Message as RpcMessage, MessageTarget_Which, Message_Which, Return_Which } from "capnp-es/capnp/rpc";
+
 export class MessageBoundsError extends Error {
   override name = "MessageBoundsError";
 }
@@ -73,7 +76,12 @@ export function checkMessageBounds(frame: ArrayBuffer, maxDepth = MAX_DEPTH): nu
     const [lo, hi] = word(seg, at);
     if (lo === 0 && hi === 0) return undefined;
     const kind = lo & 3;
-    if (kind === 3) return undefined; // capability: an index into the capTable, nothing to read
+    if (kind === 3) {
+      // A capability is exactly this: an index into the capTable, nothing to read. Any other
+      // "other" pointer is reserved; capnp-es would read it as whatever the schema expects.
+      if (lo !== 3) throw new MessageBoundsError("reserved pointer type");
+      return undefined;
+    }
     if (kind !== 2) return { seg, at: at + 1 + ((lo | 0) >> 2), lo, hi };
     spend(1);
     const padSeg = hi;
@@ -133,4 +141,31 @@ export function checkMessageBounds(frame: ArrayBuffer, maxDepth = MAX_DEPTH): nu
     if (size === 6) for (let i = 0; i < count; i++) stack.push(t.seg, t.at + i, depth + 1);
   }
   return traversalBudget(total) - budget;
+}
+
+/** Most capabilities one message may carry; libmultiprocess's messages carry a handful. */
+export const MAX_CAPS_PER_MESSAGE = 1024;
+
+/**
+ * One frame from the node as an RPC message, checked before capnp-es's connection sees it: the
+ * bounds above, then the lists the connection walks element by element (the capTable of a Call or
+ * Return, a promised answer's transform), whose length capnp-es takes from the pointer it finds
+ * there, whatever its type (a 28-word message claimed a capTable of 228,869,510 entries).
+ * Throws MessageBoundsError, or capnp-es's own error for a message it cannot read.
+ */
+export function openRpcMessage(frame: ArrayBuffer): RpcMessage {
+  checkMessageBounds(frame);
+  const m = new Message(frame, false).getRoot(RpcMessage);
+  const which = m.which(); // a message whose root is not a struct fails here, not inside the Conn
+  const bound = (n: number, what: string): void => {
+    if (n > MAX_CAPS_PER_MESSAGE) throw new MessageBoundsError(`${what} of ${n} entries (at most ${MAX_CAPS_PER_MESSAGE})`);
+  };
+  if (which === Message_Which.CALL) {
+    const call = m.call;
+    bound(call.params.capTable.length, "Call capTable");
+    if (call.target.which() === MessageTarget_Which.PROMISED_ANSWER) bound(call.target.promisedAnswer.transform.length, "Call target transform");
+  } else if (which === Message_Which.RETURN && m.return.which() === Return_Which.RESULTS) {
+    bound(m.return.results.capTable.length, "Return capTable");
+  }
+  return m;
 }

@@ -3,10 +3,9 @@
 // DeferredTransport would drop a message that arrives while none is awaited). Any failure ends the
 // transport once, with a reason, and the owner is told through onClose.
 import type net from "node:net";
-import { Message } from "capnp-es";
 import { Message as RpcMessage } from "capnp-es/capnp/rpc";
 import { FrameDecoder, FramingError } from "./frame-decoder.js";
-import { checkMessageBounds } from "./message-bounds.js";
+import { openRpcMessage } from "./message-bounds.js";
 
 export type CloseReason = { kind: "closed" | "error" | "malformed"; detail: string };
 
@@ -85,9 +84,7 @@ export class SocketTransport {
     for (const f of frames) {
       let m: RpcMessage;
       try {
-        checkMessageBounds(f); // capnp-es bounds neither traversal nor nesting: see message-bounds.ts
-        m = new Message(f, false).getRoot(RpcMessage);
-        m.which(); // touch it: a message whose root is not a struct fails here, not inside the Conn
+        m = openRpcMessage(f); // capnp-es bounds neither traversal, nesting nor lists: see message-bounds.ts
       } catch (e) {
         this.abort({ kind: "malformed", detail: `undecodable message: ${(e as Error).message}` });
         return;

@@ -3,12 +3,16 @@
 // truncation). Each input must be accepted or rejected: no other exception, no unhandled
 // rejection, none over 1 s, heap bounded. `npm test` runs a few thousand inputs per decoder;
 // `npm run fuzz` runs 100,000 (PEERWATCH_FUZZ_RUNS) and prints `<name>: N inputs, N rejected, N accepted`.
+import fs from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fuzzTargets, type FuzzTarget } from "./targets.js";
 
 const RUNS = Number(process.env.PEERWATCH_FUZZ_RUNS ?? 1000);
 const SEED = Number(process.env.PEERWATCH_FUZZ_SEED ?? 20261124);
+const ONLY = process.env.PEERWATCH_FUZZ_ONLY;
+/** A file each input is written to before it runs: after a crash of the process it holds the culprit. */
+const TRACE = process.env.PEERWATCH_FUZZ_TRACE;
 const SLOW_MS = 1000;
 const MAX_HEAP_BYTES = 1536 * 1024 * 1024;
 
@@ -63,7 +67,7 @@ beforeAll(() => process.on("unhandledRejection", onUnhandled));
 afterAll(() => process.off("unhandledRejection", onUnhandled));
 
 describe(`fuzzing every decoder (${RUNS} inputs each, seed ${SEED})`, () => {
-  for (const t of fuzzTargets()) {
+  for (const t of fuzzTargets().filter((x) => !ONLY || x.name === ONLY)) {
     it(`${t.name}: accepts or rejects, never throws, hangs or bloats`, { timeout: Math.max(60_000, RUNS * 5) }, async () => {
       let rejected = 0;
       let accepted = 0;
@@ -73,6 +77,7 @@ describe(`fuzzing every decoder (${RUNS} inputs each, seed ${SEED})`, () => {
       for (let done = 0; done < RUNS; done += batch) {
         const n = Math.min(batch, RUNS - done);
         for (const input of fc.sample(inputs(t), { numRuns: n, seed: SEED + done })) {
+          if (TRACE) fs.writeFileSync(TRACE, Buffer.from(input).toString("hex"));
           const t0 = performance.now();
           try {
             if (t.run(input) === "accepted") accepted++;

@@ -5,9 +5,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Message } from "capnp-es";
 import { Conn } from "capnp-es";
-import { Message as RpcMessage } from "capnp-es/capnp/rpc";
 import { loadObserveConfig } from "../../src/cli/observe-options.js";
 import { P2pDecodeError } from "../../src/codecs/p2p/byte-reader.js";
 import { P2pMessageDecoder } from "../../src/codecs/p2p/framing.js";
@@ -21,7 +19,7 @@ import { CHAIN_PARAMS } from "../../src/config/chains.js";
 import { parseLine } from "../../src/ebpf/line-parser.js";
 import { RPC_SNAPSHOT_SCHEMAS, decodeEventLine, encodeEvent, getPeerInfoResult, makeEvent } from "../../src/events/index.js";
 import { FrameDecoder, FramingError } from "../../src/ipc/frame-decoder.js";
-import { MessageBoundsError, checkMessageBounds } from "../../src/ipc/message-bounds.js";
+import { MessageBoundsError, openRpcMessage } from "../../src/ipc/message-bounds.js";
 import { capturedPayloads } from "../helpers/bpftrace-capture.js";
 import { CAPTURE_DIR, REPO_ROOT, captureFile } from "../helpers/capture.js";
 
@@ -109,9 +107,7 @@ export function fuzzTargets(): FuzzTarget[] {
         return rejectsWith([MessageBoundsError, Error], () => {
           // What SocketTransport does with one frame, then the Conn: errors there end a
           // connection (contained); an unhandled rejection or a hang is the bug looked for.
-          checkMessageBounds(frame);
-          const m = new Message(frame, false).getRoot(RpcMessage);
-          m.which();
+          const m = openRpcMessage(frame);
           if (++connUses % 1000 === 0) conn = quietConn();
           conn.handleMessage(m);
         });

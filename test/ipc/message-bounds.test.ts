@@ -5,7 +5,7 @@ import { Message } from "capnp-es";
 import { Message as RpcMessage } from "capnp-es/capnp/rpc";
 import { describe, expect, it } from "vitest";
 import { FrameDecoder } from "../../src/ipc/frame-decoder.js";
-import { MessageBoundsError, checkMessageBounds } from "../../src/ipc/message-bounds.js";
+import { MessageBoundsError, checkMessageBounds, openRpcMessage } from "../../src/ipc/message-bounds.js";
 import { captureFile } from "../helpers/capture.js";
 import { hugeCapTableReturnFrame, pointerCycleFrame } from "../helpers/hostile-ipc.js";
 
@@ -58,5 +58,19 @@ describe("checkMessageBounds", () => {
     new DataView(f).setUint32(8, 0x7ffff0 << 2, true); // root struct pointer far past the segment
     expect(() => checkMessageBounds(f)).toThrow(MessageBoundsError);
     expect(() => checkMessageBounds(f)).toThrow(/outside its segment/);
+  });
+
+  it("refuses a reserved pointer where capnp-es would read a capTable of 228,869,510 entries (found by npm run fuzz)", () => {
+    // A 28-word Call whose capTable pointer is a reserved "other" pointer: capnp-es took a length
+    // from whatever word it pointed at and ran out of heap iterating it.
+    const b = Buffer.from("000000002000000000000000010001000200000000000000000000000300030003000000000000002931710a7fd3b1ac000000000000000008000000010001000c00000000000200000000000000000004000000000000000000000000000000040000000000040057000000170000000c0000000000020011000000f20100002d000000120000002d0000000a000000030000000000000000000000000000007b226a736f6e7270634c3a22322e30222c226964223a3130332c226d6574686f64223a2267657470656572696e666f222c22706172616d7322706172616d73223a5b5d7d0000002f000000000000000000000000000000040000000100010003000000020000000000000000000000", "hex");
+    const f = new ArrayBuffer(b.length);
+    new Uint8Array(f).set(b);
+    expect(() => openRpcMessage(f)).toThrow(MessageBoundsError);
+    expect(() => openRpcMessage(f)).toThrow(/reserved pointer type/);
+  });
+
+  it("bounds the capTable capnp-es will walk, whatever its pointer says", () => {
+    expect(() => openRpcMessage(hugeCapTableReturnFrame(2000))).toThrow(MessageBoundsError);
   });
 });

@@ -3,12 +3,11 @@
 // 0 before anything was lost, so a dashboard tells "no drops" from "no data".
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { KNOWN_DROPS } from "../../src/events/index.js";
-import { LiveCli } from "../helpers/cli.js";
+import { observeWithMetrics } from "../helpers/live-metrics.js";
 import { reportSkip } from "../helpers/skip.js";
 
 const hasPromtool = !spawnSync("promtool", ["--version"]).error;
@@ -16,17 +15,8 @@ if (!hasPromtool) reportSkip("metrics conventions", "promtool is not installed (
 
 async function liveScrape(): Promise<string> {
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), "pw-scrape-"));
-  const cli = new LiveCli(["observe", "--datadir", empty, "--metrics", "127.0.0.1:0", "--events", "-"]);
-  await cli.waitFor((e) => e.type === "source.status" && e.data.source === "proc");
-  const m = /metrics at http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(cli.stderr);
-  expect(m, cli.stderr).not.toBeNull();
-  const body = await new Promise<string>((resolve, reject) => {
-    http.get(`http://127.0.0.1:${m![1]}/metrics`, (res) => {
-      let b = "";
-      res.on("data", (d: Buffer) => (b += d.toString()));
-      res.on("end", () => resolve(b));
-    }).on("error", reject);
-  });
+  const { cli, scrape } = await observeWithMetrics(["observe", "--datadir", empty, "--metrics", "127.0.0.1:0", "--events", "-"]);
+  const body = await scrape();
   expect(await cli.stop()).toBe(0);
   return body;
 }
