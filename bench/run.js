@@ -14,6 +14,8 @@ const CASES = {
   pipeline: "recorded traffic through parse, event, bus and every tool: events/s and each stage's share",
   "rpc-transport": "getpeerinfo over HTTP: the undici transport against the old bitcoin-core client (when installed)",
   iplists: "IP list lookups: the prefix tree against net.BlockList",
+  compare: "compare's analysis of an IPC + eBPF message flood against the metrics tool",
+  replay: "replay at --speed max (gzip, decode, player, bus, metrics) against decoding in memory",
 };
 const QUICK = ["ebpf-parse", "bus", "metrics-scrape", "pipeline", "flood"];
 

@@ -2,11 +2,13 @@
 import { Command, CommanderError } from "commander";
 import type { CommandSpec } from "./command.js";
 import { addOptions } from "./flags-doc.js";
+import { compareCommand } from "./compare.js";
 import { observeCommand } from "./observe.js";
+import { replayCommand } from "./replay.js";
 import { VERSION } from "./version.js";
 
 /** Every command, in --help order. */
-export const COMMANDS: readonly CommandSpec[] = [observeCommand];
+export const COMMANDS: readonly CommandSpec[] = [observeCommand, replayCommand, compareCommand];
 
 export function buildProgram(): Command {
   const program = new Command("peerwatch")

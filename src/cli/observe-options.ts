@@ -12,16 +12,19 @@ import { ALERTS_OPTIONS } from "../tools/alerts/options.js";
 import { IPLISTS_OPTIONS } from "../tools/iplists/options.js";
 import { METRICS_OPTIONS } from "../tools/metrics/options.js";
 import { NDJSON_OPTIONS } from "../tools/ndjson/options.js";
+import { RECORD_OPTIONS } from "../tools/record/options.js";
+import { WEB_OPTIONS } from "../tools/web/options.js";
+import { DEMO_OPTIONS } from "./demo-options.js";
 import { SOURCES, SOURCE_NAMES } from "./sources.js";
 
 /** The tools' rows, shared by every command that feeds the tools (observe, replay, …). */
-export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...METRICS_OPTIONS, ...ALERTS_OPTIONS, ...IPLISTS_OPTIONS };
+export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...RECORD_OPTIONS, ...METRICS_OPTIONS, ...ALERTS_OPTIONS, ...IPLISTS_OPTIONS, ...WEB_OPTIONS };
 
 const SOURCE_OPTIONS = { ...IPC_OPTIONS, ...RPC_OPTIONS, ...EBPF_OPTIONS, ...P2P_OPTIONS, ...PROC_OPTIONS, ...LOG_OPTIONS };
 
-export const OBSERVE_OPTIONS = mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), TOOL_OPTIONS);
+export const OBSERVE_OPTIONS = mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), TOOL_OPTIONS, DEMO_OPTIONS);
 
-export type ObserveConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS>, keyof CoreConfig>;
+export type ObserveConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS & typeof DEMO_OPTIONS>, keyof CoreConfig>;
 
 /** Merges flags, environment and config file; validates; fills in the derived defaults. */
 export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ObserveConfig {

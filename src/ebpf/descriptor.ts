@@ -1,10 +1,11 @@
 // The eBPF extractor as the CLI sees it: its options, its discovery check, its factory.
 import fs from "node:fs";
 import { defineOptions } from "../config/options.js";
-import { commaList, pathString, wholeNumber } from "../config/values.js";
+import { commaList, pathString } from "../config/values.js";
+import { PAYLOAD_OPTIONS } from "../codecs/p2p/options.js";
 import { findRunningNode, processBinary, which } from "../sources/discover.js";
 import { defineSource, type SourceConfig } from "../sources/types.js";
-import { DEFAULT_GROUPS, MAX_PAYLOAD_BYTES, TRACEPOINT_GROUPS } from "./program.js";
+import { DEFAULT_GROUPS, TRACEPOINT_GROUPS } from "./program.js";
 
 export const EBPF_OPTIONS = defineOptions({
   bitcoinNodeBin: {
@@ -21,13 +22,7 @@ export const EBPF_OPTIONS = defineOptions({
     defaultText: DEFAULT_GROUPS.join(","),
     schema: commaList(TRACEPOINT_GROUPS, "tracepoint group", { nonEmpty: true }).default([...DEFAULT_GROUPS]),
   },
-  ebpfPayloadBytes: {
-    flag: "ebpf-payload-bytes",
-    arg: "n",
-    description: `message payload bytes eBPF copies, 0 to ${MAX_PAYLOAD_BYTES}; longer payloads are marked truncated`,
-    defaultText: "64",
-    schema: wholeNumber(0, MAX_PAYLOAD_BYTES).default(64),
-  },
+  ...PAYLOAD_OPTIONS,
 });
 
 export type EbpfConfig = SourceConfig<typeof EBPF_OPTIONS>;

@@ -5,6 +5,7 @@
 // Limits of bpftrace 0.17 on x86_64: arguments arg0…arg5 only (mempool:replaced's replacement
 // vsize, fee and flag are out of reach), buffers up to BPFTRACE_STRLEN bytes (set to 200 at most),
 // and all buffers of one probe share the 512-byte BPF stack.
+import { MAX_CAPTURE_BYTES } from "../codecs/p2p/options.js";
 
 export const TRACEPOINT_GROUPS = ["net", "connections", "mempool", "validation", "utxocache"] as const;
 export type TracepointGroup = (typeof TRACEPOINT_GROUPS)[number];
@@ -15,7 +16,7 @@ export const DEFAULT_GROUPS: readonly TracepointGroup[] = ["net", "connections",
 export const ADDR_BYTES = 68;
 export const SHORT_BYTES = 20;
 export const REASON_BYTES = 128;
-export const MAX_PAYLOAD_BYTES = 128;
+export const MAX_PAYLOAD_BYTES = MAX_CAPTURE_BYTES;
 
 export interface ProgramOptions {
   /** The binary whose probes to attach (bitcoin-node or bitcoind). */

@@ -9,7 +9,16 @@ import { Ajv, type ValidateFunction } from "ajv";
 import { z } from "zod";
 import { EVENT_DATA_SCHEMAS, envelope, type EventType } from "./schema.js";
 
-const ajv = new Ajv({ strict: false, allErrors: false, strictNumbers: true, unicode: false, unicodeRegExp: false, validateSchema: false });
+// `unicode: false` (lengths in UTF-16 units, as zod counts) is deprecated in ajv 8 and says so on
+// stderr at every start; that one notice is dropped, every other warning still shows.
+const logger = {
+  log: () => {},
+  warn: (...a: unknown[]) => {
+    if (!String(a[0]).includes("option unicode")) console.warn(...a);
+  },
+  error: (...a: unknown[]) => console.error(...a),
+};
+const ajv = new Ajv({ strict: false, allErrors: false, strictNumbers: true, unicode: false, unicodeRegExp: false, validateSchema: false, logger });
 const compiled = new Map<string, ValidateFunction | null>();
 
 function compile(type: EventType): ValidateFunction | null {

@@ -14,7 +14,7 @@ export const DROP_REASONS = {
   queueFull: "subscriber queue full",
 } as const;
 
-/** The (source, reason) pairs known in advance. Bus subscribers (`bus:<name>`) are added as they subscribe. */
+/** The (source, reason) pairs known in advance (bus subscribers' `bus:<name>` ones depend on the command). */
 export const KNOWN_DROPS: readonly { source: string; reason: string }[] = [
   { source: "ebpf", reason: DROP_REASONS.bpftraceLost },
   { source: "ebpf", reason: DROP_REASONS.bpftraceUnparseable },

@@ -48,6 +48,9 @@ export const blockConnected = z.object({
 
 export const transport = z.enum(["v1", "v2", "detecting"]);
 
+/** Bytes per message type (getpeerinfo knows a few dozen types; the bound keeps a hostile reply small). */
+const bytesPerMsg = z.record(msgType, nonNegInt).refine((r) => Object.keys(r).length <= 256, "at most 256 message types");
+
 /** One peer, normalised from getpeerinfo. `null` where the node does not say (older versions). */
 export const peerInfo = z.object({
   id: peerId,
@@ -76,6 +79,9 @@ export const peerInfo = z.object({
   /** Newer or patched nodes only (getpeerinfo's inv_to_send, cpu_load): kept when present. */
   invToSend: nonNegInt.optional(),
   cpuLoad: z.number().min(0).optional(),
+  /** getpeerinfo's bytessent_per_msg / bytesrecv_per_msg: bytes on the wire (headers included) per message type since connect. */
+  bytesSentPerMsg: bytesPerMsg.optional(),
+  bytesRecvPerMsg: bytesPerMsg.optional(),
 });
 export type PeerInfo = z.infer<typeof peerInfo>;
 
@@ -119,6 +125,11 @@ export const netMessage = z.object({
   /** The payload was cut: payloadHex holds fewer than `size` bytes. */
   truncated: z.boolean().optional(),
   decoded: decodedPayload.optional(),
+  /**
+   * When peerwatch received it (µs since the epoch), where that differs from `ts`: IPC tracing
+   * stamps `ts` with the node's own time of the message, so receivedTs − ts is the delivery delay.
+   */
+  receivedTs: nonNegInt.optional(),
 });
 
 export const connectionKind = z.enum(["inbound", "outbound", "closed", "evicted", "misbehaving"]);
@@ -240,6 +251,11 @@ export const utxoFlush = z.object({
 /** CPU time of each thread of the node process, from /proc (source "proc"). */
 export const threadsSnapshot = z.object({
   pid: z.number().int().positive(),
+  /**
+   * Whose threads: the node (the default when absent), or, for `peerwatch compare`'s cost report,
+   * peerwatch itself or the bpftrace it runs.
+   */
+  role: z.enum(["node", "peerwatch", "bpftrace"]).optional(),
   threads: z
     .array(
       z.object({

@@ -2,12 +2,13 @@
 // and runs the tip watcher, the RPC poller over executeRpc and (patched nodes) net-message tracing.
 // When the node goes away it reports down and reconnects with backoff; peerwatch never restarts.
 import { RpcPoller, defaultSchedule } from "../codecs/jsonrpc/poller.js";
+import { capturePayloadBytes } from "../codecs/p2p/options.js";
 import { aborted, sleep } from "../sources/abort.js";
 import { Backoff } from "../sources/backoff.js";
 import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
 import { ipcSocketPath, type IpcConfig } from "./descriptor.js";
-import { NetTracing } from "./net-tracing.js";
+import { NetTracing, TraceSubscribeError, explainSubscribeFailure } from "./net-tracing.js";
 import { describeCapabilities, probeCapabilities } from "./probe.js";
 import { IpcRpcTransport } from "./rpc-transport.js";
 import { IpcError, IpcSession, describeClose } from "./session.js";
@@ -73,7 +74,11 @@ export class IpcSource implements Source<IpcConfig> {
       const caps = await probeCapabilities(session, calls, timeoutMs).finally(() => clearTimeout(slow));
       const { names, detail } = describeCapabilities(caps);
       const upDetail = `connected to ${socket}; ${detail}`;
-      status.report(caps.rpc && caps.mining ? "up" : "degraded", upDetail, names);
+      // Net-message tracing adds to the status once the node accepted the subscription.
+      const trace: TraceState = { names, note: "", trouble: false };
+      const reportUp = () =>
+        status.report(caps.rpc && caps.mining && !trace.trouble ? "up" : "degraded", `${upDetail}${trace.note}`, trace.names);
+      reportUp();
       log.debug({ missing: caps.missing }, "IPC interfaces not served");
 
       if (caps.mining) {
@@ -81,7 +86,7 @@ export class IpcSource implements Source<IpcConfig> {
         tip.run().catch((e: unknown) => {
           if (!session.isClosed) {
             log.warn({ err: e }, "tip watcher stopped");
-            status.report("degraded", `tip notifications failed: ${(e as Error).message}`, names);
+            status.report("degraded", `tip notifications failed: ${(e as Error).message}`, trace.names);
           }
         });
       }
@@ -92,7 +97,7 @@ export class IpcSource implements Source<IpcConfig> {
           schedule: defaultSchedule(config.rpcInterval * 1000, config.rpcSlowInterval * 1000, config.rpcDisable),
           timeoutMs,
           emit,
-          onHealth: (h) => status.report(h.state === "up" ? "up" : "degraded", h.state === "up" ? upDetail : `executeRpc: ${h.detail}`, names),
+          onHealth: (h) => (h.state === "up" ? reportUp() : status.report("degraded", `executeRpc: ${h.detail}`, trace.names)),
           onUnsupported: (m, msg) => log.info(`the node does not know ${m} (${msg}); not polling it`),
           // Only the multiprocess bitcoin-node serves IPC.
           identity: () => ({ chain: config.chain, multiprocess: true }),
@@ -102,9 +107,24 @@ export class IpcSource implements Source<IpcConfig> {
         // No executeRpc to ask getnetworkinfo: what is known is that it serves IPC, so it is bitcoin-node.
         emit("node.info", { implementation: "Bitcoin Core", version: "unknown", chain: config.chain, multiprocess: true, ipcCapable: true });
       }
-      if (caps.netTracing) {
-        tracing = new NetTracing(session, caps.netTracing, traces, emit, { maxPayloadBytes: 0 });
-        await tracing.subscribe().catch((e: unknown) => log.warn({ err: e }, "net-message tracing offered but subscribing failed"));
+      if (caps.netTracing && !config.ipcTrace) {
+        trace.note = "; net-message tracing offered, not subscribed (--ipc-trace off)";
+        reportUp();
+      } else if (caps.netTracing) {
+        tracing = new NetTracing(
+          session,
+          caps.netTracing,
+          traces,
+          emit,
+          {
+            payloadBytes: capturePayloadBytes(config),
+            maxQueueEvents: config.ipcTraceQueueEvents,
+            maxBatchEvents: config.ipcTraceBatchEvents,
+            maxBatchWaitUs: config.ipcTraceBatchWaitUs,
+          },
+          (d) => log.warn(d),
+        );
+        void keepSubscribed(tracing, trace, reportUp, session, signal);
       }
 
       running = true;
@@ -131,3 +151,45 @@ export class IpcSource implements Source<IpcConfig> {
     }
   }
 }
+
+interface TraceState {
+  /** Capabilities in source.status: `net-tracing` joins them once traceNetMessages succeeded. */
+  names: string[];
+  /** Appended to the up detail: what tracing does, or why it does not. */
+  note: string;
+  /** Tracing is offered but not working: the source says degraded. */
+  trouble: boolean;
+}
+
+/** Subscribes to net-message tracing; when the node has no room for another subscriber, tries again later. */
+async function keepSubscribed(tracing: NetTracing, t: TraceState, report: () => void, session: IpcSession, signal: AbortSignal): Promise<void> {
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  void session.ended.then(onAbort);
+  const backoff = new Backoff(5000, 60_000);
+  try {
+    while (!stop.signal.aborted) {
+      try {
+        await tracing.subscribe();
+        t.names = [...t.names, "net-tracing"];
+        t.note = `; ${tracing.describe()}`;
+        t.trouble = false;
+        report();
+        return;
+      } catch (e) {
+        if (session.isClosed || stop.signal.aborted) return;
+        const err = e instanceof TraceSubscribeError ? e : explainSubscribeFailure(e);
+        const wait = err.retry ? backoff.next() : 0;
+        t.note = `; net-message tracing not subscribed: ${err.message}${err.retry ? `; trying again in ${Math.round(wait / 1000)} s` : ""}`;
+        t.trouble = true;
+        report();
+        if (!err.retry) return;
+        await sleep(wait, stop.signal);
+      }
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+

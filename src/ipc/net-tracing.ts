@@ -1,8 +1,11 @@
 // EXPERIMENTAL: subscribes to a patched node's net-message tracing interface and turns each batch
-// the node pushes into net.message events; the node's own `dropped` count becomes events.dropped.
-// The callback object is hosted here; its method never throws back into capnp-es (which would turn
-// it into an unhandled rejection): bad entries are counted and skipped.
-import type { Emit } from "../events/index.js";
+// the node pushes into net.message events, on par with eBPF's: the event time is the node's own
+// timestamp of the message (the time of the fact, not when the batch reached us), the payload prefix
+// is the same --payload-bytes as eBPF's and is decoded by the same code; the node's own `dropped`
+// count becomes events.dropped. The callback object is hosted here; its method never throws back
+// into capnp-es (which would turn it into an unhandled rejection): bad entries are counted and skipped.
+import { nowMicros, type Emit } from "../events/index.js";
+import { decodePayload } from "../codecs/p2p/payload-decoder.js";
 import type { Handler$Client } from "./generated/experimental/handler.js";
 import {
   NetMessageTrace$Server,
@@ -10,11 +13,15 @@ import {
   type Tracing$Client,
 } from "./generated/experimental/tracing_net.js";
 import type { Thread$Client } from "./generated/mp/proxy.js";
-import { IpcSession } from "./session.js";
+import { IpcError, IpcSession } from "./session.js";
 
+/** What peerwatch asks the node for (NetMessageTraceOptions). */
 export interface NetTracingOptions {
   /** Payload bytes the node should copy per message (0: none). */
-  maxPayloadBytes: number;
+  payloadBytes: number;
+  maxQueueEvents: number;
+  maxBatchEvents: number;
+  maxBatchWaitUs: number;
 }
 
 export interface NetTracingStats {
@@ -22,31 +29,69 @@ export interface NetTracingStats {
   messages: number;
   droppedByNode: number;
   invalid: number;
+  /** Messages whose node timestamp was implausible, stamped with the receive time instead. */
+  untimed: number;
 }
 
 /** Largest batch accepted from the node; its own default is 1024. */
 const MAX_BATCH = 100_000;
+/** A node timestamp this far from our clock is not wall-clock time (the node runs on this host). */
+const MAX_CLOCK_SKEW_US = 24 * 3600 * 1_000_000;
 
-export function netMessageFrom(m: NetMessage, maxPayloadBytes: number) {
+/** The node refused the subscription; `retry` when a later attempt may succeed. */
+export class TraceSubscribeError extends Error {
+  override name = "TraceSubscribeError";
+  constructor(
+    readonly retry: boolean,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Plain words for why traceNetMessages failed, and whether trying again later makes sense. */
+export function explainSubscribeFailure(e: unknown): TraceSubscribeError {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/too many subscribers/i.test(msg)) {
+    return new TraceSubscribeError(true, `the node serves no more net-message subscribers (another peerwatch or peer-observer holds them): ${msg}`);
+  }
+  if (e instanceof IpcError && e.kind === "remote") {
+    return new TraceSubscribeError(false, `the node refused the subscription; its tracing interface may be a newer or older version of the fork than schema/experimental/tracing_net.capnp: ${msg}`);
+  }
+  return new TraceSubscribeError(true, msg);
+}
+
+/** The node's timestampUs as event time, when it is plausible wall-clock time. */
+export function eventTime(timestampUs: bigint, receivedUs: number): number | undefined {
+  const ts = Number(timestampUs);
+  if (!Number.isSafeInteger(ts) || ts <= 0 || Math.abs(ts - receivedUs) > MAX_CLOCK_SKEW_US) return undefined;
+  return ts;
+}
+
+export function netMessageFrom(m: NetMessage, payloadBytes: number) {
   const size = Number(m.msgSize);
-  const payload = m._hasPayload() ? m.payload.toUint8Array() : new Uint8Array(0);
-  const kept = payload.subarray(0, Math.min(payload.length, maxPayloadBytes));
   const peerId = Number(m.peerId);
   if (!Number.isSafeInteger(peerId) || peerId < 0) throw new Error(`bad peer id ${m.peerId}`);
   if (!Number.isSafeInteger(size) || size < 0) throw new Error(`bad message size ${m.msgSize}`);
-  return {
+  const msgType = m.msgType.slice(0, 32);
+  const data = {
     peerId,
     addr: m.peerAddr.slice(0, 256),
     connType: m.connType.slice(0, 32),
     direction: m.inbound ? ("in" as const) : ("out" as const),
-    msgType: m.msgType.slice(0, 32),
+    msgType,
     size,
-    ...(maxPayloadBytes > 0 ? { payloadHex: Buffer.from(kept).toString("hex"), truncated: kept.length < size } : {}),
   };
+  if (payloadBytes === 0) return data;
+  const payload = m._hasPayload() ? m.payload.toUint8Array() : new Uint8Array(0);
+  // Never more than asked for, nor more than the message has (a node sending more is cut, not trusted).
+  const kept = Buffer.from(payload.subarray(0, Math.min(payload.length, payloadBytes, size)));
+  const decoded = decodePayload(msgType, kept);
+  return { ...data, payloadHex: kept.toString("hex"), truncated: kept.length < size, ...(decoded ? { decoded } : {}) };
 }
 
 export class NetTracing {
-  readonly stats: NetTracingStats = { batches: 0, messages: 0, droppedByNode: 0, invalid: 0 };
+  readonly stats: NetTracingStats = { batches: 0, messages: 0, droppedByNode: 0, invalid: 0, untimed: 0 };
   private handler: Handler$Client | undefined;
 
   constructor(
@@ -55,8 +100,11 @@ export class NetTracing {
     private readonly thread: Thread$Client,
     private readonly emit: Emit,
     private readonly options: NetTracingOptions,
+    /** Told once when the node's timestamps are not usable as event time. */
+    private readonly onClockNotice: (detail: string) => void = () => {},
   ) {}
 
+  /** Subscribes; rejects with a TraceSubscribeError that says why the node refused. */
   async subscribe(): Promise<void> {
     const callback = new NetMessageTrace$Server({
       destroy: async () => {},
@@ -69,25 +117,48 @@ export class NetTracing {
         }
       },
     });
+    const o = this.options;
     const answer = this.tracing.traceNetMessages((p) => {
       IpcSession.withThread(this.thread)(p);
-      const o = p._initOptions();
-      o.inbound = true;
-      o.outbound = true;
-      o.maxPayloadBytes = this.options.maxPayloadBytes;
+      const opts = p._initOptions();
+      opts.inbound = true;
+      opts.outbound = true;
+      opts.maxPayloadBytes = o.payloadBytes;
+      opts.maxQueueEvents = o.maxQueueEvents;
+      opts.maxBatchEvents = o.maxBatchEvents;
+      opts.maxBatchWaitUs = o.maxBatchWaitUs;
       p.callback = callback.client();
     });
-    await this.session.track("Tracing.traceNetMessages", answer.promise());
+    try {
+      await this.session.track("Tracing.traceNetMessages", answer.promise());
+    } catch (e) {
+      throw explainSubscribeFailure(e);
+    }
     this.handler = answer.getResult();
+  }
+
+  /** What was asked of the node, for the status line. */
+  describe(): string {
+    const o = this.options;
+    return `net-message tracing: ${o.payloadBytes} payload bytes, queue ${o.maxQueueEvents}, batches of up to ${o.maxBatchEvents} within ${o.maxBatchWaitUs} µs`;
   }
 
   private onBatch(messages: { length: number; get(i: number): NetMessage }, dropped: bigint): void {
     this.stats.batches++;
+    const received = nowMicros();
     const n = Math.min(messages.length, MAX_BATCH);
     let bad = 0;
     for (let i = 0; i < n; i++) {
       try {
-        this.emit("net.message", netMessageFrom(messages.get(i), this.options.maxPayloadBytes));
+        const m = messages.get(i);
+        const data = netMessageFrom(m, this.options.payloadBytes);
+        const ts = eventTime(m.timestampUs, received);
+        if (ts === undefined) {
+          if (this.stats.untimed++ === 0) this.onClockNotice(`the node's message timestamp ${m.timestampUs} µs is not wall-clock time; net.message events carry the time peerwatch received them`);
+          this.emit("net.message", data);
+        } else {
+          this.emit("net.message", { ...data, receivedTs: received }, ts);
+        }
         this.stats.messages++;
       } catch {
         bad++;
@@ -105,11 +176,13 @@ export class NetTracing {
     }
   }
 
-  /** Ends the subscription on the node (Handler.destroy). */
+  /** Ends the subscription on the node (Handler.destroy), then releases the Tracing object (Tracing.destroy). */
   async close(): Promise<void> {
+    if (this.session.isClosed) return;
+    const ctx = IpcSession.withThread(this.thread);
     const h = this.handler;
     this.handler = undefined;
-    if (!h || this.session.isClosed) return;
-    await this.session.track("Handler.destroy", h.destroy(IpcSession.withThread(this.thread)).promise(), 5000).catch(() => {});
+    if (h) await this.session.track("Handler.destroy", h.destroy(ctx).promise(), 5000).catch(() => {});
+    await this.session.track("Tracing.destroy", this.tracing.destroy(ctx).promise(), 5000).catch(() => {});
   }
 }

@@ -85,8 +85,9 @@ export async function probeCapabilities(session: IpcSession, thread: Thread$Clie
 }
 
 export function describeCapabilities(c: IpcCapabilities): { names: string[]; detail: string } {
-  const names = ["echo", ...(c.rpc ? ["rpc"] : []), ...(c.mining ? ["mining"] : []), ...(c.netTracing ? ["net-tracing"] : [])];
-  let detail = `serves ${names.join(", ")}`;
+  // `net-tracing` is not a capability yet: the source adds it once the node accepted the subscription.
+  const names = ["echo", ...(c.rpc ? ["rpc"] : []), ...(c.mining ? ["mining"] : [])];
+  let detail = `serves ${names.join(", ")}${c.netTracing ? "; offers net-message tracing (Init.makeTracing @5)" : ""}`;
   if (!c.rpc && !c.mining) detail += "; neither Rpc nor Mining: this looks like Bitcoin Core v30 or older, peerwatch expects the interfaces of v31 (master); use the RPC poller";
   else if (!c.rpc) detail += "; no Rpc interface (Init.makeRpc @4): snapshots need the RPC poller";
   else if (!c.mining) detail += "; no Mining interface (Init.makeMining @3): no push tip notifications";

@@ -11,7 +11,7 @@ const empty = fs.mkdtempSync(path.join(os.tmpdir(), "pw-nonode-"));
 
 describe("peerwatch observe without a node", () => {
   it("reports every source it looked for, and why it is down, then exits 0 after --duration", async () => {
-    const r = await runCli(["observe", "--datadir", empty, "--events", "-", "--duration", "1", "--metrics", "127.0.0.1:0", "--node-name", "t1"]);
+    const r = await runCli(["observe", "--datadir", empty, "--events", "-", "--duration", "1", "--metrics", "127.0.0.1:0", "--node-name", "t1", "--no-demo"]);
     expect(r.code, r.stderr).toBe(0);
     const statuses = r.events.filter((e) => e.type === "source.status");
     expect(statuses.map((e) => (e.type === "source.status" ? e.data.source : "")).sort()).toEqual([...SOURCE_NAMES].sort());
@@ -32,7 +32,7 @@ describe("peerwatch observe without a node", () => {
 
   it("writes events to a file and only to it", async () => {
     const out = path.join(empty, "events.ndjson");
-    const r = await runCli(["observe", "--datadir", empty, "--events", out, "--duration", "0.5", "--metrics", "off"]);
+    const r = await runCli(["observe", "--datadir", empty, "--events", out, "--duration", "0.5", "--metrics", "off", "--no-demo"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe("");
     const lines = fs.readFileSync(out, "utf8").trim().split("\n");
@@ -71,7 +71,7 @@ describe("peerwatch observe without a node", () => {
   });
 
   it("serves /metrics on the address asked, with the sources' state, and stops on SIGTERM", async () => {
-    const { cli, scrape } = await observeWithMetrics(["observe", "--datadir", empty, "--metrics", "127.0.0.1:0", "--events", "-"]);
+    const { cli, scrape } = await observeWithMetrics(["observe", "--datadir", empty, "--metrics", "127.0.0.1:0", "--events", "-", "--no-demo"]);
     const body = await scrape();
     expect(body).toMatch(/^peerwatch_source_up\{source="ipc"\} 0$/m);
     expect(body).toMatch(/^peerwatch_events_total\{source="ipc",type="source.status"\} 1$/m);

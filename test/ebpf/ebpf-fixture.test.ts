@@ -44,10 +44,10 @@ describe.skipIf(skip)("eBPF extractor on the USDT fixture (real bpftrace)", () =
     expect(got.map(sortKey).sort()).toEqual(FIXTURE_EVENTS.map(sortKey).sort());
   });
 
-  it("captures up to --ebpf-payload-bytes and marks longer payloads truncated", async () => {
+  it("captures up to --payload-bytes and marks longer payloads truncated", async () => {
     fixture = new UsdtFixture((setup as { path: string }).path);
     const pid = await fixture.start();
-    const c = await observe(["--pid", String(pid), "--ebpf-groups", "net", "--ebpf-payload-bytes", "128"]);
+    const c = await observe(["--pid", String(pid), "--ebpf-groups", "net", "--payload-bytes", "128"]);
     await c.waitFor(isStatus("up"), 60_000);
     await fixture.send("all");
     const long = await c.waitFor((e) => e.type === "net.message" && e.data.msgType === "addrv2", 10_000);

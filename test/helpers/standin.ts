@@ -62,6 +62,11 @@ export class Standin {
     return this.waitOutput(/^(ok|stats|error).*$/m, 5000, from);
   }
 
+  /** The stand-in's process id (for --pid: its threads stand for the node's in cost reports). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get alive(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }

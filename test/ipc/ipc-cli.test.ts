@@ -25,8 +25,8 @@ describe.skipIf(skip)("peerwatch observe --sources ipc against the stand-in node
     await node?.stop();
   });
 
-  it("reports up with the interfaces it found", async () => {
-    const up = await cli.waitFor(status("up"));
+  it("reports up with the interfaces it found, net-tracing once subscribed", async () => {
+    const up = await cli.waitFor((e) => status("up")(e) && ((e.data as { capabilities?: string[] }).capabilities ?? []).includes("net-tracing"));
     expect(up.data).toMatchObject({ capabilities: ["echo", "rpc", "mining", "net-tracing"] });
     expect(up.node).toBe("standin");
   });
@@ -59,7 +59,18 @@ describe.skipIf(skip)("peerwatch observe --sources ipc against the stand-in node
     await cli.waitFor((e) => e.type === "events.dropped" && e.data.count === 42, 5000, from);
     const msgs = cli.events.slice(from).filter((e) => e.type === "net.message");
     expect(msgs).toHaveLength(6);
-    expect(msgs[0]?.data).toEqual({ peerId: 0, addr: "127.0.0.1:18444", connType: "inbound", direction: "in", msgType: "ping", size: 8 });
+    expect(msgs[0]?.data).toEqual({
+      peerId: 0,
+      addr: "127.0.0.1:18444",
+      connType: "inbound",
+      direction: "in",
+      msgType: "ping",
+      size: 8,
+      payloadHex: "0000665544332211",
+      truncated: false,
+      decoded: { nonce: "0000665544332211" },
+      receivedTs: expect.any(Number),
+    });
     expect(msgs[1]?.data).toMatchObject({ peerId: 1, direction: "out", msgType: "inv", size: 37 });
   });
 

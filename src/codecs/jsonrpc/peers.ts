@@ -19,6 +19,11 @@ function btcPerKvbToSatPerVb(x: number | undefined): number | null {
 
 const ms = (seconds: number | undefined) => (seconds === undefined ? null : seconds * 1000);
 
+/** Keeps the per-message-type byte counts within the event model's bounds (type names ≤ 32, ≤ 256 types). */
+function boundedPerMsg(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).filter(([k]) => k.length <= 32).slice(0, 256));
+}
+
 export function toPeerInfo(p: GetPeerInfoPeer): PeerInfo {
   return {
     id: p.id,
@@ -45,5 +50,7 @@ export function toPeerInfo(p: GetPeerInfoPeer): PeerInfo {
     addrProcessed: p.addr_processed ?? null,
     ...(p.inv_to_send !== undefined ? { invToSend: p.inv_to_send } : {}),
     ...(p.cpu_load !== undefined ? { cpuLoad: p.cpu_load } : {}),
+    ...(p.bytessent_per_msg !== undefined ? { bytesSentPerMsg: boundedPerMsg(p.bytessent_per_msg) } : {}),
+    ...(p.bytesrecv_per_msg !== undefined ? { bytesRecvPerMsg: boundedPerMsg(p.bytesrecv_per_msg) } : {}),
   };
 }

@@ -58,8 +58,9 @@ export class AlertEngine {
   attach(bus: EventBus, nodeName: string): Subscription {
     const prefixes = [...new Set(this.heuristics.flatMap((h) => h.prefixes))];
     return bus.subscribe({ name: "alerts", prefixes, maxQueue: 100_000 }, (e) => {
+      // Stamped with the time of the event that raised it: the same live (≈ now) and in a replay.
       const raised = this.onEvent(e);
-      for (let i = 0; i < raised.length; i++) bus.publish(makeEvent("peerwatch", nodeName, "alert", raised[i]!));
+      for (let i = 0; i < raised.length; i++) bus.publish(makeEvent("peerwatch", nodeName, "alert", raised[i]!, e.ts));
     });
   }
 }

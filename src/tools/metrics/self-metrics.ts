@@ -2,7 +2,7 @@
 // families (P2P, mempool, peers …) live in their own files beside this one.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { EventBus } from "../../bus/index.js";
-import { DROP_REASONS, KNOWN_DROPS, sourceName, type PeerwatchEvent } from "../../events/index.js";
+import { KNOWN_DROPS, sourceName, type PeerwatchEvent } from "../../events/index.js";
 import type { Instruments } from "../../sources/types.js";
 import { collectFrom, DeferredCounts } from "./deferred-counts.js";
 import { LabelLimiter } from "./labels.js";
@@ -24,10 +24,6 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
     help: "Events lost before reaching peerwatch or a tool, by who lost them and why",
     labelNames: ["source", "reason"] as const,
     registers: [registry],
-    collect() {
-      // Each bus subscriber's queue can overflow: its series exists, at 0, from its first scrape.
-      for (const sub of bus.stats().subscribers) this.inc({ source: `bus:${sub.name}`, reason: reasons.label(DROP_REASONS.queueFull) }, 0);
-    },
   });
   // Known (source, reason) pairs start at 0: "no drops" reads differently from "no data".
   for (const d of KNOWN_DROPS) dropped.inc({ source: d.source, reason: reasons.label(d.reason) }, 0);

@@ -20,7 +20,8 @@ export function registerThreadMetrics(registry: Registry): (e: PeerwatchEvent) =
   let pid = 0;
   let last = new Map<number, number>();
   return (e) => {
-    if (e.type !== "threads.snapshot") return;
+    // Only the node's threads: compare also samples peerwatch's own and bpftrace's.
+    if (e.type !== "threads.snapshot" || (e.data.role ?? "node") !== "node") return;
     if (e.data.pid !== pid) {
       // A new node process: its threads' totals start from zero, count them from there.
       pid = e.data.pid;

@@ -28,25 +28,28 @@ export interface NdjsonWriter {
   close(): Promise<void>;
 }
 
-/** Opens the events file for appending; a clear error (not a crash later) when it cannot be written. */
-function openTarget(target: string): fs.WriteStream {
-  let fd: number;
+/** Opens the file target; the CLI passes the recording's opener (gzip, rotation: tools/record). */
+export type OpenTarget = (file: string) => NodeJS.WritableStream;
+const appendTo: OpenTarget = (file) => fs.createWriteStream(file, { flags: "a" });
+
+/** A clear error now, not a failing stream later, when the events file cannot be opened for writing. */
+function checkTarget(target: string): void {
   try {
     const st = fs.statSync(target, { throwIfNoEntry: false });
     if (st?.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
-    fd = fs.openSync(target, "a");
+    fs.closeSync(fs.openSync(target, "a"));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new NdjsonError(`cannot write events to ${target}: ${code}${code === "EACCES" || code === "EROFS" ? " (read-only)" : ""}`, { cause: e });
   }
-  return fs.createWriteStream(target, { fd, flags: "a" });
 }
 
 const outputFailed = (err: NodeJS.ErrnoException): string => `${DROP_REASONS.outputFailed}: ${err.code ?? err.message}`.slice(0, 200);
 
-export function startNdjsonWriter(bus: EventBus, target: string, log: Logger): NdjsonWriter {
+export function startNdjsonWriter(bus: EventBus, target: string, log: Logger, open: OpenTarget = appendTo): NdjsonWriter {
   const toStdout = target === "-";
-  const stream: NodeJS.WritableStream = toStdout ? process.stdout : openTarget(target);
+  if (!toStdout) checkTarget(target);
+  const stream: NodeJS.WritableStream = toStdout ? process.stdout : open(target);
   let failure: string | undefined;
   let node = "";
   const lost = new Map<string, number>();

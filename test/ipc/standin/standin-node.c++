@@ -8,14 +8,24 @@
 //   - waitTipChanged blocks until the tip moves (see "tip" below) or its timeout (ms) passes.
 // executeRpc answers from canned JSON files (<rpc dir>/<method>.json).
 //
-// Usage: standin-node <socket path> <rpc dir> [--v30] [--tracing] [--mining-delay=<ms>]
+// Usage: standin-node <socket path> <rpc dir> [--v30] [--tracing[=next]] [--mining-delay=<ms>] [--max-subscribers=<n>]
+//   --tracing=next: behave like a later version of the tracing fork: read the options and write the
+//     messages with the larger structs of test/ipc/standin/tracing_net_next.capnp.
 //   --mining-delay: makeMining answers only after that long, like a node loading its chainstate.
+//   --max-subscribers: traceNetMessages fails with "too many subscribers" beyond n live subscriptions
+//     (a later version of the tracing fork limits them).
 // Control, one command per line on stdin (replies "ok ..." on stdout):
 //   tip <height> <64 hex, display order>   move the tip; wakes every waitTipChanged
 //   warmup on|off                          executeRpc answers error -28 (warming up)
 //   hang <method>                          executeRpc for <method> never answers
 //   invalid <method>                       executeRpc for <method> answers a result of wrong shape
-//   trace <n> <dropped>                    push one batch of n net messages with a dropped count
+//   trace <n> <dropped> [<age ms>]         push n net messages to every subscriber, as the fork does: at
+//                                          most maxQueueEvents of them (the rest add to dropped), in
+//                                          batches of maxBatchEvents, the first batch carrying dropped;
+//                                          each stamped <age ms> before now (timestampUs) with a real
+//                                          payload (ping, inv, version, feefilter in turn) of which
+//                                          maxPayloadBytes are copied
+//   refuse <text>|none                     traceNetMessages fails with <text> (a node that refuses a client)
 //   malformed                              write a frame with a bad segment table to every client
 //   oversized <bytes>                      write a frame header announcing <bytes> to every client
 //   drop                                   close every client connection
@@ -37,6 +47,7 @@
 #include <mp/proxy.capnp.h>
 #include <experimental/tracing_net.capnp.h>
 #include <experimental/handler.capnp.h>
+#include <tracing_net_next.capnp.h>
 
 #include <fstream>
 #include <iostream>
@@ -44,6 +55,8 @@
 #include <sstream>
 #include <string>
 #include <unistd.h>
+#include <chrono>
+#include <type_traits>
 
 namespace {
 
@@ -69,6 +82,15 @@ struct Waiter {
 
 struct Client;
 
+// One traceNetMessages subscription and the options the client asked for.
+struct Subscription {
+  NetMessageTrace::Client callback;
+  bool next;  // write messages with the later fork's larger struct
+  uint32_t maxPayloadBytes, maxQueueEvents, maxBatchEvents, maxBatchWaitUs;
+  bool active = true;
+  Subscription(NetMessageTrace::Client cb, bool next) : callback(kj::mv(cb)), next(next) {}
+};
+
 struct State {
   kj::AsyncIoContext& io;
   std::string rpcDir;
@@ -76,6 +98,12 @@ struct State {
   bool tracing = false;
   bool warmup = false;
   long miningDelayMs = 0;
+  long maxSubscribers = -1;  // unlimited
+  uint64_t tracingDestroyed = 0, handlerDestroyed = 0;
+  std::string lastOptions = "none";
+  bool tracingNext = false;
+  std::string refuse;                // traceNetMessages fails with this text when set
+  std::string nextOptions = "none";  // the fields only the later fork has, as the client left them
   std::string hangMethod, invalidMethod;
   Tip tip;
   bool interrupted = false;
@@ -98,7 +126,7 @@ struct Client {
   kj::Own<kj::AsyncIoStream> stream;
   kj::Maybe<ThreadMap::Client> clientThreadMap;
   bool pool = false;
-  kj::Vector<NetMessageTrace::Client> traceCallbacks;
+  kj::Vector<kj::Own<Subscription>> subscriptions;
   kj::Own<capnp::TwoPartyVatNetwork> network;
   kj::Own<capnp::RpcSystem<capnp::rpc::twoparty::VatId>> rpc;
   Client(State& s, kj::Own<kj::AsyncIoStream> st) : state(s), stream(kj::mv(st)) {}
@@ -241,20 +269,72 @@ class MiningImpl final : public Mining::Server {
   Client& c;
 };
 
+// Ends one subscription (the node stops sending it batches).
 class HandlerImpl final : public Handler::Server {
  public:
-  kj::Promise<void> destroy(DestroyContext) override { return kj::READY_NOW; }
-  kj::Promise<void> disconnect(DisconnectContext) override { return kj::READY_NOW; }
+  HandlerImpl(State& s, Subscription& sub) : s(s), sub(sub) {}
+  kj::Promise<void> destroy(DestroyContext) override {
+    s.handlerDestroyed++;
+    sub.active = false;
+    return kj::READY_NOW;
+  }
+  kj::Promise<void> disconnect(DisconnectContext) override {
+    sub.active = false;
+    return kj::READY_NOW;
+  }
+ private:
+  State& s;
+  Subscription& sub;
 };
+
+size_t activeSubscriptions(State& s) {
+  size_t n = 0;
+  for (Client* c : s.clients)
+    for (auto& sub : c->subscriptions) n += sub->active ? 1 : 0;
+  return n;
+}
+
+// The checks a node makes before it accepts a subscriber.
+void admit(Client& c) {
+  if (!c.state.refuse.empty()) {
+    kj::throwFatalException(kj::Exception(kj::Exception::Type::FAILED, __FILE__, __LINE__, kj::heapString(c.state.refuse.c_str())));
+  }
+  if (c.state.maxSubscribers >= 0 && activeSubscriptions(c.state) >= static_cast<size_t>(c.state.maxSubscribers)) {
+    KJ_FAIL_REQUIRE("too many subscribers", c.state.maxSubscribers);
+  }
+}
+
+void subscribe(Client& c, capnp::CallContext<Tracing::TraceNetMessagesParams, Tracing::TraceNetMessagesResults>& ctx) {
+  requireThread(c, ctx.getParams().getContext());
+  admit(c);
+  auto o = ctx.getParams().getOptions();
+  bool next = c.state.tracingNext;
+  auto sub = kj::heap<Subscription>(ctx.getParams().getCallback(), next);
+  sub->maxPayloadBytes = o.getMaxPayloadBytes();
+  sub->maxQueueEvents = o.getMaxQueueEvents();
+  sub->maxBatchEvents = o.getMaxBatchEvents() == 0 ? 1 : o.getMaxBatchEvents();
+  sub->maxBatchWaitUs = o.getMaxBatchWaitUs();
+  c.state.lastOptions = std::to_string(sub->maxPayloadBytes) + "," + std::to_string(sub->maxQueueEvents) + "," +
+                        std::to_string(sub->maxBatchEvents) + "," + std::to_string(sub->maxBatchWaitUs);
+  if (next) {
+    // The later fork reads the same bytes with its larger struct: fields the client does not know read as defaults.
+    auto params = capnp::AnyStruct::Reader(ctx.getParams());
+    auto n = params.getPointerSection()[1].getAs<next::NetMessageTraceOptions>();
+    c.state.nextOptions = "msgTypes:" + std::to_string(n.getMsgTypes().size()) + ",maxEventsPerSecond:" + std::to_string(n.getMaxEventsPerSecond());
+  }
+  ctx.getResults().setResult(kj::heap<HandlerImpl>(c.state, *sub));
+  c.subscriptions.add(kj::mv(sub));
+}
 
 class TracingImpl final : public Tracing::Server {
  public:
   explicit TracingImpl(Client& c) : c(c) {}
-  kj::Promise<void> destroy(DestroyContext) override { return kj::READY_NOW; }
+  kj::Promise<void> destroy(DestroyContext) override {
+    c.state.tracingDestroyed++;
+    return kj::READY_NOW;
+  }
   kj::Promise<void> traceNetMessages(TraceNetMessagesContext ctx) override {
-    requireThread(c, ctx.getParams().getContext());
-    c.traceCallbacks.add(ctx.getParams().getCallback());
-    ctx.getResults().setResult(kj::heap<HandlerImpl>());
+    subscribe(c, ctx);
     return kj::READY_NOW;
   }
  private:
@@ -308,34 +388,86 @@ class InitImpl final : public Init::Server {
   Client& c;
 };
 
-// Push one batch to every subscribed client, asking its ThreadMap for a thread first.
-void pushTrace(State& s, int n, uint64_t dropped) {
+// The wire bytes of message i's payload: ping, inv, version, feefilter in turn.
+std::string payloadOf(int i, std::string& type) {
+  std::string p;
+  auto le = [&p](uint64_t v, int n) { for (int k = 0; k < n; k++) p.push_back(static_cast<char>((v >> (8 * k)) & 0xff)); };
+  switch (i % 4) {
+    case 0: type = "ping"; le(0x1122334455660000ULL + i, 8); break;
+    case 1: type = "inv"; p.push_back(1); le(5, 4); for (int k = 0; k < 32; k++) p.push_back(static_cast<char>(i + k)); break;
+    case 2: {
+      type = "version";
+      le(70016, 4); le(0x409, 8); le(1795470474, 8);
+      for (int a = 0; a < 2; a++) { le(0x409, 8); p.append(10, '\0'); p.append("\xff\xff\x7f\x00\x00\x01", 6); le(0x4a48, 2); }
+      le(0xabcdef0123456789ULL, 8);
+      std::string ua = "/standin:1.0/";
+      p.push_back(static_cast<char>(ua.size())); p += ua;
+      le(200, 4); p.push_back(1);
+      break;
+    }
+    default: type = "feefilter"; le(1000, 8); break;  // 1000 sat/kvB = 1 sat/vB
+  }
+  return p;
+}
+
+// One batch of messages start..start+count to one subscriber, in the schema version it speaks.
+template <typename Message>
+kj::Promise<void> sendBatch(Subscription& sub, Thread::Client thread, int start, int count, uint64_t dropped, int64_t stampUs) {
+  auto req = sub.callback.messagesRequest();
+  req.initContext().setThread(thread);
+  req.setDropped(dropped);
+  // messages is the params' second pointer: written with the message struct of this fork version.
+  NetMessageTrace::MessagesParams::Builder params = req;
+  auto list = capnp::AnyStruct::Builder(kj::mv(params)).getPointerSection()[1].initAs<capnp::List<Message>>(count);
+  for (int j = 0; j < count; j++) {
+    int i = start + j;
+    auto m = list[j];
+    std::string type;
+    std::string payload = payloadOf(i, type);
+    m.setInbound(i % 2 == 0);
+    m.setPeerId(i % 7);
+    m.setPeerAddr("127.0.0.1:18444");
+    m.setConnType(i % 2 == 0 ? "inbound" : "outbound-full-relay");
+    m.setMsgType(type);
+    m.setMsgSize(payload.size());
+    size_t copy = std::min<size_t>(payload.size(), sub.maxPayloadBytes);
+    m.setPayload(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(payload.data()), copy));
+    m.setTimestampUs(stampUs + i);
+    if constexpr (std::is_same_v<Message, next::NetMessage>) {
+      m.setNetwork("not_publicly_routable");
+      m.setTransportV2(i % 2 == 1);
+    }
+  }
+  return req.send().ignoreResult();
+}
+
+// Push n messages to every live subscription, asking the client's ThreadMap for a thread first.
+void pushTrace(State& s, int n, uint64_t dropped, long ageMs) {
+  int64_t nowUs = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   for (Client* c : s.clients) {
-    for (auto& cb : c->traceCallbacks) {
+    for (auto& sub : c->subscriptions) {
+      if (!sub->active) continue;
       KJ_IF_MAYBE(tm, c->clientThreadMap) {
-        auto t = tm->makeThreadRequest();
-        t.setName("standin-callback");
-        auto thread = t.send().getResult();
-        auto req = cb.messagesRequest();
-        req.initContext().setThread(thread);
-        req.setDropped(dropped);
-        auto list = req.initMessages(n);
-        for (int i = 0; i < n; i++) {
-          auto m = list[i];
-          m.setInbound(i % 2 == 0);
-          m.setPeerId(i % 7);
-          m.setPeerAddr("127.0.0.1:18444");
-          m.setConnType(i % 2 == 0 ? "inbound" : "outbound-full-relay");
-          m.setMsgType(i % 3 == 0 ? "ping" : "inv");
-          m.setMsgSize(i % 3 == 0 ? 8 : 37);
-          capnp::byte payload[8] = {1, 2, 3, 4, 5, 6, 7, static_cast<capnp::byte>(i)};
-          m.setPayload(kj::arrayPtr(payload, 8));
-          m.setTimestampUs(1795470474000000LL + i);
+        int kept = std::min<int64_t>(n, sub->maxQueueEvents);
+        uint64_t lost = dropped + static_cast<uint64_t>(n - kept);
+        kj::Promise<void> chain = kj::READY_NOW;
+        for (int start = 0; start < kept || (start == 0 && lost > 0); start += sub->maxBatchEvents) {
+          int count = std::min<int>(sub->maxBatchEvents, kept - start);
+          auto t = tm->makeThreadRequest();
+          t.setName("standin-callback");
+          Thread::Client thread = t.send().getResult();
+          Subscription* target = sub.get();
+          uint64_t batchDropped = start == 0 ? lost : 0;
+          int64_t stampUs = nowUs - ageMs * 1000;
+          s.callbacks++;
+          // One batch at a time, like the fork: the next goes out when the client has returned.
+          chain = chain.then([target, thread, start, count, batchDropped, stampUs]() mutable {
+            return target->next ? sendBatch<next::NetMessage>(*target, thread, start, count, batchDropped, stampUs)
+                                : sendBatch<NetMessage>(*target, thread, start, count, batchDropped, stampUs);
+          });
+          if (kept == 0) break;
         }
-        s.callbacks++;
-        s.io.provider->getTimer().afterDelay(0 * kj::MILLISECONDS).then([req = kj::mv(req)]() mutable {
-          return req.send().ignoreResult();
-        }).detach([](kj::Exception&& e) { std::cerr << "callback failed: " << e.getDescription().cStr() << std::endl; });
+        chain.detach([](kj::Exception&& e) { std::cerr << "callback failed: " << e.getDescription().cStr() << std::endl; });
       } else {
         std::cerr << "callback failed: the client passed no ThreadMap to construct" << std::endl;
       }
@@ -402,8 +534,13 @@ kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::s
       } else if (cmd == "invalid") {
         line >> s.invalidMethod;
       } else if (cmd == "trace") {
-        int count = 0; uint64_t dropped = 0; line >> count >> dropped;
-        pushTrace(s, count, dropped);
+        int count = 0; uint64_t dropped = 0; long ageMs = 0; line >> count >> dropped;
+        if (!(line >> ageMs)) ageMs = 0;
+        pushTrace(s, count, dropped, ageMs);
+      } else if (cmd == "refuse") {
+        std::string text;
+        std::getline(line >> std::ws, text);
+        s.refuse = text == "none" ? "" : text;
       } else if (cmd == "malformed") {
         // A valid segment table (2 segments of 1 word each), then two words of garbage.
         auto bytes = kj::heapArray<capnp::byte>(32);
@@ -424,7 +561,10 @@ kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::s
         for (Client* c : s.clients) c->stream->shutdownWrite(), c->stream->abortRead();
       } else if (cmd == "stats") {
         std::cout << "stats calls=" << s.calls << " rejected_no_thread=" << s.rejectedNoThread
-                  << " callbacks=" << s.callbacks << " clients=" << s.clients.size() << std::endl;
+                  << " callbacks=" << s.callbacks << " clients=" << s.clients.size()
+                  << " subscribers=" << activeSubscriptions(s) << " handler_destroyed=" << s.handlerDestroyed
+                  << " tracing_destroyed=" << s.tracingDestroyed << " options=" << s.lastOptions
+                  << " next_options=" << s.nextOptions << std::endl;
         continue;
       } else {
         std::cout << "error unknown command " << cmd << std::endl;
@@ -450,7 +590,9 @@ int main(int argc, char** argv) {
   for (int i = 3; i < argc; i++) {
     if (std::string(argv[i]) == "--v30") s.v30 = true;
     if (std::string(argv[i]) == "--tracing") s.tracing = true;
+    if (std::string(argv[i]) == "--tracing=next") s.tracing = s.tracingNext = true;
     if (std::string(argv[i]).rfind("--mining-delay=", 0) == 0) s.miningDelayMs = std::stol(std::string(argv[i]).substr(15));
+    if (std::string(argv[i]).rfind("--max-subscribers=", 0) == 0) s.maxSubscribers = std::stol(std::string(argv[i]).substr(18));
   }
   fromHex("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206", s.tip.internal);  // regtest genesis
   unlink(path.c_str());
