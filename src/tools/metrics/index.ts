@@ -22,12 +22,22 @@ export interface MetricsTool {
   close(): Promise<void>;
 }
 
-export function createMetricsRegistry(bus: EventBus, lists: LoadedLists): { registry: Registry; handle: (e: PeerwatchEvent) => void; instruments: Instruments } {
+export interface RegistryOptions {
+  /** Process metrics (CPU, memory, event loop); off for the per-node registries of `tools`. */
+  processMetrics?: boolean;
+  /** `tools` serving several nodes: every series of this registry carries node="<name>". */
+  node?: string;
+}
+
+export function createMetricsRegistry(bus: EventBus, lists: LoadedLists, opts: RegistryOptions = {}): { registry: Registry; handle: (e: PeerwatchEvent) => void; instruments: Instruments } {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "peerwatch_" });
-  // prom-client's totals of active handles, requests and resources are gauges named `_total`,
-  // which Prometheus reserves for counters (promtool flags them); the same figures by type remain.
-  for (const n of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(`peerwatch_${n}`);
+  if (opts.node !== undefined) registry.setDefaultLabels({ node: opts.node });
+  if (opts.processMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, prefix: "peerwatch_" });
+    // prom-client's totals of active handles, requests and resources are gauges named `_total`,
+    // which Prometheus reserves for counters (promtool flags them); the same figures by type remain.
+    for (const n of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(`peerwatch_${n}`);
+  }
   const self = registerSelfMetrics(registry, bus);
   const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry)];
   return { registry, handle: (e) => handlers.forEach((h) => h(e)), instruments: self.instruments };
