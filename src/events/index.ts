@@ -7,3 +7,4 @@ export * from "./make.js";
 export * from "./json-depth.js";
 export * from "./drop-reasons.js";
 export * from "./node-identity.js";
+export * from "./fact-source.js";
