@@ -16,6 +16,7 @@ const CASES = {
   pipeline: "recorded traffic through parse, event, bus and every tool: events/s and each stage's share",
   compare: "compare's analysis of an IPC + eBPF message flood against the metrics tool",
   replay: "replay at --speed max (gzip, decode, player, bus, metrics) against decoding in memory",
+  nats: "events through a local nats-server (core and JetStream) against the in-process bus",
 };
 const QUICK = ["ebpf-parse", "bus", "metrics-scrape", "pipeline", "flood"];
 

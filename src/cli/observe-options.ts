@@ -1,5 +1,6 @@
 // The option table of `peerwatch observe`: core rows, every extractor's rows, every tool's rows.
 // `--help`, the zod schema and the README flag table all come from it.
+import { NATS_OPTIONS, natsSettingsProblem } from "../bus/nats/options.js";
 import { ConfigError, loadSettings } from "../config/load.js";
 import { coreOptions, deriveCore, mergeOptions, type CoreConfig, type OptionValues } from "../config/options.js";
 import { EBPF_OPTIONS } from "../ebpf/descriptor.js";
@@ -24,15 +25,20 @@ const SOURCE_OPTIONS = { ...IPC_OPTIONS, ...RPC_OPTIONS, ...EBPF_OPTIONS, ...P2P
 
 export const OBSERVE_OPTIONS = mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), TOOL_OPTIONS, DEMO_OPTIONS);
 
-export type ObserveConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS & typeof DEMO_OPTIONS>, keyof CoreConfig>;
+/** `observe` itself also publishes to NATS (other commands built on OBSERVE_OPTIONS do not). */
+export const OBSERVE_COMMAND_OPTIONS = mergeOptions(OBSERVE_OPTIONS, NATS_OPTIONS);
+
+export type ObserveConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS & typeof DEMO_OPTIONS>, keyof CoreConfig> & Partial<OptionValues<typeof NATS_OPTIONS>>;
 
 /** Merges flags, environment and config file; validates; fills in the derived defaults. */
-export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ObserveConfig {
-  const settings = loadSettings(OBSERVE_OPTIONS, flags, env) as OptionValues<ReturnType<typeof coreOptions>> & Record<string, unknown>;
+export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, table = OBSERVE_OPTIONS): ObserveConfig {
+  const settings = loadSettings(table, flags, env) as OptionValues<ReturnType<typeof coreOptions>> & Record<string, unknown>;
   const config = deriveCore(settings) as unknown as ObserveConfig;
   for (const s of SOURCES) {
     const problem = s.validate?.(config as never);
     if (problem) throw new ConfigError(problem);
   }
+  const nats = natsSettingsProblem(config);
+  if (nats) throw new ConfigError(nats);
   return config;
 }

@@ -13,6 +13,8 @@ const BATCH_BYTES = 64 * 1024;
 
 export interface NdjsonWriter {
   subscription: Subscription;
+  /** Resolves once every line written so far has reached the file (durable readers ack after it). */
+  flushed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,11 @@ export function startNdjsonWriter(bus: EventBus, target: string, log: Logger, op
   });
   return {
     subscription,
+    flushed() {
+      if (failed) return Promise.resolve();
+      flush(); // the lines still gathered in this batch first
+      return new Promise<void>((resolve) => stream.write("", () => resolve()));
+    },
     async close() {
       subscription.unsubscribe();
       flush();
