@@ -73,22 +73,26 @@ export async function run() {
       await nc.close();
     }
   };
-  const med = await compare(
-    {
-      "in-process bus, 1 subscriber": async () => {
-        const bus = new MemoryBus({ nodeName: "b", defaultMaxQueue: N * 2 });
-        let got = 0;
-        bus.subscribe({ name: "s" }, () => void got++);
-        for (const e of events) bus.publish(e);
-        await until(() => got >= N);
-        await bus.close(0);
+  let med;
+  try {
+    med = await compare(
+      {
+        "in-process bus, 1 subscriber": async () => {
+          const bus = new MemoryBus({ nodeName: "b", defaultMaxQueue: N * 2 });
+          let got = 0;
+          bus.subscribe({ name: "s" }, () => void got++);
+          for (const e of events) bus.publish(e);
+          await until(() => got >= N);
+          await bus.close(0);
+        },
+        "NATS core, publisher and subscriber": () => viaNats(undefined),
+        // a fresh stream each round, so the durable reader sees this round's events only
+        "NATS JetStream, durable subscriber": () => viaNats(`BENCH${++round}`),
       },
-      "NATS core, publisher and subscriber": () => viaNats(undefined),
-      // a fresh stream each round, so the durable reader sees this round's events only
-      "NATS JetStream, durable subscriber": () => viaNats(`BENCH${++round}`),
-    },
-    3,
-  );
-  server.stop();
+      3,
+    );
+  } finally {
+    server.stop(); // also when a round fails
+  }
   report(`NATS bus: ${N.toLocaleString("en")} events publisher → subscriber (connect and close included)`, med, "in-process bus, 1 subscriber", N, "events");
 }

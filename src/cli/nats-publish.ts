@@ -10,15 +10,23 @@ import type { Logger } from "../logger.js";
 /** How long startup waits for the first connection before going on with events buffered. */
 const FIRST_CONNECT_WAIT_MS = 5000;
 
-export function startNatsPublisher(bus: MemoryBus, config: ObserveConfig & NatsConnectSettings, log: Logger): NatsBus {
+/**
+ * `waitForRoom` (replay): the forwarder waits while the NATS buffer is over half full, so the
+ * player waits for room too and nothing is dropped. Live (observe) it does not wait: a node does
+ * not slow down for us, so what cannot be sent is dropped and counted.
+ */
+export function startNatsPublisher(bus: MemoryBus, config: Pick<ObserveConfig, "nodeName"> & NatsConnectSettings, log: Logger, command = "observe", waitForRoom = false): NatsBus {
   const nats = new NatsBus(config, {
     nodeName: config.nodeName,
     log,
-    clientName: `peerwatch observe ${config.nodeName}`,
+    clientName: `peerwatch ${command} ${config.nodeName}`,
     stream: config.natsStream ? { name: config.natsStream, maxAgeSeconds: config.natsStreamMaxAge, maxBytes: config.natsStreamMaxBytes } : undefined,
     onReport: (e) => bus.publish(e),
   });
-  bus.subscribe({ name: "nats", maxQueue: 100_000 }, (e) => nats.publish(e));
+  bus.subscribe({ name: "nats", maxQueue: 100_000 }, (e) => {
+    nats.publish(e);
+    if (waitForRoom && nats.buffered > config.natsBuffer / 2) return nats.whenRoom();
+  });
   return nats;
 }
 

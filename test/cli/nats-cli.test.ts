@@ -16,7 +16,7 @@ import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
 import { startMetricsTool } from "../../src/tools/metrics/index.js";
 import { LiveCli } from "../helpers/cli.js";
 import { natsServerBinary, NatsServer } from "../helpers/nats-server.js";
-import { makeRecording, readRecording } from "../helpers/node-recording.js";
+import { makeRecording, readRecording, writeRecording } from "../helpers/node-recording.js";
 import { reportSkip } from "../helpers/skip.js";
 import { until } from "../helpers/wait.js";
 
@@ -45,6 +45,19 @@ function eventMetrics(text: string): string[] {
     const name = l.startsWith("#") ? (l.split(" ")[2] ?? "") : l.split(/[{ ]/)[0]!;
     return name.startsWith("peerwatch_") && !skip.test(name);
   });
+}
+
+/** The event metrics of `url` once their event count reaches `expected`'s (or after 20 s). */
+async function metricsMatching(url: string, expected: string[]): Promise<string[]> {
+  const total = (lines: string[]) => lines.filter((l) => l.startsWith("peerwatch_events_total{")).reduce((n, l) => n + Number(l.split(" ").pop()), 0);
+  let got: string[] = [];
+  const end = Date.now() + 20000;
+  while (Date.now() < end) {
+    got = eventMetrics(await (await fetch(url)).text());
+    if (total(got) >= total(expected)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return got;
 }
 
 /** Publishes a recording to NATS from this process, like `replay --nats` would. */
@@ -96,15 +109,7 @@ if ("skip" in bin) {
         const url = await metricsUrl(tools);
         await until(() => /NATS: reading/.test(tools.stderr), 10000);
         await feed(srv.url, events);
-        let got: string[] = [];
-        const total = (lines: string[]) => lines.filter((l) => l.startsWith("peerwatch_events_total{")).reduce((s, l) => s + Number(l.split(" ").pop()), 0);
-        const want = total(expected);
-        const end = Date.now() + 20000;
-        while (Date.now() < end) {
-          got = eventMetrics(await (await fetch(url)).text());
-          if (total(got) >= want) break;
-          await new Promise((r) => setTimeout(r, 200));
-        }
+        const got = await metricsMatching(url, expected);
         expect(got).toEqual(expected);
       } finally {
         expect(await tools.stop()).toBe(0);
@@ -251,5 +256,34 @@ if ("skip" in bin) {
         expect(await tools.stop()).toBe(0);
       }
     }, 60_000);
+
+    it("done-when: replay --nats plus tools --nats give the same /metrics as replay alone on the same recording", async () => {
+      const file = path.join(dir, "n9.ndjson");
+      writeRecording(file, makeRecording({ node: "n9" }));
+      // One process alone.
+      const alone = new LiveCli(["replay", file, "--node-name", "n9", "--speed", "max", "--metrics", "127.0.0.1:0", "--linger", "30", "--log-format", "json"]);
+      let expected: string[];
+      try {
+        const url = await metricsUrl(alone);
+        await until(() => /replay done/.test(alone.stderr), 20000);
+        expected = eventMetrics(await (await fetch(url)).text());
+      } finally {
+        await alone.stop();
+      }
+      expect(expected.some((l) => l.startsWith('peerwatch_alerts_total{name="ping-spam"'))).toBe(true);
+      // The same recording over NATS, into a tools process.
+      const tools = new LiveCli(["tools", "--nats", srv.url, "--nodes", "n9", "--metrics", "127.0.0.1:0", "--log-format", "json", "--node-name", "tools9"]);
+      try {
+        const url = await metricsUrl(tools);
+        await until(() => /NATS: reading/.test(tools.stderr), 10000);
+        const replay = new LiveCli(["replay", file, "--node-name", "n9", "--speed", "max", "--metrics", "off", "--nats", srv.url, "--nats-buffer", "200", "--log-format", "json"]);
+        expect(await replay.exited).toBe(0);
+        expect(replay.stderr).not.toMatch(/events dropped/);
+        const got = await metricsMatching(url, expected);
+        expect(got).toEqual(expected);
+      } finally {
+        expect(await tools.stop()).toBe(0);
+      }
+    }, 90_000);
   });
 }

@@ -214,6 +214,16 @@ export class NatsBus implements EventBus {
     }
   }
 
+  /** Events waiting to be sent (buffered or to be re-sent). */
+  get buffered(): number {
+    return this.buffer.length + this.retry.length;
+  }
+
+  /** Resolves once the buffer is at most half full: a publisher that must not lose events (replay) waits on it. */
+  async whenRoom(): Promise<void> {
+    while (!this.closing && this.buffered > this.buffer.capacity / 2) await new Promise((r) => setTimeout(r, 5));
+  }
+
   private pump(): void {
     if (this.pumping || !this.connected) return;
     this.pumping = true;
