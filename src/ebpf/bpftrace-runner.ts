@@ -8,6 +8,9 @@ import type { Logger } from "../logger.js";
 import { parseLine } from "./line-parser.js";
 import { generateProgram, strlenFor, type ProgramOptions } from "./program.js";
 
+/** bpftrace's time to detach and exit on SIGINT before SIGKILL: within observe's 5 s stop budget. */
+export const STOP_GRACE_MS = 3000;
+
 export interface RunnerStats {
   events: number;
   lost: number;
@@ -24,6 +27,8 @@ export interface RunOptions extends ProgramOptions {
   /** Called once bpftrace says its probes are attached. */
   onAttached?: (probes: number) => void;
   dropReportMs?: number;
+  /** How long bpftrace gets to exit after SIGINT before it is killed (default STOP_GRACE_MS). */
+  stopGraceMs?: number;
 }
 
 /** bpftrace's stderr, turned into something an operator can act on. */
@@ -102,7 +107,15 @@ export function runBpftrace(o: RunOptions): { stats: RunnerStats; done: Promise<
         break;
     }
   });
-  const onAbort = () => child.kill("SIGINT"); // bpftrace detaches and exits on SIGINT
+  // bpftrace detaches and exits on SIGINT, but can take tens of seconds to do so (seen with
+  // bpftrace 0.17 on a busy node: ~45 s), which held peerwatch's exit. After a grace period it is
+  // killed: the kernel removes a dead process's probes itself.
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    child.kill("SIGINT");
+    killTimer = setTimeout(() => child.kill("SIGKILL"), o.stopGraceMs ?? STOP_GRACE_MS);
+    killTimer.unref();
+  };
   o.signal.addEventListener("abort", onAbort, { once: true });
   const done = new Promise<string>((resolve) => {
     let spawnError: string | undefined;
@@ -111,6 +124,7 @@ export function runBpftrace(o: RunOptions): { stats: RunnerStats; done: Promise<
     });
     child.once("close", (code, sig) => {
       clearInterval(timer);
+      clearTimeout(killTimer);
       o.signal.removeEventListener("abort", onAbort);
       lines.close();
       flush();

@@ -47,3 +47,22 @@ describe("bpftrace loss reports", () => {
     expect(r.stats.lost).toBe(Number.MAX_SAFE_INTEGER);
   });
 });
+
+describe("stopping bpftrace", () => {
+  it("kills a bpftrace that does not exit on SIGINT after the grace period, so peerwatch can exit", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-fakebt-"));
+    const fake = path.join(dir, "bpftrace");
+    // Ignores SIGINT, as a bpftrace slow to detach does; prints the ready line so it counts as attached.
+    fs.writeFileSync(fake, "#!/bin/sh\ntrap '' INT\necho 'Attaching 2 probes...'\necho 'READY'\nwhile :; do sleep 1; done\n");
+    fs.chmodSync(fake, 0o755);
+    const ac = new AbortController();
+    const r = runBpftrace({ bpftrace: fake, binary: "/b", pid: 1, groups: ["net"], payloadBytes: 0, emit: () => {}, log: createLogger({ level: "silent" }), signal: ac.signal, stopGraceMs: 300 });
+    await new Promise((res) => setTimeout(res, 300));
+    const t0 = Date.now();
+    ac.abort();
+    expect(await r.done).toBe("stopped");
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(250); // it was given the grace period first
+    expect(took).toBeLessThan(20_000); // and did not wait for the script's loop
+  });
+});
