@@ -71,6 +71,8 @@ export class MemoryBus implements EventBus {
   private closing = false;
   private readonly timer: NodeJS.Timeout;
   private readonly defaultMaxQueue: number;
+  /** Producers waiting for room in every queue (replay's backpressure); empty in normal running. */
+  private writableWaiters: (() => void)[] = [];
 
   constructor(private readonly options: MemoryBusOptions) {
     this.defaultMaxQueue = options.defaultMaxQueue ?? DEFAULT_MAX_QUEUE;
@@ -104,6 +106,7 @@ export class MemoryBus implements EventBus {
       (x) => {
         this.subs.delete(x);
         this.routes.clear();
+        if (this.writableWaiters.length > 0) this.wakeWritable();
       },
     );
     this.subs.add(s);
@@ -140,6 +143,39 @@ export class MemoryBus implements EventBus {
     await Promise.race([drained, new Promise<void>((r) => (timeout = setTimeout(r, timeoutMs)))]);
     clearTimeout(timeout);
     for (const s of [...this.subs]) s.unsubscribe();
+    for (const f of this.writableWaiters.splice(0)) f();
+  }
+
+  /** True when every subscriber's queue can take one more event now. */
+  hasRoom(): boolean {
+    for (const s of this.subs) if (s.pending >= s.queue.capacity) return false;
+    return true;
+  }
+
+  /**
+   * Resolves when every subscriber's queue has room again. For a producer that must not lose events
+   * (replay): it awaits this instead of letting publish drop. Live sources never wait; publish is
+   * unchanged for them.
+   */
+  whenWritable(): Promise<void> {
+    if (this.closing || this.hasRoom()) return Promise.resolve();
+    return new Promise((r) => this.writableWaiters.push(r));
+  }
+
+  /** Resolves when every subscriber has handled everything queued, including what handlers publish meanwhile. */
+  async drained(): Promise<void> {
+    while (!this.closing && [...this.subs].some((s) => s.running || s.pending > 0)) {
+      await Promise.all([...this.subs].map((s) => this.whenIdle(s)));
+    }
+  }
+
+  private wakeWritable(): void {
+    if (this.hasRoom()) for (const f of this.writableWaiters.splice(0)) f();
+  }
+
+  /** Resolves when every subscriber has handled everything queued for it (durable readers ack then). */
+  idle(): Promise<void> {
+    return Promise.all([...this.subs].map((s) => this.whenIdle(s))).then(() => undefined);
   }
 
   private whenIdle(s: MemorySubscription): Promise<void> {
@@ -165,10 +201,13 @@ export class MemoryBus implements EventBus {
         this.options.onHandlerError?.(s.name, err);
       }
       s.delivered++;
+      // Wake a waiting producer once this queue is half empty, not on every event.
+      if (this.writableWaiters.length > 0 && s.queue.length <= s.queue.capacity >> 1) this.wakeWritable();
       if (++n % SLICE === 0) await new Promise<void>((r) => setImmediate(r)); // let producers run
     }
     s.running = false;
     s.wakeIdle();
+    if (this.writableWaiters.length > 0) this.wakeWritable();
   }
 
   /** Publish one `events.dropped` per subscriber that lost events since the last report. */

@@ -13,14 +13,14 @@ import { aborted, sleep } from "../sources/abort.js";
 import { findNodePid } from "../sources/discover.js";
 import { Comparer } from "../tools/compare/comparer.js";
 import { COMPARE_OPTIONS, DEFAULT_COMPARE_SECONDS } from "../tools/compare/options.js";
-import { readRecording, type RecordingStats } from "../tools/compare/read-recording.js";
+import { readRecording, type RecordingStats } from "../tools/record/read-events.js";
 import { renderMarkdown, renderText } from "../tools/compare/render.js";
 import type { CompareReport } from "../tools/compare/report.js";
-import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
 import type { CommandSpec } from "./command.js";
 import { STOP_TIMEOUT_MS } from "./observe.js";
 import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
 import { settled, startSources } from "./start-sources.js";
+import { startRecording } from "./tools.js";
 
 /** Cost samples at least this often, so a short run still has a window. */
 const MAX_SAMPLE_SECONDS = 5;
@@ -87,7 +87,7 @@ export async function compareLive(config: ObserveConfig, log: Logger, signal?: A
   const bus = new MemoryBus({ nodeName: config.nodeName, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed") });
   const comparer = new Comparer();
   bus.subscribe({ name: "compare", maxQueue: 200_000 }, (e) => comparer.add(e));
-  const writer = config.events ? startNdjsonWriter(bus, config.events, log) : undefined;
+  const writer = startRecording(bus, config, log);
   const publish = (e: PeerwatchEvent) => bus.publish(e);
 
   const stop = new AbortController();

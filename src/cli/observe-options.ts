@@ -1,5 +1,6 @@
 // The option table of `peerwatch observe`: core rows, every extractor's rows, every tool's rows.
 // `--help`, the zod schema and the README flag table all come from it.
+import { NATS_OPTIONS, natsSettingsProblem } from "../bus/nats/options.js";
 import { ConfigError, loadSettings } from "../config/load.js";
 import { coreOptions, deriveCore, mergeOptions, type CoreConfig, type OptionValues } from "../config/options.js";
 import { EBPF_OPTIONS } from "../ebpf/descriptor.js";
@@ -12,24 +13,32 @@ import { ALERTS_OPTIONS } from "../tools/alerts/options.js";
 import { IPLISTS_OPTIONS } from "../tools/iplists/options.js";
 import { METRICS_OPTIONS } from "../tools/metrics/options.js";
 import { NDJSON_OPTIONS } from "../tools/ndjson/options.js";
+import { RECORD_OPTIONS } from "../tools/record/options.js";
+import { WEB_OPTIONS } from "../tools/web/options.js";
+import { DEMO_OPTIONS } from "./demo-options.js";
 import { SOURCES, SOURCE_NAMES } from "./sources.js";
 
 /** The tools' rows, shared by every command that feeds the tools (observe, replay, …). */
-export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...METRICS_OPTIONS, ...ALERTS_OPTIONS, ...IPLISTS_OPTIONS };
+export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...RECORD_OPTIONS, ...METRICS_OPTIONS, ...ALERTS_OPTIONS, ...IPLISTS_OPTIONS, ...WEB_OPTIONS };
 
 const SOURCE_OPTIONS = { ...IPC_OPTIONS, ...RPC_OPTIONS, ...EBPF_OPTIONS, ...P2P_OPTIONS, ...PROC_OPTIONS, ...LOG_OPTIONS };
 
-export const OBSERVE_OPTIONS = mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), TOOL_OPTIONS);
+export const OBSERVE_OPTIONS = mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), TOOL_OPTIONS, DEMO_OPTIONS);
 
-export type ObserveConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS>, keyof CoreConfig>;
+/** `observe` itself also publishes to NATS (other commands built on OBSERVE_OPTIONS do not). */
+export const OBSERVE_COMMAND_OPTIONS = mergeOptions(OBSERVE_OPTIONS, NATS_OPTIONS);
+
+export type ObserveConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS & typeof DEMO_OPTIONS>, keyof CoreConfig> & Partial<OptionValues<typeof NATS_OPTIONS>>;
 
 /** Merges flags, environment and config file; validates; fills in the derived defaults. */
-export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ObserveConfig {
-  const settings = loadSettings(OBSERVE_OPTIONS, flags, env) as OptionValues<ReturnType<typeof coreOptions>> & Record<string, unknown>;
+export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, table = OBSERVE_OPTIONS): ObserveConfig {
+  const settings = loadSettings(table, flags, env) as OptionValues<ReturnType<typeof coreOptions>> & Record<string, unknown>;
   const config = deriveCore(settings) as unknown as ObserveConfig;
   for (const s of SOURCES) {
     const problem = s.validate?.(config as never);
     if (problem) throw new ConfigError(problem);
   }
+  const nats = natsSettingsProblem(config);
+  if (nats) throw new ConfigError(nats);
   return config;
 }

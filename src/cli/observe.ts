@@ -1,18 +1,19 @@
 // `peerwatch observe`: find the sources, start them, feed the bus into the tools, stop cleanly.
-import { MemoryBus } from "../bus/index.js";
-import { ConfigError } from "../config/load.js";
+import type { NatsBus } from "../bus/nats/nats-bus.js";
+import type { NatsConnectSettings } from "../bus/nats/options.js";
+import type { MemoryBus } from "../bus/index.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
-import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
-import { loadThresholds } from "../tools/alerts/thresholds.js";
-import { loadIpLists } from "../tools/iplists/load-lists.js";
-import { startMetricsTool } from "../tools/metrics/index.js";
-import { startNdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
-import type { CommandSpec } from "./command.js";
-import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
+import { DEFAULT_WEB } from "../tools/web/index.js";
+import { configOrExit, type CommandSpec } from "./command.js";
+import { demoFile, runDemo } from "./demo.js";
+import { awaitNats, startNatsPublisher } from "./nats-publish.js";
+import { OBSERVE_COMMAND_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
+import { stopSignal } from "./stop-signal.js";
 import { explainMissingIpc } from "./ipc-explainer.js";
-import { settled, startSources } from "./start-sources.js";
+import { discoverSources, settled, startSources } from "./start-sources.js";
+import { createBus, loadToolFiles, startTools } from "./tools.js";
 import { VERSION } from "./version.js";
 
 export { discoverSources } from "./start-sources.js";
@@ -21,91 +22,73 @@ export { discoverSources } from "./start-sources.js";
 export const STOP_TIMEOUT_MS = 5000;
 
 export async function observe(config: ObserveConfig, log: Logger, signal?: AbortSignal): Promise<number> {
-  // Settings files first: a bad one stops peerwatch before anything starts.
-  let thresholds;
-  try {
-    thresholds = loadThresholds(config.alerts);
-  } catch (e) {
-    log.error((e as Error).message);
-    return 2;
-  }
-  const lists = loadIpLists(config.ipLists);
-  for (const err of lists.errors) log.warn(`IP lists: ${err}`);
-  log.debug({ lists: lists.names, ranges: lists.tree.size }, "IP lists loaded");
+  const files = loadToolFiles(config, log);
+  if (!files) return 2;
+  const { thresholds, lists } = files;
 
-  const bus = new MemoryBus({
-    nodeName: config.nodeName,
-    onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event"),
-  });
+  const bus = createBus(config.nodeName, log);
   const publish = (e: PeerwatchEvent) => bus.publish(e);
 
-  // What an operator should see in the log, whatever else is configured.
-  bus.subscribe({ name: "log", prefixes: ["source.status", "events.dropped", "alert"] }, (e) => {
-    if (e.type === "source.status") {
-      const level = e.data.state === "up" ? "info" : "warn";
-      log[level]({ source: e.data.source, state: e.data.state, capabilities: e.data.capabilities }, `${e.data.source} ${e.data.state}: ${e.data.detail}`);
-    } else if (e.type === "events.dropped") {
-      log.warn({ source: e.data.source, count: e.data.count }, `${e.data.count} events dropped by ${e.data.source}: ${e.data.reason}`);
-    } else if (e.type === "alert") {
-      log.warn({ alert: e.data.name, severity: e.data.severity, peerId: e.data.peerId }, `alert ${e.data.name}: ${e.data.detail}`);
-    }
-  });
-  explainMissingIpc(bus, emitterFor("ipc", config.nodeName, publish));
-  const writer = config.events ? startNdjsonWriter(bus, config.events, log) : undefined;
-  new AlertEngine(defaultHeuristics(thresholds, lists.tree), thresholds).attach(bus, config.nodeName);
-  let metrics;
-  try {
-    metrics = await startMetricsTool(bus, config.metrics, lists);
-  } catch (e) {
-    log.error(`cannot serve metrics on ${config.metrics === "off" ? "" : `${config.metrics.host}:${config.metrics.port}`}: ${(e as Error).message} (use --metrics host:port or --metrics off)`);
-    await writer?.close();
+  // Discovery first: whether the demo runs decides whether the live page is on by default.
+  const found = discoverSources(config);
+  const demo = demoFile(config, found.map((f) => f.plan));
+  if ("why" in demo) log.debug(`no demo: ${demo.why}`);
+  const tools = await startTools(bus, { ...config, web: config.web ?? ("file" in demo ? DEFAULT_WEB : "off") }, thresholds, lists, log);
+  if (!tools) {
     await bus.close();
     return 1;
   }
-  if (metrics.server) log.info(`metrics at http://${metrics.server.address.host}:${metrics.server.address.port}/metrics`);
+  const metrics = tools.metrics;
+  explainMissingIpc(bus, emitterFor("ipc", config.nodeName, publish));
+  const nats = await publishToNats(bus, config, log);
+  if (nats === "failed") {
+    await tools.close();
+    await bus.close();
+    return 1;
+  }
 
-  const stop = new AbortController();
-  const onSignal = (sig: string) => {
-    log.info(`${sig}: stopping`);
-    stop.abort();
-  };
-  const sigint = () => onSignal("SIGINT");
-  const sigterm = () => onSignal("SIGTERM");
-  process.once("SIGINT", sigint);
-  process.once("SIGTERM", sigterm);
-  signal?.addEventListener("abort", () => stop.abort(), { once: true });
-  const durationTimer = config.duration ? setTimeout(() => stop.abort(), config.duration * 1000) : undefined;
+  const stop = stopSignal(log, signal, config.duration);
 
-  const runs = startSources(config, publish, log, stop.signal, metrics.instruments);
+  const runs = startSources(config, publish, log, stop.signal, metrics.instruments, found);
+  if ("file" in demo) {
+    const urls = [tools.web ? `live page at ${tools.web.url}` : "", metrics.server ? `metrics at http://${metrics.server.address.host}:${metrics.server.address.port}/metrics` : ""].filter(Boolean);
+    runs.push(runDemo(bus, demo.file, config, urls, log, stop.signal));
+  }
 
   await aborted(stop.signal);
-  clearTimeout(durationTimer);
-  process.off("SIGINT", sigint);
-  process.off("SIGTERM", sigterm);
+  stop.dispose();
   const stopped = await settled(runs, STOP_TIMEOUT_MS);
   if (!stopped) log.warn(`some sources did not stop within ${STOP_TIMEOUT_MS} ms`);
   await bus.close();
-  await writer?.close();
-  await metrics.close();
+  await nats?.close();
+  await tools.close();
   return 0;
+}
+
+/** `--nats`: publish every event there too (see nats-publish.ts); "failed" when it cannot start. */
+async function publishToNats(bus: MemoryBus, config: ObserveConfig, log: Logger): Promise<NatsBus | "failed" | undefined> {
+  if (!config.nats) return undefined;
+  let nats: NatsBus;
+  try {
+    // observe's own table gives the NATS rows their defaults whenever --nats is set
+    nats = startNatsPublisher(bus, { ...config, nats: config.nats } as ObserveConfig & NatsConnectSettings, log);
+  } catch (e) {
+    log.error(`NATS: ${(e as Error).message}`);
+    return "failed";
+  }
+  if (await awaitNats(nats, log)) return nats;
+  await nats.close(100);
+  return "failed";
 }
 
 export const observeCommand: CommandSpec = {
   name: "observe",
   description: "Read the node through every available source (IPC, eBPF, RPC, P2P, /proc, debug.log) and serve events, metrics and alerts.",
-  table: OBSERVE_OPTIONS,
+  table: OBSERVE_COMMAND_OPTIONS,
   helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
   async run(opts) {
-    let config;
-    try {
-      config = loadObserveConfig(opts);
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        process.stderr.write(`peerwatch observe: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
+    const config = configOrExit("observe", () => loadObserveConfig(opts, process.env, OBSERVE_COMMAND_OPTIONS));
+    if (!config) return 2;
     const log = createLogger({ level: config.logLevel, format: config.logFormat });
     log.info({ chain: config.chain, node: config.nodeName, sources: config.sources }, `peerwatch ${VERSION} observing`);
     return observe(config, log);

@@ -17,9 +17,16 @@ export function discoverSources(config: ObserveConfig): { descriptor: (typeof SO
 }
 
 /** Starts every source that can run; each promise settles when that source has stopped. */
-export function startSources(config: ObserveConfig, publish: (e: PeerwatchEvent) => void, log: Logger, signal: AbortSignal, instruments?: Instruments): Promise<void>[] {
+export function startSources(
+  config: ObserveConfig,
+  publish: (e: PeerwatchEvent) => void,
+  log: Logger,
+  signal: AbortSignal,
+  instruments?: Instruments,
+  found = discoverSources(config),
+): Promise<void>[] {
   const runs: Promise<void>[] = [];
-  for (const { descriptor, plan } of discoverSources(config)) {
+  for (const { descriptor, plan } of found) {
     const emit = emitterFor(descriptor.name, config.nodeName, publish);
     if (!plan.start) {
       emit("source.status", { source: descriptor.name, state: "down", detail: plan.reason });

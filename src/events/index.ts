@@ -5,3 +5,4 @@ export * from "./rpc-results.js";
 export * from "./decode.js";
 export * from "./make.js";
 export * from "./node-identity.js";
+export * from "./fact-source.js";

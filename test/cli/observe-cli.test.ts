@@ -11,7 +11,7 @@ const empty = fs.mkdtempSync(path.join(os.tmpdir(), "pw-nonode-"));
 
 describe("peerwatch observe without a node", () => {
   it("reports every source it looked for, and why it is down, then exits 0 after --duration", async () => {
-    const r = await runCli(["observe", "--datadir", empty, "--events", "-", "--duration", "1", "--metrics", "127.0.0.1:0", "--node-name", "t1"]);
+    const r = await runCli(["observe", "--datadir", empty, "--events", "-", "--duration", "1", "--metrics", "127.0.0.1:0", "--node-name", "t1", "--no-demo"]);
     expect(r.code, r.stderr).toBe(0);
     const statuses = r.events.filter((e) => e.type === "source.status");
     expect(statuses.map((e) => (e.type === "source.status" ? e.data.source : "")).sort()).toEqual([...SOURCE_NAMES].sort());
@@ -32,7 +32,7 @@ describe("peerwatch observe without a node", () => {
 
   it("writes events to a file and only to it", async () => {
     const out = path.join(empty, "events.ndjson");
-    const r = await runCli(["observe", "--datadir", empty, "--events", out, "--duration", "0.5", "--metrics", "off"]);
+    const r = await runCli(["observe", "--datadir", empty, "--events", out, "--duration", "0.5", "--metrics", "off", "--no-demo"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe("");
     const lines = fs.readFileSync(out, "utf8").trim().split("\n");
@@ -71,7 +71,7 @@ describe("peerwatch observe without a node", () => {
   });
 
   it("serves /metrics on the address asked, with the sources' state, and stops on SIGTERM", async () => {
-    const cli = new LiveCli(["observe", "--datadir", empty, "--metrics", "127.0.0.1:0", "--events", "-"]);
+    const cli = new LiveCli(["observe", "--datadir", empty, "--metrics", "127.0.0.1:0", "--events", "-", "--no-demo"]);
     await cli.waitFor((e) => e.type === "source.status" && e.data.source === "proc");
     const m = /metrics at http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(cli.stderr);
     expect(m, cli.stderr).not.toBeNull();
@@ -93,9 +93,11 @@ describe("--help and the README", () => {
     const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
     const top = await runCli(["--help"]);
     const obs = await runCli(["observe", "--help"]);
+    const tools = await runCli(["tools", "--help"]);
     expect(top.code).toBe(0);
     expect(obs.code).toBe(0);
-    const flags = new Set([...(top.stdout + obs.stdout).matchAll(/(?<![\w-])--[a-z][a-z0-9-]+/g)].map((m) => m[0]));
+    expect(tools.code).toBe(0);
+    const flags = new Set([...(top.stdout + obs.stdout + tools.stdout).matchAll(/(?<![\w-])--[a-z][a-z0-9-]+/g)].map((m) => m[0]));
     expect(flags.size).toBeGreaterThan(15);
     const missing = [...flags].filter((f) => f !== "--help" && f !== "--version" && !readme.includes(`\`${f}`));
     expect(missing, "flags in --help but not in README.md").toEqual([]);

@@ -1,0 +1,171 @@
+// `peerwatch replay <file…>`: plays recordings into the bus that feeds the same tools as `observe`
+// (metrics, NDJSON, alerts, IP lists, live page), with the same option rows for them.
+import fs from "node:fs";
+import os from "node:os";
+import { z } from "zod";
+import type { MemoryBus } from "../bus/index.js";
+import { ConfigError, loadSettings } from "../config/load.js";
+import { coreOptions, defineOptions, mergeOptions, type OptionValues } from "../config/options.js";
+import { onOff, strictNumber } from "../config/values.js";
+import { createLogger, type Logger } from "../logger.js";
+import { RecordingPlayer, type ReplaySpeed, type ReplaySummary } from "../tools/record/player.js";
+import { showProgress } from "../tools/record/progress-line.js";
+import type { CommandSpec } from "./command.js";
+import { NATS_OPTIONS, natsSettingsProblem, type NatsConnectSettings } from "../bus/nats/options.js";
+import { awaitNats, startNatsPublisher } from "./nats-publish.js";
+import { TOOL_OPTIONS } from "./observe-options.js";
+import { createBus, loadToolFiles, startTools } from "./tools.js";
+
+const REPLAY_OWN_OPTIONS = defineOptions({
+  speed: {
+    flag: "speed",
+    arg: "1|10|max",
+    description: "1 keeps the recorded timing, 10 plays ten times faster, max as fast as the tools take events (never dropping one)",
+    defaultText: "1",
+    schema: z
+      .union([z.literal("max"), strictNumber.pipe(z.number().positive("must be more than 0").max(1e6, "at most 1000000"))], { message: "expected a positive number or max" })
+      .default(1),
+  },
+  loop: { flag: "loop", description: "start again at the end (time moving on), until stopped", schema: onOff.default(false) },
+  linger: {
+    flag: "linger",
+    arg: "seconds",
+    description: "keep /metrics and the live page up this long after the replay ends",
+    defaultText: "0",
+    schema: strictNumber.pipe(z.number().min(0, "must not be negative").max(86400, "at most 86400")).default(0),
+  },
+});
+
+const core = coreOptions([]);
+export const REPLAY_OPTIONS = mergeOptions(
+  REPLAY_OWN_OPTIONS,
+  { config: core.config, nodeName: core.nodeName, logLevel: core.logLevel, logFormat: core.logFormat },
+  TOOL_OPTIONS,
+  NATS_OPTIONS,
+);
+type ReplayConfig = OptionValues<typeof REPLAY_OWN_OPTIONS & typeof TOOL_OPTIONS & Pick<typeof core, "nodeName" | "logLevel" | "logFormat">> & { nodeName: string } & Partial<OptionValues<typeof NATS_OPTIONS>>;
+
+export const replayCommand: CommandSpec = {
+  name: "replay",
+  args: "<file...>",
+  description: "Play recordings (what `observe --events` wrote, plain or .gz; rotated files oldest first) into the same tools as observe.",
+  table: REPLAY_OPTIONS,
+  run: (opts, files) => runReplay(files, opts),
+};
+
+/** Exit codes: 0 done, 1 a port could not be bound, 2 bad settings or no events to play. */
+export async function runReplay(files: string[], opts: Record<string, unknown>, signal?: AbortSignal): Promise<number> {
+  const say = (m: string) => process.stderr.write(`peerwatch replay: ${m}\n`);
+  let config: ReplayConfig;
+  try {
+    const s = loadSettings(REPLAY_OPTIONS, opts) as ReplayConfig;
+    config = { ...s, nodeName: s.nodeName ?? os.hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128) };
+    const nats = natsSettingsProblem(config);
+    if (nats) throw new ConfigError(nats);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      say(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  for (const f of files) {
+    let size: number;
+    try {
+      size = fs.statSync(f).size;
+      fs.accessSync(f, fs.constants.R_OK);
+    } catch (e) {
+      say(`cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return 2;
+    }
+    if (size === 0) {
+      say(`${f} is empty: nothing to replay`);
+      return 2;
+    }
+  }
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  return replay(files, config, log, signal);
+}
+
+async function replay(files: string[], config: ReplayConfig, log: Logger, signal?: AbortSignal): Promise<number> {
+  const settings = loadToolFiles(config, log);
+  if (!settings) return 2;
+  const { thresholds, lists } = settings;
+  const bus = createBus(config.nodeName, log);
+  const tools = await startTools(bus, { ...config, web: config.web ?? "off" }, thresholds, lists, log);
+  if (!tools) {
+    await bus.close();
+    return 1;
+  }
+  // --nats: the recording goes to NATS as well, waiting for room so that nothing is dropped.
+  const nats = config.nats ? startNatsPublisher(bus, { ...config, nats: config.nats } as ReplayConfig & NatsConnectSettings, log, "replay", true) : undefined;
+  if (nats && !(await awaitNats(nats, log))) {
+    await nats.close(100);
+    await bus.close();
+    await tools.close();
+    return 1;
+  }
+  const stop = stopOnSignals(signal);
+  const summary = await playRecording(bus, { files, speed: config.speed as ReplaySpeed, loop: config.loop, nodeName: config.nodeName, signal: stop.signal }, log);
+  await bus.drained();
+  await nats?.close(30_000); // sends what is still buffered
+  let code = 0;
+  if (summary.events === 0 && !summary.aborted) {
+    log.error(`no events in ${files.join(", ")}: nothing was replayed`);
+    code = 2;
+  } else if (config.linger > 0 && !stop.signal.aborted) {
+    log.info(`replay done; /metrics and the live page stay up for ${config.linger} s (--linger)`);
+    await new Promise<void>((res) => {
+      const t = setTimeout(res, config.linger * 1000);
+      stop.signal.addEventListener("abort", () => (clearTimeout(t), res()), { once: true });
+    });
+  }
+  stop.dispose();
+  await bus.close();
+  await tools.close();
+  return code;
+}
+
+export interface PlayOptions {
+  files: string[];
+  speed: ReplaySpeed;
+  loop: boolean;
+  nodeName: string;
+  label?: string;
+  signal: AbortSignal;
+  /** Draw the progress line (on a TTY); the demo, which loops under the log, does not. */
+  progress?: boolean;
+}
+
+/** Plays recordings with the log telling each bad line once and a summary at the end; progress on a TTY. */
+export async function playRecording(bus: MemoryBus, o: PlayOptions, log: Logger): Promise<ReplaySummary> {
+  const player = new RecordingPlayer(bus, {
+    ...o,
+    onBadLine: (b) => log.warn({ file: b.file, line: b.lineNo }, `${b.file} line ${b.lineNo} skipped: ${b.reason}`),
+    onPassEnd: (n) => log.debug(`replay pass ${n} done`),
+  });
+  const endProgress = o.progress === false ? () => {} : showProgress(process.stderr, () => player.progress());
+  const s = await player.play();
+  endProgress();
+  const bad = s.badLines > 0 ? `; ${s.badLines} bad line(s) skipped${s.truncatedFiles.length ? `, truncated: ${s.truncatedFiles.join(", ")}` : ""}` : "";
+  const derived = s.rederivedAlerts > 0 ? `; ${s.rederivedAlerts} recorded alert(s) left for the alert tool to raise again` : "";
+  log[s.badLines > 0 ? "warn" : "info"]({ events: s.events, passes: s.passes, badLines: s.badLines }, `replay ${s.aborted ? "stopped" : "finished"}: ${s.events} events${bad}${derived}`);
+  return s;
+}
+
+/** An AbortController that fires on SIGINT/SIGTERM or the given signal. */
+export function stopOnSignals(signal?: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  const c = new AbortController();
+  const onSig = () => c.abort();
+  process.once("SIGINT", onSig);
+  process.once("SIGTERM", onSig);
+  signal?.addEventListener("abort", onSig, { once: true });
+  return {
+    signal: c.signal,
+    dispose() {
+      process.off("SIGINT", onSig);
+      process.off("SIGTERM", onSig);
+    },
+  };
+}
+

@@ -1,0 +1,106 @@
+// Reads a recording line by line: plain or gzip (told by the file's first bytes, so rotated
+// `file.gz.1` is read right too), lines bounded in length, a truncated or corrupt gzip reported as
+// the end of the file rather than thrown. Counts bytes of the file read, for progress.
+import fs from "node:fs";
+import zlib from "node:zlib";
+import type { Readable } from "node:stream";
+import { MAX_EVENT_LINE_BYTES } from "../../events/index.js";
+
+export type FileLine =
+  | { kind: "line"; lineNo: number; text: string }
+  /** A line longer than the limit: its text is not kept. */
+  | { kind: "too-long"; lineNo: number; bytes: number }
+  /** The file ended in the middle of its gzip stream, or the stream was corrupt. */
+  | { kind: "truncated"; lineNo: number; reason: string };
+
+export interface LineSource {
+  /** Size of the file on disk. */
+  readonly size: number;
+  /** Bytes of the file read so far (compressed bytes for gzip). */
+  readonly bytesRead: number;
+  lines(): AsyncGenerator<FileLine>;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+export function isGzipFile(file: string): boolean {
+  const fd = fs.openSync(file, "r");
+  try {
+    const b = Buffer.alloc(2);
+    return fs.readSync(fd, b, 0, 2, 0) === 2 && b[0] === GZIP_MAGIC[0] && b[1] === GZIP_MAGIC[1];
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Opens a recording. A file that cannot be read yields one "truncated" item saying why. */
+export function openRecording(file: string, maxLineBytes = MAX_EVENT_LINE_BYTES): LineSource {
+  let size = 0;
+  let gzip = false;
+  try {
+    size = fs.statSync(file).size;
+    gzip = size >= 2 && isGzipFile(file);
+  } catch {
+    // reported by lines(): the read fails with the OS reason
+  }
+  let bytesRead = 0;
+  return {
+    size,
+    get bytesRead() {
+      return bytesRead;
+    },
+    async *lines() {
+      const raw = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+      raw.on("data", (c) => (bytesRead += c.length));
+      let input: Readable = raw;
+      if (gzip) {
+        const gunzip = zlib.createGunzip();
+        raw.on("error", (e) => gunzip.destroy(e));
+        input = raw.pipe(gunzip);
+      }
+      yield* splitLines(input, maxLineBytes);
+    },
+  };
+}
+
+async function* splitLines(input: Readable, maxLineBytes: number): AsyncGenerator<FileLine> {
+  let parts: Buffer[] = [];
+  let held = 0;
+  let skipping = false; // inside a line that is already too long: drop bytes until its newline
+  let lineNo = 0;
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(0x0a, start);
+        const end = nl === -1 ? chunk.length : nl;
+        if (!skipping) {
+          if (held + (end - start) > maxLineBytes) {
+            skipping = true;
+            held += end - start;
+            parts = [];
+          } else if (end > start) {
+            parts.push(chunk.subarray(start, end));
+            held += end - start;
+          }
+        } else held += end - start;
+        if (nl === -1) break;
+        lineNo++;
+        if (skipping) yield { kind: "too-long", lineNo, bytes: held };
+        else if (held > 0) yield { kind: "line", lineNo, text: Buffer.concat(parts, held).toString("utf8").replace(/\r$/, "") };
+        parts = [];
+        held = 0;
+        skipping = false;
+        start = nl + 1;
+      }
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const reason = err.code === "Z_BUF_ERROR" || /unexpected end/i.test(err.message) ? "the gzip stream ends early (truncated file)" : `read failed: ${err.message}`;
+    yield { kind: "truncated", lineNo: lineNo + 1, reason };
+    return;
+  }
+  // A last line without a newline still counts.
+  if (skipping) yield { kind: "too-long", lineNo: lineNo + 1, bytes: held };
+  else if (held > 0) yield { kind: "line", lineNo: lineNo + 1, text: Buffer.concat(parts, held).toString("utf8").replace(/\r$/, "") };
+}

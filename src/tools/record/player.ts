@@ -1,0 +1,159 @@
+// Plays recordings into the bus. Speed 1 (or 10) keeps the recorded gaps between events (or a tenth
+// of them); "max" goes as fast as the tools take events. At every speed the player waits for room
+// in the subscribers' queues before publishing, so a replay never loses an event: the tools see
+// exactly what the live run saw, and their counters come out the same.
+import { setTimeout as sleep } from "node:timers/promises";
+import { decodeEventLine, formatDecodeError, makeEvent, type PeerwatchEvent } from "../../events/index.js";
+import { openRecording, type LineSource } from "./line-reader.js";
+
+export type ReplaySpeed = number | "max";
+
+/** What the player needs of a bus: publish, and a way to wait for room (MemoryBus has both). */
+export interface ReplayBus {
+  publish(e: PeerwatchEvent): void;
+  hasRoom(): boolean;
+  whenWritable(): Promise<void>;
+}
+
+export interface BadLine {
+  file: string;
+  lineNo: number;
+  reason: string;
+}
+
+export interface ReplayOptions {
+  files: string[];
+  /** Node name on the replay's own `source.status` (the recorded events keep theirs). */
+  nodeName: string;
+  /** Said in the replay's `source.status`, e.g. "demo". */
+  label?: string;
+  speed: ReplaySpeed;
+  loop?: boolean;
+  signal?: AbortSignal;
+  /** Called once for each bad line (first pass only) and for a truncated file. */
+  onBadLine?: (bad: BadLine) => void;
+  /** Called when a pass over all files ends (1-based pass number). */
+  onPassEnd?: (pass: number) => void;
+}
+
+export interface ReplayProgress {
+  pass: number;
+  /** Events published in this pass. */
+  events: number;
+  /** Fraction of this pass's bytes read, 0..1. */
+  fraction: number;
+  /** Seconds since this pass began. */
+  passSeconds: number;
+}
+
+export interface ReplaySummary {
+  passes: number;
+  /** Events published (all passes). */
+  events: number;
+  /** Bad lines of the first pass (and truncated files), each also given to onBadLine. */
+  badLines: number;
+  /** Alerts in the recording not replayed: the alert tool raises them again from the events. */
+  rederivedAlerts: number;
+  truncatedFiles: string[];
+  aborted: boolean;
+}
+
+/** An alert peerwatch raised in the live run: replaying it would count it twice. */
+function isDerived(e: PeerwatchEvent): boolean {
+  return e.type === "alert" && e.source === "peerwatch";
+}
+
+export class RecordingPlayer {
+  private events = 0;
+  private passEvents = 0;
+  private pass = 0;
+  private passStart = performance.now();
+  private sources: LineSource[] = [];
+
+  constructor(
+    private readonly bus: ReplayBus,
+    private readonly options: ReplayOptions,
+  ) {}
+
+  progress(): ReplayProgress {
+    const size = this.options.files.length === 0 ? 0 : this.sources.reduce((n, s) => n + s.size, 0);
+    const read = this.sources.reduce((n, s) => n + s.bytesRead, 0);
+    return { pass: this.pass, events: this.passEvents, fraction: size > 0 ? Math.min(1, read / size) : 0, passSeconds: (performance.now() - this.passStart) / 1000 };
+  }
+
+  async play(): Promise<ReplaySummary> {
+    const { speed, signal } = this.options;
+    const summary: ReplaySummary = { passes: 0, events: 0, badLines: 0, rederivedAlerts: 0, truncatedFiles: [], aborted: false };
+    // Later passes of a loop move time forward by the recording's span, so windows and repeat
+    // intervals of the alert heuristics see time advancing, as they would live.
+    let offsetUs = 0;
+    const names = this.options.files.map((f) => f.split("/").pop()).join(", ");
+    this.status("up", `${this.options.label ? `${this.options.label}: ` : ""}replaying the recording ${names} at speed ${speed}${this.options.loop ? " in a loop" : ""}; these events are not from a live node`);
+    do {
+      this.pass++;
+      this.passStart = performance.now();
+      this.passEvents = 0;
+      this.sources = this.options.files.map((f) => openRecording(f));
+      const first = this.pass === 1;
+      let firstTs: number | undefined;
+      let minTs = Infinity;
+      let maxTs = -Infinity;
+      for (const [i, file] of this.options.files.entries()) {
+        for await (const line of (this.sources[i] as LineSource).lines()) {
+          if (signal?.aborted) {
+            summary.aborted = true;
+            return this.finish(summary);
+          }
+          if (line.kind !== "line") {
+            if (!first) continue;
+            summary.badLines++;
+            if (line.kind === "truncated") summary.truncatedFiles.push(file);
+            this.options.onBadLine?.({ file, lineNo: line.lineNo, reason: line.kind === "truncated" ? line.reason : `line of ${line.bytes} bytes is longer than the limit` });
+            continue;
+          }
+          const r = decodeEventLine(line.text, "");
+          if (!r.ok) {
+            if (!first) continue;
+            summary.badLines++;
+            this.options.onBadLine?.({ file, lineNo: line.lineNo, reason: formatDecodeError({ ...r.error, where: r.error.where.replace(/^: /, "") }) });
+            continue;
+          }
+          const e = r.value;
+          if (isDerived(e)) {
+            if (first) summary.rederivedAlerts++;
+            continue;
+          }
+          minTs = Math.min(minTs, e.ts);
+          maxTs = Math.max(maxTs, e.ts);
+          if (speed !== "max") {
+            firstTs ??= e.ts;
+            const dueMs = (e.ts - firstTs) / 1000 / speed - (performance.now() - this.passStart);
+            if (dueMs > 1) await sleep(dueMs, undefined, { signal }).catch(() => undefined);
+            if (signal?.aborted) continue; // checked at the top of the loop
+          }
+          if (!this.bus.hasRoom()) await this.bus.whenWritable();
+          this.bus.publish(offsetUs === 0 ? e : { ...e, ts: e.ts + offsetUs });
+          this.events++;
+          this.passEvents++;
+        }
+      }
+      summary.passes = this.pass;
+      this.options.onPassEnd?.(this.pass);
+      if (this.events === 0) break; // nothing to loop over
+      offsetUs += maxTs - minTs + 1_000_000;
+    } while (this.options.loop && !signal?.aborted);
+    summary.aborted = signal?.aborted ?? false;
+    return this.finish(summary);
+  }
+
+  private status(state: "up" | "down", detail: string): void {
+    this.bus.publish(makeEvent("replay", this.options.nodeName, "source.status", { source: "replay", state, detail }));
+  }
+
+  private finish(summary: ReplaySummary): ReplaySummary {
+    this.status("down", "stopped");
+    summary.events = this.events;
+    summary.passes = Math.max(summary.passes, this.pass);
+    return summary;
+  }
+}

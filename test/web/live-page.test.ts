@@ -1,0 +1,145 @@
+// The live page in a real browser (Debian's chromium via playwright-core) during a replay: peers
+// appear, the message-rate plot moves; and the SSE server cuts off a client that does not read.
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryBus } from "../../src/bus/index.js";
+import { startTools, type Tools } from "../../src/cli/tools.js";
+import { makeEvent } from "../../src/events/index.js";
+import { loadThresholds } from "../../src/tools/alerts/thresholds.js";
+import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { RecordingPlayer } from "../../src/tools/record/player.js";
+import { startWebTool } from "../../src/tools/web/index.js";
+import { REPO_ROOT } from "../helpers/capture.js";
+import { peer } from "../helpers/events.js";
+import { T0, captureEvents, quietLog, recordLive } from "../helpers/recording.js";
+import { reportSkip } from "../helpers/skip.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-web-"));
+
+if (!fs.existsSync(CHROMIUM)) {
+  reportSkip("live page in a browser", `no ${CHROMIUM} (apt-get install chromium, or run scripts/setup --test)`);
+} else {
+  describe("live page in a browser", () => {
+    const stop = new AbortController();
+    let bus: MemoryBus;
+    let tools: Tools;
+    let played: Promise<unknown>;
+
+    beforeAll(async () => {
+      // The shipped recording of a real node when it is there (the screenshot in the README shows
+      // it), else one made from the test capture (25 ms apart: ~10 s of event time).
+      let file = path.join(REPO_ROOT, "data/regtest-demo.ndjson.gz");
+      let speed = 20;
+      if (!fs.existsSync(file)) {
+        console.warn(`live page test: ${file} is not in this tree; replaying a recording made from the test capture`);
+        file = path.join(dir, "rec.ndjson.gz");
+        speed = 10;
+        await recordLive(captureEvents(25), file);
+      }
+      bus = new MemoryBus({ nodeName: "page" });
+      tools = (await startTools(bus, { metrics: "off", nodeName: "page", web: { host: "127.0.0.1", port: 0 } }, loadThresholds(undefined), loadIpLists(), quietLog))!;
+      played = new RecordingPlayer(bus, { files: [file], speed, loop: true, nodeName: "page", label: "test", signal: stop.signal }).play();
+    });
+    afterAll(async () => {
+      stop.abort();
+      await played;
+      await bus.close();
+      await tools.close();
+    });
+
+    it("shows the replay banner, peers, and a plot that moves; saves a screenshot", async () => {
+      const { chromium } = await import("playwright-core");
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+        const errors: string[] = [];
+        page.on("pageerror", (e) => errors.push(e.message));
+        await page.goto(tools.web!.url);
+        await page.waitForSelector("#peers tbody tr", { timeout: 15000 });
+        const rows = await page.locator("#peers tbody tr").count();
+        expect(rows).toBeGreaterThan(0);
+        expect(await page.locator("#peers tbody tr").first().innerText()).toMatch(/127\.0\.0\.1:\d+/);
+        expect(await page.locator("#replay").isVisible()).toBe(true);
+        expect(await page.locator("#replay-detail").innerText()).toMatch(/This is a replay of a recording, not a live node/);
+        // The rate plot is drawn (uPlot canvas) and its newest time moves as the replay goes on.
+        await page.waitForSelector("#rates canvas", { timeout: 10000 });
+        const xmax = () => page.locator("#rates").getAttribute("data-xmax");
+        const first = await xmax();
+        await page.waitForFunction(`document.getElementById("rates")?.dataset.xmax !== ${JSON.stringify(first)}`, undefined, { timeout: 20000 });
+        expect(Number(await xmax())).toBeGreaterThan(Number(first));
+        await page.waitForSelector("#rtt canvas");
+        expect(await page.locator("#rtt-empty").isVisible()).toBe(false);
+        await page.waitForFunction(`document.querySelector("#alerts tbody").children.length > 0`, undefined, { timeout: 30000 });
+        expect(await page.locator("#alerts tbody").innerText()).toMatch(/ping-spam/);
+        expect(errors).toEqual([]);
+        fs.mkdirSync(path.join(REPO_ROOT, "docs/img"), { recursive: true });
+        await page.screenshot({ path: path.join(REPO_ROOT, "docs/img/web.png"), fullPage: true });
+      } finally {
+        await browser.close();
+      }
+    }, 90_000);
+  });
+}
+
+describe("live page server", () => {
+  it("cuts off a client that stops reading, counts it, and keeps serving the others", async () => {
+    const bus = new MemoryBus({ nodeName: "n" });
+    const { Registry } = await import("prom-client");
+    const registry = new Registry();
+    const web = await startWebTool(bus, { host: "127.0.0.1", port: 0 }, loadIpLists(), registry, { pushIntervalMs: 10, clientBufferBytes: 256 * 1024 });
+    // A fat snapshot (500 peers) pushed every 10 ms.
+    bus.publish(makeEvent("rpc", "n", "peers.snapshot", { peers: Array.from({ length: 500 }, (_, i) => peer(i)) }, T0));
+    const stalled = net.connect(web.address.port, "127.0.0.1");
+    stalled.write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+    stalled.pause(); // never reads
+    const reader = await fetch(`${web.url}events`);
+    const body = reader.body!.getReader();
+    let got = 0;
+    const reading = (async () => {
+      for (;;) {
+        const r = await body.read();
+        if (r.done) break;
+        got += r.value.length;
+      }
+    })();
+    let cutOff = 0;
+    const end = Date.now() + 20000;
+    let i = 0;
+    while (cutOff === 0 && Date.now() < end) {
+      bus.publish(makeEvent("ebpf", "n", "tip.changed", { height: i++, hash: "00".repeat(32) }, T0 + i));
+      await new Promise((r) => setTimeout(r, 10));
+      cutOff = (await registry.getSingleMetric("peerwatch_web_clients_cut_off_total")!.get()).values[0]?.value ?? 0;
+    }
+    expect(cutOff).toBe(1);
+    expect((await registry.getSingleMetric("peerwatch_web_clients")!.get()).values[0]?.value).toBe(1); // the reader stays
+    const before = got;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got).toBeGreaterThan(before);
+    stalled.destroy();
+    await body.cancel();
+    await reading.catch(() => undefined);
+    await web.close();
+    await bus.close();
+  }, 30_000);
+
+  it("serves only its own files, bound to 127.0.0.1", async () => {
+    const bus = new MemoryBus({ nodeName: "n" });
+    const { Registry } = await import("prom-client");
+    const web = await startWebTool(bus, { host: "127.0.0.1", port: 0 }, loadIpLists(), new Registry());
+    expect(web.address.host).toBe("127.0.0.1");
+    expect((await fetch(`${web.url}uplot.js`)).status).toBe(200);
+    expect((await fetch(`${web.url}app.js`)).status).toBe(200);
+    expect((await fetch(`${web.url}../package.json`)).status).toBe(404);
+    expect((await fetch(`${web.url}index.html`)).status).toBe(404);
+    await web.close();
+    await bus.close();
+  });
+});
