@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Records the demo: a real regtest bitcoin-node (A) with two bitcoind peers (B, C) on loopback,
-# watched by peerwatch with every source at once (IPC, eBPF, RPC, P2P pinger, /proc), while a
+# watched by peerwatch with every source at once (IPC, eBPF, RPC, P2P pinger, /proc, debug.log), while a
 # scripted timeline mines blocks, sends and fee-bumps wallet transactions, submits two transactions
 # the node rejects, and a scripted peer floods A with pings until peerwatch raises `ping-spam`.
 # See data/README.md for what comes out and why each step is there.
@@ -84,10 +84,8 @@ say "setup done: 130 blocks, A has $(cli a getconnectioncount) peers"
 
 # peerwatch, every source. The pinger pings every 5 s: at 2 s (30 a minute) peerwatch's own pinger
 # would itself cross the ping-spam threshold (20 a minute) and muddle the demo's one real alert.
-# The log source is left out: its net.message events from debug.log repeat eBPF's, and ping-spam
-# counts both, so every ping counted twice (the pinger itself raised ping-spam at 12 a minute).
 node "$REPO/bin/peerwatch.js" observe --chain regtest --datadir "$WORK/a" --node-name "$NAME" \
-  --sources ipc,ebpf,rpc,p2p,proc --bitcoin-node-bin "$BITCOIN_NODE" \
+  --sources ipc,ebpf,rpc,p2p,proc,log --log-state off --bitcoin-node-bin "$BITCOIN_NODE" \
   --rpc-url "http://127.0.0.1:$(rpc_port a)" --p2p "127.0.0.1:$(p2p_port a)" \
   --rpc-interval 2 --proc-interval 2 --ping-interval 5 \
   --events "$EVENTS" --metrics "127.0.0.1:$METRICS_PORT" --log-format json 2>"$WORK/peerwatch.log" &
@@ -95,7 +93,7 @@ PW=$!
 PIDS+=($PW)
 for _ in $(seq 90); do
   up=$(grep -c '"type":"source.status".*"state":"up"' "$EVENTS" 2>/dev/null || true)
-  [ "${up:-0}" -ge 5 ] && break
+  [ "${up:-0}" -ge 6 ] && break
   sleep 1
 done
 say "peerwatch up ($(grep -o '"source":"[a-z]*","state":"up"' "$EVENTS" | sort -u | tr '\n' ' '))"
