@@ -72,15 +72,15 @@ for n in a c; do cli "$n" -named createwallet wallet_name="$n" >/dev/null; done
 A_ADDR=$(cli a -rpcwallet=a getnewaddress)
 C_ADDR=$(cli c -rpcwallet=c getnewaddress)
 cli a generatetoaddress 10 "$C_ADDR" >/dev/null
-cli a generatetoaddress 101 "$A_ADDR" >/dev/null
+cli a generatetoaddress 120 "$A_ADDR" >/dev/null
 cli a addnode "127.0.0.1:$(p2p_port b)" add   # A -> B: outbound (manual)
 cli c addnode "127.0.0.1:$(p2p_port a)" onetry # C -> A: inbound at A
 for _ in $(seq 60); do
-  [ "$(cli b getblockcount)" = 111 ] && [ "$(cli c getblockcount)" = 111 ] && break
+  [ "$(cli b getblockcount)" = 130 ] && [ "$(cli c getblockcount)" = 130 ] && break
   sleep 1
 done
-[ "$(cli c getblockcount)" = 111 ] || { echo "peers did not sync" >&2; exit 1; }
-say "setup done: 111 blocks, A has $(cli a getconnectioncount) peers"
+[ "$(cli c getblockcount)" = 130 ] || { echo "peers did not sync" >&2; exit 1; }
+say "setup done: 130 blocks, A has $(cli a getconnectioncount) peers"
 
 # peerwatch, every source. The pinger pings every 5 s: at 2 s (30 a minute) peerwatch's own pinger
 # would itself cross the ping-spam threshold (20 a minute) and muddle the demo's one real alert.
