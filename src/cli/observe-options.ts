@@ -17,18 +17,25 @@ import { WEB_OPTIONS } from "../tools/web/options.js";
 import { DEMO_OPTIONS } from "./demo-options.js";
 import { SOURCES, SOURCE_NAMES } from "./sources.js";
 
-/** The tools' rows, shared by every command that feeds the tools (observe, replay, …). */
-export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...RECORD_OPTIONS, ...METRICS_OPTIONS, ...ALERTS_OPTIONS, ...IPLISTS_OPTIONS, ...WEB_OPTIONS };
+/** The tools' rows, shared by every command that feeds the tools (observe, replay, compare). */
+export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...RECORD_OPTIONS, ...METRICS_OPTIONS, ...ALERTS_OPTIONS, ...IPLISTS_OPTIONS };
+/** Rows of the commands that serve the live page (observe, replay; not compare). */
+export const PAGE_OPTIONS = { ...WEB_OPTIONS };
 
 const SOURCE_OPTIONS = { ...IPC_OPTIONS, ...RPC_OPTIONS, ...EBPF_OPTIONS, ...P2P_OPTIONS, ...PROC_OPTIONS, ...LOG_OPTIONS };
 
-export const OBSERVE_OPTIONS = mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), TOOL_OPTIONS, DEMO_OPTIONS);
+/** What watching a node takes (observe and compare share it). */
+export const OBSERVE_OPTIONS = mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), TOOL_OPTIONS);
+/** `observe` itself: the above, the live page and the demo. */
+export const OBSERVE_COMMAND_OPTIONS = mergeOptions(OBSERVE_OPTIONS, PAGE_OPTIONS, DEMO_OPTIONS);
 
-export type ObserveConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS & typeof DEMO_OPTIONS>, keyof CoreConfig>;
+export type ObserveConfig = CoreConfig &
+  Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS>, keyof CoreConfig> &
+  Partial<OptionValues<typeof PAGE_OPTIONS & typeof DEMO_OPTIONS>>;
 
 /** Merges flags, environment and config file; validates; fills in the derived defaults. */
-export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ObserveConfig {
-  const settings = loadSettings(OBSERVE_OPTIONS, flags, env) as OptionValues<ReturnType<typeof coreOptions>> & Record<string, unknown>;
+export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, table = OBSERVE_OPTIONS): ObserveConfig {
+  const settings = loadSettings(table, flags, env) as OptionValues<ReturnType<typeof coreOptions>> & Record<string, unknown>;
   const config = deriveCore(settings) as unknown as ObserveConfig;
   for (const s of SOURCES) {
     const problem = s.validate?.(config as never);

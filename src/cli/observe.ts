@@ -6,7 +6,7 @@ import { aborted } from "../sources/abort.js";
 import { DEFAULT_WEB } from "../tools/web/index.js";
 import type { CommandSpec } from "./command.js";
 import { demoFile, runDemo } from "./demo.js";
-import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
+import { OBSERVE_COMMAND_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
 import { explainMissingIpc } from "./ipc-explainer.js";
 import { discoverSources, settled, startSources } from "./start-sources.js";
 import { createBus, loadToolFiles, startTools } from "./tools.js";
@@ -69,12 +69,12 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
 export const observeCommand: CommandSpec = {
   name: "observe",
   description: "Read the node through every available source (IPC, eBPF, RPC, P2P, /proc, debug.log) and serve events, metrics and alerts.",
-  table: OBSERVE_OPTIONS,
+  table: OBSERVE_COMMAND_OPTIONS,
   helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
   async run(opts) {
     let config;
     try {
-      config = loadObserveConfig(opts);
+      config = loadObserveConfig(opts, process.env, OBSERVE_COMMAND_OPTIONS);
     } catch (e) {
       if (e instanceof ConfigError) {
         process.stderr.write(`peerwatch observe: ${e.message}\n`);

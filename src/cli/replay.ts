@@ -11,7 +11,7 @@ import { createLogger, type Logger } from "../logger.js";
 import { RecordingPlayer, type ReplaySpeed, type ReplaySummary } from "../tools/record/player.js";
 import { showProgress } from "../tools/record/progress-line.js";
 import type { CommandSpec } from "./command.js";
-import { TOOL_OPTIONS } from "./observe-options.js";
+import { PAGE_OPTIONS, TOOL_OPTIONS } from "./observe-options.js";
 import { createBus, loadToolFiles, startTools } from "./tools.js";
 
 const REPLAY_OWN_OPTIONS = defineOptions({
@@ -39,8 +39,9 @@ export const REPLAY_OPTIONS = mergeOptions(
   REPLAY_OWN_OPTIONS,
   { config: core.config, nodeName: core.nodeName, logLevel: core.logLevel, logFormat: core.logFormat },
   TOOL_OPTIONS,
+  PAGE_OPTIONS,
 );
-type ReplayConfig = OptionValues<typeof REPLAY_OWN_OPTIONS & typeof TOOL_OPTIONS & Pick<typeof core, "nodeName" | "logLevel" | "logFormat">> & { nodeName: string };
+type ReplayConfig = OptionValues<typeof REPLAY_OWN_OPTIONS & typeof TOOL_OPTIONS & typeof PAGE_OPTIONS & Pick<typeof core, "nodeName" | "logLevel" | "logFormat">> & { nodeName: string };
 
 export const replayCommand: CommandSpec = {
   name: "replay",

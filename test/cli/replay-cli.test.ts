@@ -4,6 +4,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SOURCE_NAMES } from "../../src/cli/sources.js";
 import { encodeEvent, makeEvent } from "../../src/events/index.js";
 import { REPO_ROOT } from "../helpers/capture.js";
 import { LiveCli, runCli } from "../helpers/cli.js";
@@ -133,6 +134,6 @@ describe("npm start without a node: the demo", () => {
     expect(r.stderr).not.toMatch(/DEMO/);
     expect(r.stderr).not.toMatch(/live page at/);
     expect(r.events.every((e) => e.source !== "replay")).toBe(true);
-    expect(r.events.filter((e) => e.type === "source.status").length).toBe(5);
+    expect(r.events.filter((e) => e.type === "source.status").length).toBe(SOURCE_NAMES.length);
   });
 });

@@ -63,15 +63,34 @@ class EventFileStream extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    const go = () => {
-      const target = this.gzip ?? this.out;
-      if (!this.gzip) this.bytes += chunk.length;
-      if (target.write(chunk)) cb();
-      else target.once("drain", () => cb());
-    };
-    if (this.options.maxBytes !== undefined && this.bytes >= this.options.maxBytes) {
-      this.rotate().then(go, (err: Error) => cb(err));
-    } else go();
+    this.writeLines(chunk).then(() => cb(), (err: Error) => cb(err));
+  }
+
+  /**
+   * Writes whole lines (a chunk is one or more). A plain file is cut right after the line that
+   * reaches the limit; a gzip file, whose compressed size is known only as zlib emits it, is
+   * checked between chunks.
+   */
+  private async writeLines(chunk: Buffer): Promise<void> {
+    const max = this.options.maxBytes;
+    let rest = chunk;
+    while (rest.length > 0) {
+      if (max !== undefined && this.bytes >= max) await this.rotate();
+      let part = rest;
+      if (max !== undefined && !this.gzip && this.bytes + rest.length > max) {
+        const nl = rest.indexOf(0x0a, Math.max(0, max - this.bytes - 1));
+        if (nl !== -1) part = rest.subarray(0, nl + 1);
+      }
+      await this.writePart(part);
+      rest = rest.subarray(part.length);
+    }
+  }
+
+  private writePart(part: Buffer): Promise<void> {
+    const target = this.gzip ?? this.out;
+    if (!this.gzip) this.bytes += part.length;
+    if (target.write(part)) return Promise.resolve();
+    return new Promise((resolve) => target.once("drain", resolve));
   }
 
   override _final(cb: (err?: Error | null) => void): void {
