@@ -13,7 +13,7 @@ import { aborted, sleep } from "../sources/abort.js";
 import { findNodePid } from "../sources/discover.js";
 import { Comparer } from "../tools/compare/comparer.js";
 import { COMPARE_OPTIONS, DEFAULT_COMPARE_SECONDS } from "../tools/compare/options.js";
-import { readRecording, type RecordingStats } from "../tools/compare/read-recording.js";
+import { readRecording, type RecordingStats } from "../tools/record/read-events.js";
 import { renderMarkdown, renderText } from "../tools/compare/render.js";
 import type { CompareReport } from "../tools/compare/report.js";
 import type { CommandSpec } from "./command.js";

@@ -1,7 +1,7 @@
 // The file a recording is written to: gzip when the name ends in `.gz`, and rotation when a size
 // limit is set (`file` → `file.1` → `file.2` …, newest first, at most ROTATE_KEEP old files kept).
-// It is a plain Writable, so the NDJSON writer's backpressure handling works unchanged; rotation
-// happens between writes, and each write is one whole line, so no line is ever split across files.
+// It is a plain Writable, so the NDJSON writer's backpressure handling works unchanged. Writes are
+// whole lines (often a batch of them); a plain file is cut after a line, so no line is ever split.
 import fs from "node:fs";
 import { once } from "node:events";
 import { Writable } from "node:stream";
@@ -63,34 +63,30 @@ class EventFileStream extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.writeLines(chunk).then(() => cb(), (err: Error) => cb(err));
+    this.writeRotating(chunk).then(() => cb(), (err: Error) => cb(err));
   }
 
   /**
-   * Writes whole lines (a chunk is one or more). A plain file is cut right after the line that
-   * reaches the limit; a gzip file, whose compressed size is known only as zlib emits it, is
-   * checked between chunks.
+   * Writes a chunk of whole lines. The NDJSON writer hands over batches of many lines, so a plain
+   * file is cut inside the batch, after the line that reaches the limit: each file ends on a whole
+   * line and holds about `maxBytes`. (A gzip file's size is only known after compression, so it
+   * rotates between writes.)
    */
-  private async writeLines(chunk: Buffer): Promise<void> {
+  private async writeRotating(chunk: Buffer): Promise<void> {
     const max = this.options.maxBytes;
     let rest = chunk;
     while (rest.length > 0) {
       if (max !== undefined && this.bytes >= max) await this.rotate();
-      let part = rest;
-      if (max !== undefined && !this.gzip && this.bytes + rest.length > max) {
-        const nl = rest.indexOf(0x0a, Math.max(0, max - this.bytes - 1));
-        if (nl !== -1) part = rest.subarray(0, nl + 1);
+      let piece = rest;
+      if (max !== undefined && !this.gzip) {
+        const nl = rest.indexOf(10, Math.max(0, max - this.bytes - 1));
+        if (nl >= 0) piece = rest.subarray(0, nl + 1);
       }
-      await this.writePart(part);
-      rest = rest.subarray(part.length);
+      rest = rest.subarray(piece.length);
+      const target = this.gzip ?? this.out;
+      if (!this.gzip) this.bytes += piece.length;
+      if (!target.write(piece)) await once(target, "drain");
     }
-  }
-
-  private writePart(part: Buffer): Promise<void> {
-    const target = this.gzip ?? this.out;
-    if (!this.gzip) this.bytes += part.length;
-    if (target.write(part)) return Promise.resolve();
-    return new Promise((resolve) => target.once("drain", resolve));
   }
 
   override _final(cb: (err?: Error | null) => void): void {

@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { encodeEvent, type PeerwatchEvent } from "../../../src/events/index.js";
-import { readRecording, type RecordingStats } from "../../../src/tools/compare/read-recording.js";
-import { ev, msg } from "../../helpers/events.js";
+import { MAX_EVENT_LINE_BYTES, encodeEvent, type PeerwatchEvent } from "../../src/events/index.js";
+import { readRecording, type RecordingStats } from "../../src/tools/record/read-events.js";
+import { ev, msg } from "../helpers/events.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pw-rec-"));
 
@@ -18,15 +18,15 @@ async function readAll(files: string[]) {
 }
 
 describe("readRecording", () => {
-  it("skips a line longer than 9 MiB without holding it, and reads on", async () => {
+  it("skips a line longer than the limit without holding it, and reads on", async () => {
     const f = path.join(tmp, "long.ndjson");
     const a = ev("net.message", msg(1, "ping"), 1);
     const b = ev("net.message", msg(2, "pong"), 2);
-    fs.writeFileSync(f, `${encodeEvent(a)}\n${"x".repeat(10 * 1024 * 1024)}\n${encodeEvent(b)}\n`);
+    fs.writeFileSync(f, `${encodeEvent(a)}\n${"x".repeat(MAX_EVENT_LINE_BYTES + 1)}\n${encodeEvent(b)}\n`);
     const { stats, events } = await readAll([f]);
     expect(events).toEqual([a, b]);
     expect(stats.invalid).toBe(1);
-    expect(stats.errors).toEqual([`${f}:2: line longer than 9437184 bytes`]);
+    expect(stats.errors).toEqual([`${f}:2: line longer than ${MAX_EVENT_LINE_BYTES} bytes`]);
   });
 
   it("reads files in order, gunzips .gz, and tolerates a last line without newline and multi-byte text split across chunks", async () => {
@@ -40,9 +40,24 @@ describe("readRecording", () => {
     expect(got.events).toEqual(events);
   });
 
-  it("reports a corrupt gzip file as an error", async () => {
+  it("reads a file by its bytes, not its name: a .gz that is not gzip is a bad line, not a crash", async () => {
     const bad = path.join(tmp, "bad.ndjson.gz");
     fs.writeFileSync(bad, "not gzip at all");
-    await expect(readAll([bad])).rejects.toThrow(/incorrect header check/);
+    const { stats, events } = await readAll([bad]);
+    expect(events).toEqual([]);
+    expect(stats.invalid).toBe(1);
+    expect(stats.errors[0]).toMatch(/bad\.ndjson\.gz:1: /);
+  });
+
+  it("reports a truncated gzip file with its place and keeps what came before", async () => {
+    const events = Array.from({ length: 2000 }, (_, i) => ev("net.message", msg(i % 7, "ping"), i));
+    const whole = gzipSync(events.map(encodeEvent).join("\n") + "\n");
+    const cut = path.join(tmp, "cut.ndjson.gz");
+    fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const { stats, events: got } = await readAll([cut]);
+    expect(got.length).toBeGreaterThan(0);
+    expect(got).toEqual(events.slice(0, got.length));
+    expect(stats.invalid).toBe(1);
+    expect(stats.errors[0]).toMatch(/truncated/);
   });
 });
