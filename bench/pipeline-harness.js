@@ -46,12 +46,14 @@ export async function pipeline({ stage = "bus", tools = {}, validator, ndjsonTar
   const bus = new MemoryBus({ nodeName: "bench", onHandlerError: (n, err) => { throw new Error(`${n}: ${err}`); } });
   const subs = [];
   const closers = [];
+  let m;
   if (tools.metrics) {
-    const m = await startMetricsTool(bus, "off", lists);
+    m = await startMetricsTool(bus, "off", lists);
     subs.push(m.subscription);
     closers.push(() => m.close());
   } else subs.push(bus.subscribe({ name: "metrics", maxQueue: 100_000 }, noop));
-  const engine = new AlertEngine(defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree), DEFAULT_THRESHOLDS);
+  const heuristics = defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree);
+  const engine = new AlertEngine(heuristics, DEFAULT_THRESHOLDS);
   if (tools.alerts) subs.push(engine.attach(bus, "bench"));
   else subs.push(bus.subscribe({ name: "alerts", prefixes: [...new Set(defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree).flatMap((h) => h.prefixes))], maxQueue: 100_000 }, noop));
   if (tools.ndjson) {
@@ -73,11 +75,32 @@ export async function pipeline({ stage = "bus", tools = {}, validator, ndjsonTar
       }
       await drained(subs);
     },
+    /** Publishes decoded events (a replay) and waits until every tool has taken them. */
+    async feedEvents(list) {
+      for (const e of list) {
+        events++;
+        bus.publish(e);
+      }
+      await drained(subs);
+    },
     async close() {
       await bus.close(10_000);
       for (const c of closers) await c();
     },
     stats: () => ({ events, dropped: Object.fromEntries(bus.stats().subscribers.map((s) => [s.name, s.dropped])), alerts }),
+    /** Sizes of every bounded structure, to show they stay bounded (memory bench). */
+    async sizes() {
+      const h = Object.fromEntries(heuristics.map((x) => [x.name, x]));
+      const series = m ? (await m.registry.getMetricsAsJSON()).reduce((a, f) => a + f.values.length, 0) : 0;
+      return {
+        busPending: bus.stats().subscribers.reduce((a, x) => a + x.pending, 0),
+        pingSpamKeys: h["ping-spam"].pings.size,
+        addrSpamKeys: h["addr-spam"].excess.size,
+        addrBuckets: h["addr-spam"].buckets.size,
+        alertsRemembered: engine.lastRaised.size,
+        metricSeries: series,
+      };
+    },
   };
 }
 

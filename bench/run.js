@@ -2,7 +2,7 @@
 // peerwatch benchmarks. Each compares variants side by side in one run (interleaved rounds, median
 // of each) and reports ratios, which hold across machines better than absolute figures.
 // Usage: npm run bench [-- NAME ...]   (builds first; benchmarks import dist/)
-//   no name: the quick ones (ebpf-parse, bus, metrics-scrape, pipeline, flood)
+//   no name: the quick ones (ebpf-parse, bus, metrics-scrape, pipeline, flood, log-parse)
 import { writeResults } from "./lib.js";
 
 const CASES = {
@@ -11,11 +11,16 @@ const CASES = {
   "metrics-scrape": "a metrics scrape with 1000 peers against 10",
   flood: "300,000 pings from one peer against the same pings from 1000 peers",
   validate: "event validation: zod against the check ajv compiles from it",
+  memory: "RSS after 1M and 10M replayed events through every tool, 1000 peers in snapshots (minutes)",
+  ipc: "a net-message flood from the C++ stand-in node over IPC tracing into peerwatch observe",
   pipeline: "recorded traffic through parse, event, bus and every tool: events/s and each stage's share",
   compare: "compare's analysis of an IPC + eBPF message flood against the metrics tool",
   replay: "replay at --speed max (gzip, decode, player, bus, metrics) against decoding in memory",
+  nats: "events through a local nats-server (core and JetStream) against the in-process bus",
+  "log-parse": "the debug.log parser on the real regtest log against JSON.parse of its events",
+  "log-follow": "following a 30 MB debug.log against reading it whole; memory of a 64 MB line",
 };
-const QUICK = ["ebpf-parse", "bus", "metrics-scrape", "pipeline", "flood"];
+const QUICK = ["ebpf-parse", "bus", "metrics-scrape", "pipeline", "flood", "log-parse"];
 
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {

@@ -15,6 +15,7 @@ export async function run({ events = Number(process.env.BENCH_FLOOD_EVENTS ?? 30
     "same pings, 1000 peers: alerts only": [{ stage: "bus", tools: { alerts: true } }, 1000],
   };
   const runs = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (const [opts, peers] of Object.values(variants)) await timeThrough(opts, trafficChunks(ping, 20_000, { peers })); // warm-up
   for (let r = 0; r < rounds; r++) {
     for (const [name, [opts, peers]] of Object.entries(variants)) runs[name].push(await timeThrough(opts, trafficChunks(ping, events, { peers })));
   }

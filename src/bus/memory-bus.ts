@@ -173,6 +173,11 @@ export class MemoryBus implements EventBus {
     if (this.hasRoom()) for (const f of this.writableWaiters.splice(0)) f();
   }
 
+  /** Resolves when every subscriber has handled everything queued for it (durable readers ack then). */
+  idle(): Promise<void> {
+    return Promise.all([...this.subs].map((s) => this.whenIdle(s))).then(() => undefined);
+  }
+
   private whenIdle(s: MemorySubscription): Promise<void> {
     if (!s.running && s.pending === 0) return Promise.resolve();
     return new Promise((r) => s.idle.push(r));

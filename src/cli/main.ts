@@ -5,10 +5,11 @@ import { addOptions } from "./flags-doc.js";
 import { compareCommand } from "./compare.js";
 import { observeCommand } from "./observe.js";
 import { replayCommand } from "./replay.js";
+import { toolsCommand } from "./tools-command.js";
 import { VERSION } from "./version.js";
 
 /** Every command, in --help order. */
-export const COMMANDS: readonly CommandSpec[] = [observeCommand, replayCommand, compareCommand];
+export const COMMANDS: readonly CommandSpec[] = [observeCommand, replayCommand, compareCommand, toolsCommand];
 
 export function buildProgram(): Command {
   const program = new Command("peerwatch")

@@ -1,5 +1,6 @@
 // The option table of `peerwatch observe`: core rows, every extractor's rows, every tool's rows.
 // `--help`, the zod schema and the README flag table all come from it.
+import { NATS_OPTIONS, natsSettingsProblem } from "../bus/nats/options.js";
 import { ConfigError, loadSettings } from "../config/load.js";
 import { coreOptions, deriveCore, mergeOptions, type CoreConfig, type OptionValues } from "../config/options.js";
 import { EBPF_OPTIONS } from "../ebpf/descriptor.js";
@@ -26,12 +27,12 @@ const SOURCE_OPTIONS = { ...IPC_OPTIONS, ...RPC_OPTIONS, ...EBPF_OPTIONS, ...P2P
 
 /** What watching a node takes (observe and compare share it). */
 export const OBSERVE_OPTIONS = mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), TOOL_OPTIONS);
-/** `observe` itself: the above, the live page and the demo. */
-export const OBSERVE_COMMAND_OPTIONS = mergeOptions(OBSERVE_OPTIONS, PAGE_OPTIONS, DEMO_OPTIONS);
+/** `observe` itself: the above, the live page, the demo, and publishing to NATS (other commands built on OBSERVE_OPTIONS have none of these). */
+export const OBSERVE_COMMAND_OPTIONS = mergeOptions(OBSERVE_OPTIONS, PAGE_OPTIONS, DEMO_OPTIONS, NATS_OPTIONS);
 
 export type ObserveConfig = CoreConfig &
   Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS>, keyof CoreConfig> &
-  Partial<OptionValues<typeof PAGE_OPTIONS & typeof DEMO_OPTIONS>>;
+  Partial<OptionValues<typeof PAGE_OPTIONS & typeof DEMO_OPTIONS & typeof NATS_OPTIONS>>;
 
 /** Merges flags, environment and config file; validates; fills in the derived defaults. */
 export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, table = OBSERVE_OPTIONS): ObserveConfig {
@@ -41,5 +42,7 @@ export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.Pr
     const problem = s.validate?.(config as never);
     if (problem) throw new ConfigError(problem);
   }
+  const nats = natsSettingsProblem(config);
+  if (nats) throw new ConfigError(nats);
   return config;
 }

@@ -1,12 +1,16 @@
 // `peerwatch observe`: find the sources, start them, feed the bus into the tools, stop cleanly.
-import { ConfigError } from "../config/load.js";
+import type { NatsBus } from "../bus/nats/nats-bus.js";
+import type { NatsConnectSettings } from "../bus/nats/options.js";
+import type { MemoryBus } from "../bus/index.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
 import { DEFAULT_WEB } from "../tools/web/index.js";
-import type { CommandSpec } from "./command.js";
+import { configOrExit, type CommandSpec } from "./command.js";
 import { demoFile, runDemo } from "./demo.js";
+import { awaitNats, startNatsPublisher } from "./nats-publish.js";
 import { OBSERVE_COMMAND_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
+import { stopSignal } from "./stop-signal.js";
 import { explainMissingIpc } from "./ipc-explainer.js";
 import { discoverSources, settled, startSources } from "./start-sources.js";
 import { createBus, loadToolFiles, startTools } from "./tools.js";
@@ -36,18 +40,14 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   }
   const metrics = tools.metrics;
   explainMissingIpc(bus, emitterFor("ipc", config.nodeName, publish));
+  const nats = await publishToNats(bus, config, log);
+  if (nats === "failed") {
+    await tools.close();
+    await bus.close();
+    return 1;
+  }
 
-  const stop = new AbortController();
-  const onSignal = (sig: string) => {
-    log.info(`${sig}: stopping`);
-    stop.abort();
-  };
-  const sigint = () => onSignal("SIGINT");
-  const sigterm = () => onSignal("SIGTERM");
-  process.once("SIGINT", sigint);
-  process.once("SIGTERM", sigterm);
-  signal?.addEventListener("abort", () => stop.abort(), { once: true });
-  const durationTimer = config.duration ? setTimeout(() => stop.abort(), config.duration * 1000) : undefined;
+  const stop = stopSignal(log, signal, config.duration);
 
   const runs = startSources(config, publish, log, stop.signal, metrics.instruments, found);
   if ("file" in demo) {
@@ -56,14 +56,29 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   }
 
   await aborted(stop.signal);
-  clearTimeout(durationTimer);
-  process.off("SIGINT", sigint);
-  process.off("SIGTERM", sigterm);
+  stop.dispose();
   const stopped = await settled(runs, STOP_TIMEOUT_MS);
   if (!stopped) log.warn(`some sources did not stop within ${STOP_TIMEOUT_MS} ms`);
   await bus.close();
+  await nats?.close();
   await tools.close();
   return 0;
+}
+
+/** `--nats`: publish every event there too (see nats-publish.ts); "failed" when it cannot start. */
+async function publishToNats(bus: MemoryBus, config: ObserveConfig, log: Logger): Promise<NatsBus | "failed" | undefined> {
+  if (!config.nats) return undefined;
+  let nats: NatsBus;
+  try {
+    // observe's own table gives the NATS rows their defaults whenever --nats is set
+    nats = startNatsPublisher(bus, { ...config, nats: config.nats } as ObserveConfig & NatsConnectSettings, log);
+  } catch (e) {
+    log.error(`NATS: ${(e as Error).message}`);
+    return "failed";
+  }
+  if (await awaitNats(nats, log)) return nats;
+  await nats.close(100);
+  return "failed";
 }
 
 export const observeCommand: CommandSpec = {
@@ -72,16 +87,8 @@ export const observeCommand: CommandSpec = {
   table: OBSERVE_COMMAND_OPTIONS,
   helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
   async run(opts) {
-    let config;
-    try {
-      config = loadObserveConfig(opts, process.env, OBSERVE_COMMAND_OPTIONS);
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        process.stderr.write(`peerwatch observe: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
+    const config = configOrExit("observe", () => loadObserveConfig(opts, process.env, OBSERVE_COMMAND_OPTIONS));
+    if (!config) return 2;
     const log = createLogger({ level: config.logLevel, format: config.logFormat });
     log.info({ chain: config.chain, node: config.nodeName, sources: config.sources }, `peerwatch ${VERSION} observing`);
     return observe(config, log);

@@ -11,6 +11,8 @@ import { createLogger, type Logger } from "../logger.js";
 import { RecordingPlayer, type ReplaySpeed, type ReplaySummary } from "../tools/record/player.js";
 import { showProgress } from "../tools/record/progress-line.js";
 import type { CommandSpec } from "./command.js";
+import { NATS_OPTIONS, natsSettingsProblem, type NatsConnectSettings } from "../bus/nats/options.js";
+import { awaitNats, startNatsPublisher } from "./nats-publish.js";
 import { PAGE_OPTIONS, TOOL_OPTIONS } from "./observe-options.js";
 import { createBus, loadToolFiles, startTools } from "./tools.js";
 
@@ -40,8 +42,9 @@ export const REPLAY_OPTIONS = mergeOptions(
   { config: core.config, nodeName: core.nodeName, logLevel: core.logLevel, logFormat: core.logFormat },
   TOOL_OPTIONS,
   PAGE_OPTIONS,
+  NATS_OPTIONS,
 );
-type ReplayConfig = OptionValues<typeof REPLAY_OWN_OPTIONS & typeof TOOL_OPTIONS & typeof PAGE_OPTIONS & Pick<typeof core, "nodeName" | "logLevel" | "logFormat">> & { nodeName: string };
+type ReplayConfig = OptionValues<typeof REPLAY_OWN_OPTIONS & typeof TOOL_OPTIONS & typeof PAGE_OPTIONS & Pick<typeof core, "nodeName" | "logLevel" | "logFormat">> & { nodeName: string } & Partial<OptionValues<typeof NATS_OPTIONS>>;
 
 export const replayCommand: CommandSpec = {
   name: "replay",
@@ -58,6 +61,8 @@ export async function runReplay(files: string[], opts: Record<string, unknown>, 
   try {
     const s = loadSettings(REPLAY_OPTIONS, opts) as ReplayConfig;
     config = { ...s, nodeName: s.nodeName ?? os.hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128) };
+    const nats = natsSettingsProblem(config);
+    if (nats) throw new ConfigError(nats);
   } catch (e) {
     if (e instanceof ConfigError) {
       say(e.message);
@@ -93,9 +98,18 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
     await bus.close();
     return 1;
   }
+  // --nats: the recording goes to NATS as well, waiting for room so that nothing is dropped.
+  const nats = config.nats ? startNatsPublisher(bus, { ...config, nats: config.nats } as ReplayConfig & NatsConnectSettings, log, "replay", true) : undefined;
+  if (nats && !(await awaitNats(nats, log))) {
+    await nats.close(100);
+    await bus.close();
+    await tools.close();
+    return 1;
+  }
   const stop = stopOnSignals(signal);
   const summary = await playRecording(bus, { files, speed: config.speed as ReplaySpeed, loop: config.loop, nodeName: config.nodeName, signal: stop.signal }, log);
   await bus.drained();
+  await nats?.close(30_000); // sends what is still buffered
   let code = 0;
   if (summary.events === 0 && !summary.aborted) {
     log.error(`no events in ${files.join(", ")}: nothing was replayed`);

@@ -138,23 +138,21 @@ function parseRecord(line: string, payloadBytes: number): ParsedLine {
         if (f[1] !== "i" && f[1] !== "o") throw new BadField("direction is not i or o");
         const msgType = msgTypeField.read(f[5]);
         const size = int(f[6], "size", 0);
-        const data = {
-          peerId: int(f[2], "peer id", 0),
-          addr: addrField.read(f[3]),
-          connType: connTypeField.read(f[4]),
-          direction: f[1] === "i" ? ("in" as const) : ("out" as const),
-          msgType,
-          size,
-        };
-        if (payloadBytes === 0) return { kind: "event", type: "net.message", data };
+        const peerId = int(f[2], "peer id", 0);
+        const addr = addrField.read(f[3]);
+        const connType = connTypeField.read(f[4]);
+        const direction = f[1] === "i" ? ("in" as const) : ("out" as const);
+        if (payloadBytes === 0) return { kind: "event", type: "net.message", data: { peerId, addr, connType, direction, msgType, size } };
         const payload = rxBytes(f[7], payloadBytes, "payload");
         if (payload.length > size) throw new BadField(`payload of ${payload.length} bytes for a ${size}-byte message`);
         const decoded = decodePayload(msgType, payload);
-        return {
-          kind: "event",
-          type: "net.message",
-          data: { ...data, payloadHex: payload.toString("hex"), truncated: payload.length < size, ...(decoded ? { decoded } : {}) },
-        };
+        const payloadHex = payload.toString("hex");
+        const truncated = payload.length < size;
+        // Object literals of fixed shape, no spreads: the event stays a fast object for every tool.
+        const data = decoded
+          ? { peerId, addr, connType, direction, msgType, size, payloadHex, truncated, decoded }
+          : { peerId, addr, connType, direction, msgType, size, payloadHex, truncated };
+        return { kind: "event", type: "net.message", data };
       }
       case "C": {
         fieldsOf(f, 7, "connection");

@@ -34,7 +34,7 @@ export function parseUserAgent(ua: string): NodeInfo | undefined {
 
 /** Parses the log's first line, "<client name> version <version>" (init/common.cpp LogPackageVersion). */
 export function parseVersionLine(message: string): NodeInfo | undefined {
-  const m = /^(Bitcoin Core|Bitcoin Knots|[A-Za-z][A-Za-z0-9 ._-]{0,40}) version (v?[0-9][^\s]{0,62})(?: \(([^)]{0,40})\))?$/.exec(message.trim());
+  const m = /^(Bitcoin [A-Z][A-Za-z]{1,20}) version (v?[0-9][^\s]{0,62})(?: \(([^)]{0,40})\))?$/.exec(message.trim());
   if (!m) return undefined;
   const name = m[1] as string;
   const version = m[2] as string;

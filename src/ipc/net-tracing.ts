@@ -4,6 +4,7 @@
 // is the same --payload-bytes as eBPF's and is decoded by the same code; the node's own `dropped`
 // count becomes events.dropped. The callback object is hosted here; its method never throws back
 // into capnp-es (which would turn it into an unhandled rejection): bad entries are counted and skipped.
+import type * as $ from "capnp-es";
 import { nowMicros, type Emit } from "../events/index.js";
 import { decodePayload } from "../codecs/p2p/payload-decoder.js";
 import type { Handler$Client } from "./generated/experimental/handler.js";
@@ -13,6 +14,7 @@ import {
   type Tracing$Client,
 } from "./generated/experimental/tracing_net.js";
 import type { Thread$Client } from "./generated/mp/proxy.js";
+import { readNetMessages } from "./net-message-reader.js";
 import { IpcError, IpcSession } from "./session.js";
 
 /** What peerwatch asks the node for (NetMessageTraceOptions). */
@@ -62,7 +64,7 @@ export function explainSubscribeFailure(e: unknown): TraceSubscribeError {
 }
 
 /** The node's timestampUs as event time, when it is plausible wall-clock time. */
-export function eventTime(timestampUs: bigint, receivedUs: number): number | undefined {
+export function eventTime(timestampUs: bigint | number, receivedUs: number): number | undefined {
   const ts = Number(timestampUs);
   if (!Number.isSafeInteger(ts) || ts <= 0 || Math.abs(ts - receivedUs) > MAX_CLOCK_SKEW_US) return undefined;
   return ts;
@@ -143,27 +145,30 @@ export class NetTracing {
     return `net-message tracing: ${o.payloadBytes} payload bytes, queue ${o.maxQueueEvents}, batches of up to ${o.maxBatchEvents} within ${o.maxBatchWaitUs} µs`;
   }
 
-  private onBatch(messages: { length: number; get(i: number): NetMessage }, dropped: bigint): void {
+  private onBatch(messages: $.List<NetMessage>, dropped: bigint): void {
     this.stats.batches++;
     const received = nowMicros();
-    const n = Math.min(messages.length, MAX_BATCH);
+    const payloadBytes = this.options.payloadBytes;
     let bad = 0;
-    for (let i = 0; i < n; i++) {
-      try {
-        const m = messages.get(i);
-        const data = netMessageFrom(m, this.options.payloadBytes);
-        const ts = eventTime(m.timestampUs, received);
+    // Straight from the segments (net-message-reader.ts), capnp-es where that cannot.
+    const n = readNetMessages(
+      messages,
+      MAX_BATCH,
+      payloadBytes,
+      (m) => netMessageFrom(m, payloadBytes),
+      (data, timestampUs) => {
+        const ts = eventTime(timestampUs, received);
         if (ts === undefined) {
-          if (this.stats.untimed++ === 0) this.onClockNotice(`the node's message timestamp ${m.timestampUs} µs is not wall-clock time; net.message events carry the time peerwatch received them`);
+          if (this.stats.untimed++ === 0) this.onClockNotice(`the node's message timestamp ${timestampUs} µs is not wall-clock time; net.message events carry the time peerwatch received them`);
           this.emit("net.message", data);
         } else {
-          this.emit("net.message", { ...data, receivedTs: received }, ts);
+          data.receivedTs = received;
+          this.emit("net.message", data, ts);
         }
         this.stats.messages++;
-      } catch {
-        bad++;
-      }
-    }
+      },
+      () => bad++,
+    );
     bad += messages.length - n;
     if (bad > 0) {
       this.stats.invalid += bad;

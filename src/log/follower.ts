@@ -40,6 +40,8 @@ export interface FollowerStats {
 
 /** How often the position is written at most (and once more on stop). */
 const SAVE_EVERY_MS = 1000;
+/** After a rotation, how long an old file that was written to lately is still read while the new one is empty. */
+const ROTATION_GRACE_MS = 5000;
 
 export class LogFollower {
   readonly stats: FollowerStats = { throttled: 0, reopened: 0, truncated: 0 };
@@ -60,6 +62,7 @@ export class LogFollower {
   private lastSave = 0;
   private windowStart = 0;
   private windowLines = 0;
+  private lastDataAt = 0;
 
   constructor(private readonly o: FollowerOptions) {
     this.splitter = new LineSplitter(o.maxLineBytes);
@@ -75,7 +78,9 @@ export class LogFollower {
         }
         const n = await this.read(buf);
         if (n > 0) {
+          this.lastDataAt = Date.now();
           await this.handle(buf.subarray(0, n));
+          this.save(false); // at most once a second, also while the log never pauses
           continue;
         }
         this.save(false);
@@ -200,6 +205,10 @@ export class LogFollower {
       return; // renamed away and not yet re-created: keep reading the old file until it is
     }
     if (st.dev !== this.dev || st.ino !== this.ino) {
+      // logrotate creates the new file before the node reopens (SIGHUP); until the node writes to
+      // the new one it may still write to the old one, so stay while the new file is empty and the
+      // old one was written to lately.
+      if (st.size === 0 && Date.now() - this.lastDataAt < ROTATION_GRACE_MS) return;
       // Everything the old file held has been read (read returned 0): switch to the new one.
       this.stats.reopened++;
       await this.fh?.close().catch(() => undefined);

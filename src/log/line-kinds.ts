@@ -21,7 +21,7 @@ export interface ParsedLine {
 
 const HASH = "([0-9a-f]{64})";
 /** ", peeraddr=…" appears when the node runs with -logips. */
-const PEER = "peer=(\\d{1,18})(?:, peeraddr=(\\S{1,256}))?";
+const PEER = "peer=(\\d{1,15})(?:, peeraddr=(\\S{1,256}))?";
 
 const fact = <T extends EventType>(type: T, data: EventDataMap[T]): LogFact => ({ type, data }) as LogFact;
 
@@ -42,6 +42,8 @@ type Handler = (m: RegExpExecArray, p: LogParser) => LogFact[] | undefined;
 
 interface Pattern {
   kind: string;
+  /** Text every matching message contains: a cheap test before the regex (most lines match no pattern). */
+  hint: string;
   re: RegExp;
   handle: Handler;
 }
@@ -55,15 +57,18 @@ const PATTERNS: Pattern[] = [
   // init/common.cpp: LogInfo(CLIENT_NAME " version %s", FormatFullVersion())
   {
     kind: "version",
-    re: /^(?:Bitcoin Core|Bitcoin Knots|[A-Za-z][A-Za-z0-9 ._-]{0,40}) version v?[0-9]\S* ?(?:\([^)]*\))?$/,
+    hint: "version ",
+    // Other clients built from Bitcoin Core keep the "Bitcoin <Name>" form; other "… version N" lines (asmap, wallet) are not startup lines.
+    re: /^Bitcoin [A-Z][A-Za-z]{1,20} version v?[0-9]\S* ?(?:\([^)]*\))?$/,
     handle: (m, p) => p.identity(m[0]),
   },
   // init.cpp: "Listening for IPC requests on address %s" — only bitcoin-node (multiprocess) listens.
-  { kind: "ipc-listening", re: /^Listening for IPC requests on address /, handle: (_m, p) => p.multiprocess() },
+  { kind: "ipc-listening", hint: "Listening for IPC", re: /^Listening for IPC requests on address /, handle: (_m, p) => p.multiprocess() },
   // validation.cpp UpdateTipLog: "%s%s: new best=%s height=%d version=0x%08x log2_work=%f tx=%lu date='%s' progress=%f cache=%.1fMiB(%utxo)%s"
   {
     kind: "update-tip",
-    re: new RegExp(`^UpdateTip: new best=${HASH} height=(\\d{1,10}) version=0x[0-9a-f]{8} log2_work=[0-9.]+ tx=(\\d{1,16}) date='[^']{0,32}' progress=([0-9.]+) cache=([0-9.]+)MiB\\((\\d{1,16})txo\\)`),
+    hint: "UpdateTip: ",
+    re: new RegExp(`^UpdateTip: new best=${HASH} height=(\\d{1,10}) version=0x[0-9a-f]{8} log2_work=[0-9.]+ tx=(\\d{1,15}) date='[^']{0,32}' progress=(\\d{1,3}\\.\\d{1,9}) cache=(\\d{1,9}\\.\\d)MiB\\((\\d{1,15})txo\\)`),
     handle: (m) => [
       fact("tip.changed", {
         hash: m[1] as string,
@@ -76,26 +81,29 @@ const PATTERNS: Pattern[] = [
     ],
   },
   // The same line for a background (assumeutxo) chainstate: not the node's tip.
-  { kind: "update-tip-background", re: /^\[background validation\] UpdateTip: /, handle: () => [] },
+  { kind: "update-tip-background", hint: "UpdateTip: ", re: /^\[background validation\] UpdateTip: /, handle: () => [] },
   // validationinterface.cpp: "BlockConnected: block hash=%s block height=%d" (-debug=validation)
   {
     kind: "block-connected",
+    hint: "BlockConnected: ",
     re: new RegExp(`^BlockConnected: block hash=${HASH} block height=(\\d{1,10})$`),
     handle: (m) => [fact("block.seen", { hash: m[1] as string, height: num(m[2]) })],
   },
   // net.cpp: "Added connection peer=%d" / "Added connection to %s peer=%d" (CNode constructor)
   {
     kind: "connection-added",
-    re: /^Added connection(?: to (\S{1,256}))? peer=(\d{1,18})$/,
+    hint: "Added connection",
+    re: /^Added connection(?: to (\S{1,256}))? peer=(\d{1,15})$/,
     handle: (m, p) => p.added(num(m[2]), m[1]),
   },
   // net.cpp AcceptConnection: "connection from %s accepted"
-  { kind: "connection-accepted", re: /^connection from (\S{1,256}) accepted$/, handle: (m, p) => p.accepted(m[1] as string) },
+  { kind: "connection-accepted", hint: "connection from ", re: /^connection from (\S{1,256}) accepted$/, handle: (m, p) => p.accepted(m[1] as string) },
   // net.cpp AcceptConnection: "connection from %s dropped (banned)" / "(discouraged)" /
   // ": not accepting new connections" / ": non-selectable socket";
   // "failed to find an eviction candidate - connection dropped (full)"
   {
     kind: "connection-dropped",
+    hint: "dropped",
     re: /^(?:connection from (\S{1,256}) dropped(?: \((banned|discouraged)\)|: (not accepting new connections|non-selectable socket))|failed to find an eviction candidate - connection dropped \((full)\))$/,
     handle: (m) => {
       const reason = m[2] ?? (m[4] ? "full" : m[3] === "non-selectable socket" ? "non_selectable" : "not_accepting");
@@ -105,74 +113,92 @@ const PATTERNS: Pattern[] = [
   // net_processing.cpp: "New %s peer connected: transport: %s, version: %d, %s%s" (LogPeer, mapped_as)
   {
     kind: "peer-connected",
+    hint: "peer connected: ",
     re: new RegExp(`^New (\\S{1,32}) peer connected: transport: (v1|v2|detecting), version: (\\d{1,10}), ${PEER}(?:, mapped_as=\\d+)?$`),
     handle: (m, p) => p.connected(num(m[4]), m[1] as string, m[2] as "v1" | "v2" | "detecting", num(m[3]), m[5]),
   },
+  // The same before v26 (outbound only, no transport): "New outbound peer connected: version: %d, blocks=%d, peer=%d%s (%s)"
+  {
+    kind: "peer-connected",
+    hint: "peer connected: ",
+    re: /^New outbound peer connected: version: (\d{1,10}), blocks=\d{1,10}, peer=(\d{1,15})(?:, peeraddr=(\S{1,256}))?(?: \((\S{1,32})\))?$/,
+    handle: (m, p) => p.connected(num(m[2]), m[4] ?? "outbound", undefined, num(m[1]), m[3]),
+  },
   // net.cpp CloseSocketDisconnect: "Resetting socket for %s" (LogPeer); before v28: "disconnecting peer=%d"
-  { kind: "peer-disconnected", re: new RegExp(`^(?:Resetting socket for |disconnecting )${PEER}$`), handle: (m, p) => p.closed(num(m[1]), m[2]) },
+  { kind: "peer-disconnected", hint: "peer=", re: new RegExp(`^(?:Resetting socket for |disconnecting )${PEER}$`), handle: (m, p) => p.closed(num(m[1]), m[2]) },
   // net.cpp AttemptToEvictConnection: "selected %s connection for eviction, %s" (DisconnectMsg)
   {
     kind: "peer-evicted",
+    hint: "for eviction",
     re: new RegExp(`^selected (\\S{1,32}) connection for eviction, disconnecting ${PEER}$`),
     handle: (m, p) => p.evicted(num(m[2]), m[1] as string, m[3]),
   },
   // net_processing.cpp Misbehaving: "Misbehaving: peer=%d%s" (": message" when there is one)
   {
     kind: "misbehaving",
-    re: /^Misbehaving: peer=(\d{1,18})(?:: (.{0,256}))?$/,
+    hint: "Misbehaving: ",
+    re: /^Misbehaving: peer=(\d{1,15})(?:: (.{0,256}))?$/,
     handle: (m, p) => p.misbehaving(num(m[1]), m[2] ?? ""),
   },
   // net_processing.cpp: "Disconnecting and discouraging peer %d!"
   {
     kind: "discouraging",
-    re: /^Disconnecting and discouraging peer (\d{1,18})!$/,
+    hint: "discouraging peer",
+    re: /^Disconnecting and discouraging peer (\d{1,15})!$/,
     handle: (m, p) => p.disconnecting(num(m[1]), undefined, "discouraged", "Disconnecting and discouraging"),
   },
   // net_processing.cpp: "disconnecting extra outbound peer=%d (…)" / "disconnecting extra block-relay-only peer=%d (…)"
   {
     kind: "extra-outbound",
-    re: /^disconnecting extra (?:outbound|block-relay-only) peer=(\d{1,18}) \((.{0,200})\)$/,
+    hint: "disconnecting extra ",
+    re: /^disconnecting extra (?:outbound|block-relay-only) peer=(\d{1,15}) \((.{0,200})\)$/,
     handle: (m, p) => p.disconnecting(num(m[1]), undefined, "extra_outbound", m[0].slice(0, 256)),
   },
   // Every other "<reason>, disconnecting peer=N": ping timeout (with its seconds), stalling, timeouts…
   {
     kind: "peer-disconnecting",
+    hint: ", disconnecting peer=",
     re: new RegExp(`^(.{1,256}?), disconnecting ${PEER}(?:: (.{0,128}))?$`),
     handle: (m, p) => {
       const what = m[1] as string;
       const cause = DISCONNECT_CAUSES.find(([re]) => re.test(what))?.[1] ?? "other";
-      const ping = cause === "ping_timeout" ? /^ping timeout: ([0-9.]+)s$/.exec(what) : null;
+      const ping = cause === "ping_timeout" ? /^ping timeout: (\d{1,10}(?:\.\d{1,9})?)s$/.exec(what) : null;
       return p.disconnecting(num(m[2]), m[3], cause, (m[4] ? `${what}: ${m[4]}` : what).slice(0, 256), ping ? num(ping[1]) : undefined);
     },
   },
   // net_processing.cpp: "pong peer=%d: %s, %x expected, %x received, %u bytes"
   {
     kind: "pong-problem",
-    re: /^pong peer=(\d{1,18}): ([A-Za-z ]{1,64}), ([0-9a-f]{1,16}) expected, ([0-9a-f]{1,16}) received, (\d{1,10}) bytes$/,
+    hint: "pong peer=",
+    re: /^pong peer=(\d{1,15}): ([A-Za-z ]{1,64}), ([0-9a-f]{1,16}) expected, ([0-9a-f]{1,16}) received, (\d{1,10}) bytes$/,
     handle: (m) => [fact("pong.problem", { peerId: num(m[1]), problem: m[2] as string, expectedNonce: m[3] as string, receivedNonce: m[4] as string, bytes: num(m[5]) })],
   },
   // net.cpp/net_processing.cpp: "received: %s (%u bytes) peer=%d" and "sending %s (%d bytes) peer=%d"
   {
     kind: "message",
-    re: /^(received:|sending) ([A-Za-z0-9_]{1,20}) \((\d{1,10}) bytes\) peer=(\d{1,18})$/,
+    hint: " bytes) peer=",
+    re: /^(received:|sending) ([A-Za-z0-9_]{1,20}) \((\d{1,10}) bytes\) peer=(\d{1,15})$/,
     handle: (m, p) => p.message(num(m[4]), m[1] === "received:" ? "in" : "out", m[2] as string, num(m[3])),
   },
   // net_processing.cpp ProcessAddrs: "Received addr: %u addresses (%u processed, %u rate-limited) from peer=%d"
   {
     kind: "addr-received",
-    re: /^Received addr: (\d{1,10}) addresses \((\d{1,10}) processed, (\d{1,10}) rate-limited\) from peer=(\d{1,18})$/,
+    hint: "Received addr: ",
+    re: /^Received addr: (\d{1,10}) addresses \((\d{1,10}) processed, (\d{1,10}) rate-limited\) from peer=(\d{1,15})$/,
     handle: (m) => [fact("addr.received", { peerId: num(m[4]), addresses: num(m[1]), processed: num(m[2]), rateLimited: num(m[3]) })],
   },
   // net_processing.cpp ProcessValidTx: "AcceptToMemoryPool: peer=%d: accepted %s (wtxid=%s) (poolsz %u txn, %u kB)"
   {
     kind: "mempool-accepted",
-    re: new RegExp(`^AcceptToMemoryPool: peer=(\\d{1,18}): accepted ${HASH} \\(wtxid=${HASH}\\) \\(poolsz (\\d{1,10}) txn, (\\d{1,12}) kB\\)$`),
+    hint: "AcceptToMemoryPool: ",
+    re: new RegExp(`^AcceptToMemoryPool: peer=(\\d{1,15}): accepted ${HASH} \\(wtxid=${HASH}\\) \\(poolsz (\\d{1,10}) txn, (\\d{1,12}) kB\\)$`),
     handle: (m) => [fact("mempool.accepted", { peerId: num(m[1]), txid: m[2] as string, wtxid: m[3] as string, poolTxs: num(m[4]), poolKb: num(m[5]) })],
   },
   // net_processing.cpp ProcessInvalidTx: "%s (wtxid=%s) from peer=%d was not accepted: %s" (-debug=mempoolrej)
   {
     kind: "mempool-rejected",
-    re: new RegExp(`^${HASH} \\(wtxid=${HASH}\\) from peer=(\\d{1,18}) was not accepted: (.{1,256})$`),
+    hint: "was not accepted: ",
+    re: new RegExp(`^${HASH} \\(wtxid=${HASH}\\) from peer=(\\d{1,15}) was not accepted: (.{1,256})$`),
     handle: (m) => [fact("mempool.rejected", { txid: m[1] as string, wtxid: m[2] as string, peerId: num(m[3]), reason: m[4] as string })],
   },
 ];
@@ -190,6 +216,7 @@ export class LogParser {
   parse(text: string): ParsedLine {
     const line = parseLinePrefix(text, this.threadMode);
     for (const p of PATTERNS) {
+      if (!line.message.includes(p.hint)) continue;
       const m = p.re.exec(line.message);
       if (!m) continue;
       if (p.kind === "version") this.threadMode.threadNames = undefined; // a restarted node may log differently
@@ -225,14 +252,15 @@ export class LogParser {
     return [];
   }
 
-  connected(id: number, connType: string, transport: "v1" | "v2" | "detecting", version: number, addr: string | undefined): LogFact[] {
+  connected(id: number, connType: string, transport: "v1" | "v2" | "detecting" | undefined, version: number, addr: string | undefined): LogFact[] {
     const known = this.peers.update(id, { connType, ...(addr ? { addr } : {}) });
     return [
       fact("net.connection", {
         kind: connType === "inbound" ? "inbound" : "outbound",
         peerId: id,
-        connType,
-        transport,
+        // Before v26 the line names no type ("outbound" then stands for it) and no transport.
+        ...(connType !== "outbound" ? { connType } : {}),
+        ...(transport ? { transport } : {}),
         version,
         ...(known.addr ? { addr: known.addr } : {}),
       }),
@@ -268,4 +296,4 @@ export class LogParser {
 }
 
 /** Every line kind the parser knows, for docs and tests. */
-export const LINE_KINDS: readonly string[] = PATTERNS.map((p) => p.kind);
+export const LINE_KINDS: readonly string[] = [...new Set(PATTERNS.map((p) => p.kind))];

@@ -42,9 +42,17 @@ function isCategoryToken(tok: string): boolean {
   return LOG_CATEGORIES.has(cat) || LOG_LEVELS.has(cat);
 }
 
-function parseTimestamp(m: RegExpExecArray): number {
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
-  return ms * 1000 + (m[7] ? Number(m[7]) : 0);
+/** Lines come in bursts within one second: the last second's conversion is kept. */
+let lastSecond = "";
+let lastSecondUs = 0;
+
+function parseTimestamp(m: RegExpExecArray, line: string): number {
+  const second = line.slice(0, 19);
+  if (second !== lastSecond) {
+    lastSecondUs = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) * 1000;
+    lastSecond = second;
+  }
+  return lastSecondUs + (m[7] ? Number(m[7]) : 0);
 }
 
 /** Splits one line (without its newline) into prefix fields and message. Never throws. */
@@ -53,7 +61,7 @@ export function parseLinePrefix(line: string, mode: ThreadNameMode): LogLine {
   let tsUs: number | undefined;
   const ts = TS_RE.exec(rest);
   if (ts) {
-    tsUs = parseTimestamp(ts);
+    tsUs = parseTimestamp(ts, line);
     rest = rest.slice(ts[0].length);
   }
   const first = BRACKET_RE.exec(rest);

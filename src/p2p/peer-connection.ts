@@ -68,6 +68,7 @@ export class PeerConnection {
   private gotVerack = false;
   private pingTimer: NodeJS.Timeout | undefined;
   private lastPongAt = process.hrtime.bigint();
+  private handshakeTimer: NodeJS.Timeout | undefined;
   private done!: (reason: string) => void;
   /** Resolves with the reason the connection ended. */
   readonly ended: Promise<string>;
@@ -83,12 +84,12 @@ export class PeerConnection {
         if (finished) return;
         finished = true;
         clearInterval(this.pingTimer);
-        clearTimeout(handshakeTimer);
+        clearTimeout(this.handshakeTimer);
         socket.destroy();
         resolve(reason);
       };
     });
-    const handshakeTimer = setTimeout(() => this.done(`no handshake within ${o.handshakeTimeoutMs ?? 10_000} ms`), o.handshakeTimeoutMs ?? 10_000);
+    this.handshakeTimer = setTimeout(() => this.done(`no handshake within ${o.handshakeTimeoutMs ?? 10_000} ms`), o.handshakeTimeoutMs ?? 10_000);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (e: NodeJS.ErrnoException) => this.done(`socket error ${e.code ?? e.message}`));
@@ -190,6 +191,8 @@ export class PeerConnection {
 
   private maybeStart(): void {
     if (!this.gotVersion || !this.gotVerack || this.pingTimer) return;
+    // Handshake done: the timeout must not end a connection that is up (it did, every 10 s).
+    clearTimeout(this.handshakeTimer);
     this.o.onHandshake?.(this.version as VersionPayload);
     this.lastPongAt = process.hrtime.bigint();
     this.ping();

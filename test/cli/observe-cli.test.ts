@@ -93,9 +93,11 @@ describe("--help and the README", () => {
     const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
     const top = await runCli(["--help"]);
     const obs = await runCli(["observe", "--help"]);
+    const tools = await runCli(["tools", "--help"]);
     expect(top.code).toBe(0);
     expect(obs.code).toBe(0);
-    const flags = new Set([...(top.stdout + obs.stdout).matchAll(/(?<![\w-])--[a-z][a-z0-9-]+/g)].map((m) => m[0]));
+    expect(tools.code).toBe(0);
+    const flags = new Set([...(top.stdout + obs.stdout + tools.stdout).matchAll(/(?<![\w-])--[a-z][a-z0-9-]+/g)].map((m) => m[0]));
     expect(flags.size).toBeGreaterThan(15);
     const missing = [...flags].filter((f) => f !== "--help" && f !== "--version" && !readme.includes(`\`${f}`));
     expect(missing, "flags in --help but not in README.md").toEqual([]);

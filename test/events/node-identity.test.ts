@@ -153,3 +153,12 @@ describe("runningNodeBinary", () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 });
+
+describe("parseVersionLine leaves other version lines alone", () => {
+  it.each(["Using asmap version 1a2b3c for IP bucketing", "Opened LevelDB version 1", "wallet version 169900", "Bitcoin Core version"])("%s", (l) => {
+    expect(parseVersionLine(l)).toBeUndefined();
+  });
+  it("names other Bitcoin-derived clients as other", () => {
+    expect(parseVersionLine("Bitcoin Fork version v1.0.0")).toMatchObject({ implementation: "other", version: "v1.0.0" });
+  });
+});

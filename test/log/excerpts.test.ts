@@ -89,3 +89,33 @@ describe("docs/log.md", () => {
     expect(LINE_KINDS.filter((k) => !doc.includes(`| \`${k}\` |`))).toEqual([]);
   });
 });
+
+describe("mutated lines", () => {
+  it("never throw and only ever give valid events (10,000 random mutations of the excerpts)", async () => {
+    const { decodeEvent, makeEvent } = await import("../../src/events/index.js");
+    let seed = 42;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const alphabet = "0123456789.:-=()[], abcdefxyzAZ\u0000\u00ff\uffff";
+    const p = new LogParser("regtest");
+    let facts = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const base = fixture.entries[rnd(fixture.entries.length)]!.line;
+      const chars = [...base];
+      for (let k = 0, n = 1 + rnd(4); k < n; k++) {
+        const at = rnd(chars.length + 1);
+        const op = rnd(3);
+        const c = alphabet[rnd(alphabet.length)]!;
+        if (op === 0) chars.splice(at, 1, c);
+        else if (op === 1) chars.splice(at, 0, c.repeat(1 + rnd(20)));
+        else chars.splice(at, 1);
+      }
+      const r = p.parse(chars.join(""));
+      for (const f of r.facts) {
+        facts++;
+        const d = decodeEvent(makeEvent("log", "n", f.type, f.data as never));
+        expect(d.ok, `${chars.join("")} → ${JSON.stringify(f)}`).toBe(true);
+      }
+    }
+    expect(facts).toBeGreaterThan(1000);
+  });
+});

@@ -115,6 +115,22 @@ describe("LogFollower", () => {
     expect(r.restarts[0]).toMatch(/replaced \(rotated\)/);
   });
 
+  it("keeps reading the old file after logrotate created an empty new one, until the node writes to the new one", async () => {
+    const f = path.join(dir, "debug.log");
+    append(f, "a\n");
+    const r = follow(f);
+    await waitFor(() => r.lines.length === 1);
+    fs.renameSync(f, `${f}.1`);
+    fs.writeFileSync(f, ""); // logrotate's "create"
+    await new Promise((res) => setTimeout(res, 100));
+    append(`${f}.1`, "b\n"); // the node has not reopened yet
+    await waitFor(() => r.lines.includes("b"));
+    append(f, "c\n"); // SIGHUP: the node writes to the new file
+    await waitFor(() => r.lines.includes("c"));
+    await r.stop();
+    expect(r.lines).toEqual(["a", "b", "c"]);
+  });
+
   it("starts over when the file is truncated (copytruncate)", async () => {
     const f = path.join(dir, "debug.log");
     append(f, "first line that is long\nsecond\n");

@@ -113,6 +113,18 @@ describe("P2P pinger connection", () => {
     silent.close();
   });
 
+  it("stays connected past the handshake timeout once the handshake is done", async () => {
+    node = new ScriptedNode();
+    await node.listen();
+    const { events } = await connectTo(node, 50, { handshakeTimeoutMs: 200 });
+    await until(() => events.some((e) => e.type === "ping.rtt"));
+    const before = events.filter((e) => e.type === "ping.rtt").length;
+    await new Promise((r) => setTimeout(r, 600));
+    const ended = await Promise.race([conn!.ended, Promise.resolve("still up")]);
+    expect(ended).toBe("still up");
+    expect(events.filter((e) => e.type === "ping.rtt").length).toBeGreaterThan(before + 3);
+  });
+
   it("closes when the node stops answering pings", async () => {
     node = new ScriptedNode();
     node.answerPings = false;

@@ -19,7 +19,8 @@ async function pollOnce(transport: RpcTransport, source: "rpc" | "ipc"): Promise
   const poller = new RpcPoller({ source, transport, schedule: defaultSchedule(60_000, 60_000), timeoutMs: 10_000, emit });
   poller.start();
   const end = Date.now() + 20_000;
-  while (events.length < 11 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  // One event per method, and the node.info getnetworkinfo tells.
+  while (events.length < 12 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   poller.stop();
   return events;
 }
@@ -50,8 +51,12 @@ describe.skipIf("skip" in bins)("RPC poller against a real bitcoin-node", () => 
     const byKey = (events: PeerwatchEvent[]) =>
       Object.fromEntries(events.map((e) => [e.type === "rpc.snapshot" ? e.data.method : e.type, shape(e.data)]));
     expect(viaHttp.filter((e) => e.type === "events.dropped")).toEqual([]);
-    expect(Object.keys(byKey(viaHttp)).sort()).toEqual(["getaddrmaninfo", "getblockchaininfo", "getchaintxstats", "getmemoryinfo", "getmempoolinfo", "getnettotals", "getnetworkinfo", "getorphantxs", "listbanned", "peers.snapshot", "uptime"]);
+    expect(Object.keys(byKey(viaHttp)).sort()).toEqual(["getaddrmaninfo", "getblockchaininfo", "getchaintxstats", "getmemoryinfo", "getmempoolinfo", "getnettotals", "getnetworkinfo", "getorphantxs", "listbanned", "node.info", "peers.snapshot", "uptime"]);
     expect(byKey(viaIpc)).toEqual(byKey(viaHttp));
+    // Who the node is, from its getnetworkinfo subversion, the same over both transports.
+    const info = viaHttp.find((e) => e.type === "node.info");
+    expect(info?.data).toMatchObject({ implementation: "Bitcoin Core", version: expect.stringMatching(/^\d+\.\d+\.\d+$/), ipcCapable: true });
+    expect(viaIpc.find((e) => e.type === "node.info")?.data).toEqual(info?.data);
   });
 });
 

@@ -22,9 +22,17 @@ export interface MetricsTool {
   close(): Promise<void>;
 }
 
-export function createMetricsRegistry(bus: EventBus, lists: LoadedLists): { registry: Registry; handle: (e: PeerwatchEvent) => void; instruments: Instruments } {
+export interface RegistryOptions {
+  /** Process metrics (CPU, memory, event loop); off for the per-node registries of `tools`. */
+  processMetrics?: boolean;
+  /** `tools` serving several nodes: every series of this registry carries node="<name>". */
+  node?: string;
+}
+
+export function createMetricsRegistry(bus: EventBus, lists: LoadedLists, opts: RegistryOptions = {}): { registry: Registry; handle: (e: PeerwatchEvent) => void; instruments: Instruments } {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "peerwatch_" });
+  if (opts.node !== undefined) registry.setDefaultLabels({ node: opts.node });
+  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "peerwatch_" });
   const self = registerSelfMetrics(registry, bus);
   const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry)];
   return { registry, handle: (e) => handlers.forEach((h) => h(e)), instruments: self.instruments };

@@ -10,7 +10,10 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(registry: Registry, at: HostPort): Promise<MetricsServer> {
+/** A registry, or anything that renders like one (the fleet's per-node registries, merged). */
+export type MetricsSource = Pick<Registry, "metrics" | "contentType">;
+
+export async function startMetricsServer(registry: MetricsSource, at: HostPort): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     if (req.method !== "GET" || (req.url !== "/metrics" && !req.url?.startsWith("/metrics?"))) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found: metrics are at /metrics\n");

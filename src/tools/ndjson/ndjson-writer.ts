@@ -13,12 +13,17 @@ const BATCH_BYTES = 64 * 1024;
 
 export interface NdjsonWriter {
   subscription: Subscription;
+  /** Resolves once every line written so far has reached the file (durable readers ack after it). */
+  flushed(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** Bytes a file stream holds before it asks us to wait: several batches, so a write in flight does not stall the next. */
+const FILE_BUFFER_BYTES = 1024 * 1024;
+
 /** Opens the file target; the CLI passes the recording's opener (gzip, rotation: tools/record). */
 export type OpenTarget = (file: string) => NodeJS.WritableStream;
-const appendTo: OpenTarget = (file) => fs.createWriteStream(file, { flags: "a" });
+const appendTo: OpenTarget = (file) => fs.createWriteStream(file, { flags: "a", highWaterMark: FILE_BUFFER_BYTES });
 
 export function startNdjsonWriter(bus: EventBus, target: string, log: Logger, open: OpenTarget = appendTo): NdjsonWriter {
   const toStdout = target === "-";
@@ -66,6 +71,11 @@ export function startNdjsonWriter(bus: EventBus, target: string, log: Logger, op
   });
   return {
     subscription,
+    flushed() {
+      if (failed) return Promise.resolve();
+      flush(); // the lines still gathered in this batch first
+      return new Promise<void>((resolve) => stream.write("", () => resolve()));
+    },
     async close() {
       subscription.unsubscribe();
       flush();

@@ -1,0 +1,112 @@
+// The IPC tracing path end to end: the C++ stand-in node (test/ipc/standin/) pushes a flood of
+// net-message trace batches; `peerwatch observe --sources ipc` (its own process, every tool on:
+// metrics, alerts, NDJSON to /dev/null) receives them. Reports events/s received, drops (messages
+// pushed − net.message events counted, and peerwatch's own events.dropped) and peerwatch's CPU per
+// event from /proc. The stand-in is built by the IPC tests (`npx vitest run test/ipc/ipc-cli.test.ts`
+// builds test/.build/standin-node); without it this benchmark says so and skips.
+// BENCH_IPC_CPU_PROF=<dir> writes a CPU profile of peerwatch there.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fmt, record, results, root } from "../lib.js";
+
+const BATCH = 1024;
+const BATCHES = Number(process.env.BENCH_IPC_BATCHES ?? 300);
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds (user + system) of a process so far, from /proc. */
+function cpuSeconds(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime in clock ticks: 100 a second on Linux
+}
+
+async function freePort() {
+  const s = net.createServer().listen(0, "127.0.0.1");
+  await new Promise((r) => s.once("listening", r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** A sum of a metric's samples whose labels contain `match`, from a /metrics text. */
+function metricSum(text, name, match = "") {
+  let sum = 0;
+  for (const line of text.split("\n")) if (line.startsWith(`${name}{`) && line.includes(match)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  return sum;
+}
+
+export async function run() {
+  const bin = path.join(root, "test/.build/standin-node");
+  if (!fs.existsSync(bin)) {
+    console.log(`\nIPC tracing flood: SKIPPED: the stand-in node is not built (${path.relative(root, bin)}); run the IPC tests once (they build it with g++ and libcapnp-dev)`);
+    results.push({ title: "ipc", skipped: "stand-in not built" });
+    return;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-bench-ipc-"));
+  const socket = path.join(dir, "node.sock");
+  const node = spawn(bin, [socket, path.join(root, "test/fixtures/regtest-capture/rpc"), "--tracing"], { stdio: ["pipe", "pipe", "inherit"] });
+  let nodeOut = "";
+  node.stdout.on("data", (d) => (nodeOut += d));
+  const port = await freePort();
+  let pw;
+  try {
+    for (let i = 0; !nodeOut.includes("listening"); i++) {
+      if (i > 200) throw new Error(`stand-in did not start: ${nodeOut}`);
+      await sleep(50);
+    }
+    const profile = process.env.BENCH_IPC_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_IPC_CPU_PROF}`] : [];
+    pw = spawn(process.execPath, [...profile, path.join(root, "bin/peerwatch.js"), "observe", "--sources", "ipc", "--ipc-socket", socket, "--events", "/dev/null", "--metrics", `127.0.0.1:${port}`, "--rpc-interval", "60", "--rpc-slow-interval", "600", "--node-name", "bench", "--log-level", "warn"], { stdio: ["ignore", "ignore", "inherit"] });
+    const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    let text = "";
+    for (let i = 0; !/peerwatch_source_up\{source="ipc"\} 1/.test(text); i++) {
+      if (i > 300) throw new Error("peerwatch did not report the IPC source up");
+      await sleep(100);
+      text = await scrape().catch(() => "");
+    }
+    const cpu0 = cpuSeconds(pw.pid);
+    const received0 = metricSum(text, "peerwatch_events_total", 'type="net.message"');
+    const t0 = performance.now();
+    node.stdin.write(`trace ${BATCH} 0\n`.repeat(BATCHES));
+    const sent = BATCH * BATCHES;
+    let received = 0;
+    let last = -1;
+    let tLast = t0;
+    for (let idle = 0; idle < 20 && received < sent; ) {
+      await sleep(250);
+      text = await scrape();
+      received = metricSum(text, "peerwatch_events_total", 'type="net.message"') - received0;
+      if (received === last) idle++;
+      else {
+        idle = 0;
+        last = received;
+        tLast = performance.now();
+      }
+    }
+    const cpu = cpuSeconds(pw.pid) - cpu0;
+    const seconds = (tLast - t0) / 1000;
+    const busDropped = metricSum(text, "peerwatch_events_dropped_total");
+    const dropLines = text.split("\n").filter((l) => l.startsWith("peerwatch_events_dropped_total{")).map((l) => l.replace("peerwatch_events_dropped_total", "")).join(", ");
+    const figures = {
+      "messages pushed by the stand-in": sent,
+      "net.message events received": received,
+      "lost (pushed − received)": sent - received,
+      "peerwatch events.dropped (all reasons)": `${fmt(busDropped)}${dropLines ? `: ${dropLines}` : ""}`,
+      "events/s received (wall)": received / seconds,
+      "peerwatch CPU per event": `${((cpu * 1e6) / Math.max(1, received)).toFixed(1)} µs (${fmt(received / cpu)} events per CPU-second)`,
+    };
+    record(`IPC tracing flood: ${BATCHES} batches of ${BATCH} net messages from the C++ stand-in, peerwatch observe with every tool`, figures);
+    results.push({ title: "ipc", sent, received, busDropped, seconds, cpuSeconds: cpu });
+  } finally {
+    if (pw && pw.exitCode === null) {
+      const exited = new Promise((r) => pw.once("exit", r));
+      pw.kill("SIGTERM");
+      await Promise.race([exited, sleep(10_000)]);
+    }
+    node.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,109 @@
+// `peerwatch tools` serving one node or many: the per-node tools (metrics registry, alert engine)
+// keep per-node state (peer ids, windows, gauges), so each node gets its own set, fed from the one
+// bus that carries every node's events. With several nodes every series carries node="<name>";
+// the number of nodes is bounded so the label stays bounded too.
+import { AggregatorRegistry, Registry, collectDefaultMetrics } from "prom-client";
+import type { EventBus, Subscription } from "../bus/index.js";
+import { makeEvent, type PeerwatchEvent } from "../events/index.js";
+import type { Logger } from "../logger.js";
+import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
+import type { Thresholds } from "../tools/alerts/thresholds.js";
+import type { LoadedLists } from "../tools/iplists/load-lists.js";
+import { createMetricsRegistry } from "../tools/metrics/index.js";
+import type { MetricsSource } from "../tools/metrics/metrics-server.js";
+
+/** Nodes one tools process serves; events of further nodes are dropped and counted. */
+export const MAX_NODES = 64;
+
+interface NodeGroup {
+  registry: Registry;
+  handle: (e: PeerwatchEvent) => void;
+  alerts: AlertEngine;
+}
+
+export interface NodeToolsOptions {
+  /** Exactly one node is served: no node label, and every event counts for it (as in `observe`). */
+  single?: string;
+  /** This process's name, on its own loss reports. */
+  nodeName: string;
+  log: Logger;
+  maxNodes?: number;
+}
+
+export class NodeTools {
+  private readonly groups = new Map<string, NodeGroup>();
+  /** Process metrics once, and the fleet's, without a node label. */
+  readonly registry = new Registry();
+  private refused = 0;
+  private reportedRefused = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly lists: LoadedLists,
+    private readonly thresholds: Thresholds,
+    private readonly opts: NodeToolsOptions,
+  ) {
+    collectDefaultMetrics({ register: this.registry, prefix: "peerwatch_" });
+  }
+
+  /** Routes every event on the bus to its node's tools; alerts go back on the bus under that node. */
+  attach(): Subscription {
+    this.timer = setInterval(() => this.reportRefused(), 1000);
+    this.timer.unref();
+    return this.bus.subscribe({ name: "nodes", maxQueue: 100_000 }, (e) => {
+      const name = this.opts.single ?? e.node;
+      const g = this.group(name);
+      if (!g) return;
+      g.handle(e);
+      for (const a of g.alerts.onEvent(e)) this.bus.publish(makeEvent("peerwatch", e.node, "alert", a));
+    });
+  }
+
+  get nodes(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  /** The metrics registry of a node (created now if it has sent nothing yet). */
+  registryOf(name: string): Registry | undefined {
+    return this.group(name)?.registry;
+  }
+
+  private group(name: string): NodeGroup | undefined {
+    const g = this.groups.get(name);
+    if (g) return g;
+    if (this.groups.size >= (this.opts.maxNodes ?? MAX_NODES)) {
+      if (this.refused++ === 0) this.opts.log.warn(`events of node "${name}" ignored: this tools process serves at most ${this.opts.maxNodes ?? MAX_NODES} nodes (use --nodes, or one tools process per group of nodes)`);
+      return undefined;
+    }
+    const m = createMetricsRegistry(this.bus, this.lists, { processMetrics: false, node: this.opts.single ? undefined : name });
+    const created: NodeGroup = { registry: m.registry, handle: m.handle, alerts: new AlertEngine(defaultHeuristics(this.thresholds, this.lists.tree), this.thresholds) };
+    this.groups.set(name, created);
+    return created;
+  }
+
+  private reportRefused(): void {
+    const count = this.refused - this.reportedRefused;
+    if (count <= 0) return;
+    this.reportedRefused = this.refused;
+    this.bus.publish(makeEvent("peerwatch", this.opts.nodeName, "events.dropped", { source: "tools", count, reason: `more nodes than this tools process serves (${this.opts.maxNodes ?? MAX_NODES})` }));
+  }
+
+  /** What /metrics serves: one registry as is, several merged series by series (node labels keep them apart). */
+  metricsSource(): MetricsSource {
+    return {
+      contentType: this.registry.contentType,
+      metrics: async () => {
+        const registries = [this.registry, ...[...this.groups.values()].map((g) => g.registry)];
+        if (registries.length <= 2) return Registry.merge(registries).metrics();
+        const json = await Promise.all(registries.map((r) => r.getMetricsAsJSON()));
+        return AggregatorRegistry.aggregate(json).metrics();
+      },
+    };
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.reportRefused();
+  }
+}

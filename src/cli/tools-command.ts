@@ -1,0 +1,125 @@
+// `peerwatch tools`: the tools (metrics, alerts, NDJSON, fleet view) fed from NATS instead of a node,
+// for one node or many. Events from NATS go onto an in-process bus, as in `observe`, so the tools
+// are the same code; alerts are re-derived here from each node's events (alerts the publishers
+// raised are not counted again).
+import { NatsBus } from "../bus/nats/nats-bus.js";
+import { createLogger } from "../logger.js";
+import { configOrExit, type CommandSpec } from "./command.js";
+import { stopSignal } from "./stop-signal.js";
+import { createBus, loadToolFiles, startRecording } from "./tools.js";
+import { startWebTool, type WebTool } from "../tools/web/index.js";
+import { TOOLS_COMMAND_OPTIONS, loadToolsCommandConfig, type ToolsCommandConfig } from "./tools-options.js";
+import { VERSION } from "./version.js";
+import type { Logger } from "../logger.js";
+import { aborted } from "../sources/abort.js";
+import { FleetWatch } from "../tools/fleet/fleet-watch.js";
+import { startMetricsServer, type MetricsServer } from "../tools/metrics/metrics-server.js";
+import { logEvents } from "./event-log.js";
+import { awaitNats } from "./nats-publish.js";
+import { NodeTools } from "./node-tools.js";
+
+export async function tools(config: ToolsCommandConfig, log: Logger, signal?: AbortSignal): Promise<number> {
+  const files = loadToolFiles(config, log);
+  if (!files) return 2;
+  const { thresholds, lists } = files;
+
+  const bus = createBus(config.nodeName, log);
+  logEvents(bus, log);
+  const writer = startRecording(bus, config, log);
+  const single = config.nodes?.length === 1 ? config.nodes[0] : undefined;
+  const nodes = new NodeTools(bus, lists, thresholds, { single, nodeName: config.nodeName, log });
+  nodes.attach();
+  // The fleet view needs several nodes; with one, /metrics stays exactly what observe serves.
+  if (!single) {
+    const fleet = new FleetWatch();
+    fleet.attach(bus, config.nodeName);
+    fleet.registerMetrics(nodes.registry);
+  }
+  let server: MetricsServer | undefined;
+  if (config.metrics !== "off") {
+    try {
+      server = await startMetricsServer(nodes.metricsSource(), config.metrics);
+    } catch (e) {
+      log.error(`cannot serve metrics on ${config.metrics.host}:${config.metrics.port}: ${(e as Error).message} (use --metrics host:port or --metrics off)`);
+      await writer?.close();
+      await bus.close();
+      return 1;
+    }
+    log.info(`metrics at http://${server.address.host}:${server.address.port}/metrics`);
+  }
+  // The live page shows one node; over several it would mix their peers.
+  let web: WebTool | undefined;
+  if (config.web && config.web !== "off") {
+    const registry = single !== undefined ? nodes.registryOf(single) : undefined;
+    if (!registry) {
+      log.error("--web needs --nodes naming exactly one node (the live page shows one node)");
+      await Promise.all([writer?.close(), server?.close(), bus.close()]);
+      return 2;
+    }
+    try {
+      web = await startWebTool(bus, config.web, lists, registry);
+    } catch (e) {
+      log.error(`cannot serve the live page on ${config.web.host}:${config.web.port}: ${(e as Error).message} (use --web host:port or --web off)`);
+      await Promise.all([writer?.close(), server?.close(), bus.close()]);
+      return 1;
+    }
+    log.info(`live page at ${web.url}`);
+  }
+
+  let nats: NatsBus;
+  try {
+    nats = new NatsBus(config, {
+      nodeName: config.nodeName,
+      log,
+      clientName: `peerwatch tools ${config.nodeName}`,
+      nodes: config.nodes,
+      stream: config.natsStream ? { name: config.natsStream, maxAgeSeconds: config.natsStreamMaxAge, maxBytes: config.natsStreamMaxBytes } : undefined,
+      durable: config.natsDurable,
+      // Durable reading acks an event only once every tool here has handled it.
+      settled: async () => {
+        await bus.idle();
+        await writer?.flushed();
+      },
+    });
+  } catch (e) {
+    log.error(`NATS: ${(e as Error).message}`);
+    await Promise.all([writer?.close(), server?.close(), bus.close()]);
+    return 2;
+  }
+  nats.subscribe({ name: "tools", maxQueue: 100_000 }, (e) => {
+    if (e.type === "alert" && e.source === "peerwatch") return; // re-derived here
+    bus.publish(e);
+  });
+
+  const stop = stopSignal(log, signal, config.duration);
+
+  let code = 0;
+  nats.ready.catch(() => {
+    code = 1; // refused later (e.g. credentials): nothing to read, stop
+    stop.stop();
+  });
+  if (!(await awaitNats(nats, log, stop.signal))) code = 1;
+  else await aborted(stop.signal);
+  stop.dispose();
+  await nats.close();
+  nodes.close();
+  await bus.close();
+  await writer?.close();
+  await server?.close();
+  await web?.close();
+  return code;
+}
+
+export const toolsCommand: CommandSpec = {
+  name: "tools",
+  description: "Run the tools (metrics, alerts, NDJSON, fleet view) on events read from NATS, for one node or many (see docs/nats.md).",
+  table: TOOLS_COMMAND_OPTIONS,
+  helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee docs/nats.md and docs/deploy.md for a multi-node set-up.",
+  async run(opts) {
+    const config = configOrExit("tools", () => loadToolsCommandConfig(opts));
+    if (!config) return 2;
+    const log = createLogger({ level: config.logLevel, format: config.logFormat });
+    log.info({ node: config.nodeName, nodes: config.nodes ?? "all" }, `peerwatch ${VERSION} tools reading NATS`);
+    return tools(config, log);
+  },
+};

@@ -1,0 +1,38 @@
+// The option table of `peerwatch tools`: a few core rows, the tools' rows and the NATS rows.
+import { NATS_OPTIONS, NATS_TOOLS_OPTIONS, natsSettingsProblem } from "../bus/nats/options.js";
+import { ConfigError, loadSettings } from "../config/load.js";
+import { coreOptions, defineOptions, mergeOptions, type OptionValues } from "../config/options.js";
+import { PAGE_OPTIONS, TOOL_OPTIONS } from "./observe-options.js";
+import os from "node:os";
+
+const core = coreOptions([]);
+
+const TOOLS_CORE = defineOptions({
+  config: core.config,
+  nodeName: { ...core.nodeName, description: "name of this tools process, stamped on its own events (loss reports, fleet alerts)" },
+  duration: core.duration,
+  logLevel: core.logLevel,
+  logFormat: core.logFormat,
+});
+
+const TOOLS_NATS = defineOptions({
+  ...NATS_OPTIONS,
+  nats: { ...NATS_OPTIONS.nats, description: "NATS server(s) to read events from: nats://host:4222 or tls://host:4222, comma list for a cluster (required)" },
+});
+
+export const TOOLS_COMMAND_OPTIONS = mergeOptions(TOOLS_CORE, TOOL_OPTIONS, PAGE_OPTIONS, TOOLS_NATS, NATS_TOOLS_OPTIONS);
+
+type Values = OptionValues<typeof TOOLS_CORE & typeof TOOL_OPTIONS & typeof PAGE_OPTIONS & typeof NATS_OPTIONS & typeof NATS_TOOLS_OPTIONS>;
+export interface ToolsCommandConfig extends Omit<Values, "nodeName" | "nats" | "config"> {
+  nodeName: string;
+  nats: string[];
+}
+
+/** Merges flags, environment and config file; validates; --nats is required. */
+export function loadToolsCommandConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ToolsCommandConfig {
+  const s = loadSettings(TOOLS_COMMAND_OPTIONS, flags, env) as unknown as Values;
+  if (!s.nats) throw new ConfigError("--nats is required: the NATS server to read events from (or PEERWATCH_NATS)");
+  const problem = natsSettingsProblem(s);
+  if (problem) throw new ConfigError(problem);
+  return { ...s, nats: s.nats, nodeName: s.nodeName ?? os.hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128) };
+}
