@@ -14,6 +14,8 @@ const CASES = {
   memory: "RSS after 1M and 10M replayed events through every tool, 1000 peers in snapshots (minutes)",
   ipc: "a net-message flood from the C++ stand-in node over IPC tracing into peerwatch observe",
   pipeline: "recorded traffic through parse, event, bus and every tool: events/s and each stage's share",
+  "rpc-transport": "getpeerinfo over HTTP: the undici transport against the old bitcoin-core client (when installed)",
+  iplists: "IP list lookups: the prefix tree against net.BlockList",
   compare: "compare's analysis of an IPC + eBPF message flood against the metrics tool",
   replay: "replay at --speed max (gzip, decode, player, bus, metrics) against decoding in memory",
   nats: "events through a local nats-server (core and JetStream) against the in-process bus",

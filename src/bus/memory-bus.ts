@@ -2,7 +2,7 @@
 // asynchronously, one event at a time (a handler's promise is awaited before the next event), so a
 // slow subscriber only fills its own queue; when that is full, new events for it are dropped and
 // counted. Drops are reported as `events.dropped` events once per interval, not once per event.
-import { makeEvent, type PeerwatchEvent } from "../events/index.js";
+import { DROP_REASONS, makeEvent, type PeerwatchEvent } from "../events/index.js";
 import { BoundedQueue } from "./bounded-queue.js";
 import {
   matchesPrefixes,
@@ -220,7 +220,7 @@ export class MemoryBus implements EventBus {
         makeEvent("peerwatch", this.options.nodeName, "events.dropped", {
           source: `bus:${s.name}`,
           count,
-          reason: `subscriber queue full (${s.queue.capacity} events)`,
+          reason: `${DROP_REASONS.queueFull} (${s.queue.capacity} events)`,
         }),
       );
     }

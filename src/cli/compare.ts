@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import { MemoryBus } from "../bus/index.js";
 import { ConfigError } from "../config/load.js";
-import { mergeOptions } from "../config/options.js";
+import type { OptionValues } from "../config/options.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { sampleProcesses } from "../proc/process-sampler.js";
@@ -13,24 +13,30 @@ import { aborted, sleep } from "../sources/abort.js";
 import { findNodePid } from "../sources/discover.js";
 import { Comparer } from "../tools/compare/comparer.js";
 import { COMPARE_OPTIONS, DEFAULT_COMPARE_SECONDS } from "../tools/compare/options.js";
+import { NDJSON_OPTIONS } from "../tools/ndjson/options.js";
+import { RECORD_OPTIONS } from "../tools/record/options.js";
 import { readRecording, type RecordingStats } from "../tools/record/read-events.js";
 import { renderMarkdown, renderText } from "../tools/compare/render.js";
 import type { CompareReport } from "../tools/compare/report.js";
 import type { CommandSpec } from "./command.js";
 import { STOP_TIMEOUT_MS } from "./observe.js";
-import { OBSERVE_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
+import { loadSourcesConfig, sourcesTable, type SourcesConfig } from "./observe-options.js";
 import { settled, startSources } from "./start-sources.js";
 import { startRecording } from "./tools.js";
 
 /** Cost samples at least this often, so a short run still has a window. */
 const MAX_SAMPLE_SECONDS = 5;
 
+/** compare runs the sources and records, but serves no tools: no metrics, alerts or page flags. */
+const COMPARE_TABLE = sourcesTable(NDJSON_OPTIONS, RECORD_OPTIONS, COMPARE_OPTIONS);
+type CompareConfig = SourcesConfig & OptionValues<typeof NDJSON_OPTIONS & typeof RECORD_OPTIONS>;
+
 export const compareCommand: CommandSpec = {
   name: "compare",
   args: "[recording...]",
   description: "Run the sources side by side (IPC, eBPF, RPC, log, /proc) and report how they agree on blocks, peers and messages, and what each costs; or compare recorded events (NDJSON from --events, .gz too).",
-  table: mergeOptions(COMPARE_OPTIONS, OBSERVE_OPTIONS),
-  helpAfter: `\nWithout recordings, compare runs live for --duration (default ${DEFAULT_COMPARE_SECONDS} s) with observe's flags (metrics and alerts are not served). See docs/compare.md for each line of the report.`,
+  table: COMPARE_TABLE,
+  helpAfter: `\nWithout recordings, compare runs live for --duration (default ${DEFAULT_COMPARE_SECONDS} s) with observe's source flags and --events (no metrics, alerts or page). See docs/compare.md for each line of the report.`,
   run: (opts, args) => runCompare(args, opts),
 };
 
@@ -45,19 +51,14 @@ export async function runCompare(files: string[], opts: Record<string, unknown>)
     }
     const stats: RecordingStats = { lines: 0, invalid: 0, errors: [] };
     const c = new Comparer();
-    try {
-      for await (const e of readRecording(files, stats)) c.add(e);
-    } catch (e) {
-      process.stderr.write(`peerwatch compare: cannot read the recording: ${(e as Error).message}\n`);
-      return 2;
-    }
+    for await (const e of readRecording(files, stats)) c.add(e);
     c.invalidLines = stats.invalid;
     for (const err of stats.errors) process.stderr.write(`peerwatch compare: skipped ${err.slice(0, 300)}\n`);
     report = c.report();
   } else {
-    let config: ObserveConfig;
+    let config: CompareConfig;
     try {
-      config = loadObserveConfig(observeOpts);
+      config = loadSourcesConfig<CompareConfig>(COMPARE_TABLE, observeOpts);
     } catch (e) {
       if (e instanceof ConfigError) {
         process.stderr.write(`peerwatch compare: ${e.message}\n`);
@@ -81,7 +82,7 @@ export async function runCompare(files: string[], opts: Record<string, unknown>)
 }
 
 /** Runs every source that can run for the duration, with cost samples at start and end, and returns the report. */
-export async function compareLive(config: ObserveConfig, log: Logger, signal?: AbortSignal): Promise<CompareReport> {
+export async function compareLive(config: CompareConfig, log: Logger, signal?: AbortSignal): Promise<CompareReport> {
   const seconds = config.duration ?? DEFAULT_COMPARE_SECONDS;
   log.info({ sources: config.sources }, `comparing the sources for ${seconds} s`);
   const bus = new MemoryBus({ nodeName: config.nodeName, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed") });

@@ -2,7 +2,7 @@
 // `--help`, the zod schema and the README flag table all come from it.
 import { NATS_OPTIONS, natsSettingsProblem } from "../bus/nats/options.js";
 import { ConfigError, loadSettings } from "../config/load.js";
-import { coreOptions, deriveCore, mergeOptions, type CoreConfig, type OptionValues } from "../config/options.js";
+import { coreOptions, deriveCore, mergeOptions, type CoreConfig, type OptionTable, type OptionValues } from "../config/options.js";
 import { EBPF_OPTIONS } from "../ebpf/descriptor.js";
 import { IPC_OPTIONS } from "../ipc/descriptor.js";
 import { LOG_OPTIONS } from "../log/options.js";
@@ -18,26 +18,34 @@ import { WEB_OPTIONS } from "../tools/web/options.js";
 import { DEMO_OPTIONS } from "./demo-options.js";
 import { SOURCES, SOURCE_NAMES } from "./sources.js";
 
-/** The tools' rows, shared by every command that feeds the tools (observe, replay, compare). */
+/** The tools' rows, shared by every command that feeds the tools (observe, replay, tools). */
 export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...RECORD_OPTIONS, ...METRICS_OPTIONS, ...ALERTS_OPTIONS, ...IPLISTS_OPTIONS };
 /** Rows of the commands that serve the live page (observe, replay; not compare). */
 export const PAGE_OPTIONS = { ...WEB_OPTIONS };
 
 const SOURCE_OPTIONS = { ...IPC_OPTIONS, ...RPC_OPTIONS, ...EBPF_OPTIONS, ...P2P_OPTIONS, ...PROC_OPTIONS, ...LOG_OPTIONS };
 
-/** What watching a node takes (observe and compare share it). */
-export const OBSERVE_OPTIONS = mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), TOOL_OPTIONS);
-/** `observe` itself: the above, the live page, the demo, and publishing to NATS (other commands built on OBSERVE_OPTIONS have none of these). */
+/** What watching a node takes. */
+export const OBSERVE_OPTIONS = sourcesTable(TOOL_OPTIONS);
+/** `observe` itself: the above, the live page, the demo, and publishing to NATS. */
 export const OBSERVE_COMMAND_OPTIONS = mergeOptions(OBSERVE_OPTIONS, PAGE_OPTIONS, DEMO_OPTIONS, NATS_OPTIONS);
 
 export type ObserveConfig = CoreConfig &
   Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS>, keyof CoreConfig> &
   Partial<OptionValues<typeof PAGE_OPTIONS & typeof DEMO_OPTIONS & typeof NATS_OPTIONS>>;
 
-/** Merges flags, environment and config file; validates; fills in the derived defaults. */
-export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, table = OBSERVE_OPTIONS): ObserveConfig {
+/** What starting the sources needs: core settings and every extractor's rows (observe and compare have them). */
+export type SourcesConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS>, keyof CoreConfig>;
+
+/** The rows of a command that runs the sources: core and every extractor's, plus the command's own. */
+export function sourcesTable(...own: OptionTable[]): OptionTable {
+  return mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), ...own);
+}
+
+/** Merges flags, environment and config file against a table; validates; fills in the derived defaults. */
+export function loadSourcesConfig<C extends SourcesConfig>(table: OptionTable, flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): C {
   const settings = loadSettings(table, flags, env) as OptionValues<ReturnType<typeof coreOptions>> & Record<string, unknown>;
-  const config = deriveCore(settings) as unknown as ObserveConfig;
+  const config = deriveCore(settings) as unknown as C;
   for (const s of SOURCES) {
     const problem = s.validate?.(config as never);
     if (problem) throw new ConfigError(problem);
@@ -45,4 +53,8 @@ export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.Pr
   const nats = natsSettingsProblem(config);
   if (nats) throw new ConfigError(nats);
   return config;
+}
+
+export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, table = OBSERVE_OPTIONS): ObserveConfig {
+  return loadSourcesConfig<ObserveConfig>(table, flags, env);
 }

@@ -3,11 +3,11 @@
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import type { Logger } from "../logger.js";
 import type { Instruments, SourcePlan } from "../sources/types.js";
-import type { ObserveConfig } from "./observe-options.js";
+import type { SourcesConfig } from "./observe-options.js";
 import { SOURCES } from "./sources.js";
 
 /** Which sources to start (auto: every one whose check passes), and why the others are not up. */
-export function discoverSources(config: ObserveConfig): { descriptor: (typeof SOURCES)[number]; plan: SourcePlan }[] {
+export function discoverSources(config: SourcesConfig): { descriptor: (typeof SOURCES)[number]; plan: SourcePlan }[] {
   const wanted = config.sources === "auto" ? SOURCES : SOURCES.filter((s) => config.sources.includes(s.name));
   return wanted.map((descriptor) => {
     const r = descriptor.check(config as never);
@@ -18,7 +18,7 @@ export function discoverSources(config: ObserveConfig): { descriptor: (typeof SO
 
 /** Starts every source that can run; each promise settles when that source has stopped. */
 export function startSources(
-  config: ObserveConfig,
+  config: SourcesConfig,
   publish: (e: PeerwatchEvent) => void,
   log: Logger,
   signal: AbortSignal,

@@ -67,7 +67,13 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
       log.warn({ alert: e.data.name, severity: e.data.severity, peerId: e.data.peerId }, `${tag}alert ${e.data.name}: ${e.data.detail}`);
     }
   });
-  const writer = startRecording(bus, config, log);
+  let writer: NdjsonWriter | undefined;
+  try {
+    writer = startRecording(bus, config, log);
+  } catch (e) {
+    log.error((e as Error).message); // an events file that cannot be opened: say so, start nothing
+    return undefined;
+  }
   new AlertEngine(defaultHeuristics(thresholds, lists.tree), thresholds).attach(bus, config.nodeName);
   let metrics: MetricsTool;
   try {

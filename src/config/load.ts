@@ -1,8 +1,9 @@
 // Settings come from three layers, highest first: command-line flags, PEERWATCH_* environment
 // variables, a JSON config file. They are merged, then validated once by the table's zod schema;
 // an error names the setting and where its bad value came from.
-import fs from "node:fs";
 import { z } from "zod";
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../events/json-depth.js";
+import { readBoundedFile } from "./bounded-file.js";
 import { envName, settingsSchema, type OptionTable } from "./options.js";
 
 export class ConfigError extends Error {
@@ -17,13 +18,11 @@ type Origin = "flag" | "env" | "file";
 export function readConfigFile(file: string, table: OptionTable): Record<string, unknown> {
   let text: string;
   try {
-    const st = fs.statSync(file);
-    if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(`config file ${file} is ${st.size} bytes; at most ${MAX_CONFIG_BYTES}`);
-    text = fs.readFileSync(file, "utf8");
+    text = readBoundedFile(file, MAX_CONFIG_BYTES, "config file");
   } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    throw new ConfigError(`cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new ConfigError((e as Error).message, { cause: e });
   }
+  if (jsonDepthExceeds(text)) throw new ConfigError(`config file ${file} nests deeper than ${MAX_JSON_DEPTH} levels`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

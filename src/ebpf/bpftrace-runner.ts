@@ -3,7 +3,7 @@
 // a second, not once per line (loss comes as many small reports). Ends with a plain-words reason.
 import { spawn, type ChildProcess } from "node:child_process";
 import readline from "node:readline";
-import type { Emit } from "../events/index.js";
+import { DROP_REASONS, type Emit } from "../events/index.js";
 import type { Logger } from "../logger.js";
 import { parseLine } from "./line-parser.js";
 import { generateProgram, strlenFor, type ProgramOptions } from "./program.js";
@@ -54,13 +54,18 @@ export function runBpftrace(o: RunOptions): { stats: RunnerStats; done: Promise<
   });
   // Loss and bad records, summed between reports.
   let pendingLost = 0;
+  let lostSaturated = false;
   let pendingInvalid = 0;
   let lastInvalid = "";
   let probes = 0;
   const flush = () => {
-    if (pendingLost > 0) o.emit("events.dropped", { source: "ebpf", count: pendingLost, reason: "bpftrace lost events: its perf buffer was full" });
-    if (pendingInvalid > 0) o.emit("events.dropped", { source: "ebpf", count: pendingInvalid, reason: `unparseable bpftrace records (last: ${lastInvalid})`.slice(0, 256) });
+    if (pendingLost > 0) {
+      const reason = `${DROP_REASONS.bpftraceLost}: its perf buffer was full${lostSaturated ? " (at least this many: the count passed 2^53)" : ""}`;
+      o.emit("events.dropped", { source: "ebpf", count: pendingLost, reason });
+    }
+    if (pendingInvalid > 0) o.emit("events.dropped", { source: "ebpf", count: pendingInvalid, reason: `${DROP_REASONS.bpftraceUnparseable} (last: ${lastInvalid})`.slice(0, 256) });
     pendingLost = 0;
+    lostSaturated = false;
     pendingInvalid = 0;
   };
   const timer = setInterval(flush, o.dropReportMs ?? 1000);
@@ -73,8 +78,12 @@ export function runBpftrace(o: RunOptions): { stats: RunnerStats; done: Promise<
         o.emit(r.type, r.data as never);
         break;
       case "lost":
-        stats.lost += r.count;
+        stats.lost = Math.min(stats.lost + r.count, Number.MAX_SAFE_INTEGER);
         pendingLost += r.count;
+        if (r.saturated || pendingLost > Number.MAX_SAFE_INTEGER) {
+          pendingLost = Math.min(pendingLost, Number.MAX_SAFE_INTEGER);
+          lostSaturated = true;
+        }
         break;
       case "attaching":
         probes = r.probes - 1; // less the BEGIN probe

@@ -7,7 +7,8 @@ import { ADDR_BYTES, SHORT_BYTES } from "./program.js";
 
 export type ParsedLine =
   | { kind: "event"; type: EventType; data: EventDataMap[EventType] }
-  | { kind: "lost"; count: number }
+  /** `saturated`: bpftrace printed a count past 2^53, kept as Number.MAX_SAFE_INTEGER. */
+  | { kind: "lost"; count: number; saturated?: true }
   | { kind: "attaching"; probes: number }
   /** Printed by the program's BEGIN probe: every probe is attached. */
   | { kind: "ready" }
@@ -122,7 +123,11 @@ export function parseLine(line: string, payloadBytes: number): ParsedLine {
 
 function parseOther(line: string): ParsedLine {
   const lost = /^Lost (\d+) events$/.exec(line);
-  if (lost) return { kind: "lost", count: Number(lost[1]) };
+  if (lost) {
+    // A count past 2^53 would lose digits and then fail the events.dropped schema: saturate, say so.
+    const count = Number(lost[1]);
+    return Number.isSafeInteger(count) ? { kind: "lost", count } : { kind: "lost", count: Number.MAX_SAFE_INTEGER, saturated: true };
+  }
   const attaching = /^Attaching (\d+) probes?\.\.\.$/.exec(line);
   if (attaching) return { kind: "attaching", probes: Number(attaching[1]) };
   if (line === "READY") return { kind: "ready" };

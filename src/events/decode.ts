@@ -1,6 +1,7 @@
 // Decoding events from untrusted input (NDJSON files, NATS messages, replay): never throws, returns a
 // typed error that says what was wrong, where (path in the object, or line/byte) and why.
 import { z } from "zod";
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from "./json-depth.js";
 import { passesCompiledCheck } from "./compiled-check.js";
 import { EVENT_DATA_SCHEMAS, envelope, type EventType, type PeerwatchEvent } from "./schema.js";
 
@@ -69,6 +70,7 @@ export function decodeEventLine(line: string | Uint8Array, where = "line"): Deco
     return { ok: false, error: { what: "event", where, why: `line of ${size} bytes exceeds ${MAX_EVENT_LINE_BYTES}` } };
   }
   const s = typeof line === "string" ? line : Buffer.from(line).toString("utf8");
+  if (jsonDepthExceeds(s)) return { ok: false, error: { what: "event", where, why: `nests deeper than ${MAX_JSON_DEPTH} levels` } };
   let parsed: unknown;
   try {
     parsed = JSON.parse(s);

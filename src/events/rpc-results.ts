@@ -6,7 +6,11 @@ import { z } from "zod";
 import { hash256Hex } from "./fields.js";
 
 const count = z.number().int().min(0);
-const btcAmount = z.number().min(0); // BTC as a JSON number, e.g. 0.00000100
+// BTC as a JSON number, e.g. 0.00000100; never more than the 21 million there are (a larger value
+// turned into Infinity, then null, when converted to sat/vB).
+const btcAmount = z.number().min(0).max(21e6);
+/** A duration in seconds (ping times): bounded so that it stays finite in milliseconds. */
+const seconds = z.number().min(0).max(1e9);
 const warnings = z.union([z.string(), z.array(z.string())]); // string before v28, array since
 
 export const getPeerInfoPeer = z.looseObject({
@@ -23,9 +27,9 @@ export const getPeerInfoPeer = z.looseObject({
   bytesrecv: count,
   conntime: count,
   timeoffset: z.number().int().optional(),
-  pingtime: z.number().min(0).optional(),
-  minping: z.number().min(0).optional(),
-  pingwait: z.number().min(0).optional(),
+  pingtime: seconds.optional(),
+  minping: seconds.optional(),
+  pingwait: seconds.optional(),
   version: z.number().int().min(0),
   subver: z.string().max(512),
   inbound: z.boolean(),

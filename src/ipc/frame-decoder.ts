@@ -15,6 +15,8 @@ export class FrameDecoder {
   private buffered = 0;
   /** Total size of the message being read, once its header is known. */
   private expected: number | undefined;
+  /** A bad header found after whole messages in the same push: thrown by the next push. */
+  failure: FramingError | undefined;
 
   constructor(readonly maxMessageBytes: number) {}
 
@@ -23,14 +25,26 @@ export class FrameDecoder {
     return this.buffered;
   }
 
-  /** Feeds a chunk; returns every message it completes (each a fresh ArrayBuffer). Throws FramingError. */
+  /**
+   * Feeds a chunk; returns every message it completes (each a fresh ArrayBuffer). Throws
+   * FramingError, but only once the whole messages before the bad header have been returned: a
+   * valid message and a bad header in the same read must not lose the valid one. The error is then
+   * thrown by the next push (or read from `failure`).
+   */
   push(chunk: Buffer): ArrayBuffer[] {
+    if (this.failure) throw this.failure;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     const out: ArrayBuffer[] = [];
     for (;;) {
       if (this.expected === undefined) {
-        this.expected = this.readHeader();
+        try {
+          this.expected = this.readHeader();
+        } catch (e) {
+          if (!(e instanceof FramingError) || out.length === 0) throw e;
+          this.failure = e;
+          return out;
+        }
         if (this.expected === undefined) return out;
       }
       if (this.buffered < this.expected) return out;

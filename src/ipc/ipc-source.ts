@@ -27,7 +27,8 @@ export class IpcSource implements Source<IpcConfig> {
     const backoff = new Backoff(250, 15_000);
     while (!ctx.signal.aborted) {
       const wasUp = await this.connectOnce(ctx, status).catch((e: unknown) => {
-        status.report("down", e instanceof IpcError ? e.message : `unexpected: ${String(e)}`);
+        // A stop during connect closes the session: the call it interrupted is not news.
+        if (!ctx.signal.aborted) status.report("down", e instanceof IpcError ? e.message : `unexpected: ${String(e)}`);
         return false;
       });
       if (ctx.signal.aborted) break;
@@ -36,6 +37,7 @@ export class IpcSource implements Source<IpcConfig> {
       ctx.log.debug(`reconnecting in ${delay} ms`);
       await sleep(delay, ctx.signal);
     }
+    status.report("down", "stopped"); // once: the reporter drops a repeat of the same status
   }
 
   /** One connection's life. Resolves true if it got up (so backoff restarts), false otherwise. */
@@ -127,7 +129,9 @@ export class IpcSource implements Source<IpcConfig> {
 
       running = true;
       const reason = await Promise.race([session.ended, aborted(signal).then(() => undefined)]);
-      if (reason) {
+      // A stop that came during setup has already closed the session ("closed by peerwatch"):
+      // that is a clean stop, not a lost connection.
+      if (reason && !signal.aborted) {
         status.report("down", `IPC connection lost: ${describeClose(reason)}`);
       } else {
         // Shutdown: end the blocking wait, the subscription and the Echo object on the node.

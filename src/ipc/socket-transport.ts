@@ -1,11 +1,11 @@
 // A capnp-es Transport over a net.Socket (capnp-es ships none). Incoming bytes go through the
-// FrameDecoder (size limit), whole messages are queued until the Conn asks for them (capnp-es's
+// FrameDecoder (size limit) and the bounds check (traversal, nesting), whole messages are queued until the Conn asks for them (capnp-es's
 // DeferredTransport would drop a message that arrives while none is awaited). Any failure ends the
 // transport once, with a reason, and the owner is told through onClose.
 import type net from "node:net";
-import { Message } from "capnp-es";
 import { Message as RpcMessage } from "capnp-es/capnp/rpc";
 import { FrameDecoder, FramingError } from "./frame-decoder.js";
+import { openRpcMessage } from "./message-bounds.js";
 
 export type CloseReason = { kind: "closed" | "error" | "malformed"; detail: string };
 
@@ -14,6 +14,8 @@ export class SocketTransport {
   private readonly queue: RpcMessage[] = [];
   private waiter: { resolve: (m: RpcMessage) => void; reject: (e?: unknown) => void } | undefined;
   private ended: CloseReason | undefined;
+  /** Ends the transport once the Conn has taken every queued message. */
+  private failAfterQueue: CloseReason | undefined;
   /** Called once when the transport ends, for whatever reason. */
   onClose: ((reason: CloseReason) => void) | undefined;
   bytesIn = 0;
@@ -45,7 +47,13 @@ export class SocketTransport {
     if (m) return Promise.resolve(m);
     // Rejecting with undefined is how capnp-es's Conn learns the transport ended quietly.
     if (this.ended) return Promise.reject(undefined);
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    const next = new Promise<RpcMessage>((resolve, reject) => (this.waiter = { resolve, reject }));
+    if (this.failAfterQueue) {
+      // After the answers the last message settled have run (they are microtasks; this is not).
+      const reason = this.failAfterQueue;
+      setImmediate(() => this.abort(reason));
+    }
+    return next;
   }
 
   close(): void {
@@ -53,7 +61,7 @@ export class SocketTransport {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.ended) return;
+    if (this.ended || this.failAfterQueue) return;
     this.bytesIn += chunk.length;
     let frames: ArrayBuffer[];
     try {
@@ -62,11 +70,21 @@ export class SocketTransport {
       this.abort({ kind: "malformed", detail: e instanceof FramingError ? e.message : String(e) });
       return;
     }
+    this.deliver(frames);
+    const failure = this.decoder.failure;
+    if (failure && !this.ended) {
+      // Whole messages came before the bad header in this read: the Conn handles them first, then
+      // the connection ends with the reason (see recvMessage).
+      this.failAfterQueue = { kind: "malformed", detail: failure.message };
+      if (frames.length === 0) this.abort(this.failAfterQueue);
+    }
+  }
+
+  private deliver(frames: ArrayBuffer[]): void {
     for (const f of frames) {
       let m: RpcMessage;
       try {
-        m = new Message(f, false).getRoot(RpcMessage);
-        m.which(); // touch it: a message whose root is not a struct fails here, not inside the Conn
+        m = openRpcMessage(f); // capnp-es bounds neither traversal, nesting nor lists: see message-bounds.ts
       } catch (e) {
         this.abort({ kind: "malformed", detail: `undecodable message: ${(e as Error).message}` });
         return;

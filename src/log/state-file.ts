@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { SettingsFileError, readBoundedFile } from "../config/bounded-file.js";
 
 export const followState = z.object({
   path: z.string().max(4096),
@@ -19,11 +20,10 @@ export type FollowState = z.infer<typeof followState>;
 export function readFollowState(file: string): { state?: FollowState; problem?: string } {
   let text: string;
   try {
-    if (fs.statSync(file).size > 64 * 1024) return { problem: `state file ${file} is too large to be ours; starting without it` };
-    text = fs.readFileSync(file, "utf8");
+    text = readBoundedFile(file, 64 * 1024, "state file");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === "ENOENT" ? {} : { problem: `cannot read state file ${file} (${code ?? String(e)}); starting without it` };
+    const code = (e as SettingsFileError).code;
+    return code === "ENOENT" ? {} : { problem: `${(e as Error).message}; starting without it` };
   }
   try {
     const r = followState.safeParse(JSON.parse(text));

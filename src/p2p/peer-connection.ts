@@ -1,10 +1,11 @@
 // One P2P connection between peerwatch and the node: the handshake as a well-behaved,
 // non-relaying light peer (services none, relay off), answering the node's pings, pinging it every
 // interval and timing each pong. Sends nothing else unsolicited. Ends (resolves) with a reason on
-// close, protocol violation, handshake timeout or pong timeout.
+// close, protocol violation, handshake timeout, pong timeout or a message left half-sent
+// (slow-loris); `misbehaved` then tells the source to back off instead of reconnecting at once.
 import type net from "node:net";
 import { randomBytes } from "node:crypto";
-import type { Emit } from "../events/index.js";
+import { DROP_REASONS, type Emit } from "../events/index.js";
 import { P2pDecodeError } from "../codecs/p2p/byte-reader.js";
 import { P2pMessageDecoder, encodeMessage, type P2pMessage } from "../codecs/p2p/framing.js";
 import {
@@ -41,6 +42,8 @@ export interface PeerConnectionOptions {
   handshakeTimeoutMs?: number;
   /** No pong at all for this long: the connection is considered dead. */
   pongTimeoutMs?: number;
+  /** A message started but not finished for this long after the handshake: a slow-loris. */
+  stallTimeoutMs?: number;
   emit: Emit;
   onHandshake?: (v: VersionPayload) => void;
   relay?: boolean;
@@ -59,6 +62,10 @@ export interface PeerConnectionStats {
   messagesIn: number;
 }
 
+/** Lost measurements are reported at most once per ping interval, summed: a pong flood is one event. */
+const UNKNOWN_PONG_REASON = `${DROP_REASONS.untimedPong} (not timed)`;
+const FORGOTTEN_PING_REASON = `${DROP_REASONS.forgottenPing} (after ${MAX_OUTSTANDING_PINGS} outstanding)`;
+
 export class PeerConnection {
   readonly stats: PeerConnectionStats = { pingsSent: 0, pongs: 0, unknownPongs: 0, forgottenPings: 0, messagesIn: 0 };
   private readonly decoder: P2pMessageDecoder;
@@ -67,8 +74,16 @@ export class PeerConnection {
   private gotVersion = false;
   private gotVerack = false;
   private pingTimer: NodeJS.Timeout | undefined;
+  private readonly handshakeTimer: NodeJS.Timeout;
   private lastPongAt = process.hrtime.bigint();
-  private handshakeTimer: NodeJS.Timeout | undefined;
+  /** When the bytes now buffered started to arrive (a message in progress), if any are. */
+  private partialSince: bigint | undefined;
+  /** Lost measurements not reported yet. */
+  private unreported = { unknownPongs: 0, forgottenPings: 0 };
+  /** The handshake completed on this connection. */
+  handshakeDone = false;
+  /** It ended because the node broke the protocol or stalled, not because it went away. */
+  misbehaved = false;
   private done!: (reason: string) => void;
   /** Resolves with the reason the connection ended. */
   readonly ended: Promise<string>;
@@ -85,11 +100,12 @@ export class PeerConnection {
         finished = true;
         clearInterval(this.pingTimer);
         clearTimeout(this.handshakeTimer);
+        this.reportLost();
         socket.destroy();
         resolve(reason);
       };
     });
-    this.handshakeTimer = setTimeout(() => this.done(`no handshake within ${o.handshakeTimeoutMs ?? 10_000} ms`), o.handshakeTimeoutMs ?? 10_000);
+    this.handshakeTimer = setTimeout(() => this.misbehave(`no handshake within ${o.handshakeTimeoutMs ?? 10_000} ms`), o.handshakeTimeoutMs ?? 10_000);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (e: NodeJS.ErrnoException) => this.done(`socket error ${e.code ?? e.message}`));
@@ -114,6 +130,11 @@ export class PeerConnection {
     this.done(reason);
   }
 
+  private misbehave(reason: string): void {
+    this.misbehaved = true;
+    this.done(reason);
+  }
+
   private send(command: string, payload?: Uint8Array): void {
     if (!this.socket.destroyed) this.socket.write(encodeMessage(this.o.magic, command, payload));
   }
@@ -129,16 +150,17 @@ export class PeerConnection {
     try {
       msgs = this.decoder.push(chunk);
     } catch (e) {
-      this.done(`protocol violation: ${(e as Error).message}`);
+      this.misbehave(`protocol violation: ${(e as Error).message}`);
       return;
     }
+    this.partialSince = this.decoder.bufferedBytes === 0 ? undefined : (this.partialSince ?? process.hrtime.bigint());
     for (const m of msgs) {
       this.stats.messagesIn++;
       try {
         this.onMessage(m);
       } catch (e) {
         if (e instanceof P2pDecodeError) {
-          this.done(`protocol violation: ${e.message}`);
+          this.misbehave(`protocol violation: ${e.message}`);
           return;
         }
         throw e;
@@ -191,8 +213,8 @@ export class PeerConnection {
 
   private maybeStart(): void {
     if (!this.gotVersion || !this.gotVerack || this.pingTimer) return;
-    // Handshake done: the timeout must not end a connection that is up (it did, every 10 s).
-    clearTimeout(this.handshakeTimer);
+    clearTimeout(this.handshakeTimer); // done: it must not drop a working connection 10 s later
+    this.handshakeDone = true;
     this.o.onHandshake?.(this.version as VersionPayload);
     this.lastPongAt = process.hrtime.bigint();
     this.ping();
@@ -203,13 +225,20 @@ export class PeerConnection {
     const pongTimeoutNs = BigInt(this.o.pongTimeoutMs ?? Math.max(120_000, 10 * this.o.pingIntervalMs)) * 1_000_000n;
     const now = process.hrtime.bigint();
     if (this.outstanding.size > 0 && now - this.lastPongAt > pongTimeoutNs) {
-      this.done(`no pong for ${Number((now - this.lastPongAt) / 1_000_000_000n)} s: the node is not processing our messages`);
+      this.misbehave(`no pong for ${Number((now - this.lastPongAt) / 1_000_000_000n)} s: the node is not processing our messages`);
       return;
     }
+    const stallNs = BigInt(this.o.stallTimeoutMs ?? Math.max(30_000, 3 * this.o.pingIntervalMs)) * 1_000_000n;
+    if (this.partialSince !== undefined && now - this.partialSince > stallNs) {
+      this.misbehave(`slow-loris: ${this.decoder.bufferedBytes} bytes of a message still incomplete after ${Number((now - this.partialSince) / 1_000_000n)} ms`);
+      return;
+    }
+    this.reportLost();
     if (this.outstanding.size >= MAX_OUTSTANDING_PINGS) {
       const oldest = this.outstanding.keys().next().value as bigint;
       this.outstanding.delete(oldest);
       this.stats.forgottenPings++;
+      this.unreported.forgottenPings++;
     }
     const nonce = randomBytes(8).readBigUInt64LE();
     this.outstanding.set(nonce, process.hrtime.bigint());
@@ -221,6 +250,7 @@ export class PeerConnection {
     const sent = this.outstanding.get(nonce);
     if (sent === undefined) {
       this.stats.unknownPongs++;
+      this.unreported.unknownPongs++;
       return;
     }
     const now = process.hrtime.bigint();
@@ -228,5 +258,13 @@ export class PeerConnection {
     this.lastPongAt = now;
     this.stats.pongs++;
     this.o.emit("ping.rtt", { rttNs: Number(now - sent), target: this.o.target });
+  }
+
+  /** Round trips that could not be timed, as events.dropped (summed since the last report). */
+  private reportLost(): void {
+    const { unknownPongs, forgottenPings } = this.unreported;
+    if (unknownPongs) this.o.emit("events.dropped", { source: "p2p", count: unknownPongs, reason: UNKNOWN_PONG_REASON });
+    if (forgottenPings) this.o.emit("events.dropped", { source: "p2p", count: forgottenPings, reason: FORGOTTEN_PING_REASON });
+    this.unreported = { unknownPongs: 0, forgottenPings: 0 };
   }
 }

@@ -1,6 +1,6 @@
 // RPC credentials: user/password, or the cookie file the node writes at start (and rewrites on
 // every restart, with a new password). Values never leave this module in a log or an error.
-import fs from "node:fs";
+import { readBoundedFile } from "../config/bounded-file.js";
 import { RpcError } from "../codecs/jsonrpc/transport.js";
 
 export interface Credentials {
@@ -16,12 +16,10 @@ const MAX_COOKIE_BYTES = 4096;
 export function readCookie(path: string): Credentials {
   let text: string;
   try {
-    const st = fs.statSync(path);
-    if (st.size > MAX_COOKIE_BYTES) throw new RpcError("auth", `cookie file ${path} is ${st.size} bytes, not a cookie`);
-    text = fs.readFileSync(path, "utf8").trim();
+    text = readBoundedFile(path, MAX_COOKIE_BYTES, "RPC cookie").trim();
   } catch (e) {
-    if (e instanceof RpcError) throw e;
-    throw new RpcError("auth", `cannot read the RPC cookie ${path} (${(e as NodeJS.ErrnoException).code ?? "error"}); is the node running?`);
+    const code = (e as { code?: string }).code ?? "error";
+    throw new RpcError("auth", code === "ENOENT" || code === "EACCES" ? `cannot read the RPC cookie ${path} (${code}); is the node running?` : `RPC cookie ${path}: not a cookie (${code})`);
   }
   const i = text.indexOf(":");
   if (i <= 0 || i === text.length - 1) throw new RpcError("auth", `cookie file ${path} is not of the form user:password`);

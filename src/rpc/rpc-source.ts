@@ -33,6 +33,8 @@ export class RpcSource implements Source<RpcConfig> {
     poller.start();
     await aborted(signal);
     poller.stop();
+    // Calls still in flight are aborted: a node answering late must not hold the stop.
+    transport.close();
     emit("source.status", { source: "rpc", state: "down", detail: "stopped" });
   }
 }

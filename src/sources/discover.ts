@@ -2,6 +2,7 @@
 // PATH. Nothing here connects to the node: it only looks at files, flags and privileges.
 import fs from "node:fs";
 import path from "node:path";
+import { readBoundedFile } from "../config/bounded-file.js";
 
 export function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? String(e);
@@ -12,14 +13,7 @@ export function findNodePid(c: { pid?: number | undefined; pidFile: string }): {
   if (c.pid !== undefined) return { pid: c.pid, from: "--pid" };
   let text: string;
   try {
-    // A PID file is a few bytes; read at most a little more than that.
-    const fd = fs.openSync(c.pidFile, "r");
-    try {
-      const buf = Buffer.alloc(64);
-      text = buf.subarray(0, fs.readSync(fd, buf, 0, 64, 0)).toString("utf8");
-    } finally {
-      fs.closeSync(fd);
-    }
+    text = readBoundedFile(c.pidFile, 64, "PID file");
   } catch (e) {
     return { pid: undefined, why: `no --pid and no readable PID file at ${c.pidFile} (${errCode(e)})` };
   }

@@ -1,11 +1,11 @@
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { SOURCE_NAMES } from "../../src/cli/sources.js";
 import { REPO_ROOT } from "../helpers/capture.js";
-import { LiveCli, runCli } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
+import { observeWithMetrics } from "../helpers/live-metrics.js";
 
 const empty = fs.mkdtempSync(path.join(os.tmpdir(), "pw-nonode-"));
 
@@ -71,17 +71,8 @@ describe("peerwatch observe without a node", () => {
   });
 
   it("serves /metrics on the address asked, with the sources' state, and stops on SIGTERM", async () => {
-    const cli = new LiveCli(["observe", "--datadir", empty, "--metrics", "127.0.0.1:0", "--events", "-", "--no-demo"]);
-    await cli.waitFor((e) => e.type === "source.status" && e.data.source === "proc");
-    const m = /metrics at http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(cli.stderr);
-    expect(m, cli.stderr).not.toBeNull();
-    const body = await new Promise<string>((resolve, reject) => {
-      http.get(`http://127.0.0.1:${m![1]}/metrics`, (res) => {
-        let b = "";
-        res.on("data", (d: Buffer) => (b += d.toString()));
-        res.on("end", () => resolve(b));
-      }).on("error", reject);
-    });
+    const { cli, scrape } = await observeWithMetrics(["observe", "--datadir", empty, "--metrics", "127.0.0.1:0", "--events", "-", "--no-demo"]);
+    const body = await scrape();
     expect(body).toMatch(/^peerwatch_source_up\{source="ipc"\} 0$/m);
     expect(body).toMatch(/^peerwatch_events_total\{source="ipc",type="source.status"\} 1$/m);
     expect(await cli.stop()).toBe(0);

@@ -47,6 +47,7 @@ describe("bpftrace line parser on recorded output", () => {
 
   it("counts bpftrace's loss reports", () => {
     expect(parseLine("Lost 1234 events", 64)).toEqual({ kind: "lost", count: 1234 });
+    expect(parseLine("Lost 99999999999999999999 events", 64)).toEqual({ kind: "lost", count: Number.MAX_SAFE_INTEGER, saturated: true });
   });
 
   it.each([

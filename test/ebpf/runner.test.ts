@@ -1,4 +1,8 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { decodeEventLine, encodeEvent, makeEvent, type Emit, type PeerwatchEvent } from "../../src/events/index.js";
 import { explainFailure, runBpftrace } from "../../src/ebpf/bpftrace-runner.js";
 import { createLogger } from "../../src/logger.js";
 
@@ -22,5 +26,24 @@ describe("bpftrace failures in plain words", () => {
     const ac = new AbortController();
     const r = runBpftrace({ bpftrace: "/nonexistent/bpftrace", binary: "/b", pid: 1, groups: ["net"], payloadBytes: 0, emit: () => {}, log: createLogger({ level: "silent" }), signal: ac.signal });
     expect(await r.done).toMatch(/bpftrace is not installed/);
+  });
+});
+
+describe("bpftrace loss reports", () => {
+  it("turns a loss count past 2^53 into a valid, saturated events.dropped instead of null", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-fakebt-"));
+    const fake = path.join(dir, "bpftrace");
+    fs.writeFileSync(fake, "#!/bin/sh\necho 'Lost 99999999999999999999 events'\necho 'Lost 5 events'\n");
+    fs.chmodSync(fake, 0o755);
+    const events: PeerwatchEvent[] = [];
+    const emit: Emit = (type, data) => void events.push(makeEvent("ebpf", "t", type, data) as PeerwatchEvent);
+    const r = runBpftrace({ bpftrace: fake, binary: "/b", pid: 1, groups: ["net"], payloadBytes: 0, emit, log: createLogger({ level: "silent" }), signal: new AbortController().signal });
+    await r.done;
+    const dropped = events.filter((e) => e.type === "events.dropped");
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]?.data).toEqual({ source: "ebpf", count: Number.MAX_SAFE_INTEGER, reason: "bpftrace lost events: its perf buffer was full (at least this many: the count passed 2^53)" });
+    // It survives the event model's own decoder, as written to NDJSON.
+    expect(decodeEventLine(encodeEvent(dropped[0]!)).ok).toBe(true);
+    expect(r.stats.lost).toBe(Number.MAX_SAFE_INTEGER);
   });
 });

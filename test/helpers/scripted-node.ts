@@ -11,6 +11,8 @@ const magic = CHAIN_PARAMS.regtest.magic;
 export class ScriptedNode {
   pongDelayMs = 0;
   answerPings = true;
+  /** Called on each connection once the node has sent its verack (to misbehave after the handshake). */
+  afterHandshake: ((s: net.Socket) => void) | undefined;
   /** The user agent of the node played (e.g. a Knots one). */
   userAgent = "/Satoshi:31.99.0/";
   received: P2pMessage[] = [];
@@ -53,6 +55,7 @@ export class ScriptedNode {
           if (!initiator) s.write(this.versionMsg());
           s.write(this.msg("verack"));
           s.write(this.msg("sendcmpct", Buffer.from("000200000000000000", "hex")));
+          this.afterHandshake?.(s);
         } else if (m.command === "ping" && this.answerPings) {
           const nonce = decodeNonce(m.payload, "ping");
           setTimeout(() => s.write(this.msg("pong", encodeNonce(nonce))), this.pongDelayMs);

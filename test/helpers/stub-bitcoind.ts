@@ -1,5 +1,5 @@
 // A stub of bitcoind's JSON-RPC HTTP server: checks Basic auth like bitcoind (401, empty body),
-// answers from canned JSON files, and can be told to warm up, hang, or answer garbage.
+// answers from canned JSON files, and can be told to warm up, hang, answer garbage, or anything.
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,6 +11,8 @@ export class StubBitcoind {
   warmup = false;
   hang = new Set<string>();
   invalid = new Set<string>();
+  /** Methods answered by a hand-written responder instead (huge, deep or trickled bodies). */
+  custom = new Map<string, (res: http.ServerResponse, id: unknown) => void>();
   calls: string[] = [];
   /** Requests being answered right now, and the most there ever were at once. */
   inFlight = 0;
@@ -65,6 +67,8 @@ export class StubBitcoind {
       this.hung.push(res);
       return;
     }
+    const custom = this.custom.get(req.method);
+    if (custom) return custom(res, req.id);
     if (this.invalid.has(req.method)) return send(200, { result: { surprise: 1 }, error: null, id: req.id });
     const file = path.join(this.rpcDir, `${req.method}.json`);
     if (!fs.existsSync(file)) return send(404, { result: null, error: { code: -32601, message: "Method not found" }, id: req.id });

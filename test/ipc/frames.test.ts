@@ -84,6 +84,17 @@ describe("FrameDecoder limits", () => {
     expect(() => new FrameDecoder(1 << 20).push(header([0]))).toThrow(/no data/);
   });
 
+  it("returns a whole message that came before a bad header in the same read, then fails", () => {
+    const d = new FrameDecoder(1 << 20);
+    const good = Buffer.concat([header([1]), Buffer.alloc(8, 0xab)]);
+    const bad = Buffer.alloc(8);
+    bad.writeUInt32LE(MAX_SEGMENTS + 5, 0);
+    const out = d.push(Buffer.concat([good, bad]));
+    expect(out.map((f) => Buffer.from(f))).toEqual([good]);
+    expect(d.failure?.message).toMatch(/segments/);
+    expect(() => d.push(Buffer.alloc(8))).toThrow(/segments/);
+  });
+
   it("waits for the rest of a split header and body", () => {
     const d = new FrameDecoder(1 << 20);
     const msg = Buffer.concat([header([2, 1]), Buffer.alloc(24, 0xab)]);

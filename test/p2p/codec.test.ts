@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CHAIN_PARAMS } from "../../src/config/chains.js";
 import { P2pDecodeError } from "../../src/codecs/p2p/byte-reader.js";
 import { MAX_PROTOCOL_MESSAGE_LENGTH, P2pMessageDecoder, encodeMessage, sha256d } from "../../src/codecs/p2p/framing.js";
@@ -46,6 +46,23 @@ describe("P2P framing", () => {
     const trailing = Buffer.from(good);
     trailing[14] = 0x41; // "ping\0...A"
     expect(() => new P2pMessageDecoder(regtest).push(trailing)).toThrow(/after its NUL padding/);
+  });
+
+  it("joins a 4 MB message in 536-byte chunks once, not once per chunk", () => {
+    const msg = encodeMessage(regtest, "block", Buffer.alloc(MAX_PROTOCOL_MESSAGE_LENGTH, 7));
+    const d = new P2pMessageDecoder(regtest);
+    const concat = vi.spyOn(Buffer, "concat");
+    let out: { command: string; payload: Buffer }[] = [];
+    try {
+      for (let i = 0; i < msg.length; i += 536) out = out.concat(d.push(msg.subarray(i, i + 536)));
+      expect(out).toHaveLength(1);
+      expect(out[0]?.payload.length).toBe(MAX_PROTOCOL_MESSAGE_LENGTH);
+      // Once for the header (it spans the first chunks), once for the whole message.
+      expect(concat.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      concat.mockRestore();
+    }
+    expect(d.bufferedBytes).toBe(0);
   });
 
   it("waits for truncated headers and bodies, byte by byte", () => {

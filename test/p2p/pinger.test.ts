@@ -6,7 +6,7 @@ import { CHAIN_PARAMS } from "../../src/config/chains.js";
 import { makeEvent, type Emit, type PeerwatchEvent } from "../../src/events/index.js";
 import { encodeNonce } from "../../src/codecs/p2p/messages.js";
 import { PeerConnection } from "../../src/p2p/peer-connection.js";
-import { LiveCli } from "../helpers/cli.js";
+import { LiveCli, runCli } from "../helpers/cli.js";
 import { freePort } from "../helpers/real-node.js";
 import { ScriptedNode } from "../helpers/scripted-node.js";
 import { until } from "../helpers/wait.js";
@@ -60,7 +60,7 @@ describe("P2P pinger connection", () => {
     expect(node.received.find((m) => m.command === "pong")?.payload).toEqual(encodeNonce(0xdeadbeefn));
   });
 
-  it("ignores a pong with an unknown nonce", async () => {
+  it("counts a pong with an unknown nonce as an untimed round trip (events.dropped)", async () => {
     node = new ScriptedNode();
     node.answerPings = false;
     await node.listen();
@@ -70,6 +70,33 @@ describe("P2P pinger connection", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(events.filter((e) => e.type === "ping.rtt")).toEqual([]);
     expect(conn!.stats.unknownPongs).toBe(1);
+    node.sendAll(node.msg("pong", encodeNonce(6789n)));
+    await until(() => conn!.stats.unknownPongs === 2);
+    conn!.close(); // reported summed, at the next ping or at the end
+    expect(events.filter((e) => e.type === "events.dropped").map((e) => e.data)).toEqual([{ source: "p2p", count: 2, reason: "pong with an unknown nonce (not timed)" }]);
+  });
+
+  it("keeps a connection whose handshake completed past the handshake timeout", async () => {
+    node = new ScriptedNode();
+    await node.listen();
+    const { events } = await connectTo(node, 50, { handshakeTimeoutMs: 200 });
+    await new Promise((r) => setTimeout(r, 600));
+    let ended: string | undefined;
+    void conn!.ended.then((r) => (ended = r));
+    await new Promise((r) => setImmediate(r));
+    expect(ended).toBeUndefined();
+    expect(conn!.handshakeDone).toBe(true);
+    expect(events.filter((e) => e.type === "ping.rtt").length).toBeGreaterThan(3);
+  });
+
+  it("drops a slow-loris: a message started after the handshake and never finished", async () => {
+    node = new ScriptedNode();
+    // The header of a 1000-byte inv and 10 bytes of it, then nothing (pongs would queue behind it).
+    node.afterHandshake = (s) => s.write(node.msg("inv", Buffer.alloc(1000)).subarray(0, 34));
+    await node.listen();
+    await connectTo(node, 20, { stallTimeoutMs: 150 });
+    expect(await conn!.ended).toMatch(/slow-loris: \d+ bytes of a message still incomplete after \d+ ms/);
+    expect(conn!.misbehaved).toBe(true);
   });
 
   it("reports what the node announces: inv, addrv2, feefilter", async () => {
@@ -131,10 +158,27 @@ describe("P2P pinger connection", () => {
     await node.listen();
     await connectTo(node, 20, { pongTimeoutMs: 150 });
     expect(await conn!.ended).toMatch(/no pong for .* the node is not processing our messages/);
+    expect(conn!.misbehaved).toBe(true);
   });
 });
 
 describe("peerwatch observe --sources p2p", () => {
+  it("backs off after each protocol violation instead of reconnecting every 0.5 s", async () => {
+    node = new ScriptedNode();
+    node.afterHandshake = (s) => {
+      const m = node.msg("ping", encodeNonce(1n));
+      m[20] = (m[20] as number) ^ 0xff; // bad checksum
+      s.write(m);
+    };
+    await node.listen();
+    const r = await runCli(["observe", "--sources", "p2p", "--chain", "regtest", "--p2p", `127.0.0.1:${node.port}`, "--events", "-", "--metrics", "off", "--duration", "3.2"]);
+    expect(r.code, r.stderr).toBe(0);
+    // Retries after 0.5, 1 and 2 s: connections at 0, 0.5 and 1.5 s (and 3.5, past the end). Without backoff: 7.
+    expect(node.sockets.length).toBeGreaterThanOrEqual(2);
+    expect(node.sockets.length).toBeLessThanOrEqual(4);
+    expect(r.events.filter((e) => e.type === "source.status" && e.data.state === "down").map((e) => (e.data as { detail: string }).detail)).toContainEqual(expect.stringMatching(/protocol violation: ping: bad checksum/));
+  });
+
   it("connect mode: prints ping.rtt events and says up", async () => {
     node = new ScriptedNode();
     await node.listen();

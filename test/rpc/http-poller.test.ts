@@ -1,6 +1,7 @@
-// The poller over HTTP (bitcoin-core npm client) against a stub bitcoind, and over IPC against the
+// The poller over HTTP (undici transport) against a stub bitcoind, and over IPC against the
 // stand-in node: the same events either way.
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EVENT_TYPES, getPeerInfoResult, makeEvent, type Emit, type PeerwatchEvent } from "../../src/events/index.js";
@@ -42,6 +43,7 @@ describe("RPC poller over HTTP", () => {
     poller?.stop();
     stub.warmup = false;
     stub.hang.clear();
+    stub.custom.clear();
     stub.invalid.clear();
   });
   afterAll(() => stub.stop());
@@ -73,7 +75,7 @@ describe("RPC poller over HTTP", () => {
     const peers = r.events.find((e) => e.type === "peers.snapshot");
     expect(peers?.data).toEqual({ peers: getPeerInfoResult.parse(captureJson("rpc/getpeerinfo.json")).map(toPeerInfo) });
     const chain = r.events.find((e) => e.type === "rpc.snapshot" && e.data.method === "getblockchaininfo");
-    // difficulty has 16 significant digits: it must stay a number (bitcoin-core's own parser makes it a string)
+    // difficulty has 16 significant digits: it must stay a number (json-bigint parsers make it a string)
     expect((chain?.data as { result: { difficulty: unknown } }).result.difficulty).toBe(4.656542373906925e-10);
     expect(r.health.at(-1)?.state).toBe("up");
   });
@@ -140,6 +142,91 @@ describe("RPC poller over HTTP", () => {
     expect(r.poller.stats.skipped).toBeGreaterThan(5);
   });
 
+  it("honours the per-call timeout, not the transport's default", async () => {
+    stub.hang.add("getpeerinfo");
+    const t = new HttpRpcTransport({ url: stub.url, credentials: { kind: "cookie", path: stub.cookie }, timeoutMs: 5000 });
+    const t0 = Date.now();
+    await expect(t.call("getpeerinfo", [], 100)).rejects.toMatchObject({ kind: "timeout", message: expect.stringMatching(/no answer .* in 100 ms/) });
+    // The old client ignored it and waited its own 2 s; a generous bound, not a speed test.
+    expect(Date.now() - t0).toBeLessThan(1500);
+    t.close();
+  });
+
+  it("aborts the calls in flight when closed, and refuses new ones", async () => {
+    stub.hang.add("getpeerinfo");
+    const t = http();
+    const call = t.call("getpeerinfo", [], 60_000);
+    await until(() => stub.inFlight > 0);
+    t.close();
+    await expect(call).rejects.toMatchObject({ kind: "transport", message: "getpeerinfo: stopped" });
+    await until(() => stub.inFlight === 0);
+    await expect(t.call("uptime", [], 500)).rejects.toMatchObject({ message: "uptime: stopped" });
+  });
+
+  it("stops reading a body at the size cap instead of buffering it", async () => {
+    let written = 0;
+    stub.custom.set("getpeerinfo", (res) => {
+      // No content-length: 1 MiB chunks for as long as the client reads (it must give up at 2 MiB).
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(1 << 20, 0x20);
+      const pump = (): void => {
+        while (!res.destroyed && written < 64 << 20) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      res.write('{"result":"');
+      pump();
+    });
+    const t = new HttpRpcTransport({ url: stub.url, credentials: { kind: "cookie", path: stub.cookie }, timeoutMs: 5000, maxReplyBytes: 2 << 20 });
+    await expect(t.call("getpeerinfo", [], 5000)).rejects.toMatchObject({ kind: "protocol", message: expect.stringMatching(/reply body exceeds the limit of 2097152 bytes/) });
+    await until(() => stub.inFlight === 0);
+    expect(written).toBeLessThan(16 << 20);
+    t.close();
+  });
+
+  it("refuses a declared 50 MB body before reading it", async () => {
+    stub.custom.set("getpeerinfo", (res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(50 << 20) });
+      res.write("{");
+    });
+    const t = http();
+    await expect(t.call("getpeerinfo", [], 2000)).rejects.toMatchObject({ kind: "protocol", message: expect.stringMatching(/reply of 52428800 bytes exceeds the limit/) });
+    t.close();
+  });
+
+  it("gives a clear error for a reply nested 20,000 levels deep, and stays up", async () => {
+    stub.custom.set("getpeerinfo", (res, id) => res.writeHead(200).end(`{"result":${"[".repeat(20_000)}${"]".repeat(20_000)},"error":null,"id":${JSON.stringify(id)}}`));
+    const r = runPoller(http(), [{ method: "getpeerinfo", intervalMs: 60_000 }]);
+    poller = r.poller;
+    await until(() => r.health.length > 0);
+    expect(r.health.at(-1)).toMatchObject({ state: "down", detail: "getpeerinfo: reply nests deeper than 64 levels" });
+    expect(r.events).toEqual([]);
+  });
+
+  it("counts a result too large for one event line, and a ping time that would become Infinity", async () => {
+    const info = captureJson("rpc/getnetworkinfo.json") as object;
+    stub.custom.set("getnetworkinfo", (res, id) => res.writeHead(200).end(JSON.stringify({ result: { ...info, padding: "x".repeat(10 << 20) }, error: null, id })));
+    const peers = (captureJson("rpc/getpeerinfo.json") as object[]).map((p) => ({ ...p, pingtime: 1e306 }));
+    stub.custom.set("getpeerinfo", (res, id) => res.writeHead(200).end(JSON.stringify({ result: peers, error: null, id })));
+    const r = runPoller(http(), [{ method: "getnetworkinfo", intervalMs: 60_000 }, { method: "getpeerinfo", intervalMs: 60_000 }], 5000);
+    poller = r.poller;
+    await until(() => r.events.length >= 2, 10_000);
+    const reasons = r.events.map((e) => (e.type === "events.dropped" ? e.data.reason : e.type)).sort();
+    expect(reasons).toEqual([
+      expect.stringMatching(/^getnetworkinfo reply: \d+ bytes, too large for one event line/),
+      expect.stringMatching(/^getpeerinfo reply: at \[0\]\.pingtime: /),
+    ]);
+  });
+
+  it("keeps user info of the URL out of the request and of every message", async () => {
+    const t = new HttpRpcTransport({ url: stub.url.replace("http://", "http://alice:hunter2@"), credentials: { kind: "cookie", path: stub.cookie }, timeoutMs: 500 });
+    expect(t.name).toBe(stub.url);
+    await expect(t.call("uptime", [], 500)).resolves.toBe(12);
+    t.close();
+  });
+
   it("says so when nothing listens", async () => {
     const t = new HttpRpcTransport({ url: "http://127.0.0.1:1", credentials: { kind: "userpass", username: "u", password: "p" }, timeoutMs: 500 });
     await expect(t.call("uptime", [], 500)).rejects.toMatchObject({ kind: "transport", message: expect.stringMatching(/connection refused/) });
@@ -169,5 +256,25 @@ describe.skipIf("skip" in bin)("the same poller over IPC and HTTP", () => {
     session.close();
     await node.stop();
     await stub.stop();
+  });
+
+  it("over IPC, rejects a reply nested 20,000 levels deep that the loose schema would have let through", async () => {
+    // getnetworkinfo's schema keeps unknown fields: without the depth bound this reply passed it,
+    // then failed to encode, and snapshots vanished while the source said "up".
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-deep-"));
+    const info = captureJson("rpc/getnetworkinfo.json") as object;
+    fs.writeFileSync(path.join(dir, "getnetworkinfo.json"), JSON.stringify({ ...info, x: 0 }).replace('"x":0', `"x":${"[".repeat(20_000)}${"]".repeat(20_000)}`));
+    const node = new Standin((bin as { path: string }).path, [], undefined, dir);
+    await node.start();
+    const session = await IpcSession.connect(node.socket, { maxMessageBytes: 1 << 26 });
+    const thread = await session.makeThread(await session.construct(), "calls");
+    const caps = await probeCapabilities(session, thread, 5000);
+    const r = runPoller(new IpcRpcTransport(session, caps.rpc!, thread), [{ method: "getnetworkinfo", intervalMs: 60_000 }], 2000, "ipc");
+    await until(() => r.health.length > 0);
+    r.poller.stop();
+    expect(r.health.at(-1)).toMatchObject({ state: "down", detail: "getnetworkinfo: reply nests deeper than 64 levels" });
+    expect(r.events.filter((e) => e.type === "rpc.snapshot")).toEqual([]);
+    session.close();
+    await node.stop();
   });
 });

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LiveCli, runCli } from "../helpers/cli.js";
 import { StubBitcoind } from "../helpers/stub-bitcoind.js";
+import { until } from "../helpers/wait.js";
 
 describe("peerwatch observe --sources rpc", () => {
   let stub: StubBitcoind;
@@ -39,5 +40,17 @@ describe("peerwatch observe --sources rpc", () => {
     const down = r.events.find((e) => e.type === "source.status" && e.data.state === "down");
     expect((down?.data as { detail: string }).detail).toMatch(/refused the credentials/);
     expect(r.stderr + r.stdout).not.toContain("not-the-password");
+  });
+
+  it("exits on time when the node answers late: stopping aborts the calls in flight", async () => {
+    for (const m of ["getpeerinfo", "getmempoolinfo", "getnetworkinfo", "getnettotals", "uptime", "getblockchaininfo"]) stub.hang.add(m);
+    const t0 = Date.now();
+    const r = await runCli(["observe", "--sources", "rpc", "--rpc-url", stub.url, "--rpc-cookie", stub.cookie, "--rpc-timeout", "60", "--rpc-slow-interval", "600", "--rpc-disable", "getmemoryinfo,getchaintxstats,getaddrmaninfo,getorphantxs,listbanned", "--events", "-", "--metrics", "off", "--duration", "1"]);
+    stub.hang.clear();
+    expect(r.code, r.stderr).toBe(0);
+    // A generous bound: the old client held the exit for the whole 60 s call.
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(r.events.at(-1)).toMatchObject({ type: "source.status", data: { source: "rpc", detail: "stopped" } });
+    await until(() => stub.inFlight === 0);
   });
 });

@@ -1,7 +1,8 @@
 // JSON-RPC text in and out, for transports that carry raw text (IPC executeRpc). Bounded and
-// validated: a reply is parsed once, checked for the JSON-RPC shape, and turned into a result or
+// validated: a reply is parsed once (after a depth check), checked for the JSON-RPC shape, and turned into a result or
 // an RpcError; it never throws anything else.
 import { z } from "zod";
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../../events/json-depth.js";
 import { RpcError } from "./transport.js";
 
 /** Largest reply accepted: getpeerinfo of a full node is well under 1 MiB. */
@@ -22,6 +23,7 @@ const reply = z.object({
 
 export function parseReply(text: string, method: string): unknown {
   if (text.length > MAX_REPLY_BYTES) throw new RpcError("protocol", `${method}: reply of ${text.length} bytes exceeds ${MAX_REPLY_BYTES}`);
+  if (jsonDepthExceeds(text)) throw new RpcError("protocol", `${method}: reply nests deeper than ${MAX_JSON_DEPTH} levels`);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -3,6 +3,7 @@
 // cannot pile up requests: at most one call per method is in flight, each with a timeout. Methods
 // the node does not know are detected once, reported and skipped; warmup (-28) is a state.
 import {
+  MAX_EVENT_LINE_BYTES,
   RPC_SNAPSHOT_SCHEMAS,
   formatDecodeError,
   fromZodError,
@@ -121,14 +122,29 @@ export class RpcPoller {
     if (method === "getpeerinfo") {
       const r = getPeerInfoResult.safeParse(raw);
       if (!r.success) return this.invalid(formatDecodeError(fromZodError("getpeerinfo reply", r.error)));
-      this.o.emit("peers.snapshot", { peers: r.data.map(toPeerInfo) });
+      const peers = r.data.map(toPeerInfo);
+      const tooBig = this.tooLarge("getpeerinfo", peers);
+      if (tooBig) return this.invalid(tooBig);
+      this.o.emit("peers.snapshot", { peers });
       return undefined;
     }
     const r = RPC_SNAPSHOT_SCHEMAS[method].safeParse(raw);
     if (!r.success) return this.invalid(formatDecodeError(fromZodError(`${method} reply`, r.error)));
+    const tooBig = this.tooLarge(method, r.data);
+    if (tooBig) return this.invalid(tooBig);
     this.o.emit("rpc.snapshot", { method, result: r.data } as RpcSnapshot);
     if (method === "getnetworkinfo") this.tellIdentity((r.data as { subversion: string }).subversion);
     return undefined;
+  }
+
+  /**
+   * A result the loose schemas accept can still be larger than a reader takes as one event line
+   * (MAX_EVENT_LINE_BYTES): such an event would be written and then refused by every reader.
+   */
+  private tooLarge(method: string, data: unknown): string | undefined {
+    const size = Buffer.byteLength(JSON.stringify(data));
+    const limit = MAX_EVENT_LINE_BYTES - 64 * 1024; // room for the envelope
+    return size > limit ? `${method} reply: ${size} bytes, too large for one event line (at most ${limit})` : undefined;
   }
 
   private tellIdentity(subversion: string): void {

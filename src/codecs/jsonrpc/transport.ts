@@ -1,5 +1,5 @@
 // The poller's transport interface: how one JSON-RPC call reaches the node. Two implementations:
-// HTTP (bitcoin-core npm client) and IPC (Rpc.executeRpc). Errors are typed so the poller can tell
+// HTTP (undici) and IPC (Rpc.executeRpc). Errors are typed so the poller can tell
 // "the node said no" from "the node is not there".
 export interface RpcTransport {
   /** Names the transport in logs and status, e.g. "ipc" or "http://127.0.0.1:8332". */

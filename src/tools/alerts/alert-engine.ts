@@ -2,7 +2,7 @@
 // "peerwatch"), each (name, peer) at most once per repeat interval so an ongoing attack is one
 // alert, not thousands.
 import type { EventBus, Subscription } from "../../bus/index.js";
-import { makeEvent, type PeerwatchEvent } from "../../events/index.js";
+import { FactSourceSelector, makeEvent, type PeerwatchEvent } from "../../events/index.js";
 import type { PrefixTree } from "../iplists/prefix-tree.js";
 import { AddrSpam, InboundChurn, ListedAddress, LowFeeFilter, PingSpam, ProcessingBacklog, V2ShareDrop, type AlertData, type Due, type Heuristic } from "./heuristics.js";
 import type { Thresholds } from "./thresholds.js";
@@ -19,6 +19,7 @@ export class AlertEngine {
   /** The heuristics that want each event type, worked out once per type (types are few). */
   private readonly byType = new Map<string, Heuristic[]>();
   private now = 0;
+  private readonly oneSource = new FactSourceSelector();
   private readonly due: Due = (name, peerId) => {
     const last = this.lastRaised.get(`${name}|${peerId ?? ""}`);
     return last === undefined || this.now - last >= this.t.repeatSeconds * 1_000_000;
@@ -31,6 +32,8 @@ export class AlertEngine {
 
   /** Feeds one event to every heuristic; returns the alerts to raise now (after de-duplication). */
   onEvent(e: PeerwatchEvent): AlertData[] {
+    // The same message seen by IPC tracing and eBPF (or the log) is one message to the heuristics.
+    if (!this.oneSource.accept(e)) return [];
     let wanted = this.byType.get(e.type);
     if (wanted === undefined) {
       wanted = this.heuristics.filter((h) => h.prefixes.some((p) => e.type.startsWith(p)));

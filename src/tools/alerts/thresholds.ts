@@ -1,7 +1,11 @@
 // Thresholds of the heuristics, with the reasoning behind each default (docs/alerts.md has the
 // long form). Overridable with --alerts <file> (JSON, the same keys), validated by zod.
-import fs from "node:fs";
 import { z } from "zod";
+import { readBoundedFile } from "../../config/bounded-file.js";
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../../events/json-depth.js";
+
+/** Largest thresholds file read: a dozen numbers. */
+const MAX_THRESHOLDS_BYTES = 64 * 1024;
 
 export const thresholdsSchema = z.strictObject({
   /** Pings from one peer per window. Bitcoin Core pings every 2 min (PING_INTERVAL): ~0.5/min. */
@@ -34,9 +38,11 @@ export const DEFAULT_THRESHOLDS: Thresholds = thresholdsSchema.parse({});
 
 export function loadThresholds(file: string | undefined): Thresholds {
   if (!file) return DEFAULT_THRESHOLDS;
+  const text = readBoundedFile(file, MAX_THRESHOLDS_BYTES, "alert thresholds");
+  if (jsonDepthExceeds(text)) throw new Error(`alert thresholds ${file}: nests deeper than ${MAX_JSON_DEPTH} levels`);
   let json: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(file, "utf8"));
+    json = JSON.parse(text);
   } catch (e) {
     throw new Error(`alert thresholds ${file}: ${(e as Error).message}`);
   }

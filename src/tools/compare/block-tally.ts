@@ -1,6 +1,7 @@
 // Blocks as each source reports them: IPC's pushed tip.changed ("ipc"), the validation:block_connected
 // tracepoint ("ebpf"), the tip in the pollers' getblockchaininfo ("rpc" over HTTP, "ipc-poll" over
-// executeRpc) and the log follower ("log"). For each block: who saw it and when; per source: how
+// executeRpc) and the log follower ("log": UpdateTip and BlockConnected lines, stamped with the time
+// the node wrote them). For each block: who saw it and when; per source: how
 // many of the blocks it saw and how long after the earliest source.
 //
 // A source's first tip after it (re)connects is the tip it found, not a block it watched arrive: it
@@ -50,6 +51,9 @@ export class BlockTally {
         return;
       case "block.connected":
         return this.observe(e.source === "log" ? "log" : e.source, e.data.hash, e.data.height, e.ts);
+      // The log's "BlockConnected" line (-debug=validation): the same block as its UpdateTip line.
+      case "block.seen":
+        return this.observe("log", e.data.hash, e.data.height, e.ts);
       case "rpc.snapshot":
         if (e.data.method !== "getblockchaininfo") return;
         return this.state(e.source === "ipc" ? "ipc-poll" : "rpc", e.data.result.bestblockhash, e.data.result.blocks, e.ts);

@@ -12,9 +12,9 @@ interface Sample {
 }
 const MAX_PROCESSES = 1000;
 
-/** b-httpworker.0 … b-httpworker.15 → b-httpworker.*: one line for the pool. */
+/** A pool's numbered threads as one line: b-httpworker.3 → b-httpworker.*, b-http.01 → b-http.*. */
 export function threadGroup(name: string): string {
-  return /^b-httpworker\.\d+$/.test(name) ? "b-httpworker.*" : name;
+  return name.replace(/\.\d+$/, ".*");
 }
 
 export class CostTally {

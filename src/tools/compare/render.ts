@@ -16,7 +16,7 @@ const ms = (x: number | null) => (x === null ? "–" : `${x} ms`);
 const cpu = (x: number | null) => (x === null ? "not measured" : `${x.toFixed(4)} s/s`);
 const clip = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 /** Node threads always shown in the cost table, measured or not (they are what each source loads). */
-const KEY_THREADS = ["b-msghand", "b-net", "b-capnp-loop", "b-nettrace", "b-httpworker.*"];
+const KEY_THREADS = ["b-msghand", "b-net", "b-capnp-loop", "b-nettrace", "b-httpworker.*", "b-http.*"];
 /** Listed findings shown per section; --json has them all. */
 const MAX_LINES = 10;
 

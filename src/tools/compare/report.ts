@@ -101,7 +101,7 @@ export interface CostReport {
   peerwatch: ProcessCost;
   bpftrace: ProcessCost;
   node: ProcessCost & {
-    /** Per thread name (b-httpworker.N summed as b-httpworker.*), CPU seconds per second. */
+    /** Per thread name (numbered pool threads such as b-httpworker.N or b-http.NN summed as name.*), CPU seconds per second. */
     threads: Record<string, number>;
   };
 }

@@ -3,7 +3,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { readBoundedFile } from "../../config/bounded-file.js";
 import { PrefixTree } from "./prefix-tree.js";
+
+/** Largest list file read: a few hundred thousand ranges. */
+const MAX_LIST_BYTES = 16 * 1024 * 1024;
 
 export const DEFAULT_LISTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../data/iplists");
 
@@ -26,8 +30,15 @@ export function loadIpLists(dir = DEFAULT_LISTS_DIR): LoadedLists {
   }
   for (const f of files) {
     const name = f.replace(/\.txt$/, "");
+    let text: string;
+    try {
+      text = readBoundedFile(path.join(dir, f), MAX_LIST_BYTES, "IP list");
+    } catch (e) {
+      errors.push((e as Error).message);
+      continue;
+    }
     names.push(name);
-    fs.readFileSync(path.join(dir, f), "utf8")
+    text
       .split("\n")
       .forEach((raw, i) => {
         const line = raw.replace(/#.*/, "").trim();

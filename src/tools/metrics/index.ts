@@ -32,7 +32,12 @@ export interface RegistryOptions {
 export function createMetricsRegistry(bus: EventBus, lists: LoadedLists, opts: RegistryOptions = {}): { registry: Registry; handle: (e: PeerwatchEvent) => void; instruments: Instruments } {
   const registry = new Registry();
   if (opts.node !== undefined) registry.setDefaultLabels({ node: opts.node });
-  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "peerwatch_" });
+  if (opts.processMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, prefix: "peerwatch_" });
+    // prom-client's totals of active handles, requests and resources are gauges named `_total`,
+    // which Prometheus reserves for counters (promtool flags them); the same figures by type remain.
+    for (const n of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(`peerwatch_${n}`);
+  }
   const self = registerSelfMetrics(registry, bus);
   const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry)];
   return { registry, handle: (e) => handlers.forEach((h) => h(e)), instruments: self.instruments };

@@ -1,7 +1,7 @@
 // P2P traffic and connections: from net.message and net.connection (eBPF or IPC tracing),
 // p2p.announcement and ping.rtt (the pinger).
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { PeerwatchEvent } from "../../events/index.js";
+import { FactSourceSelector, type PeerwatchEvent } from "../../events/index.js";
 import { collectFrom, DeferredCounts } from "./deferred-counts.js";
 import { LabelLimiter, connTypeLabel, msgTypeLabel } from "./labels.js";
 
@@ -23,8 +23,11 @@ export function registerP2pMetrics(registry: Registry): (e: PeerwatchEvent) => v
   const rtt = new Histogram({ name: "peerwatch_p2p_ping_rtt_seconds", help: "Round trip of the P2P pinger's pings to the node: its message-processing backlog", buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
   const announced = new Counter({ name: "peerwatch_pinger_announcements_total", help: "Messages the node sent the P2P pinger, by type", labelNames: ["msg_type"] as const, registers });
   const reasons = new LabelLimiter();
+  // IPC tracing, eBPF and the log may all report the same message: count it once.
+  const oneSource = new FactSourceSelector();
 
   return (e) => {
+    if (!oneSource.accept(e)) return;
     switch (e.type) {
       case "net.message": {
         const d = e.data;

@@ -2,7 +2,7 @@
 // families (P2P, mempool, peers …) live in their own files beside this one.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { EventBus } from "../../bus/index.js";
-import { sourceName, type PeerwatchEvent } from "../../events/index.js";
+import { KNOWN_DROPS, sourceName, type PeerwatchEvent } from "../../events/index.js";
 import type { Instruments } from "../../sources/types.js";
 import { collectFrom, DeferredCounts } from "./deferred-counts.js";
 import { LabelLimiter } from "./labels.js";
@@ -18,12 +18,15 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
     collect: collectFrom(() => eventCounts),
   });
   eventCounts = new DeferredCounts([events]);
+  const reasons = new LabelLimiter();
   const dropped = new Counter({
     name: "peerwatch_events_dropped_total",
     help: "Events lost before reaching peerwatch or a tool, by who lost them and why",
     labelNames: ["source", "reason"] as const,
     registers: [registry],
   });
+  // Known (source, reason) pairs start at 0: "no drops" reads differently from "no data".
+  for (const d of KNOWN_DROPS) dropped.inc({ source: d.source, reason: reasons.label(d.reason) }, 0);
   const up = new Gauge({
     name: "peerwatch_source_up",
     help: "1 when the source is up, 0.5 when degraded, 0 when down or not started",
@@ -61,7 +64,6 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
     registers: [registry],
   });
-  const reasons = new LabelLimiter();
   const wasUp = new Map<string, boolean>();
   const handle = (e: PeerwatchEvent) => {
     eventCounts.add(`${e.source}|${e.type}`, () => ({ source: e.source, type: e.type }), 1);

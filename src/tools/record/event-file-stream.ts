@@ -85,7 +85,9 @@ class EventFileStream extends Writable {
       rest = rest.subarray(piece.length);
       const target = this.gzip ?? this.out;
       if (!this.gzip) this.bytes += piece.length;
-      if (!target.write(piece)) await once(target, "drain");
+      // Wait for the write itself, not only for room: a failed write (disk full) then fails this
+      // chunk's callback, and the NDJSON writer counts its events as lost instead of none.
+      await new Promise<void>((resolve, reject) => target.write(piece, (err) => (err ? reject(err) : resolve())));
     }
   }
 

@@ -35,6 +35,23 @@ describe("compare: blocks", () => {
   });
 });
 
+describe("compare: blocks from the log", () => {
+  it("counts the log's UpdateTip and BlockConnected lines as one source, stamped with the node's line time", () => {
+    const events = [
+      ev("source.status", { source: "ipc", state: "up", detail: "x", capabilities: ["mining"] }, 0, "ipc"),
+      ev("tip.changed", { height: 5, hash: hash(5) }, 0, "ipc"),
+      // The node wrote both lines 4 ms before IPC's push arrived.
+      ev("block.seen", { hash: hash(6), height: 6 }, 0.996, "log"),
+      ev("tip.changed", { height: 6, hash: hash(6) }, 0.996, "log"),
+      ev("tip.changed", { height: 6, hash: hash(6) }, 1, "ipc"),
+      ev("tip.changed", { height: 7, hash: hash(7) }, 2, "ipc"),
+    ];
+    const b = compareEvents(events).blocks;
+    expect(b.log).toEqual({ seen: 1, of: 2, medianDelayMs: 0, maxDelayMs: 0, first: 1, missed: [{ height: 7, hash: hash(7) }] });
+    expect(b.ipc).toMatchObject({ seen: 2, of: 2, maxDelayMs: 4, first: 1 });
+  });
+});
+
 describe("compare: peers", () => {
   const r = compareEvents(scenario());
 

@@ -44,6 +44,19 @@ describe("peerwatch compare on a recording", () => {
     expect(r.stdout).toMatch(/Within the 39000 ms both traced: 12 messages seen by both, 2 only by ipc, 3 only by ebpf\./);
   });
 
+  it("compares what a truncated gzip file holds and an over-long line around it, saying where each problem is", async () => {
+    const events = scenario();
+    const f = path.join(tmp, "cut.ndjson.gz");
+    const gz = gzipSync(`${events.map(encodeEvent).join("\n")}\n${"x".repeat(10 * 1024 * 1024)}\n`);
+    fs.writeFileSync(f, gz.subarray(0, gz.length - 20));
+    const r = await runCli(["compare", f, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout) as CompareReport;
+    expect(got.input.events).toBe(events.length);
+    expect(got.blocks).toEqual(compareEvents(events).blocks);
+    expect(r.stderr).toMatch(new RegExp(`skipped .*cut\\.ndjson\\.gz:${events.length + 1}: (line longer than \\d+ bytes|the gzip stream ends early)`));
+  });
+
   it("stops with exit 2 on a missing recording", async () => {
     const r = await runCli(["compare", path.join(tmp, "nope.ndjson")]);
     expect(r.code).toBe(2);

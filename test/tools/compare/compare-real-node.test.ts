@@ -24,7 +24,7 @@ describe.skipIf("skip" in bins)("peerwatch compare against a real bitcoin-node",
   it("reports which source saw the mined blocks, and when, and what each cost", async () => {
     const sources = ["ipc", "rpc", "proc", "p2p", ...(ebpf ? ["ebpf"] : [])].join(",");
     const run = runCli(
-      ["compare", "--chain", "regtest", "--datadir", node.datadir, "--sources", sources, "--bitcoin-node-bin", node.bin, "--p2p", `127.0.0.1:${node.p2pPort}`,
+      ["compare", "--chain", "regtest", "--datadir", node.datadir, "--sources", sources, "--bitcoin-node-bin", node.bin, "--rpc-url", `http://127.0.0.1:${node.rpcPort}`, "--p2p", `127.0.0.1:${node.p2pPort}`,
         "--ping-interval", "0.5", "--rpc-interval", "1", "--proc-interval", "1", "--duration", "12", "--json", "--log-level", "warn"],
       { timeoutMs: 60_000 },
     );
