@@ -18,17 +18,21 @@ import { WEB_OPTIONS } from "../tools/web/options.js";
 import { DEMO_OPTIONS } from "./demo-options.js";
 import { SOURCES, SOURCE_NAMES } from "./sources.js";
 
-/** The tools' rows, shared by every command that feeds the tools (observe, replay, …). */
-export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...RECORD_OPTIONS, ...METRICS_OPTIONS, ...ALERTS_OPTIONS, ...IPLISTS_OPTIONS, ...WEB_OPTIONS };
+/** The tools' rows, shared by every command that feeds the tools (observe, replay, tools). */
+export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...RECORD_OPTIONS, ...METRICS_OPTIONS, ...ALERTS_OPTIONS, ...IPLISTS_OPTIONS };
+/** Rows of the commands that serve the live page (observe, replay; not compare). */
+export const PAGE_OPTIONS = { ...WEB_OPTIONS };
 
 const SOURCE_OPTIONS = { ...IPC_OPTIONS, ...RPC_OPTIONS, ...EBPF_OPTIONS, ...P2P_OPTIONS, ...PROC_OPTIONS, ...LOG_OPTIONS };
 
-export const OBSERVE_OPTIONS = sourcesTable(TOOL_OPTIONS, DEMO_OPTIONS);
+/** What watching a node takes. */
+export const OBSERVE_OPTIONS = sourcesTable(TOOL_OPTIONS);
+/** `observe` itself: the above, the live page, the demo, and publishing to NATS. */
+export const OBSERVE_COMMAND_OPTIONS = mergeOptions(OBSERVE_OPTIONS, PAGE_OPTIONS, DEMO_OPTIONS, NATS_OPTIONS);
 
-/** `observe` itself also publishes to NATS (other commands built on OBSERVE_OPTIONS do not). */
-export const OBSERVE_COMMAND_OPTIONS = mergeOptions(OBSERVE_OPTIONS, NATS_OPTIONS);
-
-export type ObserveConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS & typeof DEMO_OPTIONS>, keyof CoreConfig> & Partial<OptionValues<typeof NATS_OPTIONS>>;
+export type ObserveConfig = CoreConfig &
+  Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS>, keyof CoreConfig> &
+  Partial<OptionValues<typeof PAGE_OPTIONS & typeof DEMO_OPTIONS & typeof NATS_OPTIONS>>;
 
 /** What starting the sources needs: core settings and every extractor's rows (observe and compare have them). */
 export type SourcesConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS>, keyof CoreConfig>;

@@ -13,7 +13,7 @@ import { showProgress } from "../tools/record/progress-line.js";
 import type { CommandSpec } from "./command.js";
 import { NATS_OPTIONS, natsSettingsProblem, type NatsConnectSettings } from "../bus/nats/options.js";
 import { awaitNats, startNatsPublisher } from "./nats-publish.js";
-import { TOOL_OPTIONS } from "./observe-options.js";
+import { PAGE_OPTIONS, TOOL_OPTIONS } from "./observe-options.js";
 import { createBus, loadToolFiles, startTools } from "./tools.js";
 
 const REPLAY_OWN_OPTIONS = defineOptions({
@@ -41,9 +41,10 @@ export const REPLAY_OPTIONS = mergeOptions(
   REPLAY_OWN_OPTIONS,
   { config: core.config, nodeName: core.nodeName, logLevel: core.logLevel, logFormat: core.logFormat },
   TOOL_OPTIONS,
+  PAGE_OPTIONS,
   NATS_OPTIONS,
 );
-type ReplayConfig = OptionValues<typeof REPLAY_OWN_OPTIONS & typeof TOOL_OPTIONS & Pick<typeof core, "nodeName" | "logLevel" | "logFormat">> & { nodeName: string } & Partial<OptionValues<typeof NATS_OPTIONS>>;
+type ReplayConfig = OptionValues<typeof REPLAY_OWN_OPTIONS & typeof TOOL_OPTIONS & typeof PAGE_OPTIONS & Pick<typeof core, "nodeName" | "logLevel" | "logFormat">> & { nodeName: string } & Partial<OptionValues<typeof NATS_OPTIONS>>;
 
 export const replayCommand: CommandSpec = {
   name: "replay",

@@ -2,7 +2,7 @@
 import { NATS_OPTIONS, NATS_TOOLS_OPTIONS, natsSettingsProblem } from "../bus/nats/options.js";
 import { ConfigError, loadSettings } from "../config/load.js";
 import { coreOptions, defineOptions, mergeOptions, type OptionValues } from "../config/options.js";
-import { TOOL_OPTIONS } from "./observe-options.js";
+import { PAGE_OPTIONS, TOOL_OPTIONS } from "./observe-options.js";
 import os from "node:os";
 
 const core = coreOptions([]);
@@ -20,9 +20,9 @@ const TOOLS_NATS = defineOptions({
   nats: { ...NATS_OPTIONS.nats, description: "NATS server(s) to read events from: nats://host:4222 or tls://host:4222, comma list for a cluster (required)" },
 });
 
-export const TOOLS_COMMAND_OPTIONS = mergeOptions(TOOLS_CORE, TOOL_OPTIONS, TOOLS_NATS, NATS_TOOLS_OPTIONS);
+export const TOOLS_COMMAND_OPTIONS = mergeOptions(TOOLS_CORE, TOOL_OPTIONS, PAGE_OPTIONS, TOOLS_NATS, NATS_TOOLS_OPTIONS);
 
-type Values = OptionValues<typeof TOOLS_CORE & typeof TOOL_OPTIONS & typeof NATS_OPTIONS & typeof NATS_TOOLS_OPTIONS>;
+type Values = OptionValues<typeof TOOLS_CORE & typeof TOOL_OPTIONS & typeof PAGE_OPTIONS & typeof NATS_OPTIONS & typeof NATS_TOOLS_OPTIONS>;
 export interface ToolsCommandConfig extends Omit<Values, "nodeName" | "nats" | "config"> {
   nodeName: string;
   nats: string[];

@@ -57,7 +57,7 @@ export async function recordLive(events: PeerwatchEvent[], file: string, maxByte
   return text;
 }
 
-/** Counter samples (`name{labels} value`) of the event-derived families; process/self ones left out. */
+/** Non-zero counter samples (`name{labels} value`) of the event-derived families; process/self ones left out. */
 export function eventCounters(metricsText: string, ignoreSource = "replay"): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of metricsText.split("\n")) {
@@ -67,6 +67,8 @@ export function eventCounters(metricsText: string, ignoreSource = "replay"): Map
     const [, name, labels = "", value] = m;
     if (!name!.endsWith("_total") || name!.startsWith("peerwatch_process_") || /^peerwatch_(web_|nodejs_|bus_)/.test(name!)) continue;
     if (labels.includes(`source="${ignoreSource}"`)) continue;
+    // A series at 0 is one the exporter pre-registers (newer versions list more reasons): the same as absent.
+    if (Number(value) === 0) continue;
     out.set(`${name}${labels}`, Number(value));
   }
   return out;
