@@ -7,11 +7,13 @@ import type { MemoryBus } from "../bus/index.js";
 import { ConfigError, loadSettings } from "../config/load.js";
 import { coreOptions, defineOptions, mergeOptions, type OptionValues } from "../config/options.js";
 import { onOff, strictNumber } from "../config/values.js";
+import { makeEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { RecordingPlayer, type ReplaySpeed, type ReplaySummary } from "../tools/record/player.js";
 import { showProgress } from "../tools/record/progress-line.js";
 import type { CommandSpec } from "./command.js";
-import { NATS_OPTIONS, natsSettingsProblem, type NatsConnectSettings } from "../bus/nats/options.js";
+import { NATS_OPTIONS, NATS_TOOLS_OPTIONS, natsSettingsProblem, type NatsConnectSettings } from "../bus/nats/options.js";
+import { StreamRangeReader } from "../bus/nats/stream-range.js";
 import { awaitNats, startNatsPublisher } from "./nats-publish.js";
 import { PAGE_OPTIONS, TOOL_OPTIONS } from "./observe-options.js";
 import { createBus, loadToolFiles, startTools } from "./tools.js";
@@ -36,6 +38,24 @@ const REPLAY_OWN_OPTIONS = defineOptions({
   },
 });
 
+/** A point in time: an ISO 8601 time, or a number of seconds before now. */
+const pointInTime = z.string().transform((v, ctx) => {
+  const t = /^\d+(\.\d+)?$/.test(v.trim()) ? Date.now() - Number(v) * 1000 : /^\d{4}-\d\d-\d\d/.test(v.trim()) ? Date.parse(v.trim()) : NaN;
+  if (!Number.isFinite(t)) {
+    ctx.addIssue({ code: "custom", message: `expected an ISO 8601 time (2026-01-31T12:00:00Z) or seconds before now, got "${v.slice(0, 60)}"` });
+    return z.NEVER;
+  }
+  return new Date(t);
+});
+
+// Replaying a time range of a JetStream stream instead of files (`--from-stream`).
+const REPLAY_STREAM_OPTIONS = defineOptions({
+  fromStream: { flag: "from-stream", arg: "name", description: "replay the events of this JetStream stream on --nats (instead of files), between --since and --until", schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, '_' and '-' only, at most 64").optional() },
+  since: { flag: "since", arg: "time", description: "with --from-stream: first store time to replay, ISO 8601 or seconds before now", defaultText: "the stream's first event", schema: pointInTime.optional() },
+  until: { flag: "until", arg: "time", description: "with --from-stream: last store time to replay, ISO 8601 or seconds before now", defaultText: "the stream's last event", schema: pointInTime.optional() },
+  nodes: { ...NATS_TOOLS_OPTIONS.nodes, description: "with --from-stream: comma list of node names to replay", defaultText: "every node in the stream" },
+});
+
 const core = coreOptions([]);
 export const REPLAY_OPTIONS = mergeOptions(
   REPLAY_OWN_OPTIONS,
@@ -43,13 +63,14 @@ export const REPLAY_OPTIONS = mergeOptions(
   TOOL_OPTIONS,
   PAGE_OPTIONS,
   NATS_OPTIONS,
+  REPLAY_STREAM_OPTIONS,
 );
-type ReplayConfig = OptionValues<typeof REPLAY_OWN_OPTIONS & typeof TOOL_OPTIONS & typeof PAGE_OPTIONS & Pick<typeof core, "nodeName" | "logLevel" | "logFormat">> & { nodeName: string } & Partial<OptionValues<typeof NATS_OPTIONS>>;
+type ReplayConfig = OptionValues<typeof REPLAY_OWN_OPTIONS & typeof REPLAY_STREAM_OPTIONS & typeof TOOL_OPTIONS & typeof PAGE_OPTIONS & Pick<typeof core, "nodeName" | "logLevel" | "logFormat">> & { nodeName: string } & Partial<OptionValues<typeof NATS_OPTIONS>>;
 
 export const replayCommand: CommandSpec = {
   name: "replay",
-  args: "<file...>",
-  description: "Play recordings (what `observe --events` wrote, plain or .gz; rotated files oldest first) into the same tools as observe.",
+  args: "[file...]",
+  description: "Play recordings (what `observe --events` wrote, plain or .gz; rotated files oldest first), or a time range of a JetStream stream (--from-stream), into the same tools as observe.",
   table: REPLAY_OPTIONS,
   run: (opts, files) => runReplay(files, opts),
 };
@@ -63,6 +84,8 @@ export async function runReplay(files: string[], opts: Record<string, unknown>, 
     config = { ...s, nodeName: s.nodeName ?? os.hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128) };
     const nats = natsSettingsProblem(config);
     if (nats) throw new ConfigError(nats);
+    const problem = streamRangeProblem(config, files);
+    if (problem) throw new ConfigError(problem);
   } catch (e) {
     if (e instanceof ConfigError) {
       say(e.message);
@@ -107,12 +130,20 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
     return 1;
   }
   const stop = stopOnSignals(signal);
-  const summary = await playRecording(bus, { files, speed: config.speed as ReplaySpeed, loop: config.loop, nodeName: config.nodeName, signal: stop.signal }, log);
+  const play = { files, speed: config.speed as ReplaySpeed, loop: config.loop, nodeName: config.nodeName, signal: stop.signal };
+  const summary = config.fromStream ? await playStreamRange(bus, play, config as ReplayConfig & { fromStream: string; nats: string[] }, log) : await playRecording(bus, play, log);
+  if (!summary) {
+    stop.dispose();
+    await nats?.close(100);
+    await bus.close();
+    await tools.close();
+    return 2;
+  }
   await bus.drained();
   await nats?.close(30_000); // sends what is still buffered
   let code = 0;
   if (summary.events === 0 && !summary.aborted) {
-    log.error(`no events in ${files.join(", ")}: nothing was replayed`);
+    log.error(`no events in ${config.fromStream ? `stream ${config.fromStream} in the range` : files.join(", ")}: nothing was replayed`);
     code = 2;
   } else if (config.linger > 0 && !stop.signal.aborted) {
     log.info(`replay done; /metrics and the live page stay up for ${config.linger} s (--linger)`);
@@ -152,6 +183,48 @@ export async function playRecording(bus: MemoryBus, o: PlayOptions, log: Logger)
   const derived = s.rederivedAlerts > 0 ? `; ${s.rederivedAlerts} recorded alert(s) left for the alert tool to raise again` : "";
   log[s.badLines > 0 ? "warn" : "info"]({ events: s.events, passes: s.passes, badLines: s.badLines }, `replay ${s.aborted ? "stopped" : "finished"}: ${s.events} events${bad}${derived}`);
   return s;
+}
+
+/** Checks between the --from-stream settings and the files given; the problem or undefined. */
+function streamRangeProblem(c: ReplayConfig, files: string[]): string | undefined {
+  if (!c.fromStream) {
+    const stray = (["since", "until", "nodes"] as const).find((k) => c[k] !== undefined);
+    if (stray) return `--${stray} needs --from-stream`;
+    return files.length === 0 ? "give recording files, or --from-stream with --nats" : undefined;
+  }
+  if (files.length > 0) return "give recording files or --from-stream, not both";
+  if (!c.nats) return "--from-stream needs --nats (the server that holds the stream)";
+  if (c.natsStream) return "--from-stream reads a stream and --nats-stream writes one: give one of them";
+  if (c.loop) return "--loop plays files only, not --from-stream";
+  if (c.since && c.until && c.until < c.since) return `--until (${c.until.toISOString()}) is before --since (${c.since.toISOString()})`;
+  return undefined;
+}
+
+/** Plays a time range of a JetStream stream; undefined when the stream cannot be read. */
+async function playStreamRange(bus: MemoryBus, o: PlayOptions, c: ReplayConfig & { fromStream: string; nats: string[] }, log: Logger): Promise<ReplaySummary | undefined> {
+  const reader = new StreamRangeReader(c as NatsConnectSettings, { stream: c.fromStream, since: c.since, until: c.until, nodes: c.nodes }, log);
+  try {
+    await reader.open();
+  } catch (e) {
+    log.error(`cannot read the stream: ${(e as Error).message}`);
+    return undefined;
+  }
+  try {
+    const player = new RecordingPlayer(bus, { ...o, files: [] });
+    const s = await player.playEvents(reader.events(o.signal), `stream ${c.fromStream}`);
+    const { received, rejected } = reader.counters;
+    if (rejected > 0) {
+      // Counted like the NATS bus counts them: an events.dropped the metrics tool adds up.
+      bus.publish(makeEvent("peerwatch", c.nodeName, "events.dropped", { source: "nats:receive", count: rejected, reason: "foreign or malformed message" }));
+    }
+    log[rejected > 0 ? "warn" : "info"]({ events: s.events, received, rejected }, `replay ${s.aborted ? "stopped" : "finished"}: ${s.events} events from stream ${c.fromStream}${rejected ? `; ${rejected} foreign or malformed message(s) skipped` : ""}`);
+    return s;
+  } catch (e) {
+    log.error(`reading stream ${c.fromStream} failed: ${(e as Error).message}`);
+    return undefined;
+  } finally {
+    await reader.close();
+  }
 }
 
 /** An AbortController that fires on SIGINT/SIGTERM or the given signal. */

@@ -125,16 +125,8 @@ export class RecordingPlayer {
           }
           minTs = Math.min(minTs, e.ts);
           maxTs = Math.max(maxTs, e.ts);
-          if (speed !== "max") {
-            firstTs ??= e.ts;
-            const dueMs = (e.ts - firstTs) / 1000 / speed - (performance.now() - this.passStart);
-            if (dueMs > 1) await sleep(dueMs, undefined, { signal }).catch(() => undefined);
-            if (signal?.aborted) continue; // checked at the top of the loop
-          }
-          if (!this.bus.hasRoom()) await this.bus.whenWritable();
-          this.bus.publish(offsetUs === 0 ? e : { ...e, ts: e.ts + offsetUs });
-          this.events++;
-          this.passEvents++;
+          firstTs ??= e.ts;
+          await this.deliver(e, firstTs, offsetUs);
         }
       }
       summary.passes = this.pass;
@@ -144,6 +136,44 @@ export class RecordingPlayer {
     } while (this.options.loop && !signal?.aborted);
     summary.aborted = signal?.aborted ?? false;
     return this.finish(summary);
+  }
+
+  /**
+   * Plays events read from elsewhere (a JetStream range) once, with the same pacing, backpressure
+   * and skipping of derived alerts as a recording; `what` names them in the source.status.
+   */
+  async playEvents(events: AsyncIterable<PeerwatchEvent>, what: string): Promise<ReplaySummary> {
+    const { speed, signal } = this.options;
+    const summary: ReplaySummary = { passes: 1, events: 0, badLines: 0, rederivedAlerts: 0, truncatedFiles: [], aborted: false };
+    this.status("up", `${this.options.label ? `${this.options.label}: ` : ""}replaying ${what} at speed ${speed}; these events are not from a live node`);
+    this.pass = 1;
+    this.passStart = performance.now();
+    let firstTs: number | undefined;
+    for await (const e of events) {
+      if (signal?.aborted) break;
+      if (isDerived(e)) {
+        summary.rederivedAlerts++;
+        continue;
+      }
+      firstTs ??= e.ts;
+      await this.deliver(e, firstTs, 0);
+    }
+    summary.aborted = signal?.aborted ?? false;
+    return this.finish(summary);
+  }
+
+  /** Waits until the event is due (speed 1 or 10) and the subscribers have room, then publishes it. */
+  private async deliver(e: PeerwatchEvent, firstTs: number, offsetUs: number): Promise<void> {
+    const { speed, signal } = this.options;
+    if (speed !== "max") {
+      const dueMs = (e.ts - firstTs) / 1000 / speed - (performance.now() - this.passStart);
+      if (dueMs > 1) await sleep(dueMs, undefined, { signal }).catch(() => undefined);
+      if (signal?.aborted) return; // the caller's loop sees it
+    }
+    if (!this.bus.hasRoom()) await this.bus.whenWritable();
+    this.bus.publish(offsetUs === 0 ? e : { ...e, ts: e.ts + offsetUs });
+    this.events++;
+    this.passEvents++;
   }
 
   private status(state: "up" | "down", detail: string): void {
