@@ -122,7 +122,8 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
     return 1;
   }
   // --nats: the recording goes to NATS as well, waiting for room so that nothing is dropped.
-  const nats = config.nats ? startNatsPublisher(bus, { ...config, nats: config.nats } as ReplayConfig & NatsConnectSettings, log, "replay", true) : undefined;
+  // (--from-stream reads --nats instead: publishing there too would feed the stream its own replay.)
+  const nats = config.nats && !config.fromStream ? startNatsPublisher(bus, { ...config, nats: config.nats } as ReplayConfig & NatsConnectSettings, log, "replay", true) : undefined;
   if (nats && !(await awaitNats(nats, log))) {
     await nats.close(100);
     await bus.close();

@@ -8,7 +8,7 @@ import { formatDecodeError, type PeerwatchEvent } from "../../events/index.js";
 import type { Logger } from "../../logger.js";
 import { decodeNatsEvent } from "./codec.js";
 import { connectionOptions, describeServers, type NatsConnectSettings } from "./options.js";
-import { subjectsFor } from "./subjects.js";
+import { nodeToken, subjectsFor } from "./subjects.js";
 
 export interface StreamRange {
   stream: string;
@@ -61,8 +61,11 @@ export class StreamRangeReader {
   async *events(signal?: AbortSignal): AsyncGenerator<PeerwatchEvent> {
     if (!this.nc) throw new Error("StreamRangeReader.open() first");
     const { stream, since, until, nodes } = this.range;
+    // One filter subject: servers before 2.10 take no list. Several nodes are picked out here instead.
+    const subjects = subjectsFor(nodes);
+    const wanted = subjects.length > 1 ? new Set(nodes?.map(nodeToken)) : undefined;
     const consumer = await jetstream(this.nc).consumers.get(stream, {
-      filter_subjects: subjectsFor(nodes),
+      filter_subjects: wanted ? (subjectsFor()[0] as string) : (subjects[0] as string),
       ...(since ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: since.toISOString() } : { deliver_policy: DeliverPolicy.All }),
     });
     const untilNs = until ? BigInt(until.getTime()) * 1_000_000n + 999_999n : undefined;
@@ -76,6 +79,10 @@ export class StreamRangeReader {
         if (untilNs !== undefined && BigInt(m.info.timestampNanos) > untilNs) {
           batch.stop();
           return;
+        }
+        if (wanted && !wanted.has(m.subject.split(".")[1] ?? "")) {
+          if (m.info.pending === 0) return;
+          continue; // another node's event
         }
         this.counters.received++;
         const r = decodeNatsEvent(m.subject, m.data);

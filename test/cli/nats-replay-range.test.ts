@@ -1,0 +1,137 @@
+// `replay --from-stream` against a real nats-server: three recordings published one after another
+// into a JetStream stream; a range that starts after the first and ends before the third replays
+// exactly the second (event for event, and with the same /metrics as a file replay of it); foreign
+// or malformed messages in the range are skipped and counted.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { connect } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeEvent, type PeerwatchEvent } from "../../src/events/index.js";
+import { LiveCli } from "../helpers/cli.js";
+import { natsServerBinary, NatsServer } from "../helpers/nats-server.js";
+import { makeRecording, writeRecording } from "../helpers/node-recording.js";
+import { reportSkip } from "../helpers/skip.js";
+import { until } from "../helpers/wait.js";
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The /metrics URL a CLI announced in its log. */
+async function metricsUrl(cli: LiveCli): Promise<string> {
+  await until(() => /metrics at (http:\/\/[^\s"]+)/.test(cli.stderr), 15000);
+  return /metrics at (http:\/\/[^\s"]+)/.exec(cli.stderr)![1]!;
+}
+
+/** The event-driven series of a /metrics page (process figures and wall-clock ages left out). */
+function eventMetrics(text: string): string[] {
+  const skip = /^peerwatch_(process_|nodejs_|bus_queue_events|tip_age_seconds)/;
+  return text.split("\n").filter((l) => {
+    const name = l.startsWith("#") ? (l.split(" ")[2] ?? "") : l.split(/[{ ]/)[0]!;
+    return name.startsWith("peerwatch_") && !skip.test(name);
+  });
+}
+
+/** Replays with --linger and returns its event metrics and the events it wrote to stdout, once done. */
+async function replayMetrics(args: string[]): Promise<{ metrics: string[]; events: PeerwatchEvent[]; stderr: string }> {
+  const cli = new LiveCli(["replay", ...args, "--speed", "max", "--metrics", "127.0.0.1:0", "--events", "-", "--linger", "30", "--log-format", "json", "--node-name", "rr"]);
+  try {
+    const url = await metricsUrl(cli);
+    await until(() => /replay done|nothing was replayed/.test(cli.stderr), 30000).catch((e: Error) => {
+      throw new Error(`${e.message}; stderr: ${cli.stderr.slice(-3000)}`);
+    });
+    return { metrics: eventMetrics(await (await fetch(url)).text()), events: cli.events, stderr: cli.stderr };
+  } finally {
+    await cli.stop();
+  }
+}
+
+/** The recorded events among what a replay wrote: its own status, alerts and drop reports left out. */
+const recorded = (events: PeerwatchEvent[]) => events.filter((e) => e.node === "r1" && e.type !== "alert").map(encodeEvent);
+
+const bin = natsServerBinary();
+if ("skip" in bin) {
+  reportSkip("replay --from-stream", bin.skip);
+} else {
+  let srv: NatsServer;
+  let dir: string;
+  beforeAll(async () => {
+    srv = new NatsServer(bin.path, "", true);
+    await srv.start();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-nats-range-"));
+  });
+  afterAll(async () => {
+    await srv.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe("peerwatch replay --from-stream", () => {
+    it("replays exactly the events stored between --since and --until, with the /metrics of a file replay of them", async () => {
+      const parts = [makeRecording({ node: "r1", seconds: 40 }), makeRecording({ node: "r1" }), makeRecording({ node: "r1", seconds: 30, offsetSeconds: 500 })];
+      const files = parts.map((events, i) => {
+        const f = path.join(dir, `part${i}.ndjson`);
+        writeRecording(f, events);
+        return f;
+      });
+      const marks: Date[] = [];
+      for (const [i, f] of files.entries()) {
+        if (i > 0) {
+          await pause(300);
+          marks.push(new Date());
+          await pause(300);
+        }
+        const pub = new LiveCli(["replay", f, "--node-name", `pub${i}`, "--speed", "max", "--metrics", "off", "--nats", srv.url, "--nats-stream", "PWR", "--log-format", "json"]);
+        expect(await pub.exited).toBe(0);
+      }
+      const [since, until_] = marks as [Date, Date];
+      const fromStream = await replayMetrics(["--nats", srv.url, "--from-stream", "PWR", "--since", since.toISOString(), "--until", until_.toISOString(), "--nodes", "r1"]);
+      expect(fromStream.stderr).toMatch(/reading stream PWR/);
+      // Exactly the middle recording: nothing of the first or the third, nothing lost, same order.
+      expect(recorded(fromStream.events)).toEqual(parts[1]!.map(encodeEvent));
+      const fromFile = await replayMetrics([files[1]!]);
+      expect(recorded(fromFile.events)).toEqual(parts[1]!.map(encodeEvent));
+      expect(fromStream.metrics.some((l) => l.startsWith('peerwatch_alerts_total{name="ping-spam"'))).toBe(true);
+      expect(fromStream.metrics).toEqual(fromFile.metrics);
+
+      // Without --until: the middle and the last recording; without --nodes the publishers' own status events too.
+      const tail = await replayMetrics(["--nats", srv.url, "--from-stream", "PWR", "--since", since.toISOString()]);
+      expect(recorded(tail.events)).toEqual([...parts[1]!, ...parts[2]!].map(encodeEvent));
+      expect(tail.events.some((e) => e.node === "pub2" && e.type === "source.status")).toBe(true);
+      expect(tail.events.some((e) => e.node === "pub0")).toBe(false);
+    }, 120_000);
+
+    it("skips and counts foreign or malformed messages in the range", async () => {
+      const events = makeRecording({ node: "r1", seconds: 20 });
+      const f = path.join(dir, "junk.ndjson");
+      writeRecording(f, events);
+      const since = new Date();
+      const pub = new LiveCli(["replay", f, "--node-name", "pubj", "--speed", "max", "--metrics", "off", "--nats", srv.url, "--nats-stream", "PWR", "--log-format", "json"]);
+      expect(await pub.exited).toBe(0);
+      const nc = await connect({ servers: srv.url });
+      try {
+        await nc.request("peerwatch.r1.net.message", new TextEncoder().encode("{not json"), { timeout: 5000 }); // JetStream acks it
+        await nc.request("peerwatch.r1.net.message", new TextEncoder().encode(encodeEvent({ ...events[1]!, node: "other" })), { timeout: 5000 });
+      } finally {
+        await nc.close();
+      }
+      const r = await replayMetrics(["--nats", srv.url, "--from-stream", "PWR", "--since", since.toISOString(), "--nodes", "r1"]);
+      expect(recorded(r.events)).toEqual(events.map(encodeEvent));
+      expect(r.stderr).toMatch(/2 foreign or malformed message\(s\) skipped/);
+      expect(r.metrics).toContain('peerwatch_events_dropped_total{source="nats:receive",reason="foreign or malformed message"} 2');
+    }, 60_000);
+
+    it("refuses a half-given range with exit 2 and a clear message", async () => {
+      const a = new LiveCli(["replay", "--from-stream", "PWR", "--metrics", "off"]);
+      expect(await a.exited).toBe(2);
+      expect(a.stderr).toMatch(/--from-stream needs --nats/);
+      const b = new LiveCli(["replay", "--nats", srv.url, "--from-stream", "PWR", "--since", "yesterday", "--metrics", "off"]);
+      expect(await b.exited).toBe(2);
+      expect(b.stderr).toMatch(/--since.*ISO 8601/);
+      const c = new LiveCli(["replay", "--nats", srv.url, "--from-stream", "NOPE", "--metrics", "off"]);
+      expect(await c.exited).toBe(2);
+      expect(c.stderr).toMatch(/NOPE/);
+      const d = new LiveCli(["replay", "--until", "60", "--metrics", "off", path.join(dir, "part0.ndjson")]);
+      expect(await d.exited).toBe(2);
+      expect(d.stderr).toMatch(/--until needs --from-stream/);
+    }, 60_000);
+  });
+}
