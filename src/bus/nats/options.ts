@@ -48,7 +48,7 @@ const subjectSafe = z.string().regex(SUBJECT_SAFE, "letters, digits, '_' and '-'
 
 /** Rows shared by every command that talks to NATS (observe, tools). */
 export const NATS_OPTIONS = defineOptions({
-  nats: { flag: "nats", arg: "url", description: "NATS server(s) to publish events to (observe) or read them from (tools): nats://host:4222 or tls://host:4222, comma list for a cluster", schema: serverList.optional() },
+  nats: { flag: "nats", arg: "url", description: "NATS server(s) to publish events to (observe, replay) or read them from (tools, replay --from-stream): nats://host:4222 or tls://host:4222, comma list for a cluster", schema: serverList.optional() },
   natsUser: { flag: "nats-user", arg: "user", description: "NATS user (with --nats-password, PEERWATCH_NATS_PASSWORD or --nats-password-file)", schema: z.string().min(1).max(256).optional() },
   natsPassword: { flag: "nats-password", arg: "password", description: "NATS password (prefer PEERWATCH_NATS_PASSWORD or --nats-password-file: flags show in ps); never logged", secret: true, schema: z.string().min(1).max(1024).optional() },
   natsPasswordFile: { flag: "nats-password-file", arg: "file", description: "file holding the NATS password", schema: file.optional() },
