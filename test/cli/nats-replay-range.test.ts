@@ -119,6 +119,23 @@ if ("skip" in bin) {
       expect(r.metrics).toContain('peerwatch_events_dropped_total{source="nats:receive",reason="foreign or malformed message"} 2');
     }, 60_000);
 
+    it("--speed 1 keeps the recorded gaps, also when the player holds messages longer than a fetch lasts", async () => {
+      // 5 s of events in one fetch batch, so the player takes longer than the fetch's 2 s expiry
+      // (the recording's ping flood, at 60 s, is left out).
+      const events = makeRecording({ node: "r5", seconds: 5 }).filter((e) => e.type !== "net.message" || e.data.msgType !== "ping");
+      const f = path.join(dir, "slow.ndjson");
+      writeRecording(f, events);
+      const since = new Date();
+      const pub = new LiveCli(["replay", f, "--node-name", "pub5", "--speed", "max", "--metrics", "off", "--nats", srv.url, "--nats-stream", "PWR", "--log-format", "json"]);
+      expect(await pub.exited).toBe(0);
+      const started = Date.now();
+      const cli = new LiveCli(["replay", "--nats", srv.url, "--from-stream", "PWR", "--since", since.toISOString(), "--nodes", "r5", "--speed", "1", "--metrics", "off", "--events", "-", "--log-format", "json", "--node-name", "rr"]);
+      expect(await cli.exited).toBe(0);
+      const spanS = (events.at(-1)!.ts - events[0]!.ts) / 1e6;
+      expect((Date.now() - started) / 1000).toBeGreaterThanOrEqual(spanS - 0.2);
+      expect(cli.events.filter((e) => e.node === "r5" && e.type !== "alert").map(encodeEvent)).toEqual(events.map(encodeEvent));
+    }, 60_000);
+
     it("refuses a half-given range with exit 2 and a clear message", async () => {
       const a = new LiveCli(["replay", "--from-stream", "PWR", "--metrics", "off"]);
       expect(await a.exited).toBe(2);
