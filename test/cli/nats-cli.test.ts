@@ -15,6 +15,7 @@ import { DEFAULT_THRESHOLDS } from "../../src/tools/alerts/thresholds.js";
 import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
 import { startMetricsTool } from "../../src/tools/metrics/index.js";
 import { LiveCli } from "../helpers/cli.js";
+import { eventMetrics, metricsUrl } from "../helpers/live-metrics.js";
 import { natsServerBinary, NatsServer } from "../helpers/nats-server.js";
 import { makeRecording, readRecording, writeRecording } from "../helpers/node-recording.js";
 import { reportSkip } from "../helpers/skip.js";
@@ -28,24 +29,6 @@ const settings = (url: string, over: Partial<NatsConnectSettings> = {}): NatsCon
   natsBuffer: 100_000,
   ...over,
 });
-
-/** The /metrics URL a CLI announced in its log. */
-async function metricsUrl(cli: LiveCli): Promise<string> {
-  await until(() => /metrics at (http:\/\/[^\s"]+)/.test(cli.stderr), 15000);
-  return /metrics at (http:\/\/[^\s"]+)/.exec(cli.stderr)![1]!;
-}
-
-/**
- * The event-driven families of a /metrics page. Left out: process figures, queue depths and the tip's
- * age in wall-clock seconds since it was seen, which differ between any two runs by nature.
- */
-function eventMetrics(text: string): string[] {
-  const skip = /^peerwatch_(process_|nodejs_|bus_queue_events|tip_age_seconds)/;
-  return text.split("\n").filter((l) => {
-    const name = l.startsWith("#") ? (l.split(" ")[2] ?? "") : l.split(/[{ ]/)[0]!;
-    return name.startsWith("peerwatch_") && !skip.test(name);
-  });
-}
 
 /** The event metrics of `url` once their event count reaches `expected`'s (or after 20 s). */
 async function metricsMatching(url: string, expected: string[]): Promise<string[]> {

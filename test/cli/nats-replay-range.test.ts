@@ -9,27 +9,13 @@ import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeEvent, type PeerwatchEvent } from "../../src/events/index.js";
 import { LiveCli } from "../helpers/cli.js";
+import { eventMetrics, metricsUrl } from "../helpers/live-metrics.js";
 import { natsServerBinary, NatsServer } from "../helpers/nats-server.js";
 import { makeRecording, writeRecording } from "../helpers/node-recording.js";
 import { reportSkip } from "../helpers/skip.js";
 import { until } from "../helpers/wait.js";
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The /metrics URL a CLI announced in its log. */
-async function metricsUrl(cli: LiveCli): Promise<string> {
-  await until(() => /metrics at (http:\/\/[^\s"]+)/.test(cli.stderr), 15000);
-  return /metrics at (http:\/\/[^\s"]+)/.exec(cli.stderr)![1]!;
-}
-
-/** The event-driven series of a /metrics page (process figures and wall-clock ages left out). */
-function eventMetrics(text: string): string[] {
-  const skip = /^peerwatch_(process_|nodejs_|bus_queue_events|tip_age_seconds)/;
-  return text.split("\n").filter((l) => {
-    const name = l.startsWith("#") ? (l.split(" ")[2] ?? "") : l.split(/[{ ]/)[0]!;
-    return name.startsWith("peerwatch_") && !skip.test(name);
-  });
-}
 
 /** Replays with --linger and returns its event metrics and the events it wrote to stdout, once done. */
 async function replayMetrics(args: string[]): Promise<{ metrics: string[]; events: PeerwatchEvent[]; stderr: string }> {

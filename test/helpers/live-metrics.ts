@@ -2,6 +2,7 @@
 import http from "node:http";
 import { expect } from "vitest";
 import { LiveCli } from "./cli.js";
+import { until } from "./wait.js";
 
 /** Starts the CLI with `args` (which must ask for --metrics 127.0.0.1:0) and waits until the proc source reported. */
 export async function observeWithMetrics(args: string[]): Promise<{ cli: LiveCli; scrape: () => Promise<string> }> {
@@ -18,4 +19,22 @@ export async function observeWithMetrics(args: string[]): Promise<{ cli: LiveCli
       }).on("error", reject);
     });
   return { cli, scrape };
+}
+
+/** The /metrics URL a CLI announced in its log. */
+export async function metricsUrl(cli: LiveCli): Promise<string> {
+  await until(() => /metrics at (http:\/\/[^\s"]+)/.test(cli.stderr), 15000);
+  return /metrics at (http:\/\/[^\s"]+)/.exec(cli.stderr)![1]!;
+}
+
+/**
+ * The event-driven families of a /metrics page. Left out: process figures, queue depths and the tip's
+ * age in wall-clock seconds since it was seen, which differ between any two runs by nature.
+ */
+export function eventMetrics(text: string): string[] {
+  const skip = /^peerwatch_(process_|nodejs_|bus_queue_events|tip_age_seconds)/;
+  return text.split("\n").filter((l) => {
+    const name = l.startsWith("#") ? (l.split(" ")[2] ?? "") : l.split(/[{ ]/)[0]!;
+    return name.startsWith("peerwatch_") && !skip.test(name);
+  });
 }
