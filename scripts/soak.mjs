@@ -143,8 +143,10 @@ function statusReport(events, expected) {
   for (const e of events) {
     if (e.type !== "source.status") continue;
     const r = (per[e.data.source] ??= { wentUp: false, flaps: 0, states: [] });
-    const last = r.states.at(-1);
-    if (last !== e.data.state) r.states.push(e.data.state);
+    const last = r.state;
+    r.state = e.data.state;
+    const shown = e.data.detail === "stopped" ? "stopped" : e.data.state;
+    if (r.states.at(-1) !== shown) r.states.push(shown);
     if (e.data.state === "up") r.wentUp = true;
     // "stopped" is the clean stop at --duration, as the metrics tool's restart counter sees it
     else if (r.wentUp && last === "up" && e.data.detail !== "stopped") {
