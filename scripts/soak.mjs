@@ -235,7 +235,8 @@ async function main() {
     const mid = median(rss.slice(third, 2 * third).map((s) => s.kib));
     const last = median(rss.slice(2 * third).map((s) => s.kib));
     const ratio = last / mid;
-    const peak = Math.max(...rss.map((s) => s.kib));
+    const peakAt = rss.reduce((p, s) => (s.kib > p.kib ? s : p), { t: 0, kib: 0 });
+    const peak = peakAt.kib;
 
     const failures = [];
     if (exit.code !== 0) failures.push(`observe exited with ${exit.code ?? exit.signal}, not 0`);
@@ -255,7 +256,7 @@ async function main() {
     console.log(`  events          ${events.length} (${Object.entries(byType).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join(", ")})`);
     for (const [s, r] of Object.entries(status)) console.log(`  source ${s.padEnd(8)} ${r.states.join(" → ") || "no status"}; flaps ${r.flaps}`);
     console.log(`  warnings        ${warnings.length}`);
-    console.log(`  RSS             ${rss.length} samples; middle-third median ${(mid / 1024).toFixed(1)} MiB, last-third median ${(last / 1024).toFixed(1)} MiB (${((ratio - 1) * 100).toFixed(1)} %), peak ${(peak / 1024).toFixed(1)} MiB`);
+    console.log(`  RSS             ${rss.length} samples; middle-third median ${(mid / 1024).toFixed(1)} MiB, last-third median ${(last / 1024).toFixed(1)} MiB (${((ratio - 1) * 100).toFixed(1)} %), peak ${(peak / 1024).toFixed(1)} MiB at ${peakAt.t.toFixed(0)} s`);
     console.log(failures.length ? `\nFAIL\n${failures.map((f) => `  - ${f}`).join("\n")}` : "\nPASS");
     return failures.length ? 1 : 0;
   } finally {
