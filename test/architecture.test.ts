@@ -72,4 +72,15 @@ describe("layers", () => {
     const bad = edges.filter((e) => e.to === "cli" && e.from !== "cli");
     expect(bad).toEqual([]);
   });
+
+  it("throws named errors: each module has its own error class (carrying the cause), no bare Error", () => {
+    const bare = files(SRC).flatMap((f) =>
+      fs
+        .readFileSync(f, "utf8")
+        .split("\n")
+        .map((line, i) => ({ at: `${path.relative(REPO_ROOT, f)}:${i + 1}`, line }))
+        .filter(({ line }) => /throw new Error\(/.test(line)),
+    );
+    expect(bare).toEqual([]);
+  });
 });

@@ -9,6 +9,11 @@ import { z } from "zod";
 import { CHAINS, CHAIN_PARAMS, type Chain } from "./chains.js";
 import { pathString, seconds, wholeNumber } from "./values.js";
 
+/** Option rows that cannot form one table (a bug in how a command assembles it). */
+export class OptionTableError extends Error {
+  override name = "OptionTableError";
+}
+
 export interface OptionSpec<S extends z.ZodType = z.ZodType> {
   /** Long flag without dashes (kebab-case). The row's key is the config-file key (camelCase). */
   flag: string;
@@ -40,7 +45,7 @@ export function mergeOptions(...tables: OptionTable[]): OptionTable {
   const out: OptionTable = {};
   for (const t of tables) {
     for (const [key, row] of Object.entries(t)) {
-      if (out[key] && out[key] !== row) throw new Error(`option "${key}" is defined twice`);
+      if (out[key] && out[key] !== row) throw new OptionTableError(`option "${key}" is defined twice`);
       out[key] = row;
     }
   }

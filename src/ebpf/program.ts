@@ -7,6 +7,11 @@
 // and all buffers of one probe share the 512-byte BPF stack.
 import { MAX_CAPTURE_BYTES } from "../codecs/p2p/options.js";
 
+/** Options the bpftrace program cannot be made from. */
+export class EbpfProgramError extends Error {
+  override name = "EbpfProgramError";
+}
+
 export const TRACEPOINT_GROUPS = ["net", "connections", "mempool", "validation", "utxocache"] as const;
 export type TracepointGroup = (typeof TRACEPOINT_GROUPS)[number];
 /** utxocache is opt-in: it fires for every coin the node touches. */
@@ -35,7 +40,7 @@ export function generateProgram(o: ProgramOptions): string {
   if (!Number.isInteger(o.payloadBytes) || o.payloadBytes < 0 || o.payloadBytes > MAX_PAYLOAD_BYTES) {
     throw new RangeError(`payload bytes must be 0…${MAX_PAYLOAD_BYTES}, got ${o.payloadBytes}`);
   }
-  if (/["\n\\]/.test(o.binary)) throw new Error(`unusable binary path ${JSON.stringify(o.binary)}`);
+  if (/["\n\\]/.test(o.binary)) throw new EbpfProgramError(`unusable binary path ${JSON.stringify(o.binary)}`);
   const u = (tp: string) => `usdt:${o.binary}:${tp}`;
   const str = (arg: string, n: number) => `buf(${arg}, ${n})`;
   const hash = (arg: string) => `buf(${arg}, 32)`;
@@ -72,7 +77,7 @@ export function generateProgram(o: ProgramOptions): string {
     }
     parts.push(`${u("utxocache:flush")} { printf("F\\t%lld\\t%u\\t%llu\\t%llu\\t%u\\n", arg0, (uint32)arg1, arg2, arg3, (uint8)arg4); }`);
   }
-  if (parts.length === 0) throw new Error("no tracepoint group chosen");
+  if (parts.length === 0) throw new EbpfProgramError("no tracepoint group chosen");
   // BEGIN runs once every probe is attached: the reliable "we are live" signal ("Attaching N
   // probes..." comes before the attaching).
   return `BEGIN { printf("READY\\n"); }\n${parts.join("\n")}\n`;

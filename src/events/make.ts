@@ -7,6 +7,11 @@ import { EVENT_MODEL_VERSION, type EventDataMap, type EventType, type PeerwatchE
 
 const timeOriginUs = Math.round(performance.timeOrigin * 1000);
 
+/** An event peerwatch itself built that fails the model: a bug, caught where it is made. */
+export class EventBuildError extends Error {
+  override name = "EventBuildError";
+}
+
 /** Current time as integer microseconds since the epoch, monotonic within this process. */
 export function nowMicros(): number {
   return timeOriginUs + Math.floor(performance.now() * 1000);
@@ -24,7 +29,7 @@ export function makeEvent<T extends EventType>(
   const event = { v: EVENT_MODEL_VERSION, ts, node, source, type, data } as PeerwatchEvent<T>;
   if (checkEvents) {
     const r = decodeEvent(event);
-    if (!r.ok) throw new Error(`peerwatch built an invalid event: ${formatDecodeError(r.error)}`);
+    if (!r.ok) throw new EventBuildError(`peerwatch built an invalid event: ${formatDecodeError(r.error)}`);
   }
   return event;
 }

@@ -73,8 +73,8 @@ export function eventTime(timestampUs: bigint | number, receivedUs: number): num
 export function netMessageFrom(m: NetMessage, payloadBytes: number) {
   const size = Number(m.msgSize);
   const peerId = Number(m.peerId);
-  if (!Number.isSafeInteger(peerId) || peerId < 0) throw new Error(`bad peer id ${m.peerId}`);
-  if (!Number.isSafeInteger(size) || size < 0) throw new Error(`bad message size ${m.msgSize}`);
+  if (!Number.isSafeInteger(peerId) || peerId < 0) throw new IpcError("protocol", "net-message trace", `bad peer id ${m.peerId}`);
+  if (!Number.isSafeInteger(size) || size < 0) throw new IpcError("protocol", "net-message trace", `bad message size ${m.msgSize}`);
   const msgType = m.msgType.slice(0, 32);
   const data = {
     peerId,

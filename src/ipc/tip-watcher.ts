@@ -5,7 +5,7 @@
 import { displayHex, type Emit } from "../events/index.js";
 import type { Mining$Client } from "./generated/mining.js";
 import type { Thread$Client } from "./generated/mp/proxy.js";
-import { IpcSession } from "./session.js";
+import { IpcError, IpcSession } from "./session.js";
 
 /** How long one waitTipChanged may block on the node (ms). */
 export const WAIT_TIMEOUT_MS = 60_000;
@@ -27,7 +27,7 @@ export class TipWatcher {
       "Mining.getTip",
       this.mining.getTip(IpcSession.withThread(this.callThread)).promise(),
     );
-    if (!tip.hasResult) throw new Error("Mining.getTip: the node has no tip yet");
+    if (!tip.hasResult) throw new IpcError("remote", "Mining.getTip", "the node has no tip yet");
     let current = new Uint8Array(tip.result.hash.toUint8Array());
     this.emit("tip.changed", { height: tip.result.height, hash: displayHex(current) });
     while (!this.stopped) {

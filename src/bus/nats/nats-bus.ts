@@ -20,6 +20,11 @@ import { ensureDurableConsumer, ensureStream, MAX_ACK_PENDING, type StreamSettin
 import { connectionOptions, describeServers, type NatsConnectSettings } from "./options.js";
 import { ALL_SUBJECTS, nodeToken, SUBJECT_ROOT, subjectFor, subjectsFor } from "./subjects.js";
 
+/** The NATS connection or stream could not be set up: what, and the client's reason as cause. */
+export class NatsBusError extends Error {
+  override name = "NatsBusError";
+}
+
 export interface NatsBusOptions {
   /** Node name stamped on the bus's own `events.dropped` events. */
   nodeName: string;
@@ -137,7 +142,7 @@ export class NatsBus implements EventBus {
       } catch (e) {
         log.error(`NATS: JetStream stream ${this.options.stream.name}: ${(e as Error).message}`);
         await nc.close();
-        throw new Error(`NATS JetStream stream ${this.options.stream.name}: ${(e as Error).message}`);
+        throw new NatsBusError(`NATS JetStream stream ${this.options.stream.name}: ${(e as Error).message}`, { cause: e });
       }
     }
     this.connected = true;
@@ -159,7 +164,7 @@ export class NatsBus implements EventBus {
         const msg = (e as Error).message;
         if (/authori[sz]ation|authentication|permission|certificate|tls|ssl/i.test(`${(e as Error).name} ${msg}`)) {
           log.error(`NATS: cannot connect to ${where}: ${msg}`);
-          throw new Error(`cannot connect to NATS at ${where}: ${msg}`);
+          throw new NatsBusError(`cannot connect to NATS at ${where}: ${msg}`, { cause: e });
         }
         if (attempt % 30 === 0) log.warn(`NATS: ${where} not reachable (${msg}); retrying every second, buffering up to ${this.buffer.capacity} events`);
         await new Promise<void>((r) => {

@@ -104,26 +104,31 @@ function kebab(k: string): string {
 /** Largest secret or credentials file read. */
 const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
+/** NATS settings or files that cannot be used; never carries a secret's value. */
+export class NatsConfigError extends Error {
+  override name = "NatsConfigError";
+}
+
 /** Reads a secret file; the error names the file and why, never its content. */
 export function readSecretFile(path: string, what: string): Uint8Array {
   let st: fs.Stats;
   try {
     st = fs.statSync(path);
   } catch (e) {
-    throw new Error(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new NatsConfigError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
-  if (!st.isFile()) throw new Error(`${what} ${path} is not a file`);
-  if (st.size > MAX_SECRET_FILE_BYTES) throw new Error(`${what} ${path} is ${st.size} bytes; at most ${MAX_SECRET_FILE_BYTES}`);
+  if (!st.isFile()) throw new NatsConfigError(`${what} ${path} is not a file`);
+  if (st.size > MAX_SECRET_FILE_BYTES) throw new NatsConfigError(`${what} ${path} is ${st.size} bytes; at most ${MAX_SECRET_FILE_BYTES}`);
   try {
     return fs.readFileSync(path);
   } catch (e) {
-    throw new Error(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new NatsConfigError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
 }
 
 const secretText = (path: string, what: string) => {
   const text = Buffer.from(readSecretFile(path, what)).toString("utf8").replace(/\r?\n$/, "");
-  if (text === "") throw new Error(`${what} ${path} is empty`);
+  if (text === "") throw new NatsConfigError(`${what} ${path} is empty`);
   return text;
 };
 

@@ -5,6 +5,11 @@
 import { createHash } from "node:crypto";
 import { P2pDecodeError } from "./byte-reader.js";
 
+/** A message peerwatch was asked to send that the protocol cannot carry. */
+export class P2pEncodeError extends Error {
+  override name = "P2pEncodeError";
+}
+
 export const HEADER_BYTES = 24;
 /** Bitcoin Core's MAX_PROTOCOL_MESSAGE_LENGTH. */
 export const MAX_PROTOCOL_MESSAGE_LENGTH = 4_000_000;
@@ -23,7 +28,7 @@ export function checksum(payload: Uint8Array): Buffer {
 }
 
 export function encodeMessage(magic: Uint8Array, command: string, payload: Uint8Array = Buffer.alloc(0)): Buffer {
-  if (!/^[a-z0-9]{1,12}$/.test(command)) throw new Error(`bad command "${command}"`);
+  if (!/^[a-z0-9]{1,12}$/.test(command)) throw new P2pEncodeError(`bad command "${command}"`);
   const h = Buffer.alloc(HEADER_BYTES);
   Buffer.from(magic).copy(h, 0);
   h.write(command, 4, "ascii");

@@ -36,20 +36,25 @@ export type Thresholds = z.infer<typeof thresholdsSchema>;
 
 export const DEFAULT_THRESHOLDS: Thresholds = thresholdsSchema.parse({});
 
+/** A thresholds file that cannot be used: which file, and why. */
+export class ThresholdsError extends Error {
+  override name = "ThresholdsError";
+}
+
 export function loadThresholds(file: string | undefined): Thresholds {
   if (!file) return DEFAULT_THRESHOLDS;
   const text = readBoundedFile(file, MAX_THRESHOLDS_BYTES, "alert thresholds");
-  if (jsonDepthExceeds(text)) throw new Error(`alert thresholds ${file}: nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (jsonDepthExceeds(text)) throw new ThresholdsError(`alert thresholds ${file}: nests deeper than ${MAX_JSON_DEPTH} levels`);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`alert thresholds ${file}: ${(e as Error).message}`);
+    throw new ThresholdsError(`alert thresholds ${file}: ${(e as Error).message}`, { cause: e });
   }
   const r = thresholdsSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new Error(`alert thresholds ${file}: ${i?.path.join(".") || "(root)"}: ${i?.code === "unrecognized_keys" ? `unknown key(s) ${i.keys.join(", ")}` : i?.message}`);
+    throw new ThresholdsError(`alert thresholds ${file}: ${i?.path.join(".") || "(root)"}: ${i?.code === "unrecognized_keys" ? `unknown key(s) ${i.keys.join(", ")}` : i?.message}`);
   }
   return r.data;
 }

@@ -9,6 +9,11 @@ interface Node {
   lists?: string[];
 }
 
+/** A line of an IP list that is not an address or CIDR range. */
+export class IpRangeError extends Error {
+  override name = "IpRangeError";
+}
+
 /** Address bytes for an IPv4 or IPv6 text address; IPv4-mapped IPv6 becomes IPv4. */
 export function addressBytes(ip: string): Uint8Array | undefined {
   const v = net.isIP(ip);
@@ -54,10 +59,10 @@ export class PrefixTree {
   add(cidr: string, list: string): void {
     const [ip, lenText] = cidr.split("/") as [string, string?];
     const bytes = addressBytes(ip);
-    if (!bytes) throw new Error(`not an IP range: ${cidr}`);
+    if (!bytes) throw new IpRangeError(`not an IP range: ${cidr}`);
     const bits = bytes.length * 8;
     const len = lenText === undefined ? bits : Number(lenText);
-    if (!Number.isInteger(len) || len < 0 || len > bits) throw new Error(`bad prefix length in ${cidr}`);
+    if (!Number.isInteger(len) || len < 0 || len > bits) throw new IpRangeError(`bad prefix length in ${cidr}`);
     let node = bytes.length === 4 ? this.v4 : this.v6;
     for (let i = 0; i < len; i++) {
       const bit = ((bytes[i >> 3] as number) >> (7 - (i & 7))) & 1;
