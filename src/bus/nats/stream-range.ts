@@ -34,6 +34,11 @@ const IDLE_MS = 2000;
 /** Rejected messages logged one by one; the rest are only counted. */
 const LOGGED_REJECTS = 20;
 
+/** The stream range could not be read: which stream on which server, the client's reason as cause. */
+export class StreamRangeError extends Error {
+  override name = "StreamRangeError";
+}
+
 export class StreamRangeReader {
   readonly counters: StreamRangeCounters = { received: 0, rejected: 0 };
   private nc?: NatsConnection;
@@ -47,19 +52,23 @@ export class StreamRangeReader {
 
   /** Connects and checks the stream exists; throws with a clear message otherwise. */
   async open(): Promise<void> {
-    this.nc = await connect({ ...connectionOptions(this.settings, this.clientName), reconnect: false });
+    try {
+      this.nc = await connect({ ...connectionOptions(this.settings, this.clientName), reconnect: false });
+    } catch (e) {
+      throw new StreamRangeError(`cannot connect to NATS at ${describeServers(this.settings.nats)}: ${(e as Error).message}`, { cause: e });
+    }
     const js = jetstream(this.nc);
     try {
       await (await js.jetstreamManager()).streams.info(this.range.stream);
     } catch (e) {
       await this.close();
-      throw new Error(`NATS stream ${this.range.stream} on ${describeServers(this.settings.nats)}: ${(e as Error).message}`);
+      throw new StreamRangeError(`NATS stream ${this.range.stream} on ${describeServers(this.settings.nats)}: ${(e as Error).message}`, { cause: e });
     }
   }
 
   /** The events of the range, oldest first; ends early when `signal` fires. */
   async *events(signal?: AbortSignal): AsyncGenerator<PeerwatchEvent> {
-    if (!this.nc) throw new Error("StreamRangeReader.open() first");
+    if (!this.nc) throw new StreamRangeError("StreamRangeReader.open() first");
     const { stream, since, until, nodes } = this.range;
     // One filter subject: servers before 2.10 take no list. Several nodes are picked out here instead.
     const subjects = subjectsFor(nodes);
