@@ -10,7 +10,11 @@ import * as $ from "capnp-es";
 import { decodePayload } from "../codecs/p2p/payload-decoder.js";
 import type { EventDataMap } from "../events/index.js";
 import type { NetMessage } from "./generated/experimental/tracing_net.js";
-import { IpcError } from "./session.js";
+
+/** A traced message whose fields cannot be read: the message is counted as bad, the batch goes on. */
+export class TraceDecodeError extends Error {
+  override name = "TraceDecodeError";
+}
 
 export type NetMessageData = EventDataMap["net.message"];
 
@@ -90,7 +94,7 @@ export function readNetMessages(
 function u64(view: DataView, at: number, what: string): number {
   const lo = view.getUint32(at, true);
   const hi = view.getUint32(at + 4, true);
-  if (hi >= 0x200000) throw new IpcError("protocol", "net-message trace", `bad ${what} ${(BigInt(hi) << 32n) | BigInt(lo)}`); // beyond 2^53 or negative
+  if (hi >= 0x200000) throw new TraceDecodeError(`bad ${what} ${(BigInt(hi) << 32n) | BigInt(lo)}`); // beyond 2^53 or negative
   return hi * TWO_32 + lo;
 }
 
@@ -118,7 +122,7 @@ function bytesAt(segments: Segments, seg: Seg, p: number): [Seg, number, number]
     // Far: the landing pad is in segment w1 at word w0 >>> 3.
     const padSeg = segments.get(w1);
     const pad = (w0 >>> 3) * 8;
-    if (pad + ((w0 & 4) === 0 ? 8 : 16) > padSeg.bytes.length) throw new IpcError("protocol", "net-message trace", "a far pointer's landing pad is outside its segment");
+    if (pad + ((w0 & 4) === 0 ? 8 : 16) > padSeg.bytes.length) throw new TraceDecodeError("a far pointer's landing pad is outside its segment");
     const p0 = padSeg.view.getUint32(pad, true);
     const p1 = padSeg.view.getUint32(pad + 4, true);
     if ((w0 & 4) === 0) {
@@ -139,9 +143,9 @@ function bytesAt(segments: Segments, seg: Seg, p: number): [Seg, number, number]
   } else {
     throw NEEDS_CAPNP_ES;
   }
-  if ((w1 & 7) !== 2) throw new IpcError("protocol", "net-message trace", "a text or data field is not a list of bytes");
+  if ((w1 & 7) !== 2) throw new TraceDecodeError("a text or data field is not a list of bytes");
   const count = w1 >>> 3;
-  if (start < 0 || start + count > seg.bytes.length) throw new IpcError("protocol", "net-message trace", "a text or data field points outside its segment");
+  if (start < 0 || start + count > seg.bytes.length) throw new TraceDecodeError("a text or data field points outside its segment");
   return [seg, start, count];
 }
 

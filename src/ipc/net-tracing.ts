@@ -14,7 +14,7 @@ import {
   type Tracing$Client,
 } from "./generated/experimental/tracing_net.js";
 import type { Thread$Client } from "./generated/mp/proxy.js";
-import { readNetMessages } from "./net-message-reader.js";
+import { TraceDecodeError, readNetMessages } from "./net-message-reader.js";
 import { IpcError, IpcSession } from "./session.js";
 
 /** What peerwatch asks the node for (NetMessageTraceOptions). */
@@ -73,8 +73,8 @@ export function eventTime(timestampUs: bigint | number, receivedUs: number): num
 export function netMessageFrom(m: NetMessage, payloadBytes: number) {
   const size = Number(m.msgSize);
   const peerId = Number(m.peerId);
-  if (!Number.isSafeInteger(peerId) || peerId < 0) throw new IpcError("protocol", "net-message trace", `bad peer id ${m.peerId}`);
-  if (!Number.isSafeInteger(size) || size < 0) throw new IpcError("protocol", "net-message trace", `bad message size ${m.msgSize}`);
+  if (!Number.isSafeInteger(peerId) || peerId < 0) throw new TraceDecodeError(`bad peer id ${m.peerId}`);
+  if (!Number.isSafeInteger(size) || size < 0) throw new TraceDecodeError(`bad message size ${m.msgSize}`);
   const msgType = m.msgType.slice(0, 32);
   const data = {
     peerId,
