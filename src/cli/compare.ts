@@ -4,7 +4,6 @@
 // the bus into the analysis, the report out.
 import fs from "node:fs";
 import { MemoryBus } from "../bus/index.js";
-import { ConfigError } from "../config/load.js";
 import type { OptionValues } from "../config/options.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
@@ -18,7 +17,7 @@ import { RECORD_OPTIONS } from "../tools/record/options.js";
 import { readRecording, type RecordingStats } from "../tools/record/read-events.js";
 import { renderMarkdown, renderText } from "../tools/compare/render.js";
 import type { CompareReport } from "../tools/compare/report.js";
-import type { CommandSpec } from "./command.js";
+import { configOrExit, type CommandSpec } from "./command.js";
 import { STOP_TIMEOUT_MS } from "./observe.js";
 import { loadSourcesConfig, sourcesTable, type SourcesConfig } from "./observe-options.js";
 import { settled, startSources } from "./start-sources.js";
@@ -56,16 +55,8 @@ export async function runCompare(files: string[], opts: Record<string, unknown>)
     for (const err of stats.errors) process.stderr.write(`peerwatch compare: skipped ${err.slice(0, 300)}\n`);
     report = c.report();
   } else {
-    let config: CompareConfig;
-    try {
-      config = loadSourcesConfig<CompareConfig>(COMPARE_TABLE, observeOpts);
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        process.stderr.write(`peerwatch compare: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
+    const config = configOrExit("compare", () => loadSourcesConfig<CompareConfig>(COMPARE_TABLE, observeOpts));
+    if (!config) return 2;
     const log = createLogger({ level: config.logLevel, format: config.logFormat });
     report = await compareLive(config, log);
   }

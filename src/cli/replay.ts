@@ -1,17 +1,16 @@
 // `peerwatch replay <file…>`: plays recordings into the bus that feeds the same tools as `observe`
 // (metrics, NDJSON, alerts, IP lists, live page), with the same option rows for them.
 import fs from "node:fs";
-import os from "node:os";
 import { z } from "zod";
 import type { MemoryBus } from "../bus/index.js";
 import { ConfigError, loadSettings } from "../config/load.js";
-import { coreOptions, defineOptions, mergeOptions, type OptionValues } from "../config/options.js";
+import { coreOptions, defaultNodeName, defineOptions, mergeOptions, type OptionValues } from "../config/options.js";
 import { onOff, strictNumber } from "../config/values.js";
 import { makeEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { RecordingPlayer, type ReplaySpeed, type ReplaySummary } from "../tools/record/player.js";
 import { showProgress } from "../tools/record/progress-line.js";
-import type { CommandSpec } from "./command.js";
+import { configOrExit, type CommandSpec } from "./command.js";
 import { NATS_OPTIONS, NATS_TOOLS_OPTIONS, natsSettingsProblem, type NatsConnectSettings } from "../bus/nats/options.js";
 import { StreamRangeReader } from "../bus/nats/stream-range.js";
 import { awaitNats, startNatsPublisher } from "./nats-publish.js";
@@ -78,21 +77,14 @@ export const replayCommand: CommandSpec = {
 /** Exit codes: 0 done, 1 a port could not be bound, 2 bad settings or no events to play. */
 export async function runReplay(files: string[], opts: Record<string, unknown>, signal?: AbortSignal): Promise<number> {
   const say = (m: string) => process.stderr.write(`peerwatch replay: ${m}\n`);
-  let config: ReplayConfig;
-  try {
+  const config = configOrExit("replay", (): ReplayConfig => {
     const s = loadSettings(REPLAY_OPTIONS, opts) as ReplayConfig;
-    config = { ...s, nodeName: s.nodeName ?? os.hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128) };
-    const nats = natsSettingsProblem(config);
-    if (nats) throw new ConfigError(nats);
-    const problem = streamRangeProblem(config, files);
+    const c = { ...s, nodeName: s.nodeName ?? defaultNodeName() };
+    const problem = natsSettingsProblem(c) ?? streamRangeProblem(c, files);
     if (problem) throw new ConfigError(problem);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      say(e.message);
-      return 2;
-    }
-    throw e;
-  }
+    return c;
+  });
+  if (!config) return 2;
   for (const f of files) {
     let size: number;
     try {

@@ -1,9 +1,8 @@
 // The option table of `peerwatch tools`: a few core rows, the tools' rows and the NATS rows.
 import { NATS_OPTIONS, NATS_TOOLS_OPTIONS, natsSettingsProblem } from "../bus/nats/options.js";
 import { ConfigError, loadSettings } from "../config/load.js";
-import { coreOptions, defineOptions, mergeOptions, type OptionValues } from "../config/options.js";
+import { coreOptions, defaultNodeName, defineOptions, mergeOptions, type OptionValues } from "../config/options.js";
 import { PAGE_OPTIONS, TOOL_OPTIONS } from "./observe-options.js";
-import os from "node:os";
 
 const core = coreOptions([]);
 
@@ -34,5 +33,5 @@ export function loadToolsCommandConfig(flags: Record<string, unknown>, env: Node
   if (!s.nats) throw new ConfigError("--nats is required: the NATS server to read events from (or PEERWATCH_NATS)");
   const problem = natsSettingsProblem(s);
   if (problem) throw new ConfigError(problem);
-  return { ...s, nats: s.nats, nodeName: s.nodeName ?? os.hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128) };
+  return { ...s, nats: s.nats, nodeName: s.nodeName ?? defaultNodeName() };
 }

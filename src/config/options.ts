@@ -137,6 +137,11 @@ export interface CoreConfig extends Omit<CoreSettings, "datadir" | "nodeName" | 
   pidFile: string;
 }
 
+/** This host's name, made fit for a node name (the default of --node-name). */
+export function defaultNodeName(): string {
+  return os.hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128);
+}
+
 export function expandHome(p: string): string {
   return p === "~" || p.startsWith("~/") ? path.join(os.homedir(), p.slice(1)) : p;
 }
@@ -149,7 +154,7 @@ export function deriveCore<S extends CoreSettings>(s: S): Omit<S, keyof CoreConf
     ...s,
     datadir,
     chainDir,
-    nodeName: s.nodeName ?? os.hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128),
+    nodeName: s.nodeName ?? defaultNodeName(),
     sources: s.sources,
     pidFile: path.join(chainDir, "bitcoind.pid"),
   };
