@@ -123,8 +123,13 @@ describe("live page server", () => {
     }
     expect(cutOff).toBe(1);
     expect((await registry.getSingleMetric("peerwatch_web_clients")!.get()).values[0]?.value).toBe(1); // the reader stays
+    // The reader still gets what happens next: publish more and wait (bounded) for its bytes.
     const before = got;
-    await new Promise((r) => setTimeout(r, 200));
+    const until = Date.now() + 10000;
+    while (got === before && Date.now() < until) {
+      bus.publish(makeEvent("ebpf", "n", "tip.changed", { height: i++, hash: "00".repeat(32) }, T0 + i));
+      await new Promise((r) => setTimeout(r, 20));
+    }
     expect(got).toBeGreaterThan(before);
     stalled.destroy();
     await body.cancel();
