@@ -2,7 +2,7 @@
 // bpftrace may cut a line, interleave its own messages, or print something unexpected; every line
 // is checked field by field and a bad one comes back as a typed result, never an exception.
 import { NETWORK_BY_NUMBER, displayHex, type EventDataMap, type EventType } from "../events/index.js";
-import { decodePayload } from "../codecs/p2p/payload-decoder.js";
+import { DECODED_TYPES, decodePayload } from "../codecs/p2p/payload-decoder.js";
 import { ADDR_BYTES, SHORT_BYTES } from "./program.js";
 
 export type ParsedLine =
@@ -51,6 +51,32 @@ export function rxBytes(field: string | undefined, maxBytes: number, name: strin
   return out;
 }
 
+/** Scratch for one payload: its hex text, filled by `rxHex` (read before the next call). */
+const hexScratch = Buffer.allocUnsafe(MAX_LINE >> 1);
+
+/**
+ * `\x41\x42…` → the hex text "4142" in one pass, without the bytes in between: the hex digits are
+ * already in the field. Returns the text; the payload's bytes come from it only for the few message
+ * types that are decoded.
+ */
+export function rxHex(field: string | undefined, maxBytes: number, name: string): string {
+  if (field === undefined) throw new BadField(`missing ${name}`);
+  const n = field.length >> 2;
+  if (field.length % 4 !== 0 || n > maxBytes) throw new BadField(`${name} is not a \\xNN buffer of at most ${maxBytes} bytes`);
+  const { read, written } = textEncoder.encodeInto(field, scratch);
+  if (read !== field.length || written !== field.length) throw new BadField(`${name} is not a \\xNN buffer of at most ${maxBytes} bytes`);
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    const hi = scratch[j + 2]!;
+    const lo = scratch[j + 3]!;
+    if (scratch[j] !== 92 /* \\ */ || scratch[j + 1] !== 120 /* x */ || (HEX[hi]! | HEX[lo]!) < 0) {
+      throw new BadField(`${name} is not a \\xNN buffer of at most ${maxBytes} bytes`);
+    }
+    hexScratch[2 * i] = hi;
+    hexScratch[2 * i + 1] = lo;
+  }
+  return hexScratch.toString("latin1", 0, 2 * n);
+}
+
 /**
  * A C string read as a fixed buffer: up to the first NUL, as UTF-8. Addresses, connection and
  * message types repeat from line to line, so each field keeps the last few thousand it decoded, by
@@ -66,15 +92,25 @@ class CStringField {
   ) {}
 
   read(field: string | undefined): string {
-    if (field !== undefined) {
-      const hit = this.seen.get(field);
-      if (hit !== undefined) return hit;
+    if (field === undefined) throw new BadField(`missing ${this.name}`);
+    // Only the text before the first NUL is the string; it is also the cache key, a quarter of
+    // the whole fixed buffer to hash. What follows the NUL is ignored, as C does (the node's
+    // memory after the terminator), once the field's length is right.
+    const nul = field.indexOf("\\x00");
+    if (nul !== -1 && (nul & 3) === 0 && (field.length & 3) === 0 && field.length <= this.maxBytes * 4) {
+      return this.lookup(nul === 0 ? "" : field.slice(0, nul));
     }
-    const b = rxBytes(field, this.maxBytes, this.name);
+    return this.lookup(field);
+  }
+
+  private lookup(text: string): string {
+    const hit = this.seen.get(text);
+    if (hit !== undefined) return hit;
+    const b = rxBytes(text, this.maxBytes, this.name);
     const nul = b.indexOf(0);
     const s = b.subarray(0, nul === -1 ? b.length : nul).toString("utf8");
     if (this.seen.size >= this.maxEntries) this.seen.clear();
-    this.seen.set(field as string, s);
+    this.seen.set(text, s);
     return s;
   }
 }
@@ -82,6 +118,35 @@ class CStringField {
 const addrField = new CStringField(ADDR_BYTES, "addr");
 const connTypeField = new CStringField(SHORT_BYTES, "conn type", 256);
 const msgTypeField = new CStringField(SHORT_BYTES, "msg type", 256);
+
+interface PeerFields {
+  addrRaw: string;
+  connRaw: string;
+  addr: string;
+  connType: string;
+}
+
+/**
+ * A peer's address and connection type by peer id: they do not change during a connection, and
+ * comparing the raw fields with the last ones seen for the id (a memory compare) costs less than
+ * hashing them for the field caches. Bounded like those: emptied when full.
+ */
+class PeerFieldCache {
+  private readonly byPeer = new Map<number, PeerFields>();
+  constructor(private readonly maxEntries = 4096) {}
+
+  /** The decoded fields; the object is the cache's own (read it, do not keep it). */
+  read(peerId: number, addrRaw: string | undefined, connRaw: string | undefined): PeerFields {
+    const hit = this.byPeer.get(peerId);
+    if (hit !== undefined && hit.addrRaw === addrRaw && hit.connRaw === connRaw) return hit;
+    const fields = { addrRaw: addrRaw as string, connRaw: connRaw as string, addr: addrField.read(addrRaw), connType: connTypeField.read(connRaw) };
+    if (this.byPeer.size >= this.maxEntries) this.byPeer.clear();
+    this.byPeer.set(peerId, fields);
+    return fields;
+  }
+}
+
+const peerFields = new PeerFieldCache();
 
 /** A C string read as a fixed buffer: up to the first NUL, as UTF-8 (fields that rarely repeat). */
 function cString(field: string | undefined, maxBytes: number, name: string): string {
@@ -98,8 +163,18 @@ function hash(field: string | undefined, name: string): string {
 }
 
 function int(field: string | undefined, name: string, min = Number.MIN_SAFE_INTEGER): number {
-  if (field === undefined || !/^-?\d{1,20}$/.test(field)) throw new BadField(`${name} is not an integer`);
-  const n = Number(field);
+  if (field === undefined) throw new BadField(`${name} is not an integer`);
+  // Digits read by hand (no regex, no Number()): every record has several of these.
+  const len = field.length;
+  let i = len > 0 && field.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  if (len - i < 1 || len - i > 20) throw new BadField(`${name} is not an integer`);
+  let n = 0;
+  for (let k = i; k < len; k++) {
+    const d = field.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) throw new BadField(`${name} is not an integer`);
+    n = n * 10 + d; // exact up to 2^53; anything past that is refused just below
+  }
+  if (i === 1) n = -n;
   if (!Number.isSafeInteger(n) || n < min) throw new BadField(`${name} ${field} out of range`);
   return n;
 }
@@ -144,15 +219,14 @@ function parseRecord(line: string, payloadBytes: number): ParsedLine {
         const msgType = msgTypeField.read(f[5]);
         const size = int(f[6], "size", 0);
         const peerId = int(f[2], "peer id", 0);
-        const addr = addrField.read(f[3]);
-        const connType = connTypeField.read(f[4]);
+        const { addr, connType } = peerFields.read(peerId, f[3], f[4]);
         const direction = f[1] === "i" ? ("in" as const) : ("out" as const);
         if (payloadBytes === 0) return { kind: "event", type: "net.message", data: { peerId, addr, connType, direction, msgType, size } };
-        const payload = rxBytes(f[7], payloadBytes, "payload");
-        if (payload.length > size) throw new BadField(`payload of ${payload.length} bytes for a ${size}-byte message`);
-        const decoded = decodePayload(msgType, payload);
-        const payloadHex = payload.toString("hex");
-        const truncated = payload.length < size;
+        const payloadHex = rxHex(f[7], payloadBytes, "payload");
+        const kept = payloadHex.length >> 1;
+        if (kept > size) throw new BadField(`payload of ${kept} bytes for a ${size}-byte message`);
+        const decoded = DECODED_TYPES.has(msgType) ? decodePayload(msgType, Buffer.from(payloadHex, "hex")) : undefined;
+        const truncated = kept < size;
         // Object literals of fixed shape, no spreads: the event stays a fast object for every tool.
         const data = decoded
           ? { peerId, addr, connType, direction, msgType, size, payloadHex, truncated, decoded }

@@ -74,6 +74,53 @@ describe("bpftrace line parser on recorded output", () => {
     (line) => expect(parseLine(line, 64).kind).toBe("unexpected"),
   );
 
+  it("reads a C string up to its NUL and ignores the node's memory after it, but not a field of the wrong length", () => {
+    const hex = (s: string) => [...Buffer.from(s)].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
+    const msg = recorded[2]!.split("\t");
+    const addr = (tail: string) => [...msg.slice(0, 3), tail, ...msg.slice(4)].join("\t");
+    // After the terminator: bytes of an older, longer address, as a reused buffer holds them.
+    const garbage = hex("10.0.0.1:8333") + "\\x00" + hex("[2001:db8::1]:8333").slice(0, 4 * 20) + "\\x00".repeat(68 - 14 - 20);
+    expect(parseLine(addr(garbage), 64)).toMatchObject({ kind: "event", data: { addr: "10.0.0.1:8333" } });
+    expect(parseLine(addr(hex("10.0.0.1:8333") + "\\x00".repeat(55)), 64)).toMatchObject({ kind: "event", data: { addr: "10.0.0.1:8333" } });
+    expect(parseLine(addr("\\x00".repeat(68)), 64)).toMatchObject({ kind: "event", data: { addr: "" } });
+    // Too long, a cut escape, or a NUL that is not at an escape's start: refused, never read past.
+    expect(parseLine(addr(hex("10.0.0.1:8333") + "\\x00".repeat(56)), 64).kind).toBe("invalid");
+    expect(parseLine(addr(hex("10.0.0.1:8333") + "\\x00".repeat(54) + "\\x0"), 64).kind).toBe("invalid");
+    expect(parseLine(addr("x" + hex("10.0.0.1:8333") + "\\x00".repeat(54) + "\\x0"), 64).kind).toBe("invalid");
+  });
+
+  it("gives the payload's hex for every message type and decodes the types the decoder reads", () => {
+    const hex = (b: Buffer) => [...b].map((x) => `\\x${x.toString(16).padStart(2, "0")}`).join("");
+    const short = (s: string) => [...Buffer.from(s)].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("") + "\\x00".repeat(20 - s.length);
+    const msg = recorded[2]!.split("\t"); // a ping
+    const payload = Buffer.from("0102030405060708", "hex");
+    const line = (type: string) => [...msg.slice(0, 5), short(type), "8", hex(payload)].join("\t");
+    for (const type of ["ping", "pong", "block", "tx", "headers", "foo"]) {
+      const r = parseLine(line(type), 64);
+      expect(r).toMatchObject({ kind: "event", data: { msgType: type, payloadHex: "0102030405060708", truncated: false } });
+      if (type === "ping" || type === "pong") expect(r).toMatchObject({ data: { decoded: { nonce: "0102030405060708" } } });
+      else expect(r).not.toHaveProperty("data.decoded");
+    }
+  });
+
+  it.each([
+    ["0", 0],
+    ["-5", -5],
+    ["9007199254740991", Number.MAX_SAFE_INTEGER],
+  ])("reads the integer %s", (text, n) => {
+    const line = recorded.find((l) => l.startsWith("F\t"))!.split("\t");
+    line[1] = text;
+    const r = parseLine(line.join("\t"), 64);
+    if (n < 0) expect(r.kind).toBe("invalid"); // a duration is never negative
+    else expect(r).toMatchObject({ kind: "event", data: { durationUs: n } });
+  });
+
+  it.each(["", "-", "+1", "1.5", "1e3", " 1", "9007199254740992", "123456789012345678901"])("refuses %j as an integer field", (text) => {
+    const line = recorded.find((l) => l.startsWith("F\t"))!.split("\t");
+    line[1] = text;
+    expect(parseLine(line.join("\t"), 64).kind).toBe("invalid");
+  });
+
   it("reads a program without payload capture", () => {
     const noPayload = recorded[2]!.split("\t").slice(0, 7).join("\t");
     expect(parseLine(noPayload, 0)).toMatchObject({ kind: "event", data: { msgType: "ping", size: 8 } });

@@ -174,3 +174,19 @@ describe("P2P payloads, on real bytes from a regtest session", () => {
     expect(() => decodeInv(Buffer.from("fe51c30000", "hex"))).toThrow(/not canonically encoded/);
   });
 });
+
+describe("captured payload decoder", () => {
+  it("decodes exactly the types of DECODED_TYPES, which a parser may use to skip the others' bytes", async () => {
+    const { DECODED_TYPES, decodePayload } = await import("../../src/codecs/p2p/payload-decoder.js");
+    const captureTypes = ["block", "getdata", "headers", "feefilter", "sendcmpct", "getheaders", "wtxidrelay", "version", "verack", "sendaddrv2", "pong", "ping", "sendheaders", "inv", "getblocktxn", "getaddr", "cmpctblock", "blocktxn"];
+    const types = new Set([...captureTypes, ...DECODED_TYPES, "tx", "addr", "addrv2", "notfound"]);
+    // Every payload of the capture under every type name, plus made-up ones that decode as nearly anything.
+    const payloads = captureTypes.flatMap((t) => [...capturedPayloads("in", t), ...capturedPayloads("out", t)].map((c) => c.payload));
+    expect(payloads.length).toBeGreaterThan(200);
+    payloads.push(Buffer.from("01" + "01000000" + "00".repeat(32), "hex"), Buffer.from("01" + "00".repeat(4) + "01".repeat(8) + "00".repeat(16) + "8d20", "hex"), Buffer.from("0000000000000000", "hex"));
+    for (const type of types) {
+      const decodes = payloads.some((p) => decodePayload(type, p) !== undefined);
+      expect(decodes, type).toBe(DECODED_TYPES.has(type));
+    }
+  });
+});

@@ -7,6 +7,9 @@ import { decodeAddr, decodeAddrV2, decodeFeeFilter, decodeInv, decodeVersionPref
 
 export type DecodedPayload = z.infer<typeof decodedPayload>;
 
+/** The message types `decodePayload` reads; for any other it returns nothing (a parser may skip the bytes). */
+export const DECODED_TYPES: ReadonlySet<string> = new Set(["ping", "pong", "feefilter", "version", "inv", "getdata", "notfound", "addr", "addrv2"]);
+
 export function decodePayload(msgType: string, payload: Buffer): DecodedPayload | undefined {
   try {
     switch (msgType) {
