@@ -1,8 +1,9 @@
 // Writes every event as one JSON line to a file or stdout. Honours the stream's backpressure: the
 // handler waits for 'drain', so a slow disk or pipe fills this subscriber's bounded bus queue and
 // the overflow is counted as dropped instead of growing memory.
-// Lines are batched: one write per BATCH_BYTES or per turn of the event loop instead of one per
-// event (a stream write costs more than encoding the line; see `npm run bench -- pipeline`).
+// Lines are batched: one write per BATCH_BYTES, or FLUSH_MS after the first line of a batch,
+// instead of one per event (a stream write costs more than encoding the line; a write per turn
+// of the event loop was one per pipe read of bpftrace's output: see `npm run bench -- pipeline`).
 // Nothing is lost silently: an event that cannot be encoded, the events of a write that fails
 // (disk full) and every event after the output failed are counted and reported as
 // `events.dropped` (source "ndjson", by reason), summed once a second.
@@ -13,6 +14,9 @@ import type { Logger } from "../../logger.js";
 
 /** Bytes of lines gathered before a write: bounds this writer's own buffer. */
 const BATCH_BYTES = 64 * 1024;
+
+/** Longest a line waits in a batch before it is written (a reader following the file sees it this late at most). */
+const FLUSH_MS = 50;
 
 /** How often lost events are summed into one `events.dropped` per reason. */
 const REPORT_MS = 1000;
@@ -133,7 +137,7 @@ export function startNdjsonWriter(bus: EventBus, target: string, log: Logger, op
       if (flush()) return waitDrain();
     } else if (!flushQueued) {
       flushQueued = true;
-      setImmediate(flushLater);
+      setTimeout(flushLater, FLUSH_MS).unref();
     }
   });
   return {
