@@ -31,9 +31,9 @@ export async function pipeline({ stage = "bus", tools = {}, validator, ndjsonTar
   if (stage === "parse" || stage === "event" || stage === "validate") {
     const emit = emitterFor("ebpf", "bench", stage === "validate" ? (e) => { if (!validate(e)) invalid++; } : noop);
     return {
-      async feed(lines) {
-        for (const line of lines) {
-          const r = parseLine(line, PAYLOAD_BYTES);
+      async feed(lines, start = 0, end = lines.length) {
+        for (let i = start; i < end; i++) {
+          const r = parseLine(lines[i], PAYLOAD_BYTES);
           if (r.kind !== "event") continue;
           events++;
           if (stage !== "parse") emit(r.type, r.data);
@@ -66,9 +66,9 @@ export async function pipeline({ stage = "bus", tools = {}, validator, ndjsonTar
   const emit = emitterFor("ebpf", "bench", (e) => bus.publish(e));
   return {
     bus,
-    async feed(lines) {
-      for (const line of lines) {
-        const r = parseLine(line, PAYLOAD_BYTES);
+    async feed(lines, start = 0, end = lines.length) {
+      for (let i = start; i < end; i++) {
+        const r = parseLine(lines[i], PAYLOAD_BYTES);
         if (r.kind !== "event") continue;
         events++;
         emit(r.type, r.data);
@@ -104,6 +104,9 @@ export async function pipeline({ stage = "bus", tools = {}, validator, ndjsonTar
   };
 }
 
+/** What one read of a pipe returns at most (Linux's default pipe buffer). */
+const PIPE_READ_BYTES = 64 * 1024;
+
 /** Feeds `chunks` (a fresh generator per call) through a pipeline; returns ms of processing only. */
 export async function timeThrough(opts, chunks) {
   const p = await pipeline(opts);
@@ -115,8 +118,16 @@ export async function timeThrough(opts, chunks) {
     const next = chunks.next();
     genCpu += cpuMs(process.cpuUsage(g0));
     if (next.done) break;
+    // Fed as bpftrace's stdout arrives: readline hands over the lines of one pipe read (at most
+    // 64 KiB) at a time, and the tools run in the turns of the event loop between reads.
+    const lines = next.value;
     const t0 = performance.now();
-    await p.feed(next.value);
+    for (let start = 0; start < lines.length; ) {
+      let end = start;
+      for (let bytes = 0; end < lines.length && bytes < PIPE_READ_BYTES; end++) bytes += lines[end].length + 1;
+      await p.feed(lines, start, end);
+      start = end;
+    }
     ms += performance.now() - t0;
   }
   const t0 = performance.now();

@@ -40,7 +40,10 @@ export function createMetricsRegistry(bus: EventBus, lists: LoadedLists, opts: R
   }
   const self = registerSelfMetrics(registry, bus);
   const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry)];
-  return { registry, handle: (e) => handlers.forEach((h) => h(e)), instruments: self.instruments };
+  const handle = (e: PeerwatchEvent): void => {
+    for (let i = 0; i < handlers.length; i++) handlers[i]!(e);
+  };
+  return { registry, handle, instruments: self.instruments };
 }
 
 export async function startMetricsTool(bus: EventBus, at: HostPort | "off", lists: LoadedLists): Promise<MetricsTool> {

@@ -12,7 +12,7 @@ export function registerP2pMetrics(registry: Registry): (e: PeerwatchEvent) => v
   const collect = collectFrom(() => traffic);
   const messages = new Counter({ name: "peerwatch_p2p_messages_total", help: "P2P messages by message type, direction and connection type", labelNames: ["msg_type", "direction", "conn_type"] as const, registers, collect });
   const bytes = new Counter({ name: "peerwatch_p2p_message_bytes_total", help: "P2P message payload bytes by message type, direction and connection type", labelNames: ["msg_type", "direction", "conn_type"] as const, registers, collect });
-  traffic = new DeferredCounts([messages, bytes]);
+  traffic = new DeferredCounts([messages, bytes], ["msg_type", "direction", "conn_type"]);
   const addrEntries = new Histogram({ name: "peerwatch_p2p_addr_entries", help: "Entries per addr/addrv2 message", labelNames: ["msg_type", "direction"] as const, buckets: [0, 1, 2, 5, 10, 50, 100, 250, 500, 1000], registers });
   const invEntries = new Counter({ name: "peerwatch_p2p_inv_entries_total", help: "Inventory entries announced, by inventory type and direction", labelNames: ["inv_type", "direction"] as const, registers });
   const pingPayload = new Histogram({ name: "peerwatch_p2p_inbound_ping_payload_bytes", help: "Payload size of pings peers send us (8 is normal)", buckets: [0, 4, 8, 16, 64, 1024], registers });
@@ -33,7 +33,9 @@ export function registerP2pMetrics(registry: Registry): (e: PeerwatchEvent) => v
         const d = e.data;
         const msgType = msgTypeLabel(d.msgType);
         const connType = connTypeLabel(d.connType);
-        traffic.add(`${msgType}|${d.direction}|${connType}`, () => ({ msg_type: msgType, direction: d.direction, conn_type: connType }), 1, d.size);
+        const sums = traffic.sums(msgType, d.direction, connType);
+        sums[0]! += 1;
+        sums[1]! += d.size;
         const dec = d.decoded;
         if ((d.msgType === "addr" || d.msgType === "addrv2") && dec?.entries !== undefined) addrEntries.observe({ msg_type: d.msgType, direction: d.direction }, dec.entries);
         if (dec?.invTypes && d.msgType === "inv") for (const [t, n] of Object.entries(dec.invTypes)) invEntries.inc({ inv_type: t, direction: d.direction }, n);

@@ -17,7 +17,7 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
     registers: [registry],
     collect: collectFrom(() => eventCounts),
   });
-  eventCounts = new DeferredCounts([events]);
+  eventCounts = new DeferredCounts([events], ["source", "type"]);
   const reasons = new LabelLimiter();
   const dropped = new Counter({
     name: "peerwatch_events_dropped_total",
@@ -66,7 +66,7 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
   });
   const wasUp = new Map<string, boolean>();
   const handle = (e: PeerwatchEvent) => {
-    eventCounts.add(`${e.source}|${e.type}`, () => ({ source: e.source, type: e.type }), 1);
+    eventCounts.sums(e.source, e.type)[0]! += 1;
     if (e.type === "events.dropped") {
       dropped.inc({ source: e.data.source.startsWith("bus:") ? e.data.source : e.data.source.slice(0, 32), reason: reasons.label(e.data.reason) }, e.data.count);
     } else if (e.type === "source.status") {
