@@ -19,6 +19,8 @@ export interface LineSource {
   /** Bytes of the file read so far (compressed bytes for gzip). */
   readonly bytesRead: number;
   lines(): AsyncGenerator<FileLine>;
+  /** The same lines, a chunk of the file's at a time (one await per chunk, not per line: replay's hot path). */
+  batches(): AsyncGenerator<FileLine[]>;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -50,6 +52,9 @@ export function openRecording(file: string, maxLineBytes = MAX_EVENT_LINE_BYTES)
       return bytesRead;
     },
     async *lines() {
+      for await (const batch of this.batches()) yield* batch;
+    },
+    async *batches() {
       const raw = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
       raw.on("data", (c) => (bytesRead += c.length));
       let input: Readable = raw;
@@ -63,16 +68,31 @@ export function openRecording(file: string, maxLineBytes = MAX_EVENT_LINE_BYTES)
   };
 }
 
-async function* splitLines(input: Readable, maxLineBytes: number): AsyncGenerator<FileLine> {
+/** A line's text without a trailing carriage return. */
+function text(b: Buffer, start: number, end: number): string {
+  return b.toString("utf8", start, end > start && b[end - 1] === 0x0d ? end - 1 : end);
+}
+
+async function* splitLines(input: Readable, maxLineBytes: number): AsyncGenerator<FileLine[]> {
   let parts: Buffer[] = [];
   let held = 0;
   let skipping = false; // inside a line that is already too long: drop bytes until its newline
   let lineNo = 0;
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
+      const batch: FileLine[] = [];
       let start = 0;
       for (;;) {
         const nl = chunk.indexOf(0x0a, start);
+        if (nl !== -1 && held === 0 && !skipping) {
+          // The whole line is in this chunk (the usual case): read in place, no copy.
+          lineNo++;
+          const n = nl - start;
+          if (n > maxLineBytes) batch.push({ kind: "too-long", lineNo, bytes: n });
+          else if (n > 0) batch.push({ kind: "line", lineNo, text: text(chunk, start, nl) });
+          start = nl + 1;
+          continue;
+        }
         const end = nl === -1 ? chunk.length : nl;
         if (!skipping) {
           if (held + (end - start) > maxLineBytes) {
@@ -86,21 +106,28 @@ async function* splitLines(input: Readable, maxLineBytes: number): AsyncGenerato
         } else held += end - start;
         if (nl === -1) break;
         lineNo++;
-        if (skipping) yield { kind: "too-long", lineNo, bytes: held };
-        else if (held > 0) yield { kind: "line", lineNo, text: Buffer.concat(parts, held).toString("utf8").replace(/\r$/, "") };
+        if (skipping) batch.push({ kind: "too-long", lineNo, bytes: held });
+        else if (held > 0) {
+          const whole = Buffer.concat(parts, held);
+          batch.push({ kind: "line", lineNo, text: text(whole, 0, whole.length) });
+        }
         parts = [];
         held = 0;
         skipping = false;
         start = nl + 1;
       }
+      if (batch.length > 0) yield batch;
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const reason = err.code === "Z_BUF_ERROR" || /unexpected end/i.test(err.message) ? "the gzip stream ends early (truncated file)" : `read failed: ${err.message}`;
-    yield { kind: "truncated", lineNo: lineNo + 1, reason };
+    yield [{ kind: "truncated", lineNo: lineNo + 1, reason }];
     return;
   }
   // A last line without a newline still counts.
-  if (skipping) yield { kind: "too-long", lineNo: lineNo + 1, bytes: held };
-  else if (held > 0) yield { kind: "line", lineNo: lineNo + 1, text: Buffer.concat(parts, held).toString("utf8").replace(/\r$/, "") };
+  if (skipping) yield [{ kind: "too-long", lineNo: lineNo + 1, bytes: held }];
+  else if (held > 0) {
+    const whole = Buffer.concat(parts, held);
+    yield [{ kind: "line", lineNo: lineNo + 1, text: text(whole, 0, whole.length) }];
+  }
 }
