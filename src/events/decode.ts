@@ -65,7 +65,8 @@ export function decodeEventWithZod(input: unknown): Decoded<PeerwatchEvent> {
 
 /** Decode one NDJSON line (a string or bytes). */
 export function decodeEventLine(line: string | Uint8Array, where = "line"): Decoded<PeerwatchEvent> {
-  const size = typeof line === "string" ? Buffer.byteLength(line) : line.byteLength;
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a short string needs no byte count.
+  const size = typeof line === "string" ? (line.length * 3 <= MAX_EVENT_LINE_BYTES ? 0 : Buffer.byteLength(line)) : line.byteLength;
   if (size > MAX_EVENT_LINE_BYTES) {
     return { ok: false, error: { what: "event", where, why: `line of ${size} bytes exceeds ${MAX_EVENT_LINE_BYTES}` } };
   }
@@ -77,12 +78,22 @@ export function decodeEventLine(line: string | Uint8Array, where = "line"): Deco
   } catch (e) {
     return { ok: false, error: { what: "event", where, why: `not JSON: ${(e as Error).message}` } };
   }
-  const r = decodeEvent(parsed);
+  if (passesCompiledCheck(parsed)) {
+    // Exactly what the line says, no key more or less (the check refuses unknown keys): the line
+    // is this event's encoding, and writing the event out again (replay or NATS into NDJSON) can
+    // reuse it instead of encoding it anew.
+    texts.set(parsed as object, s);
+    return { ok: true, value: parsed as PeerwatchEvent };
+  }
+  const r = decodeEventWithZod(parsed);
   if (!r.ok) r.error.where = `${where}: ${r.error.where}`;
   return r;
 }
 
-/** NDJSON encoding of one event (no trailing newline). */
+/** The line each event decoded from a line came from, while the event lives (see decodeEventLine). */
+const texts = new WeakMap<object, string>();
+
+/** NDJSON encoding of one event (no trailing newline): the line it was read from, if it was. */
 export function encodeEvent(e: PeerwatchEvent): string {
-  return JSON.stringify(e);
+  return texts.get(e) ?? JSON.stringify(e);
 }
