@@ -22,17 +22,24 @@ async function yardstick(templates, events) {
       if (r.kind === "event") lines.push(encodeEvent(makeEvent("ebpf", "bench", r.type, r.data)));
     }
   }
-  return () => {
+  const built = lines.map((l) => JSON.parse(l));
+  const time = (f) => {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    for (let i = 0; i < events; i++) JSON.parse(lines[i % lines.length]);
+    f();
     const c = process.cpuUsage(c0);
     return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, events };
+  };
+  return {
+    parse: () => time(() => { for (let i = 0; i < events; i++) JSON.parse(lines[i % lines.length]); }),
+    // What NDJSON out cannot go below with JSON.stringify: encoding alone, no batching or writing.
+    stringify: () => time(() => { let n = 0; for (let i = 0; i < events; i++) n += JSON.stringify(built[i % built.length]).length; return n; }),
   };
 }
 
 const TARGET = 250_000;
 const YARDSTICK = "yardstick: JSON.parse of the same events";
+const STRINGIFY = "JSON.stringify of the same events";
 
 export const VARIANTS = {
   parse: { stage: "parse" },
@@ -47,15 +54,16 @@ export const VARIANTS = {
 
 export async function run({ events = Number(process.env.BENCH_EVENTS ?? 1_000_000), rounds = Number(process.env.BENCH_ROUNDS ?? 3), variants = VARIANTS } = {}) {
   const templates = captureTemplates();
-  const runs = Object.fromEntries([...Object.keys(variants), YARDSTICK].map((k) => [k, []]));
-  const jsonParse = await yardstick(templates, events);
+  const runs = Object.fromEntries([...Object.keys(variants), YARDSTICK, STRINGIFY].map((k) => [k, []]));
+  const json = await yardstick(templates, events);
   // Warm-up: every variant once on a little traffic, so no variant pays the JIT for the others.
   for (const opts of Object.values(variants)) await timeThrough(opts, trafficChunks(templates, 20_000, { peers: 1000 }));
   for (let r = 0; r < rounds; r++) {
     for (const [name, opts] of Object.entries(variants)) {
       runs[name].push(await timeThrough(opts, trafficChunks(templates, events, { peers: 1000 })));
     }
-    runs[YARDSTICK].push(jsonParse());
+    runs[YARDSTICK].push(json.parse());
+    runs[STRINGIFY].push(json.stringify());
   }
   // CPU time of the process (all its threads: GC helpers and file writes included) is the measure:
   // it is what "one core" pays, and unlike wall time it holds on a machine shared with other work.
@@ -63,7 +71,7 @@ export async function run({ events = Number(process.env.BENCH_EVENTS ?? 1_000_00
   const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v.map((x) => x.cpuMs))]));
   const n = runs["all tools (end to end)"][0].events;
   console.log(`\nPipeline: ${fmt(n)} events of recorded traffic (regtest capture, 1000 peers), ${rounds} rounds, median; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`);
-  for (const k of [...Object.keys(variants), YARDSTICK]) {
+  for (const k of [...Object.keys(variants), YARDSTICK, STRINGIFY]) {
     console.log(`  ${k.padEnd(40)} CPU ${med[k].toFixed(0).padStart(7)} ms  ${((med[k] * 1000) / n).toFixed(2).padStart(6)} µs/event  ${fmt((n / med[k]) * 1000).padStart(10)} events/CPU-s   (wall ${fmt((n / wall[k]) * 1000)} events/s)`);
   }
   const base = med["parse+event+bus (no-op tools)"];
@@ -79,6 +87,7 @@ export async function run({ events = Number(process.env.BENCH_EVENTS ?? 1_000_00
   const all = med["all tools (end to end)"];
   console.log(`\n  stage shares of CPU (differences between the variants above; sum ${sum.toFixed(0)} ms vs ${all.toFixed(0)} ms end to end)`);
   for (const [k, ms] of Object.entries(share)) console.log(`    ${k.padEnd(14)} ${ms.toFixed(0).padStart(6)} ms  ${((ms / sum) * 100).toFixed(1).padStart(5)} %  ${((ms * 1000) / n).toFixed(2)} µs/event`);
+  console.log(`    (of NDJSON's share, JSON.stringify alone: ${((med[STRINGIFY] * 1000) / n).toFixed(2)} µs/event)`);
   console.log(`    (validate, decodeEvent: ${(med["parse+event+validate (decodeEvent)"] - med["parse+event"]).toFixed(0)} ms, not on the eBPF path: it runs on decoded input, NDJSON replay and NATS)`);
   const last = runs["all tools (end to end)"].at(-1);
   const rate = (n / all) * 1000;
