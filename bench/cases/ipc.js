@@ -88,11 +88,14 @@ export async function run() {
     }
     const cpu = cpuSeconds(pw.pid) - cpu0;
     const seconds = (tLast - t0) / 1000;
+    // The bus sums its drops into events.dropped once a second: let the last report land.
+    await sleep(1500);
+    text = await scrape();
     const busDropped = metricSum(text, "peerwatch_events_dropped_total");
     const dropLines = text.split("\n").filter((l) => l.startsWith("peerwatch_events_dropped_total{")).map((l) => l.replace("peerwatch_events_dropped_total", "")).join(", ");
     const figures = {
       "messages pushed by the stand-in": sent,
-      "net.message events received": received,
+      "net.message events received (counted by the metrics tool)": received,
       "lost (pushed − received)": sent - received,
       "peerwatch events.dropped (all reasons)": `${fmt(busDropped)}${dropLines ? `: ${dropLines}` : ""}`,
       "events/s received (wall)": received / seconds,
