@@ -190,3 +190,18 @@ describe("captured payload decoder", () => {
     }
   });
 });
+
+describe("version prefix", () => {
+  it("reads every prefix of a version message: all of it when whole, the leading fields otherwise", () => {
+    for (const userAgent of ["", "/peerwatch:0.1.0/"]) {
+      const payload = encodeVersion({ version: 70016, services: 0x409n, recvIp: "127.0.0.1", recvPort: 18444, nonce: 7n, userAgent, startHeight: 5, relay: true, timestamp: 1795470474n });
+      const whole = decodeVersion(payload);
+      for (let n = 0; n <= payload.length; n++) {
+        const got = decodeVersionPrefix(payload.subarray(0, n));
+        // The whole message without its optional relay byte still decodes whole.
+        if (n >= payload.length - 1) expect(got, `${n}`).toEqual({ ...whole, relay: true });
+        else expect(got, `${n}`).toEqual({ ...(n >= 4 ? { version: 70016 } : {}), ...(n >= 12 ? { services: 0x409n } : {}), ...(n >= 20 ? { timestamp: 1795470474n } : {}) });
+      }
+    }
+  });
+});

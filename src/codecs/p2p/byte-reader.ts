@@ -7,7 +7,11 @@ export class P2pDecodeError extends Error {
 
 export class ByteReader {
   private off = 0;
-  constructor(private readonly buf: Uint8Array, private readonly what = "message") {}
+  /** Integers are read through one view of the buffer, not a Buffer made per field. */
+  private readonly view: DataView;
+  constructor(private readonly buf: Uint8Array, private readonly what = "message") {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
 
   get offset(): number {
     return this.off;
@@ -38,23 +42,31 @@ export class ByteReader {
   }
 
   u32le(field: string): number {
-    const b = this.bytes(4, field);
-    return Buffer.from(b.buffer, b.byteOffset, 4).readUInt32LE(0);
+    this.need(4, field);
+    const v = this.view.getUint32(this.off, true);
+    this.off += 4;
+    return v;
   }
 
   i32le(field: string): number {
-    const b = this.bytes(4, field);
-    return Buffer.from(b.buffer, b.byteOffset, 4).readInt32LE(0);
+    this.need(4, field);
+    const v = this.view.getInt32(this.off, true);
+    this.off += 4;
+    return v;
   }
 
   u64le(field: string): bigint {
-    const b = this.bytes(8, field);
-    return Buffer.from(b.buffer, b.byteOffset, 8).readBigUInt64LE(0);
+    this.need(8, field);
+    const v = this.view.getBigUint64(this.off, true);
+    this.off += 8;
+    return v;
   }
 
   i64le(field: string): bigint {
-    const b = this.bytes(8, field);
-    return Buffer.from(b.buffer, b.byteOffset, 8).readBigInt64LE(0);
+    this.need(8, field);
+    const v = this.view.getBigInt64(this.off, true);
+    this.off += 8;
+    return v;
   }
 
   /** Bitcoin's CompactSize, refused above `max` (and when not minimally encoded, as Core does). */

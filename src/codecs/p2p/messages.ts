@@ -40,15 +40,21 @@ function ip16From(ip: string): Buffer {
   return out; // IPv6 targets are not needed by the pinger: all zeros (unspecified) then
 }
 
+/** version, services, timestamp, addr_recv, addr_from, nonce, an empty user agent, start height (relay is optional). */
+const MIN_VERSION_BYTES = 4 + 8 + 8 + 26 + 26 + 8 + 1 + 4;
+
 /**
  * As much of a version message as a captured prefix holds (bpftrace copies 64 bytes by default):
  * fields past the end are absent.
  */
 export function decodeVersionPrefix(payload: Uint8Array): Partial<VersionPayload> {
-  try {
-    return decodeVersion(payload);
-  } catch (e) {
-    if (!(e instanceof P2pDecodeError)) throw e;
+  // Shorter than the smallest whole version message: not worth a try (a throw costs microseconds).
+  if (payload.length >= MIN_VERSION_BYTES) {
+    try {
+      return decodeVersion(payload);
+    } catch (e) {
+      if (!(e instanceof P2pDecodeError)) throw e;
+    }
   }
   const r = new ByteReader(payload, "version");
   const out: Partial<VersionPayload> = {};
