@@ -49,6 +49,7 @@ export const VARIANTS = {
   "bus + metrics": { stage: "bus", tools: { metrics: true } },
   "bus + alerts": { stage: "bus", tools: { alerts: true } },
   "bus + ndjson": { stage: "bus", tools: { ndjson: true } },
+  "metrics + alerts (no NDJSON out)": { stage: "bus", tools: { metrics: true, alerts: true } },
   "all tools (end to end)": { stage: "bus", tools: { metrics: true, alerts: true, ndjson: true } },
 };
 
