@@ -1,7 +1,7 @@
 // Parses the lines of the program in program.ts into events. Untrusted in the sense that matters:
 // bpftrace may cut a line, interleave its own messages, or print something unexpected; every line
 // is checked field by field and a bad one comes back as a typed result, never an exception.
-import { NETWORK_BY_NUMBER, displayHex, type EventDataMap, type EventType } from "../events/index.js";
+import { NETWORK_BY_NUMBER, type EventDataMap, type EventType } from "../events/index.js";
 import { DECODED_TYPES, decodePayload } from "../codecs/p2p/payload-decoder.js";
 import { ADDR_BYTES, SHORT_BYTES } from "./program.js";
 
@@ -59,7 +59,7 @@ const hexScratch = Buffer.allocUnsafe(MAX_LINE >> 1);
  * already in the field. Returns the text; the payload's bytes come from it only for the few message
  * types that are decoded.
  */
-export function rxHex(field: string | undefined, maxBytes: number, name: string): string {
+export function rxHex(field: string | undefined, maxBytes: number, name: string, reversed = false): string {
   if (field === undefined) throw new BadField(`missing ${name}`);
   const n = field.length >> 2;
   if (field.length % 4 !== 0 || n > maxBytes) throw new BadField(`${name} is not a \\xNN buffer of at most ${maxBytes} bytes`);
@@ -71,8 +71,9 @@ export function rxHex(field: string | undefined, maxBytes: number, name: string)
     if (scratch[j] !== 92 /* \\ */ || scratch[j + 1] !== 120 /* x */ || (HEX[hi]! | HEX[lo]!) < 0) {
       throw new BadField(`${name} is not a \\xNN buffer of at most ${maxBytes} bytes`);
     }
-    hexScratch[2 * i] = hi;
-    hexScratch[2 * i + 1] = lo;
+    const at = reversed ? 2 * (n - 1 - i) : 2 * i; // reversed: a hash in display order
+    hexScratch[at] = hi;
+    hexScratch[at + 1] = lo;
   }
   return hexScratch.toString("latin1", 0, 2 * n);
 }
@@ -155,11 +156,11 @@ function cString(field: string | undefined, maxBytes: number, name: string): str
   return b.subarray(0, nul === -1 ? b.length : nul).toString("utf8");
 }
 
-/** A 32-byte hash in internal order → display hex. */
+/** A 32-byte hash in internal order → display hex (byte order reversed, as Bitcoin shows hashes). */
 function hash(field: string | undefined, name: string): string {
-  const b = rxBytes(field, 32, name);
-  if (b.length !== 32) throw new BadField(`${name} is ${b.length} bytes, not 32`);
-  return displayHex(b);
+  const hex = rxHex(field, 32, name, true);
+  if (hex.length !== 64) throw new BadField(`${name} is ${hex.length >> 1} bytes, not 32`);
+  return hex;
 }
 
 function int(field: string | undefined, name: string, min = Number.MIN_SAFE_INTEGER): number {
