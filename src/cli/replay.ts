@@ -133,6 +133,7 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
     return 2;
   }
   await bus.drained();
+  await tools.flushed(); // every event written before "done" is said (lines wait up to 50 ms in a batch)
   await nats?.close(30_000); // sends what is still buffered
   let code = 0;
   if (summary.events === 0 && !summary.aborted) {

@@ -14,6 +14,8 @@ import { startWebTool, type WebTool } from "../tools/web/index.js";
 export interface Tools {
   metrics: MetricsTool;
   web: WebTool | undefined;
+  /** Resolves when every event handed to the --events writer so far is written out. */
+  flushed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
   return {
     metrics,
     web,
+    flushed: () => writer?.flushed() ?? Promise.resolve(),
     async close() {
       await web?.close();
       await writer?.close();
