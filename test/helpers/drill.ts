@@ -1,0 +1,50 @@
+// What the fault drills share: matching a source's status events, finding peerwatch's child
+// processes (bpftrace) to kill them, and telling a process warning from ordinary log output.
+import fs from "node:fs";
+import type { PeerwatchEvent } from "../../src/events/index.js";
+
+/** A source.status event of this source, in this state. */
+export const statusIs =
+  (source: string, state: "up" | "down" | "degraded") =>
+  (e: PeerwatchEvent): boolean =>
+    e.type === "source.status" && e.data.source === source && e.data.state === state;
+
+/** The detail of a source.status event. */
+export const detailOf = (e: PeerwatchEvent): string => (e.data as { detail: string }).detail;
+
+/** The processes whose parent is `pid` (read from /proc/<pid>/stat of every process), with their command names. */
+export function childProcesses(pid: number): { pid: number; comm: string }[] {
+  const out: { pid: number; comm: string }[] = [];
+  for (const name of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue; // ended between readdir and read
+    }
+    // "pid (comm) state ppid …": the name may hold spaces and parentheses, so count from the last ')'.
+    const close = stat.lastIndexOf(")");
+    const ppid = Number(stat.slice(close + 2).split(" ")[1]);
+    if (ppid === pid) out.push({ pid: Number(name), comm: stat.slice(stat.indexOf("(") + 1, close) });
+  }
+  return out;
+}
+
+/**
+ * Lines of peerwatch's stderr that a healthy run never prints: a Node process warning
+ * (MaxListenersExceededWarning, deprecations), an unhandled rejection or uncaught exception, or a
+ * log line at error or fatal (pino levels 50, 60). The same test as the soak's.
+ */
+export function processWarnings(stderr: string): string[] {
+  const warning = /\(node:\d+\) .*Warning|MaxListenersExceeded|unhandled ?rejection|UnhandledPromiseRejection|uncaught exception/i;
+  return stderr.split("\n").filter((line) => {
+    let level: unknown;
+    try {
+      level = (JSON.parse(line) as { level?: unknown }).level;
+    } catch {
+      /* not a JSON log line */
+    }
+    return warning.test(line) || (typeof level === "number" && level >= 50);
+  });
+}
