@@ -3,7 +3,7 @@
 // When the node goes away it reports down and reconnects with backoff; peerwatch never restarts.
 import { RpcPoller, defaultSchedule } from "../codecs/jsonrpc/poller.js";
 import { capturePayloadBytes } from "../codecs/p2p/options.js";
-import { aborted, sleep } from "../sources/abort.js";
+import { sleep, unlessAborted } from "../sources/abort.js";
 import { Backoff } from "../sources/backoff.js";
 import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
@@ -128,7 +128,7 @@ export class IpcSource implements Source<IpcConfig> {
       }
 
       running = true;
-      const reason = await Promise.race([session.ended, aborted(signal).then(() => undefined)]);
+      const reason = await unlessAborted(session.ended, signal);
       // A stop that came during setup has already closed the session ("closed by peerwatch"):
       // that is a clean stop, not a lost connection.
       if (reason && !signal.aborted) {
