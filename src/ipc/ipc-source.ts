@@ -97,7 +97,13 @@ export class IpcSource implements Source<IpcConfig> {
           schedule: defaultSchedule(config.rpcInterval * 1000, config.rpcSlowInterval * 1000, config.rpcDisable),
           timeoutMs,
           emit,
-          onHealth: (h) => (h.state === "up" ? reportUp() : status.report("degraded", `executeRpc: ${h.detail}`, trace.names)),
+          // A call broken by the end of the connection is not news: the session's end says down. (Said
+          // first, "degraded" hid the fall from up to down, and peerwatch_source_restarts_total missed it.)
+          onHealth: (h) => {
+            if (session.isClosed) return;
+            if (h.state === "up") reportUp();
+            else status.report("degraded", `executeRpc: ${h.detail}`, trace.names);
+          },
           onUnsupported: (m, msg) => log.info(`the node does not know ${m} (${msg}); not polling it`),
           // Only the multiprocess bitcoin-node serves IPC.
           identity: () => ({ chain: config.chain, multiprocess: true }),

@@ -4,13 +4,16 @@
 // restart in peerwatch_source_restarts_total.
 import { afterEach, describe, expect, it } from "vitest";
 import { LiveCli } from "../helpers/cli.js";
-import { childProcesses, detailOf, processWarnings, statusIs } from "../helpers/drill.js";
+import { childProcesses, detailOf, processWarnings, repeatOutages, statusIs } from "../helpers/drill.js";
 import { metricsUrl, seriesValue } from "../helpers/live-metrics.js";
 import { reportSkip } from "../helpers/skip.js";
 import { UsdtFixture, ebpfTestSetup } from "../helpers/usdt-fixture.js";
 
 const setup = ebpfTestSetup();
 const TITLE = "fault drill: bpftrace killed under the eBPF source (USDT fixture)";
+
+/** Kills in a row: more than Node's default of 10 listeners, so a listener left behind per bpftrace run shows. */
+const RESTARTS = 12;
 
 let fixture: UsdtFixture | undefined;
 let cli: LiveCli | undefined;
@@ -22,7 +25,7 @@ afterEach(async () => {
 const bpftraceChildren = (c: LiveCli) => childProcesses(c.child.pid!).filter((p) => p.comm === "bpftrace");
 
 describe.skipIf("skip" in setup)(TITLE, () => {
-  it("says down with the reason, starts bpftrace again after the backoff, up, events again, one restart counted", async () => {
+  it(`says down with the reason, starts bpftrace again after the backoff, up, events again, each restart counted; ${RESTARTS} times`, async () => {
     const bin = (setup as { path: string }).path;
     fixture = new UsdtFixture(bin);
     const pid = await fixture.start();
@@ -47,6 +50,13 @@ describe.skipIf("skip" in setup)(TITLE, () => {
     await fixture.send("all");
     await cli.waitFor((e) => e.type === "net.message" && e.data.msgType === "ping", 15_000, cli.events.indexOf(up));
     expect(seriesValue(await (await fetch(url)).text(), 'peerwatch_source_restarts_total{source="ebpf"}')).toBe(1);
+
+    // And again, RESTARTS - 1 times: nothing left behind per bpftrace run (no listener warning below).
+    await repeatOutages(cli, "ebpf", RESTARTS - 1, async () => process.kill(bpftraceChildren(cli!)[0]!.pid, "SIGKILL"), async () => {});
+    const last = cli.events.length;
+    await fixture.send("all");
+    await cli.waitFor((e) => e.type === "net.message" && e.data.msgType === "ping", 15_000, last);
+    expect(seriesValue(await (await fetch(url)).text(), 'peerwatch_source_restarts_total{source="ebpf"}')).toBe(RESTARTS);
 
     expect(await cli.stop()).toBe(0);
     expect(processWarnings(cli.stderr)).toEqual([]);

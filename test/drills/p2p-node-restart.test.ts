@@ -3,9 +3,12 @@
 // and be up and timing pings again by itself, without a restart of peerwatch.
 import { afterEach, describe, expect, it } from "vitest";
 import { LiveCli } from "../helpers/cli.js";
-import { detailOf, processWarnings, statusIs } from "../helpers/drill.js";
+import { detailOf, processWarnings, repeatOutages, statusIs } from "../helpers/drill.js";
 import { metricsUrl, seriesValue } from "../helpers/live-metrics.js";
 import { ScriptedNode } from "../helpers/scripted-node.js";
+
+/** Outages in a row: more than Node's default of 10 listeners, so a listener left behind per outage shows. */
+const RESTARTS = 12;
 
 let node: ScriptedNode | undefined;
 let cli: LiveCli | undefined;
@@ -15,7 +18,7 @@ afterEach(async () => {
 });
 
 describe("fault drill: the node behind the P2P pinger stops and starts again", () => {
-  it("says down (closed, then refused), then up on the same port, pings again, one restart counted", async () => {
+  it(`says down (closed, then refused), then up on the same port, pings again, each restart counted; ${RESTARTS} times`, async () => {
     node = new ScriptedNode();
     await node.listen();
     const port = node.port;
@@ -37,7 +40,15 @@ describe("fault drill: the node behind the P2P pinger stops and starts again", (
     await cli.waitFor((e) => e.type === "ping.rtt", 15_000, cli.events.indexOf(up));
     expect(seriesValue(await (await fetch(url)).text(), 'peerwatch_source_restarts_total{source="p2p"}')).toBe(1);
 
+    // And again, RESTARTS - 1 times: nothing left behind per outage (no listener warning below).
+    await repeatOutages(cli, "p2p", RESTARTS - 1, () => node!.close(), async () => {
+      node = new ScriptedNode();
+      await node.listen(port);
+    });
+    await cli.waitFor((e) => e.type === "ping.rtt", 15_000, cli.events.length);
+    expect(seriesValue(await (await fetch(url)).text(), 'peerwatch_source_restarts_total{source="p2p"}')).toBe(RESTARTS);
+
     expect(await cli.stop()).toBe(0);
     expect(processWarnings(cli.stderr)).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -3,9 +3,12 @@
 // source must say down with the reason and up again by itself, without a restart of peerwatch.
 import { afterEach, describe, expect, it } from "vitest";
 import { LiveCli } from "../helpers/cli.js";
-import { detailOf, processWarnings, statusIs } from "../helpers/drill.js";
+import { detailOf, processWarnings, repeatOutages, statusIs } from "../helpers/drill.js";
 import { metricsUrl, seriesValue } from "../helpers/live-metrics.js";
 import { StubBitcoind } from "../helpers/stub-bitcoind.js";
+
+/** Outages in a row: more than Node's default of 10 listeners, so a listener left behind per outage shows. */
+const RESTARTS = 12;
 
 let stub: StubBitcoind | undefined;
 let cli: LiveCli | undefined;
@@ -15,7 +18,7 @@ afterEach(async () => {
 });
 
 describe("fault drill: the node behind the RPC source stops and starts again", () => {
-  it("says down (connection refused), then up with the new cookie, snapshots again, one restart counted", async () => {
+  it(`says down (connection refused), then up with the new cookie, snapshots again, each restart counted; ${RESTARTS} times`, async () => {
     stub = new StubBitcoind();
     await stub.start();
     const port = Number(new URL(stub.url).port);
@@ -39,9 +42,18 @@ describe("fault drill: the node behind the RPC source stops and starts again", (
     await cli.waitFor((e) => e.type === "rpc.snapshot" && e.data.method === "getblockchaininfo", 15_000, upAt);
     expect(seriesValue(await (await fetch(url)).text(), 'peerwatch_source_restarts_total{source="rpc"}')).toBe(1);
 
+    // And again, RESTARTS - 1 times: nothing left behind per outage (no listener warning below).
+    await repeatOutages(cli, "rpc", RESTARTS - 1, () => stub!.stop(), async () => {
+      stub!.rotateCookie();
+      await stub!.start(port);
+    });
+    const last = cli.events.length;
+    await cli.waitFor((e) => e.type === "peers.snapshot", 15_000, last);
+    expect(seriesValue(await (await fetch(url)).text(), 'peerwatch_source_restarts_total{source="rpc"}')).toBe(RESTARTS);
+
     expect(await cli.stop()).toBe(0);
     expect(processWarnings(cli.stderr)).toEqual([]);
     expect(cli.stderr + JSON.stringify(cli.events)).not.toContain(oldSecret);
     expect(cli.stderr + JSON.stringify(cli.events)).not.toContain(stub.secret);
-  });
+  }, 120_000);
 });

@@ -2,6 +2,7 @@
 // processes (bpftrace) to kill them, and telling a process warning from ordinary log output.
 import fs from "node:fs";
 import type { PeerwatchEvent } from "../../src/events/index.js";
+import type { LiveCli } from "./cli.js";
 
 /** A source.status event of this source, in this state. */
 export const statusIs =
@@ -47,4 +48,19 @@ export function processWarnings(stderr: string): string[] {
     }
     return warning.test(line) || (typeof level === "number" && level >= 50);
   });
+}
+
+/**
+ * Takes the node away and brings it back, `times` times in a row: each time the source must say
+ * down, then up again (bounded waits). Repeated so that a listener or timer left behind per
+ * reconnection adds up to a MaxListenersExceededWarning, which processWarnings then finds.
+ */
+export async function repeatOutages(cli: LiveCli, source: string, times: number, away: () => Promise<void>, back: () => Promise<void>, ms = 30_000): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    const from = cli.events.length;
+    await away();
+    const down = await cli.waitFor(statusIs(source, "down"), ms, from);
+    await back();
+    await cli.waitFor(statusIs(source, "up"), ms, cli.events.indexOf(down) + 1);
+  }
 }
