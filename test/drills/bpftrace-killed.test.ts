@@ -52,7 +52,7 @@ describe.skipIf("skip" in setup)(TITLE, () => {
     expect(seriesValue(await (await fetch(url)).text(), 'peerwatch_source_restarts_total{source="ebpf"}')).toBe(1);
 
     // And again, RESTARTS - 1 times: nothing left behind per bpftrace run (no listener warning below).
-    await repeatOutages(cli, "ebpf", RESTARTS - 1, async () => process.kill(bpftraceChildren(cli!)[0]!.pid, "SIGKILL"), async () => {});
+    await repeatOutages(cli, "ebpf", RESTARTS - 1, async () => void process.kill(bpftraceChildren(cli!)[0]!.pid, "SIGKILL"), async () => {});
     const last = cli.events.length;
     await fixture.send("all");
     await cli.waitFor((e) => e.type === "net.message" && e.data.msgType === "ping", 15_000, last);

@@ -184,4 +184,5 @@ describe.skipIf("skip" in bins || "skip" in bt)(BPF_TITLE, () => {
   }, 240_000);
 });
 
-if (!("skip" in bins) && "skip" in bt) reportSkip(BPF_TITLE, bt.skip);
+const bpfSkip = "skip" in bins ? bins.skip : "skip" in bt ? bt.skip : undefined;
+if (bpfSkip) reportSkip(BPF_TITLE, bpfSkip);
