@@ -4,16 +4,13 @@
 // restart in peerwatch_source_restarts_total.
 import { afterEach, describe, expect, it } from "vitest";
 import { LiveCli } from "../helpers/cli.js";
-import { childProcesses, detailOf, processWarnings, repeatOutages, statusIs } from "../helpers/drill.js";
+import { childProcesses, detailOf, processWarnings, repeatOutages, RESTARTS, statusIs } from "../helpers/drill.js";
 import { metricsUrl, seriesValue } from "../helpers/live-metrics.js";
 import { reportSkip } from "../helpers/skip.js";
 import { UsdtFixture, ebpfTestSetup } from "../helpers/usdt-fixture.js";
 
 const setup = ebpfTestSetup();
 const TITLE = "fault drill: bpftrace killed under the eBPF source (USDT fixture)";
-
-/** Kills in a row: more than Node's default of 10 listeners, so a listener left behind per bpftrace run shows. */
-const RESTARTS = 12;
 
 let fixture: UsdtFixture | undefined;
 let cli: LiveCli | undefined;

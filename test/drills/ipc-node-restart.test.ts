@@ -4,15 +4,13 @@
 // pushes after the last, and no listener warning.
 import { afterEach, describe, expect, it } from "vitest";
 import { LiveCli } from "../helpers/cli.js";
-import { detailOf, processWarnings, repeatOutages, statusIs } from "../helpers/drill.js";
+import { detailOf, processWarnings, repeatOutages, RESTARTS, statusIs } from "../helpers/drill.js";
 import { metricsUrl, seriesValue } from "../helpers/live-metrics.js";
 import { reportSkip } from "../helpers/skip.js";
 import { Standin, standinBinary } from "../helpers/standin.js";
 
 const bin = standinBinary();
 const TITLE = "fault drill: the node behind the IPC source killed and restarted, many times";
-/** Outages in a row: more than Node's default of 10 listeners, so a listener left behind per connection shows. */
-const RESTARTS = 12;
 
 let node: Standin | undefined;
 let cli: LiveCli | undefined;

@@ -3,12 +3,9 @@
 // and be up and timing pings again by itself, without a restart of peerwatch.
 import { afterEach, describe, expect, it } from "vitest";
 import { LiveCli } from "../helpers/cli.js";
-import { detailOf, processWarnings, repeatOutages, statusIs } from "../helpers/drill.js";
+import { detailOf, processWarnings, repeatOutages, RESTARTS, statusIs } from "../helpers/drill.js";
 import { metricsUrl, seriesValue } from "../helpers/live-metrics.js";
 import { ScriptedNode } from "../helpers/scripted-node.js";
-
-/** Outages in a row: more than Node's default of 10 listeners, so a listener left behind per outage shows. */
-const RESTARTS = 12;
 
 let node: ScriptedNode | undefined;
 let cli: LiveCli | undefined;

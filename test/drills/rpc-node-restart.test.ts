@@ -3,12 +3,9 @@
 // source must say down with the reason and up again by itself, without a restart of peerwatch.
 import { afterEach, describe, expect, it } from "vitest";
 import { LiveCli } from "../helpers/cli.js";
-import { detailOf, processWarnings, repeatOutages, statusIs } from "../helpers/drill.js";
+import { detailOf, processWarnings, repeatOutages, RESTARTS, statusIs } from "../helpers/drill.js";
 import { metricsUrl, seriesValue } from "../helpers/live-metrics.js";
 import { StubBitcoind } from "../helpers/stub-bitcoind.js";
-
-/** Outages in a row: more than Node's default of 10 listeners, so a listener left behind per outage shows. */
-const RESTARTS = 12;
 
 let stub: StubBitcoind | undefined;
 let cli: LiveCli | undefined;

@@ -50,6 +50,9 @@ export function processWarnings(stderr: string): string[] {
   });
 }
 
+/** Outages in a row for a drill: more than Node's default of 10 listeners, so one left behind per outage shows. */
+export const RESTARTS = 12;
+
 /**
  * Takes the node away and brings it back, `times` times in a row: each time the source must say
  * down, then up again (bounded waits). Repeated so that a listener or timer left behind per
