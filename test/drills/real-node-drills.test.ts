@@ -28,8 +28,8 @@ const DURATION_S = 90;
 const EXPECT: Record<SourceName, { down: RegExp | undefined; flows: (e: PeerwatchEvent, height: number, pid: number) => boolean }> = {
   ipc: { down: /IPC connection lost/, flows: (e, h) => e.type === "tip.changed" && e.data.height === h },
   ebpf: { down: /bpftrace on PID \d+ ended: the node process is gone/, flows: (e, h) => e.type === "block.connected" && e.data.height === h },
-  rpc: { down: /ECONNREFUSED|connect|reach|socket/i, flows: (e, h) => e.type === "rpc.snapshot" && e.data.method === "getblockchaininfo" && (e.data.result as { blocks: number }).blocks === h },
-  p2p: { down: /127\.0\.0\.1:\d+: /, flows: (e) => e.type === "ping.rtt" },
+  rpc: { down: /connection refused by http:\/\/127\.0\.0\.1:\d+|ECONNRESET/, flows: (e, h) => e.type === "rpc.snapshot" && e.data.method === "getblockchaininfo" && (e.data.result as { blocks: number }).blocks === h },
+  p2p: { down: /^127\.0\.0\.1:\d+: (the node closed the connection|socket error)/, flows: (e) => e.type === "ping.rtt" },
   proc: { down: /the node process is gone/, flows: (e, _h, pid) => e.type === "threads.snapshot" && e.data.pid === pid },
   // The log is a file: a killed node leaves it as it was, so the log source stays up and reads the
   // new node's startup lines when it comes back.
