@@ -32,7 +32,7 @@ const EXPECT: Record<SourceName, { down: RegExp | undefined; flows: (e: Peerwatc
   p2p: { down: /^127\.0\.0\.1:\d+: (the node closed the connection|socket error)/, flows: (e) => e.type === "ping.rtt" },
   proc: { down: /the node process is gone/, flows: (e, _h, pid) => e.type === "threads.snapshot" && e.data.pid === pid },
   // The log is a file: a killed node leaves it as it was, so the log source stays up and reads the
-  // new node's startup lines when it comes back.
+  // new node's startup lines (node.info) when it comes back.
   log: { down: undefined, flows: (e, h) => e.type === "tip.changed" && e.data.height === h },
 };
 
@@ -121,6 +121,8 @@ describe.skipIf("skip" in bins)(TITLE, () => {
           expect(detailOf(downs[0]!), s).toMatch(exp.down);
         } else {
           expect(downs.map(detailOf), `${s} stays up while its file stays`).toEqual([]);
+          // … and tells the restart from the new node's startup line.
+          await cli.waitFor((e) => e.source === s && e.type === "node.info", 30_000, run.atRestart);
         }
         // A source that went down must say up again; the log source never left up.
         const upAt = exp.down ? cli.events.indexOf(await cli.waitFor(statusIs(s, "up"), 60_000, run.atRestart)) : run.atRestart;
