@@ -53,7 +53,9 @@ export class EbpfSource implements Source<EbpfConfig> {
       });
       const reason = await run.done;
       if (signal.aborted) break;
-      status.report("down", attached ? `bpftrace on PID ${pid} ended: ${reason}` : reason);
+      // bpftrace leaves by itself when the process it traces exits ("exited (code 0)"): say that the node is gone.
+      const why = processAlive(pid) ? reason : `the node process is gone (${reason})`;
+      status.report("down", attached ? `bpftrace on PID ${pid} ended: ${why}` : why);
       log.debug({ stats: run.stats }, "bpftrace ended");
       await sleep(backoff.next(), signal);
     }

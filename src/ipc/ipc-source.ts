@@ -3,7 +3,7 @@
 // When the node goes away it reports down and reconnects with backoff; peerwatch never restarts.
 import { RpcPoller, defaultSchedule } from "../codecs/jsonrpc/poller.js";
 import { capturePayloadBytes } from "../codecs/p2p/options.js";
-import { aborted, sleep } from "../sources/abort.js";
+import { sleep, unlessAborted } from "../sources/abort.js";
 import { Backoff } from "../sources/backoff.js";
 import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
@@ -97,7 +97,13 @@ export class IpcSource implements Source<IpcConfig> {
           schedule: defaultSchedule(config.rpcInterval * 1000, config.rpcSlowInterval * 1000, config.rpcDisable),
           timeoutMs,
           emit,
-          onHealth: (h) => (h.state === "up" ? reportUp() : status.report("degraded", `executeRpc: ${h.detail}`, trace.names)),
+          // A call broken by the end of the connection is not news: the session's end says down. (Said
+          // first, "degraded" hid the fall from up to down, and peerwatch_source_restarts_total missed it.)
+          onHealth: (h) => {
+            if (session.isClosed) return;
+            if (h.state === "up") reportUp();
+            else status.report("degraded", `executeRpc: ${h.detail}`, trace.names);
+          },
           onUnsupported: (m, msg) => log.info(`the node does not know ${m} (${msg}); not polling it`),
           // Only the multiprocess bitcoin-node serves IPC.
           identity: () => ({ chain: config.chain, multiprocess: true }),
@@ -128,7 +134,7 @@ export class IpcSource implements Source<IpcConfig> {
       }
 
       running = true;
-      const reason = await Promise.race([session.ended, aborted(signal).then(() => undefined)]);
+      const reason = await unlessAborted(session.ended, signal);
       // A stop that came during setup has already closed the session ("closed by peerwatch"):
       // that is a clean stop, not a lost connection.
       if (reason && !signal.aborted) {

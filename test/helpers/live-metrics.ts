@@ -38,3 +38,9 @@ export function eventMetrics(text: string): string[] {
     return name.startsWith("peerwatch_") && !skip.test(name);
   });
 }
+
+/** The value of one series (name and labels, as printed) in exposition text, or undefined. */
+export function seriesValue(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}

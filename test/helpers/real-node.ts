@@ -72,6 +72,21 @@ export class RealNode {
     return stdout.trim();
   }
 
+  /** SIGKILL, as a crash or the OOM killer would: no clean shutdown, stale PID file, socket and cookie left behind. */
+  async kill(): Promise<void> {
+    const c = this.child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once("exit", r));
+    c.kill("SIGKILL");
+    await exited;
+  }
+
+  /** Mines n blocks to an anyone-can-spend script (no wallet needed); returns their hashes. */
+  async mine(n = 1): Promise<string[]> {
+    const { descriptor } = JSON.parse(await this.cli("getdescriptorinfo", "raw(51)")) as { descriptor: string };
+    return JSON.parse(await this.cli("generatetodescriptor", String(n), descriptor)) as string[];
+  }
+
   async stop(): Promise<void> {
     if (!this.child || this.child.exitCode !== null) return;
     const exited = new Promise((r) => this.child!.once("exit", r));

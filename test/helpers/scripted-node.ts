@@ -20,10 +20,10 @@ export class ScriptedNode {
   private server: net.Server | undefined;
   port = 0;
 
-  /** Serve (the pinger connects to us). */
-  async listen(): Promise<void> {
+  /** Serve (the pinger connects to us), on `port` (0: any free one). */
+  async listen(port = 0): Promise<void> {
     this.server = net.createServer((s) => this.attach(s));
-    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
+    await new Promise<void>((r) => this.server!.listen(port, "127.0.0.1", r));
     this.port = (this.server.address() as net.AddressInfo).port;
   }
 

@@ -38,7 +38,8 @@ export class StubBitcoind {
     return this.password;
   }
 
-  async start(): Promise<void> {
+  /** Listens on `port` (0: any free one); a stub stopped and started again on its old port is a restarted node. */
+  async start(port = 0): Promise<void> {
     this.server = http.createServer((req, res) => {
       const auth = req.headers.authorization ?? "";
       const expected = `Basic ${Buffer.from(`__cookie__:${this.password}`).toString("base64")}`;
@@ -52,7 +53,7 @@ export class StubBitcoind {
       req.on("data", (d: Buffer) => (body += d.toString()));
       req.on("end", () => this.answer(body, res));
     });
-    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
+    await new Promise<void>((r) => this.server!.listen(port, "127.0.0.1", r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 

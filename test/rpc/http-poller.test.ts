@@ -12,7 +12,7 @@ import { IpcSession } from "../../src/ipc/session.js";
 import { HttpRpcTransport } from "../../src/rpc/http-transport.js";
 import { toPeerInfo } from "../../src/codecs/jsonrpc/peers.js";
 import { RpcPoller, defaultSchedule, type PollerHealth, type PolledMethod } from "../../src/codecs/jsonrpc/poller.js";
-import type { RpcTransport } from "../../src/codecs/jsonrpc/transport.js";
+import { RpcError, type RpcTransport } from "../../src/codecs/jsonrpc/transport.js";
 import { captureJson } from "../helpers/capture.js";
 import { Standin, standinBinary } from "../helpers/standin.js";
 import { StubBitcoind } from "../helpers/stub-bitcoind.js";
@@ -225,6 +225,42 @@ describe("RPC poller over HTTP", () => {
     expect(t.name).toBe(stub.url);
     await expect(t.call("uptime", [], 500)).resolves.toBe(12);
     t.close();
+  });
+
+  it("forgets a slow method's failure to reach the node once the node answers again", async () => {
+    // Drill finding: a slow method (polled every 120 s) whose call broke when the node was killed
+    // kept the source down for up to two minutes after the node was back and answering.
+    let reachable = true;
+    const transport: RpcTransport = {
+      name: "fake node",
+      call: async (method) => {
+        if (!reachable) throw new RpcError("transport", `${method}: connection refused by fake node (node not running, or RPC not enabled)`);
+        return captureJson(`rpc/${method}.json`);
+      },
+    };
+    const r = runPoller(transport, [
+      { method: "getpeerinfo", intervalMs: 600_000 },
+      { method: "getmemoryinfo", intervalMs: 600_000 },
+    ]);
+    poller = r.poller;
+    await until(() => r.health.at(-1)?.state === "up");
+    reachable = false;
+    await r.poller.poll("getmemoryinfo");
+    expect(r.health.at(-1)).toMatchObject({ state: "down", detail: expect.stringMatching(/^getmemoryinfo: connection refused/) });
+    reachable = true;
+    await r.poller.poll("getpeerinfo");
+    expect(r.health.at(-1)?.state).toBe("up");
+    // A method's own trouble (the node answering "no") is not forgotten that way.
+    reachable = false;
+    await r.poller.poll("getpeerinfo");
+    reachable = true;
+    transport.call = async (method) => {
+      if (method === "getmemoryinfo") throw new RpcError("rpc", "getmemoryinfo: not today", -1);
+      return captureJson(`rpc/${method}.json`);
+    };
+    await r.poller.poll("getmemoryinfo");
+    await r.poller.poll("getpeerinfo");
+    expect(r.health.at(-1)).toMatchObject({ state: "degraded", detail: "getmemoryinfo: not today" });
   });
 
   it("says so when nothing listens", async () => {

@@ -7,6 +7,7 @@ import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/tools/iplists/load-lis
 import { startMetricsTool, type MetricsTool } from "../../src/tools/metrics/index.js";
 import { captureJson } from "../helpers/capture.js";
 import { ev, msg, peer } from "../helpers/events.js";
+import { seriesValue as value } from "../helpers/live-metrics.js";
 
 const lists = loadIpLists(DEFAULT_LISTS_DIR);
 let bus: MemoryBus;
@@ -36,11 +37,6 @@ function scrape(): Promise<string> {
   });
 }
 
-/** The value of one series in exposition text, or undefined. */
-function value(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 describe("metrics", () => {
   it("counts P2P messages and bytes by type, direction and connection type; bounds unknown types", async () => {

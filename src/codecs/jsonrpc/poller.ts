@@ -105,11 +105,13 @@ export class RpcPoller {
     try {
       const raw = await this.o.transport.call(method, [], this.o.timeoutMs);
       if (this.stopped) return;
+      this.nodeAnswered();
       const invalid = this.publish(method, raw);
       if (invalid) this.lastFailure.set(method, new RpcError("invalid", invalid));
       else this.lastFailure.delete(method);
     } catch (e) {
       if (this.stopped) return;
+      if (e instanceof RpcError && e.kind === "rpc") this.nodeAnswered();
       this.onFailure(method, e instanceof RpcError ? e : new RpcError("transport", `${method}: ${String(e)}`));
     } finally {
       this.inFlight.delete(method);
@@ -165,6 +167,15 @@ export class RpcPoller {
     this.stats.invalid++;
     this.o.emit("events.dropped", { source: this.o.source, count: 1, reason: why.slice(0, 256) });
     return why;
+  }
+
+  /**
+   * The node answered: the other methods' failures to reach it (or to be let in) are stale. Without
+   * this, a slow method whose call broke while the node was away kept the source down until its
+   * next turn, up to --rpc-slow-interval (2 min) after the node was back.
+   */
+  private nodeAnswered(): void {
+    for (const [m, f] of this.lastFailure) if (f.kind === "transport" || f.kind === "auth") this.lastFailure.delete(m);
   }
 
   private onFailure(method: PolledMethodName, e: RpcError): void {
