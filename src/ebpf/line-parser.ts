@@ -94,14 +94,20 @@ class CStringField {
 
   read(field: string | undefined): string {
     if (field === undefined) throw new BadField(`missing ${this.name}`);
+    return this.readAt(field, 0, field.length);
+  }
+
+  /** The field `line[start, end)`. */
+  readAt(line: string, start: number, end: number): string {
     // Only the text before the first NUL is the string; it is also the cache key, a quarter of
     // the whole fixed buffer to hash. What follows the NUL is ignored, as C does (the node's
     // memory after the terminator), once the field's length is right.
-    const nul = field.indexOf("\\x00");
-    if (nul !== -1 && (nul & 3) === 0 && (field.length & 3) === 0 && field.length <= this.maxBytes * 4) {
-      return this.lookup(nul === 0 ? "" : field.slice(0, nul));
+    const len = end - start;
+    const nul = line.indexOf("\\x00", start);
+    if (nul !== -1 && nul < end && ((nul - start) & 3) === 0 && (len & 3) === 0 && len <= this.maxBytes * 4) {
+      return this.lookup(nul === start ? "" : line.slice(start, nul));
     }
-    return this.lookup(field);
+    return this.lookup(start === 0 && end === line.length ? line : line.slice(start, end));
   }
 
   private lookup(text: string): string {
@@ -136,11 +142,18 @@ class PeerFieldCache {
   private readonly byPeer = new Map<number, PeerFields>();
   constructor(private readonly maxEntries = 4096) {}
 
-  /** The decoded fields; the object is the cache's own (read it, do not keep it). */
-  read(peerId: number, addrRaw: string | undefined, connRaw: string | undefined): PeerFields {
+  /**
+   * The decoded address (`line[a0, a1)`) and connection type (`line[c0, c1)`) of a peer; the object
+   * is the cache's own (read it, do not keep it).
+   */
+  readAt(peerId: number, line: string, a0: number, a1: number, c0: number, c1: number): PeerFields {
     const hit = this.byPeer.get(peerId);
+    // slice + === (a view and a memory compare), not startsWith(x, pos), which V8 runs slowly on a
+    // line that is itself a slice of the read chunk (as readline's lines are).
+    const addrRaw = line.slice(a0, a1);
+    const connRaw = line.slice(c0, c1);
     if (hit !== undefined && hit.addrRaw === addrRaw && hit.connRaw === connRaw) return hit;
-    const fields = { addrRaw: addrRaw as string, connRaw: connRaw as string, addr: addrField.read(addrRaw), connType: connTypeField.read(connRaw) };
+    const fields = { addrRaw, connRaw, addr: addrField.readAt(line, a0, a1), connType: connTypeField.readAt(line, c0, c1) };
     if (this.byPeer.size >= this.maxEntries) this.byPeer.clear();
     this.byPeer.set(peerId, fields);
     return fields;
@@ -165,18 +178,23 @@ function hash(field: string | undefined, name: string): string {
 
 function int(field: string | undefined, name: string, min = Number.MIN_SAFE_INTEGER): number {
   if (field === undefined) throw new BadField(`${name} is not an integer`);
-  // Digits read by hand (no regex, no Number()): every record has several of these.
-  const len = field.length;
-  let i = len > 0 && field.charCodeAt(0) === 45 /* - */ ? 1 : 0;
-  if (len - i < 1 || len - i > 20) throw new BadField(`${name} is not an integer`);
+  return intAt(field, 0, field.length, name, min);
+}
+
+/** The integer in `line[start, end)`. */
+function intAt(line: string, start: number, end: number, name: string, min = Number.MIN_SAFE_INTEGER): number {
+  // Digits read by hand (no regex, no Number(), no substring): every record has several of these.
+  const neg = end > start && line.charCodeAt(start) === 45; /* - */
+  const first = neg ? start + 1 : start;
+  if (end - first < 1 || end - first > 20) throw new BadField(`${name} is not an integer`);
   let n = 0;
-  for (let k = i; k < len; k++) {
-    const d = field.charCodeAt(k) - 48;
+  for (let k = first; k < end; k++) {
+    const d = line.charCodeAt(k) - 48;
     if (d < 0 || d > 9) throw new BadField(`${name} is not an integer`);
     n = n * 10 + d; // exact up to 2^53; anything past that is refused just below
   }
-  if (i === 1) n = -n;
-  if (!Number.isSafeInteger(n) || n < min) throw new BadField(`${name} ${field} out of range`);
+  if (neg) n = -n;
+  if (!Number.isSafeInteger(n) || n < min) throw new BadField(`${name} ${line.slice(start, end)} out of range`);
   return n;
 }
 
@@ -210,30 +228,84 @@ function parseOther(line: string): ParsedLine {
   return { kind: "unexpected" };
 }
 
+/** Where the fields of the record being read in place start and end (up to 8 fields; one more marks too many). */
+const starts = new Int32Array(9);
+const ends = new Int32Array(9);
+
+/** Finds the tab-separated fields of `line` without making strings; returns how many (at most `max` + 1). */
+function scanFields(line: string, max: number): number {
+  let n = 0;
+  for (let start = 0; ; ) {
+    const tab = line.indexOf("\t", start);
+    starts[n] = start;
+    ends[n] = tab === -1 ? line.length : tab;
+    n++;
+    if (tab === -1 || n > max) return n;
+    start = tab + 1;
+  }
+}
+
+/**
+ * A message record, the one a flood consists of: read in place, by field positions, instead of
+ * splitting the line into strings (the split was a quarter of the parse).
+ */
+function parseMessage(line: string, payloadBytes: number): ParsedLine {
+  const want = payloadBytes > 0 ? 8 : 7;
+  try {
+    if (scanFields(line, want) !== want) throw new BadField(`message record has ${line.split("\t").length} fields, expected ${want} (cut line?)`);
+    const dir = ends[1]! - starts[1]! === 1 ? line.charCodeAt(starts[1]!) : 0;
+    if (dir !== 105 /* i */ && dir !== 111 /* o */) throw new BadField("direction is not i or o");
+    const msgType = msgTypeField.readAt(line, starts[5]!, ends[5]!);
+    const size = intAt(line, starts[6]!, ends[6]!, "size", 0);
+    const peerId = intAt(line, starts[2]!, ends[2]!, "peer id", 0);
+    const { addr, connType } = peerFields.readAt(peerId, line, starts[3]!, ends[3]!, starts[4]!, ends[4]!);
+    const direction = dir === 105 ? ("in" as const) : ("out" as const);
+    if (payloadBytes === 0) return { kind: "event", type: "net.message", data: { peerId, addr, connType, direction, msgType, size } };
+    const payloadHex = rxHex(line.slice(starts[7]!, ends[7]!), payloadBytes, "payload");
+    const kept = payloadHex.length >> 1;
+    if (kept > size) throw new BadField(`payload of ${kept} bytes for a ${size}-byte message`);
+    const decoded = DECODED_TYPES.has(msgType) ? decodePayload(msgType, Buffer.from(payloadHex, "hex")) : undefined;
+    const truncated = kept < size;
+    // Object literals of fixed shape, no spreads: the event stays a fast object for every tool.
+    const data = decoded
+      ? { peerId, addr, connType, direction, msgType, size, payloadHex, truncated, decoded }
+      : { peerId, addr, connType, direction, msgType, size, payloadHex, truncated };
+    return { kind: "event", type: "net.message", data };
+  } catch (e) {
+    if (e instanceof BadField) return { kind: "invalid", why: `M record: ${e.message}` };
+    throw e;
+  }
+}
+
+/** A block record (many of them in a row during initial block download): read in place as well. */
+function parseBlock(line: string): ParsedLine {
+  try {
+    if (scanFields(line, 7) !== 7) throw new BadField(`block connected record has ${line.split("\t").length} fields, expected 7 (cut line?)`);
+    return {
+      kind: "event",
+      type: "block.connected",
+      data: {
+        hash: hash(line.slice(starts[1]!, ends[1]!), "hash"),
+        height: intAt(line, starts[2]!, ends[2]!, "height", 0),
+        txs: intAt(line, starts[3]!, ends[3]!, "txs", 0),
+        inputs: intAt(line, starts[4]!, ends[4]!, "inputs", 0),
+        sigops: intAt(line, starts[5]!, ends[5]!, "sigops", 0),
+        connectNs: intAt(line, starts[6]!, ends[6]!, "connect ns", 0),
+      },
+    };
+  } catch (e) {
+    if (e instanceof BadField) return { kind: "invalid", why: `B record: ${e.message}` };
+    throw e;
+  }
+}
+
 function parseRecord(line: string, payloadBytes: number): ParsedLine {
+  const kind = line.charCodeAt(0);
+  if (kind === 77 /* M */) return parseMessage(line, payloadBytes);
+  if (kind === 66 /* B */) return parseBlock(line);
   const f = line.split("\t");
   try {
     switch (f[0]) {
-      case "M": {
-        fieldsOf(f, payloadBytes > 0 ? 8 : 7, "message");
-        if (f[1] !== "i" && f[1] !== "o") throw new BadField("direction is not i or o");
-        const msgType = msgTypeField.read(f[5]);
-        const size = int(f[6], "size", 0);
-        const peerId = int(f[2], "peer id", 0);
-        const { addr, connType } = peerFields.read(peerId, f[3], f[4]);
-        const direction = f[1] === "i" ? ("in" as const) : ("out" as const);
-        if (payloadBytes === 0) return { kind: "event", type: "net.message", data: { peerId, addr, connType, direction, msgType, size } };
-        const payloadHex = rxHex(f[7], payloadBytes, "payload");
-        const kept = payloadHex.length >> 1;
-        if (kept > size) throw new BadField(`payload of ${kept} bytes for a ${size}-byte message`);
-        const decoded = DECODED_TYPES.has(msgType) ? decodePayload(msgType, Buffer.from(payloadHex, "hex")) : undefined;
-        const truncated = kept < size;
-        // Object literals of fixed shape, no spreads: the event stays a fast object for every tool.
-        const data = decoded
-          ? { peerId, addr, connType, direction, msgType, size, payloadHex, truncated, decoded }
-          : { peerId, addr, connType, direction, msgType, size, payloadHex, truncated };
-        return { kind: "event", type: "net.message", data };
-      }
       case "C": {
         fieldsOf(f, 7, "connection");
         const kind = f[1];
@@ -285,13 +357,6 @@ function parseRecord(line: string, payloadBytes: number): ParsedLine {
       case "J":
         fieldsOf(f, 3, "mempool rejected");
         return { kind: "event", type: "mempool.rejected", data: { txid: hash(f[1], "txid"), reason: cString(f[2], 128, "reason") } };
-      case "B":
-        fieldsOf(f, 7, "block connected");
-        return {
-          kind: "event",
-          type: "block.connected",
-          data: { hash: hash(f[1], "hash"), height: int(f[2], "height", 0), txs: int(f[3], "txs", 0), inputs: int(f[4], "inputs", 0), sigops: int(f[5], "sigops", 0), connectNs: int(f[6], "connect ns", 0) },
-        };
       case "U": {
         fieldsOf(f, 7, "utxocache");
         const type = f[1] === "a" ? "utxocache.add" : f[1] === "s" ? "utxocache.spent" : f[1] === "u" ? "utxocache.uncache" : undefined;
