@@ -1,0 +1,84 @@
+// Runs one soak, whatever stands behind it (a real node or the stand-ins): `peerwatch observe` on
+// the target's sources for --duration seconds while the target makes traffic, RSS read from /proc
+// every second, then the shared verdict (soak-check.ts) and its summary.
+import fs from "node:fs";
+import { LiveCli } from "../helpers/cli.js";
+import { freePort } from "../helpers/real-node.js";
+import { checkSoak, formatVerdict, type RssSample, type SoakOutcome, type SoakVerdict } from "./soak-check.js";
+
+/** What a soak runs against: its sources, the observe flags that reach them, and its traffic. */
+export interface SoakTarget {
+  sources: string[];
+  /** observe flags pointing the sources at the node (not --sources, --duration, --events, --metrics). */
+  args: string[];
+  /** Why some source is left out (e.g. eBPF without root), for the summary. */
+  notes: string[];
+  /** Makes traffic until the given time (ms since the epoch); never throws (errors are counted). */
+  traffic(stopAt: number): Promise<void>;
+  /** Rounds of traffic made so far. */
+  rounds(): number;
+  /** Summary lines about the traffic. */
+  trafficLines(): string[];
+  stop(): Promise<void>;
+}
+
+export interface SoakOptions {
+  duration: number;
+  /** Extra environment of the observe process (the warning drill sets NODE_OPTIONS). */
+  env?: NodeJS.ProcessEnv;
+  /** Runs beside the traffic from the start (the flap drill waits for a source, then restarts its stand-in). */
+  drill?: (cli: LiveCli) => Promise<void>;
+}
+
+export interface SoakResult {
+  outcome: SoakOutcome;
+  verdict: SoakVerdict;
+  summary: string;
+}
+
+function rssKiB(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakResult> {
+  const metrics = await freePort();
+  const args = ["observe", "--sources", target.sources.join(","), ...target.args, "--events", "-", "--metrics", `127.0.0.1:${metrics}`, "--log-format", "json", "--duration", String(o.duration)];
+  console.log(`soak: ${o.duration} s, sources ${target.sources.join(",")}${target.notes.map((n) => `; ${n}`).join("")}`);
+  const cli = new LiveCli(args, o.env);
+  const started = Date.now();
+  const rss: RssSample[] = [];
+  const sampler = setInterval(() => {
+    const kib = cli.child.pid === undefined ? undefined : rssKiB(cli.child.pid);
+    if (kib !== undefined) rss.push({ t: (Date.now() - started) / 1000, kib });
+  }, 1000);
+  const load = target.traffic(started + o.duration * 1000 - 2000);
+  // caught at once (an error here must not be an unhandled rejection), thrown once observe has ended
+  const drill = o.drill?.(cli).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  const killTimer = setTimeout(() => cli.child.kill("SIGKILL"), (o.duration + 60) * 1000);
+  const code = await cli.exited;
+  clearTimeout(killTimer);
+  clearInterval(sampler);
+  await load;
+  const drillError = await drill;
+  if (drillError) throw drillError;
+
+  const outcome: SoakOutcome = {
+    exit: { code, signal: cli.child.signalCode },
+    events: cli.events,
+    output: cli.stderr,
+    rss,
+    sources: target.sources,
+    trafficRounds: target.rounds(),
+  };
+  const verdict = checkSoak(outcome);
+  const trafficLines = [...target.notes.map((n) => `note            ${n}`), ...target.trafficLines()];
+  return { outcome, verdict, summary: formatVerdict(outcome, verdict, o.duration, trafficLines) };
+}
