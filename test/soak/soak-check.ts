@@ -19,9 +19,13 @@ export interface SourceReport {
   states: string[];
   lastFlap?: string;
   state?: string;
+  /** Seconds from observe's start to the first "up". */
+  upAfter?: number;
 }
 
 export interface SoakOutcome {
+  /** When observe was started (ms since the epoch). */
+  started: number;
   /** observe's exit code, or the signal that ended it. */
   exit: { code: number | null; signal: NodeJS.Signals | null };
   events: PeerwatchEvent[];
@@ -42,7 +46,7 @@ export interface SoakVerdict {
 }
 
 /** Status changes per source: down/degraded after "up", before the clean stop, is a flap (nothing is done to the node). */
-export function statusReport(events: PeerwatchEvent[], expected: string[]): Record<string, SourceReport> {
+export function statusReport(events: PeerwatchEvent[], expected: string[], startedMs = 0): Record<string, SourceReport> {
   const per: Record<string, SourceReport> = Object.fromEntries(expected.map((s) => [s, { wentUp: false, flaps: 0, states: [] }]));
   for (const e of events) {
     if (e.type !== "source.status") continue;
@@ -51,7 +55,10 @@ export function statusReport(events: PeerwatchEvent[], expected: string[]): Reco
     r.state = e.data.state;
     const shown = e.data.detail === "stopped" ? "stopped" : e.data.state;
     if (r.states.at(-1) !== shown) r.states.push(shown);
-    if (e.data.state === "up") r.wentUp = true;
+    if (e.data.state === "up") {
+      r.upAfter ??= Math.max(0, e.ts / 1000 - startedMs) / 1000;
+      r.wentUp = true;
+    }
     // "stopped" is the clean stop at --duration, as the metrics tool's restart counter sees it
     else if (r.wentUp && last === "up" && e.data.detail !== "stopped") {
       r.flaps++;
@@ -98,7 +105,7 @@ export function rssTrend(rss: RssSample[]): SoakVerdict["rss"] {
 const mib = (kib: number) => (kib / 1024).toFixed(1);
 
 export function checkSoak(o: SoakOutcome): SoakVerdict {
-  const status = statusReport(o.events, o.sources);
+  const status = statusReport(o.events, o.sources, o.started);
   const warnings = warningsIn(o.output);
   const rss = rssTrend(o.rss);
   const failures: string[] = [];
@@ -124,7 +131,7 @@ export function formatVerdict(o: SoakOutcome, v: SoakVerdict, duration: number, 
   const lines = ["soak summary", `  duration        ${duration} s, observe exit ${o.exit.code ?? o.exit.signal}`];
   for (const t of trafficLines) lines.push(`  ${t}`);
   lines.push(`  events          ${o.events.length} (${Object.entries(byType).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`).join(", ")})`);
-  for (const [s, r] of Object.entries(v.status)) lines.push(`  source ${s.padEnd(8)} ${r.states.join(" → ") || "no status"}; flaps ${r.flaps}`);
+  for (const [s, r] of Object.entries(v.status)) lines.push(`  source ${s.padEnd(8)} ${r.states.join(" → ") || "no status"}; flaps ${r.flaps}${r.upAfter === undefined ? "" : `; up after ${r.upAfter.toFixed(1)} s`}`);
   lines.push(`  warnings        ${v.warnings.length}`);
   const r = v.rss;
   lines.push(`  RSS             ${r.samples} samples; middle-third median ${mib(r.middleKib)} MiB, last-third median ${mib(r.lastKib)} MiB (${((r.ratio - 1) * 100).toFixed(1)} %), peak ${mib(r.peak.kib)} MiB at ${r.peak.t.toFixed(0)} s`);

@@ -1,9 +1,10 @@
 // Runs one soak, whatever stands behind it (a real node or the stand-ins): `peerwatch observe` on
-// the target's sources for --duration seconds while the target makes traffic, RSS read from /proc
-// every second, then the shared verdict (soak-check.ts) and its summary.
+// the target's sources for --duration seconds while the target makes traffic, /metrics scraped
+// every 5 s as Prometheus would, RSS read from /proc every second; then the shared verdict
+// (soak-check.ts) and its summary.
 import fs from "node:fs";
 import { LiveCli } from "../helpers/cli.js";
-import { freePort } from "../helpers/real-node.js";
+import { metricsUrl } from "../helpers/live-metrics.js";
 import { checkSoak, formatVerdict, type RssSample, type SoakOutcome, type SoakVerdict } from "./soak-check.js";
 
 /** What a soak runs against: its sources, the observe flags that reach them, and its traffic. */
@@ -45,9 +46,22 @@ function rssKiB(pid: number): number | undefined {
   }
 }
 
+/** Scrapes /metrics every 5 s until observe ends; resolves with the number of good scrapes. */
+async function scrapeEvery5s(cli: LiveCli): Promise<number> {
+  const running = () => cli.child.exitCode === null && cli.child.signalCode === null;
+  let ok = 0;
+  const url = await metricsUrl(cli).catch(() => undefined);
+  while (url && running()) {
+    // a scrape cut off by the stop at --duration is not counted, nor is it a failure
+    const body = await fetch(url).then((r) => (r.ok ? r.text() : undefined), () => undefined);
+    if (body?.includes("peerwatch_")) ok++;
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  return ok;
+}
+
 export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakResult> {
-  const metrics = await freePort();
-  const args = ["observe", "--sources", target.sources.join(","), ...target.args, "--events", "-", "--metrics", `127.0.0.1:${metrics}`, "--log-format", "json", "--duration", String(o.duration)];
+  const args = ["observe", "--sources", target.sources.join(","), ...target.args, "--events", "-", "--metrics", "127.0.0.1:0", "--log-format", "json", "--duration", String(o.duration)];
   console.log(`soak: ${o.duration} s, sources ${target.sources.join(",")}${target.notes.map((n) => `; ${n}`).join("")}`);
   const cli = new LiveCli(args, o.env);
   const started = Date.now();
@@ -57,6 +71,7 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
     if (kib !== undefined) rss.push({ t: (Date.now() - started) / 1000, kib });
   }, 1000);
   const load = target.traffic(started + o.duration * 1000 - 2000);
+  const scrapes = scrapeEvery5s(cli);
   // caught at once (an error here must not be an unhandled rejection), thrown once observe has ended
   const drill = o.drill?.(cli).then(
     () => undefined,
@@ -67,10 +82,12 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
   clearTimeout(killTimer);
   clearInterval(sampler);
   await load;
+  const scraped = await scrapes;
   const drillError = await drill;
   if (drillError) throw drillError;
 
   const outcome: SoakOutcome = {
+    started,
     exit: { code, signal: cli.child.signalCode },
     events: cli.events,
     output: cli.stderr,
@@ -79,6 +96,6 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
     trafficRounds: target.rounds(),
   };
   const verdict = checkSoak(outcome);
-  const trafficLines = [...target.notes.map((n) => `note            ${n}`), ...target.trafficLines()];
+  const trafficLines = [...target.notes.map((n) => `note            ${n}`), ...target.trafficLines(), `metrics         ${scraped} scrapes of /metrics`];
   return { outcome, verdict, summary: formatVerdict(outcome, verdict, o.duration, trafficLines) };
 }
