@@ -89,7 +89,7 @@ describe.skipIf("skip" in standin)("soak drill on the stand-ins: a restarted sta
     try {
       r = await runSoak(target, {
         duration: 15,
-        env: { NODE_OPTIONS: `--require "${warningDrill}"` },
+        nodeOptions: [`--require "${warningDrill}"`],
         // kill the stand-in node once IPC is up, as a crash would, and start it again
         drill: async (cli) => {
           await cli.waitFor(isIpc("up"), 60_000);

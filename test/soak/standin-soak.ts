@@ -1,5 +1,5 @@
 // The soak on stand-ins, so CI can run it: every source CI can run, each fed steadily.
-//   ipc   the C++ stand-in node (--tracing): a trace batch every round, a new tip every 4th
+//   ipc   the C++ stand-in node (--tracing): a trace batch of 20 every round (0.5 s), a new tip every 4th
 //   ebpf  real bpftrace on the USDT fixture, "all" tracepoints every round (only as root with bpftrace)
 //   rpc   the stub bitcoind (canned replies of the real regtest capture), polled every second
 //   p2p   the scripted peer, pinged every second
