@@ -1,7 +1,7 @@
 // Runs one soak, whatever stands behind it (a real node or the stand-ins): `peerwatch observe` on
 // the target's sources for --duration seconds while the target makes traffic, /metrics scraped
-// every 5 s as Prometheus would, RSS read from /proc every second until the stop; then the shared verdict
-// (soak-check.ts) and its summary.
+// every 5 s as Prometheus would, RSS read from /proc every second until the stop; then the shared
+// verdict (soak-check.ts) and its summary.
 import fs from "node:fs";
 import { LiveCli } from "../helpers/cli.js";
 import { metricsUrl } from "../helpers/live-metrics.js";
