@@ -25,12 +25,14 @@ export function parseEvents(stdout: string): PeerwatchEvent[] {
     });
 }
 
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+/** `as`: run as another user (the caller must be root), e.g. one that may not write a file root owns. */
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; as?: { uid: number; gid: number } } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? REPO_ROOT,
       env: { ...cleanEnv(), ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
+      ...opts.as,
     });
     let stdout = "";
     let stderr = "";
@@ -40,6 +42,10 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutM
       child.kill("SIGKILL");
       reject(new Error(`peerwatch ${args.join(" ")} did not exit in ${opts.timeoutMs ?? 20000} ms\nstderr: ${stderr}`));
     }, opts.timeoutMs ?? 20000);
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     child.on("close", (code) => {
       clearTimeout(timer);
       try {

@@ -1,31 +1,57 @@
-// A short run of `npm run soak` (scripts/soak.mjs), only when PEERWATCH_SOAK=1 and a real node is
-// set up (BITCOIN_NODE, BITCOIND, BITCOIN_CLI): it takes half a minute, so CI skips it loudly.
-import { execFile } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+// The soak (`npm run soak`, docs/robustness.md): `peerwatch observe` with every source for a while
+// under steady traffic; it fails when a source flaps, a warning is printed, observe does not exit 0
+// at --duration, or RSS grows (test/soak/soak-check.ts).
+//   - on the stand-ins: always, 20 s (PEERWATCH_SOAK_DURATION changes it), so CI runs it;
+//   - on a real node: when PEERWATCH_SOAK=1 and BITCOIN_NODE, BITCOIND, BITCOIN_CLI are set.
+// PEERWATCH_SOAK_MODE=standin or real (what `npm run soak` sets) runs that mode only.
 import { describe, expect, it } from "vitest";
 import { reportSkip } from "../helpers/skip.js";
+import { standinBinary } from "../helpers/standin.js";
+import { ebpfTestSetup } from "../helpers/usdt-fixture.js";
+import { realNodeSoakSkip, startRealNodes } from "./real-node-soak.js";
+import { runSoak, type SoakTarget } from "./soak-run.js";
+import { startStandins } from "./standin-soak.js";
 
-const run = promisify(execFile);
-const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../scripts/soak.mjs");
-const missing = ["BITCOIN_NODE", "BITCOIND", "BITCOIN_CLI"].filter((v) => !process.env[v]);
-const skip =
-  process.env.PEERWATCH_SOAK !== "1"
-    ? "set PEERWATCH_SOAK=1 to run the 20 s soak"
-    : missing.length
-      ? `set ${missing.join(", ")} to Bitcoin Core binaries to run the soak`
-      : undefined;
+const duration = Number(process.env.PEERWATCH_SOAK_DURATION ?? 20);
+if (!Number.isFinite(duration) || duration < 10) throw new Error(`PEERWATCH_SOAK_DURATION must be at least 10 seconds, not ${process.env.PEERWATCH_SOAK_DURATION}`);
+// the run itself, the node's start (a real one mines 101 blocks first) and the clean-up
+const timeout = (duration + 240) * 1000;
 
-describe.skipIf(skip !== undefined)("soak (scripts/soak.mjs)", () => {
-  it("keeps every source up, prints no warning and keeps RSS flat for 20 s", async () => {
-    // execFile rejects on a non-zero exit; the summary is in the error's stdout then
-    const r = await run(process.execPath, [script, "--duration", "20"], { timeout: 180_000 }).catch((e: { stdout?: string; stderr?: string; code?: number }) => e);
-    const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
-    expect(out, out).toMatch(/^PASS$/m);
-    expect(out).toMatch(/source ipc +up/);
-    expect(out).toMatch(/warnings +0/);
-  }, 200_000);
+async function soak(target: SoakTarget): Promise<void> {
+  try {
+    const r = await runSoak(target, { duration });
+    console.log(r.summary);
+    expect(r.verdict.failures, r.summary).toEqual([]);
+  } finally {
+    await target.stop();
+  }
+}
+
+// `npm run soak` (scripts/soak.mjs) runs one mode: there, a mode that cannot run is an error, not a skip.
+const only = process.env.PEERWATCH_SOAK_MODE;
+if (only !== undefined && only !== "standin" && only !== "real") throw new Error(`PEERWATCH_SOAK_MODE must be standin or real, not ${only}`);
+
+const standin = standinBinary();
+const ebpf = ebpfTestSetup();
+const standinSkip = only === "real" ? "PEERWATCH_SOAK_MODE=real" : "skip" in standin ? standin.skip : undefined;
+const realSkip = only === "standin" ? "PEERWATCH_SOAK_MODE=standin" : realNodeSoakSkip(only === "real");
+if (only === "standin" && standinSkip) throw new Error(`the stand-in soak cannot run: ${standinSkip}`);
+if (only === "real" && realSkip) throw new Error(`the real-node soak cannot run: ${realSkip}`);
+
+describe.skipIf(standinSkip !== undefined)("soak on the stand-ins", () => {
+  it(`keeps every source up under traffic, prints no warning, exits 0 and RSS does not grow, for ${duration} s`, async () => {
+    await soak(await startStandins({ standin: (standin as { path: string }).path, ...("path" in ebpf ? { usdtFixture: ebpf.path } : {}) }));
+  }, timeout);
 });
 
-if (skip) reportSkip("soak (scripts/soak.mjs)", skip);
+describe.skipIf(realSkip !== undefined)("soak on a real node", () => {
+  it(`keeps every source up under traffic, prints no warning, exits 0 and RSS does not grow, for ${duration} s`, async () => {
+    await soak(await startRealNodes());
+  }, timeout);
+});
+
+if (only === undefined) {
+  if (standinSkip) reportSkip("soak on the stand-ins", standinSkip);
+  else if ("skip" in ebpf) reportSkip("soak on the stand-ins: the eBPF source (the others run)", ebpf.skip);
+  if (realSkip) reportSkip("soak on a real node", realSkip);
+} else if (only === "standin" && "skip" in ebpf) console.warn(`soak on the stand-ins without eBPF: ${ebpf.skip}`);

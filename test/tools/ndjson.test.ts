@@ -9,7 +9,7 @@ import { MemoryBus } from "../../src/bus/index.js";
 import { makeEvent, type PeerwatchEvent } from "../../src/events/index.js";
 import { createLogger } from "../../src/logger.js";
 import { startNdjsonWriter } from "../../src/tools/ndjson/ndjson-writer.js";
-import { runCli } from "../helpers/cli.js";
+import { CLI, runCli, type CliResult } from "../helpers/cli.js";
 import { until } from "../helpers/wait.js";
 
 const log = createLogger({ level: "silent", format: "json" });
@@ -84,12 +84,46 @@ describe("NDJSON writer", () => {
   });
 });
 
+/** The uid and gid that own nothing ("nobody"/"nogroup" on Debian). */
+const NOBODY = { uid: 65534, gid: 65534 };
+
+/**
+ * observe --events on a file mode 0444. Root may write any file, so as root the file is root's and
+ * peerwatch runs as nobody, in a 0755 folder; that needs the checkout (this CLI, dist/, node_modules)
+ * readable by nobody, which is tried first: copying the build elsewhere would test another tree.
+ */
+async function runReadOnly(): Promise<(CliResult & { file: string }) | { skip: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-nd-ro-"));
+  fs.chmodSync(dir, 0o755);
+  const file = path.join(dir, "events.ndjson");
+  fs.writeFileSync(file, "");
+  fs.chmodSync(file, 0o444);
+  const args = ["observe", "--datadir", dir, "--events", file, "--duration", "0.5", "--metrics", "off", "--log-level", "info"];
+  if (process.getuid?.() !== 0) return { ...(await runCli(args)), file };
+  const env = { HOME: dir };
+  const probe = await runCli(["--version"], { as: NOBODY, env, cwd: dir });
+  if (probe.code !== 0) return { skip: `uid ${NOBODY.uid} cannot run ${CLI} (is every folder above the checkout readable by others?): ${probe.stderr.split("\n")[0]}` };
+  return { ...(await runCli(args, { as: NOBODY, env, cwd: dir })), file };
+}
+
 describe("peerwatch observe --events", () => {
   it("exits with a clear message when the events file cannot be written", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-nd-"));
     const r = await runCli(["observe", "--datadir", dir, "--events", dir, "--duration", "0.5", "--metrics", "off"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`cannot write events to ${dir}: EISDIR`);
+  });
+
+  it("exits with a clear message, no stack trace, when the events file is read-only (EACCES)", async (ctx) => {
+    const r = await runReadOnly();
+    if ("skip" in r) {
+      console.warn(`SKIPPING the read-only events file as another user: ${r.skip}`);
+      return ctx.skip(r.skip);
+    }
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`cannot write events to ${r.file}: EACCES (read-only)`);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(fs.readFileSync(r.file, "utf8")).toBe("");
   });
 
   it("keeps running on a full disk and counts what it could not write", async () => {
