@@ -121,7 +121,7 @@ describe("peerwatch observe --events", () => {
       return ctx.skip(r.skip);
     }
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain(`cannot write events to ${r.file}: EACCES (read-only)`);
+    expect(r.stderr).toContain(`cannot write events to ${r.file}: EACCES (permission denied: read-only for this user)`);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(fs.readFileSync(r.file, "utf8")).toBe("");
   });

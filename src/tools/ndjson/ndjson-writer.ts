@@ -41,6 +41,17 @@ const FILE_BUFFER_BYTES = 1024 * 1024;
 export type OpenTarget = (file: string) => NodeJS.WritableStream;
 const appendTo: OpenTarget = (file) => fs.createWriteStream(file, { flags: "a", highWaterMark: FILE_BUFFER_BYTES });
 
+/** The usual reasons an events file cannot be opened, in words. */
+const CANNOT_OPEN_WORDS: Record<string, string> = {
+  EACCES: "permission denied: read-only for this user",
+  EPERM: "permission denied",
+  EROFS: "read-only file system",
+  EISDIR: "a directory",
+  ENOENT: "no such folder",
+  ENOTDIR: "a part of the path is not a folder",
+  ENOSPC: "no space left on the device",
+};
+
 /** A clear error now, not a failing stream later, when the events file cannot be opened for writing. */
 function checkTarget(target: string): void {
   try {
@@ -49,7 +60,7 @@ function checkTarget(target: string): void {
     fs.closeSync(fs.openSync(target, "a"));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new NdjsonError(`cannot write events to ${target}: ${code}${code === "EACCES" || code === "EROFS" ? " (read-only)" : ""}`, { cause: e });
+    throw new NdjsonError(`cannot write events to ${target}: ${code}${CANNOT_OPEN_WORDS[code] ? ` (${CANNOT_OPEN_WORDS[code]})` : ""}`, { cause: e });
   }
 }
 
