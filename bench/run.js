@@ -17,7 +17,7 @@ const CASES = {
   "rpc-transport": "getpeerinfo over HTTP: the undici transport against the old bitcoin-core client (when installed)",
   iplists: "IP list lookups: the prefix tree against net.BlockList",
   compare: "compare's analysis of an IPC + eBPF message flood against the metrics tool",
-  replay: "replay at --speed max (gzip, decode, player, bus, metrics) against decoding in memory",
+  replay: "replay at --speed max (gzip, decode, player, bus, metrics) against decoding in memory; 1M events of recorded traffic into every tool",
   nats: "events through a local nats-server (core and JetStream) against the in-process bus",
   "log-parse": "the debug.log parser on the real regtest log against JSON.parse of its events",
   "log-follow": "following a 30 MB debug.log against reading it whole; memory of a 64 MB line",
