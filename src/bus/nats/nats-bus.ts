@@ -332,7 +332,13 @@ export class NatsBus implements EventBus {
       };
       this.subs.push(nc.subscribe(subject, { callback }));
     }
-    this.options.log.info(`NATS: reading ${subjectsFor(this.options.nodes).join(", ")}`);
+    // The server has the subscriptions once it answers a flush: only then say "reading" (a
+    // publisher started on that line would otherwise race a SUB still on its way, and core NATS
+    // delivers nothing published before it).
+    nc.flush().then(
+      () => this.options.log.info(`NATS: reading ${subjectsFor(this.options.nodes).join(", ")}`),
+      (e: Error) => this.options.log.warn(`NATS: subscribing to ${subjectsFor(this.options.nodes).join(", ")} was not confirmed: ${e.message}`),
+    );
   }
 
   /** Decodes one message and hands it to the subscribers; true when it was a valid event. */
