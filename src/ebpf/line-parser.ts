@@ -32,23 +32,9 @@ for (let i = 0; i < 16; i++) HEX["0123456789abcdef".charCodeAt(i)] = i;
 const textEncoder = new TextEncoder();
 const scratch = new Uint8Array(MAX_LINE);
 
-/** `\x41\x42…` → bytes. This is the hot path of the eBPF source (see bench/). */
+/** `\x41\x42…` → bytes (fields read on a cache miss, or rarely: the hot fields go through rxHex). */
 export function rxBytes(field: string | undefined, maxBytes: number, name: string): Buffer {
-  if (field === undefined) throw new BadField(`missing ${name}`);
-  const n = field.length >> 2;
-  if (field.length % 4 !== 0 || n > maxBytes) throw new BadField(`${name} is not a \\xNN buffer of at most ${maxBytes} bytes`);
-  const { read, written } = textEncoder.encodeInto(field, scratch);
-  if (read !== field.length || written !== field.length) throw new BadField(`${name} is not a \\xNN buffer of at most ${maxBytes} bytes`);
-  const out = Buffer.allocUnsafe(n);
-  for (let i = 0, j = 0; i < n; i++, j += 4) {
-    const hi = HEX[scratch[j + 2]!]!;
-    const lo = HEX[scratch[j + 3]!]!;
-    if (scratch[j] !== 92 /* \\ */ || scratch[j + 1] !== 120 /* x */ || (hi | lo) < 0) {
-      throw new BadField(`${name} is not a \\xNN buffer of at most ${maxBytes} bytes`);
-    }
-    out[i] = (hi << 4) | lo;
-  }
-  return out;
+  return Buffer.from(rxHex(field, maxBytes, name), "hex");
 }
 
 /** Scratch for one payload: its hex text, filled by `rxHex` (read before the next call). */
@@ -56,8 +42,8 @@ const hexScratch = Buffer.allocUnsafe(MAX_LINE >> 1);
 
 /**
  * `\x41\x42…` → the hex text "4142" in one pass, without the bytes in between: the hex digits are
- * already in the field. Returns the text; the payload's bytes come from it only for the few message
- * types that are decoded.
+ * already in the field. This is the hot path of the eBPF source (see bench/): the payload's bytes
+ * come from the text only for the few message types that are decoded.
  */
 export function rxHex(field: string | undefined, maxBytes: number, name: string, reversed = false): string {
   if (field === undefined) throw new BadField(`missing ${name}`);
@@ -202,6 +188,11 @@ function fieldsOf(f: string[], n: number, what: string): void {
   if (f.length !== n) throw new BadField(`${what} record has ${f.length} fields, expected ${n} (cut line?)`);
 }
 
+/** fieldsOf for the records read in place: the fields' positions in `starts`/`ends`. */
+function scannedFieldsOf(line: string, n: number, what: string): void {
+  if (scanFields(line, n) !== n) fieldsOf(line.split("\t"), n, what); // counted exactly only to say so
+}
+
 function network(n: number) {
   const name = NETWORK_BY_NUMBER[n];
   if (name === undefined) throw new BadField(`unknown network ${n}`);
@@ -251,134 +242,129 @@ function scanFields(line: string, max: number): number {
  */
 function parseMessage(line: string, payloadBytes: number): ParsedLine {
   const want = payloadBytes > 0 ? 8 : 7;
-  try {
-    if (scanFields(line, want) !== want) throw new BadField(`message record has ${line.split("\t").length} fields, expected ${want} (cut line?)`);
-    const dir = ends[1]! - starts[1]! === 1 ? line.charCodeAt(starts[1]!) : 0;
-    if (dir !== 105 /* i */ && dir !== 111 /* o */) throw new BadField("direction is not i or o");
-    const msgType = msgTypeField.readAt(line, starts[5]!, ends[5]!);
-    const size = intAt(line, starts[6]!, ends[6]!, "size", 0);
-    const peerId = intAt(line, starts[2]!, ends[2]!, "peer id", 0);
-    const { addr, connType } = peerFields.readAt(peerId, line, starts[3]!, ends[3]!, starts[4]!, ends[4]!);
-    const direction = dir === 105 ? ("in" as const) : ("out" as const);
-    if (payloadBytes === 0) return { kind: "event", type: "net.message", data: { peerId, addr, connType, direction, msgType, size } };
-    const payloadHex = rxHex(line.slice(starts[7]!, ends[7]!), payloadBytes, "payload");
-    const kept = payloadHex.length >> 1;
-    if (kept > size) throw new BadField(`payload of ${kept} bytes for a ${size}-byte message`);
-    const decoded = DECODED_TYPES.has(msgType) ? decodePayload(msgType, Buffer.from(payloadHex, "hex")) : undefined;
-    const truncated = kept < size;
-    // Object literals of fixed shape, no spreads: the event stays a fast object for every tool.
-    const data = decoded
-      ? { peerId, addr, connType, direction, msgType, size, payloadHex, truncated, decoded }
-      : { peerId, addr, connType, direction, msgType, size, payloadHex, truncated };
-    return { kind: "event", type: "net.message", data };
-  } catch (e) {
-    if (e instanceof BadField) return { kind: "invalid", why: `M record: ${e.message}` };
-    throw e;
-  }
+  scannedFieldsOf(line, want, "message");
+  const dir = ends[1]! - starts[1]! === 1 ? line.charCodeAt(starts[1]!) : 0;
+  if (dir !== 105 /* i */ && dir !== 111 /* o */) throw new BadField("direction is not i or o");
+  const msgType = msgTypeField.readAt(line, starts[5]!, ends[5]!);
+  const size = intAt(line, starts[6]!, ends[6]!, "size", 0);
+  const peerId = intAt(line, starts[2]!, ends[2]!, "peer id", 0);
+  const { addr, connType } = peerFields.readAt(peerId, line, starts[3]!, ends[3]!, starts[4]!, ends[4]!);
+  const direction = dir === 105 ? ("in" as const) : ("out" as const);
+  if (payloadBytes === 0) return { kind: "event", type: "net.message", data: { peerId, addr, connType, direction, msgType, size } };
+  const payloadHex = rxHex(line.slice(starts[7]!, ends[7]!), payloadBytes, "payload");
+  const kept = payloadHex.length >> 1;
+  if (kept > size) throw new BadField(`payload of ${kept} bytes for a ${size}-byte message`);
+  const decoded = DECODED_TYPES.has(msgType) ? decodePayload(msgType, Buffer.from(payloadHex, "hex")) : undefined;
+  const truncated = kept < size;
+  // Object literals of fixed shape, no spreads: the event stays a fast object for every tool.
+  const data = decoded
+    ? { peerId, addr, connType, direction, msgType, size, payloadHex, truncated, decoded }
+    : { peerId, addr, connType, direction, msgType, size, payloadHex, truncated };
+  return { kind: "event", type: "net.message", data };
 }
 
 /** A block record (many of them in a row during initial block download): read in place as well. */
 function parseBlock(line: string): ParsedLine {
+  scannedFieldsOf(line, 7, "block connected");
+  return {
+    kind: "event",
+    type: "block.connected",
+    data: {
+      hash: hash(line.slice(starts[1]!, ends[1]!), "hash"),
+      height: intAt(line, starts[2]!, ends[2]!, "height", 0),
+      txs: intAt(line, starts[3]!, ends[3]!, "txs", 0),
+      inputs: intAt(line, starts[4]!, ends[4]!, "inputs", 0),
+      sigops: intAt(line, starts[5]!, ends[5]!, "sigops", 0),
+      connectNs: intAt(line, starts[6]!, ends[6]!, "connect ns", 0),
+    },
+  };
+}
+
+function parseRecord(line: string, payloadBytes: number): ParsedLine {
   try {
-    if (scanFields(line, 7) !== 7) throw new BadField(`block connected record has ${line.split("\t").length} fields, expected 7 (cut line?)`);
-    return {
-      kind: "event",
-      type: "block.connected",
-      data: {
-        hash: hash(line.slice(starts[1]!, ends[1]!), "hash"),
-        height: intAt(line, starts[2]!, ends[2]!, "height", 0),
-        txs: intAt(line, starts[3]!, ends[3]!, "txs", 0),
-        inputs: intAt(line, starts[4]!, ends[4]!, "inputs", 0),
-        sigops: intAt(line, starts[5]!, ends[5]!, "sigops", 0),
-        connectNs: intAt(line, starts[6]!, ends[6]!, "connect ns", 0),
-      },
-    };
+    // The records that come in floods are read in place; the others are split into fields.
+    const kind = line.charCodeAt(0);
+    if (kind === 77 /* M */) return parseMessage(line, payloadBytes);
+    if (kind === 66 /* B */) return parseBlock(line);
+    return parseSplit(line.split("\t"));
   } catch (e) {
-    if (e instanceof BadField) return { kind: "invalid", why: `B record: ${e.message}` };
+    // Our records start with one letter and a tab (parseLine checked): line[0] names the record.
+    if (e instanceof BadField) return { kind: "invalid", why: `${line[0]} record: ${e.message}` };
     throw e;
   }
 }
 
-function parseRecord(line: string, payloadBytes: number): ParsedLine {
-  const kind = line.charCodeAt(0);
-  if (kind === 77 /* M */) return parseMessage(line, payloadBytes);
-  if (kind === 66 /* B */) return parseBlock(line);
-  const f = line.split("\t");
-  try {
-    switch (f[0]) {
-      case "C": {
-        fieldsOf(f, 7, "connection");
-        const kind = f[1];
-        if (kind !== "inbound" && kind !== "outbound" && kind !== "closed" && kind !== "evicted") throw new BadField(`unknown connection kind ${kind}`);
-        const n = int(f[6], kind === "closed" || kind === "evicted" ? "connected-at" : "existing", 0);
-        return {
-          kind: "event",
-          type: "net.connection",
-          data: {
-            kind,
-            peerId: int(f[2], "peer id", 0),
-            addr: addrField.read(f[3]),
-            connType: connTypeField.read(f[4]),
-            network: network(int(f[5], "network", 0)),
-            ...(kind === "closed" || kind === "evicted" ? { connectedAt: n } : { existing: n }),
-          },
-        };
-      }
-      case "X":
-        fieldsOf(f, 3, "misbehaving");
-        return { kind: "event", type: "net.connection", data: { kind: "misbehaving", peerId: int(f[1], "peer id", 0), reason: cString(f[2], 128, "reason").slice(0, 256) } };
-      case "A":
-        fieldsOf(f, 4, "mempool added");
-        return { kind: "event", type: "mempool.added", data: { txid: hash(f[1], "txid"), vsize: int(f[2], "vsize", 0), fee: int(f[3], "fee") } };
-      case "R":
-        fieldsOf(f, 6, "mempool removed");
-        return {
-          kind: "event",
-          type: "mempool.removed",
-          data: { txid: hash(f[1], "txid"), reason: cString(f[2], 20, "reason"), vsize: int(f[3], "vsize", 0), fee: int(f[4], "fee"), entryTime: int(f[5], "entry time", 0) },
-        };
-      case "P":
-        fieldsOf(f, 6, "mempool replaced");
-        return {
-          kind: "event",
-          type: "mempool.replaced",
-          data: {
-            replacedTxid: hash(f[1], "replaced txid"),
-            replacedVsize: int(f[2], "replaced vsize", 0),
-            replacedFee: int(f[3], "replaced fee"),
-            replacedEntryTime: int(f[4], "replaced entry time", 0),
-            replacementTxid: hash(f[5], "replacement txid"),
-            // arg5…arg7: beyond what bpftrace reads on x86_64
-            replacementVsize: null,
-            replacementFee: null,
-            replacedByTransaction: null,
-          },
-        };
-      case "J":
-        fieldsOf(f, 3, "mempool rejected");
-        return { kind: "event", type: "mempool.rejected", data: { txid: hash(f[1], "txid"), reason: cString(f[2], 128, "reason") } };
-      case "U": {
-        fieldsOf(f, 7, "utxocache");
-        const type = f[1] === "a" ? "utxocache.add" : f[1] === "s" ? "utxocache.spent" : f[1] === "u" ? "utxocache.uncache" : undefined;
-        if (!type) throw new BadField(`unknown utxocache kind ${f[1]}`);
-        return {
-          kind: "event",
-          type,
-          data: { txid: hash(f[2], "txid"), vout: int(f[3], "vout", 0), height: int(f[4], "height", 0), value: int(f[5], "value"), coinbase: int(f[6], "coinbase", 0) !== 0 },
-        };
-      }
-      case "F":
-        fieldsOf(f, 6, "utxocache flush");
-        return {
-          kind: "event",
-          type: "utxocache.flush",
-          data: { durationUs: int(f[1], "duration", 0), mode: int(f[2], "mode", 0), coins: int(f[3], "coins", 0), memoryBytes: int(f[4], "memory", 0), forPrune: int(f[5], "for prune", 0) !== 0 },
-        };
-      default:
-        return { kind: "unexpected" };
+function parseSplit(f: string[]): ParsedLine {
+  switch (f[0]) {
+    case "C": {
+      fieldsOf(f, 7, "connection");
+      const kind = f[1];
+      if (kind !== "inbound" && kind !== "outbound" && kind !== "closed" && kind !== "evicted") throw new BadField(`unknown connection kind ${kind}`);
+      const n = int(f[6], kind === "closed" || kind === "evicted" ? "connected-at" : "existing", 0);
+      return {
+        kind: "event",
+        type: "net.connection",
+        data: {
+          kind,
+          peerId: int(f[2], "peer id", 0),
+          addr: addrField.read(f[3]),
+          connType: connTypeField.read(f[4]),
+          network: network(int(f[5], "network", 0)),
+          ...(kind === "closed" || kind === "evicted" ? { connectedAt: n } : { existing: n }),
+        },
+      };
     }
-  } catch (e) {
-    if (e instanceof BadField) return { kind: "invalid", why: `${f[0]} record: ${e.message}` };
-    throw e;
+    case "X":
+      fieldsOf(f, 3, "misbehaving");
+      return { kind: "event", type: "net.connection", data: { kind: "misbehaving", peerId: int(f[1], "peer id", 0), reason: cString(f[2], 128, "reason").slice(0, 256) } };
+    case "A":
+      fieldsOf(f, 4, "mempool added");
+      return { kind: "event", type: "mempool.added", data: { txid: hash(f[1], "txid"), vsize: int(f[2], "vsize", 0), fee: int(f[3], "fee") } };
+    case "R":
+      fieldsOf(f, 6, "mempool removed");
+      return {
+        kind: "event",
+        type: "mempool.removed",
+        data: { txid: hash(f[1], "txid"), reason: cString(f[2], 20, "reason"), vsize: int(f[3], "vsize", 0), fee: int(f[4], "fee"), entryTime: int(f[5], "entry time", 0) },
+      };
+    case "P":
+      fieldsOf(f, 6, "mempool replaced");
+      return {
+        kind: "event",
+        type: "mempool.replaced",
+        data: {
+          replacedTxid: hash(f[1], "replaced txid"),
+          replacedVsize: int(f[2], "replaced vsize", 0),
+          replacedFee: int(f[3], "replaced fee"),
+          replacedEntryTime: int(f[4], "replaced entry time", 0),
+          replacementTxid: hash(f[5], "replacement txid"),
+          // arg5…arg7: beyond what bpftrace reads on x86_64
+          replacementVsize: null,
+          replacementFee: null,
+          replacedByTransaction: null,
+        },
+      };
+    case "J":
+      fieldsOf(f, 3, "mempool rejected");
+      return { kind: "event", type: "mempool.rejected", data: { txid: hash(f[1], "txid"), reason: cString(f[2], 128, "reason") } };
+    case "U": {
+      fieldsOf(f, 7, "utxocache");
+      const type = f[1] === "a" ? "utxocache.add" : f[1] === "s" ? "utxocache.spent" : f[1] === "u" ? "utxocache.uncache" : undefined;
+      if (!type) throw new BadField(`unknown utxocache kind ${f[1]}`);
+      return {
+        kind: "event",
+        type,
+        data: { txid: hash(f[2], "txid"), vout: int(f[3], "vout", 0), height: int(f[4], "height", 0), value: int(f[5], "value"), coinbase: int(f[6], "coinbase", 0) !== 0 },
+      };
+    }
+    case "F":
+      fieldsOf(f, 6, "utxocache flush");
+      return {
+        kind: "event",
+        type: "utxocache.flush",
+        data: { durationUs: int(f[1], "duration", 0), mode: int(f[2], "mode", 0), coins: int(f[3], "coins", 0), memoryBytes: int(f[4], "memory", 0), forPrune: int(f[5], "for prune", 0) !== 0 },
+      };
+    default:
+      return { kind: "unexpected" };
   }
 }
