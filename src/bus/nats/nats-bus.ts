@@ -325,7 +325,8 @@ export class NatsBus implements EventBus {
       this.receiveDone = this.consumeDurable(this.js, this.options.stream.name, this.options.durable);
       return;
     }
-    for (const subject of subjectsFor(this.options.nodes)) {
+    const subjects = subjectsFor(this.options.nodes);
+    for (const subject of subjects) {
       const callback = (err: Error | null, msg: { subject: string; data: Uint8Array }): void => {
         if (err) this.options.log.warn(`NATS: subscription ${subject}: ${err.message}`);
         else this.receive(msg.subject, msg.data);
@@ -336,8 +337,8 @@ export class NatsBus implements EventBus {
     // publisher started on that line would otherwise race a SUB still on its way, and core NATS
     // delivers nothing published before it).
     nc.flush().then(
-      () => this.options.log.info(`NATS: reading ${subjectsFor(this.options.nodes).join(", ")}`),
-      (e: Error) => this.options.log.warn(`NATS: subscribing to ${subjectsFor(this.options.nodes).join(", ")} was not confirmed: ${e.message}`),
+      () => this.options.log.info(`NATS: reading ${subjects.join(", ")}`),
+      (e: Error) => this.options.log.warn(`NATS: subscribing to ${subjects.join(", ")} was not confirmed: ${e.message}`),
     );
   }
 

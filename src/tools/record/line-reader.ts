@@ -73,6 +73,12 @@ function text(b: Buffer, start: number, end: number): string {
   return b.toString("utf8", start, end > start && b[end - 1] === 0x0d ? end - 1 : end);
 }
 
+/** The text of a line held in pieces (it crossed chunks). */
+function joined(parts: Buffer[], bytes: number): string {
+  const whole = Buffer.concat(parts, bytes);
+  return text(whole, 0, whole.length);
+}
+
 async function* splitLines(input: Readable, maxLineBytes: number): AsyncGenerator<FileLine[]> {
   let parts: Buffer[] = [];
   let held = 0;
@@ -107,10 +113,7 @@ async function* splitLines(input: Readable, maxLineBytes: number): AsyncGenerato
         if (nl === -1) break;
         lineNo++;
         if (skipping) batch.push({ kind: "too-long", lineNo, bytes: held });
-        else if (held > 0) {
-          const whole = Buffer.concat(parts, held);
-          batch.push({ kind: "line", lineNo, text: text(whole, 0, whole.length) });
-        }
+        else if (held > 0) batch.push({ kind: "line", lineNo, text: joined(parts, held) });
         parts = [];
         held = 0;
         skipping = false;
@@ -126,8 +129,5 @@ async function* splitLines(input: Readable, maxLineBytes: number): AsyncGenerato
   }
   // A last line without a newline still counts.
   if (skipping) yield [{ kind: "too-long", lineNo: lineNo + 1, bytes: held }];
-  else if (held > 0) {
-    const whole = Buffer.concat(parts, held);
-    yield [{ kind: "line", lineNo: lineNo + 1, text: text(whole, 0, whole.length) }];
-  }
+  else if (held > 0) yield [{ kind: "line", lineNo: lineNo + 1, text: joined(parts, held) }];
 }

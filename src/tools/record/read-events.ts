@@ -21,16 +21,14 @@ export async function* readRecording(files: string[], stats: RecordingStats, max
       stats.invalid++;
       if (stats.errors.length < MAX_ERRORS_KEPT) stats.errors.push(`${file}:${at}: ${why}`);
     };
-    for await (const batch of openRecording(file, maxLineBytes).batches()) {
-      for (const item of batch) {
-        stats.lines++;
-        if (item.kind === "too-long") bad(item.lineNo, `line longer than ${maxLineBytes} bytes`);
-        else if (item.kind === "truncated") bad(item.lineNo, item.reason);
-        else {
-          const r = decodeEventLine(item.text, `${file}:${item.lineNo}`);
-          if (r.ok) yield r.value;
-          else bad(item.lineNo, formatDecodeError(r.error));
-        }
+    for await (const item of openRecording(file, maxLineBytes).lines()) {
+      stats.lines++;
+      if (item.kind === "too-long") bad(item.lineNo, `line longer than ${maxLineBytes} bytes`);
+      else if (item.kind === "truncated") bad(item.lineNo, item.reason);
+      else {
+        const r = decodeEventLine(item.text, `${file}:${item.lineNo}`);
+        if (r.ok) yield r.value;
+        else bad(item.lineNo, formatDecodeError(r.error));
       }
     }
   }
