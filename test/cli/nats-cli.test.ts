@@ -219,7 +219,12 @@ if ("skip" in bin) {
         const url = await metricsUrl(tools);
         await until(() => /NATS: reading/.test(tools.stderr), 10000);
         await Promise.all([feed(srv.url, a), feed(srv.url, b)]);
-        await until(() => readRecording(file).filter((e) => e.source !== "peerwatch").length === a.length + b.length, 20000);
+        const fed = () => readRecording(file).filter((e) => e.source !== "peerwatch");
+        await until(() => fed().length === a.length + b.length, 20000).catch((err: Error) => {
+          // Failed twice under load, cause not found: say what arrived, for the next time.
+          const got = fed();
+          throw new Error(`${err.message}: ${got.length} of ${a.length + b.length} events written (alpha ${got.filter((e) => e.node === "alpha").length}, beta ${got.filter((e) => e.node === "beta").length}); tools said: ${tools.stderr.slice(-2000)}`);
+        });
         await until(() => readRecording(file).some((e) => e.type === "alert" && e.data.name === "fleet-rtt-divergence"), 10000);
         const alerts = readRecording(file).filter((e) => e.type === "alert" && e.node === "fleet-tools").map((e) => (e.data as { name: string; detail: string }));
         expect(new Set(alerts.map((x) => x.name))).toEqual(new Set(["fleet-shared-peer", "fleet-block-late", "fleet-rtt-divergence"]));
