@@ -2,9 +2,8 @@
 // the same events on both sides, the same /metrics as one process alone, recovery from a server
 // restart, durable reading across a killed tools process, and secrets kept out of the logs.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../../src/bus/index.js";
 import { NatsBus } from "../../src/bus/nats/nats-bus.js";
 import type { NatsConnectSettings } from "../../src/bus/nats/options.js";
@@ -16,7 +15,7 @@ import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
 import { startMetricsTool } from "../../src/tools/metrics/index.js";
 import { LiveCli } from "../helpers/cli.js";
 import { eventMetrics, metricsUrl } from "../helpers/live-metrics.js";
-import { natsServerBinary, NatsServer } from "../helpers/nats-server.js";
+import { natsServerBinary, natsServerForFile, NatsServer } from "../helpers/nats-server.js";
 import { makeRecording, readRecording, writeRecording } from "../helpers/node-recording.js";
 import { reportSkip } from "../helpers/skip.js";
 import { until } from "../helpers/wait.js";
@@ -60,17 +59,7 @@ const bin = natsServerBinary();
 if ("skip" in bin) {
   reportSkip("NATS CLI", bin.skip);
 } else {
-  let srv: NatsServer;
-  let dir: string;
-  beforeAll(async () => {
-    srv = new NatsServer(bin.path, "", true);
-    await srv.start();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-nats-cli-"));
-  });
-  afterAll(async () => {
-    await srv.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const env = natsServerForFile(bin.path, "pw-nats-cli-");
 
   describe("peerwatch tools --nats", () => {
     it("gives the same /metrics as one process alone on the same recording", async () => {
@@ -87,11 +76,11 @@ if ("skip" in bin) {
       await bus.close();
       expect(expected.some((l) => l.startsWith('peerwatch_alerts_total{name="ping-spam"'))).toBe(true);
 
-      const tools = new LiveCli(["tools", "--nats", srv.url, "--nodes", "n1", "--metrics", "127.0.0.1:0", "--log-format", "json", "--node-name", "tools1"]);
+      const tools = new LiveCli(["tools", "--nats", env.srv.url, "--nodes", "n1", "--metrics", "127.0.0.1:0", "--log-format", "json", "--node-name", "tools1"]);
       try {
         const url = await metricsUrl(tools);
         await until(() => /NATS: reading/.test(tools.stderr), 10000);
-        await feed(srv.url, events);
+        await feed(env.srv.url, events);
         const got = await metricsMatching(url, expected);
         expect(got).toEqual(expected);
       } finally {
@@ -100,14 +89,14 @@ if ("skip" in bin) {
     }, 60_000);
 
     it("observe --nats and tools --nats in two processes see identical events, and both ride out a server restart", async () => {
-      const toolsFile = path.join(dir, "tools.ndjson");
-      const obsFile = path.join(dir, "observe.ndjson");
-      const tools = new LiveCli(["tools", "--nats", srv.url, "--metrics", "off", "--events", toolsFile, "--log-format", "json", "--node-name", "tools2"]);
+      const toolsFile = path.join(env.dir, "tools.ndjson");
+      const obsFile = path.join(env.dir, "observe.ndjson");
+      const tools = new LiveCli(["tools", "--nats", env.srv.url, "--metrics", "off", "--events", toolsFile, "--log-format", "json", "--node-name", "tools2"]);
       await until(() => /NATS: reading/.test(tools.stderr), 15000);
-      const observe = new LiveCli(["observe", "--nats", srv.url, "--node-name", "obs1", "--sources", "proc", "--pid", String(process.pid), "--proc-interval", "0.1", "--metrics", "off", "--events", obsFile, "--log-format", "json"]);
+      const observe = new LiveCli(["observe", "--nats", env.srv.url, "--node-name", "obs1", "--sources", "proc", "--pid", String(process.pid), "--proc-interval", "0.1", "--metrics", "off", "--events", obsFile, "--log-format", "json"]);
       try {
         await until(() => readRecording(toolsFile).filter((e) => e.type === "threads.snapshot").length >= 5, 20000);
-        await srv.restart();
+        await env.srv.restart();
         const seen = readRecording(toolsFile).length;
         await until(() => readRecording(toolsFile).length >= seen + 10, 20000);
         expect(observe.stderr).toMatch(/NATS: reconnected/);
@@ -134,11 +123,11 @@ if ("skip" in bin) {
     }, 90_000);
 
     it("without a restart, tools gets exactly what observe emitted", async () => {
-      const toolsFile = path.join(dir, "tools3.ndjson");
-      const obsFile = path.join(dir, "observe3.ndjson");
-      const tools = new LiveCli(["tools", "--nats", srv.url, "--nodes", "obs3", "--metrics", "off", "--events", toolsFile, "--log-format", "json", "--node-name", "tools3"]);
+      const toolsFile = path.join(env.dir, "tools3.ndjson");
+      const obsFile = path.join(env.dir, "observe3.ndjson");
+      const tools = new LiveCli(["tools", "--nats", env.srv.url, "--nodes", "obs3", "--metrics", "off", "--events", toolsFile, "--log-format", "json", "--node-name", "tools3"]);
       await until(() => /NATS: reading/.test(tools.stderr), 15000);
-      const observe = new LiveCli(["observe", "--nats", srv.url, "--node-name", "obs3", "--sources", "proc", "--pid", String(process.pid), "--proc-interval", "0.1", "--metrics", "off", "--events", obsFile, "--log-format", "json", "--duration", "2"]);
+      const observe = new LiveCli(["observe", "--nats", env.srv.url, "--node-name", "obs3", "--sources", "proc", "--pid", String(process.pid), "--proc-interval", "0.1", "--metrics", "off", "--events", obsFile, "--log-format", "json", "--duration", "2"]);
       expect(await observe.exited).toBe(0);
       await new Promise((r) => setTimeout(r, 500));
       expect(await tools.stop()).toBe(0);
@@ -151,15 +140,15 @@ if ("skip" in bin) {
     it("durable: a tools process killed mid-stream and restarted loses nothing (JetStream)", async () => {
       const events = makeRecording({ node: "j1", seconds: 200 });
       const half = Math.floor(events.length / 2);
-      const f1 = path.join(dir, "durable1.ndjson");
-      const f2 = path.join(dir, "durable2.ndjson");
-      const args = (file: string) => ["tools", "--nats", srv.url, "--nats-stream", "PWJ", "--nats-durable", "tools-j", "--nodes", "j1", "--metrics", "off", "--events", file, "--log-format", "json"];
-      await feed(srv.url, events.slice(0, half), "PWJ");
+      const f1 = path.join(env.dir, "durable1.ndjson");
+      const f2 = path.join(env.dir, "durable2.ndjson");
+      const args = (file: string) => ["tools", "--nats", env.srv.url, "--nats-stream", "PWJ", "--nats-durable", "tools-j", "--nodes", "j1", "--metrics", "off", "--events", file, "--log-format", "json"];
+      await feed(env.srv.url, events.slice(0, half), "PWJ");
       const first = new LiveCli(args(f1));
       await until(() => readRecording(f1).length >= 100, 20000);
       first.child.kill("SIGKILL");
       await first.exited;
-      await feed(srv.url, events.slice(half), "PWJ"); // arrives while no tools process runs
+      await feed(env.srv.url, events.slice(half), "PWJ"); // arrives while no tools process runs
       const second = new LiveCli(args(f2));
       const key = (e: PeerwatchEvent) => JSON.stringify(e);
       const want = new Set(events.map(key));
@@ -202,7 +191,7 @@ if ("skip" in bin) {
       const a = new LiveCli(["tools", "--metrics", "off"]);
       expect(await a.exited).toBe(2);
       expect(a.stderr).toMatch(/--nats is required/);
-      const b = new LiveCli(["tools", "--nats", srv.url, "--nats-durable", "x", "--metrics", "off"]);
+      const b = new LiveCli(["tools", "--nats", env.srv.url, "--nats-durable", "x", "--metrics", "off"]);
       expect(await b.exited).toBe(2);
       expect(b.stderr).toMatch(/--nats-durable needs --nats-stream/);
       const c = new LiveCli(["observe", "--nats-user", "u", "--metrics", "off"]);
@@ -213,12 +202,12 @@ if ("skip" in bin) {
     it("two nodes' recordings into one tools: per-node metrics with a node label, and the fleet alerts naming the nodes", async () => {
       const a = makeRecording({ node: "alpha" });
       const b = makeRecording({ node: "beta", connBase: "198.18.0", offsetSeconds: 45, rttMs: (s) => (s > 60 ? 300 : 1) });
-      const file = path.join(dir, "fleet.ndjson");
-      const tools = new LiveCli(["tools", "--nats", srv.url, "--nodes", "alpha,beta", "--metrics", "127.0.0.1:0", "--events", file, "--log-format", "json", "--node-name", "fleet-tools"]);
+      const file = path.join(env.dir, "fleet.ndjson");
+      const tools = new LiveCli(["tools", "--nats", env.srv.url, "--nodes", "alpha,beta", "--metrics", "127.0.0.1:0", "--events", file, "--log-format", "json", "--node-name", "fleet-tools"]);
       try {
         const url = await metricsUrl(tools);
         await until(() => /NATS: reading/.test(tools.stderr), 10000);
-        await Promise.all([feed(srv.url, a), feed(srv.url, b)]);
+        await Promise.all([feed(env.srv.url, a), feed(env.srv.url, b)]);
         const fed = () => readRecording(file).filter((e) => e.source !== "peerwatch");
         await until(() => fed().length === a.length + b.length, 20000).catch((err: Error) => {
           // Failed twice under load, cause not found: say what arrived, for the next time.
@@ -246,7 +235,7 @@ if ("skip" in bin) {
     }, 60_000);
 
     it("done-when: replay --nats plus tools --nats give the same /metrics as replay alone on the same recording", async () => {
-      const file = path.join(dir, "n9.ndjson");
+      const file = path.join(env.dir, "n9.ndjson");
       writeRecording(file, makeRecording({ node: "n9" }));
       // One process alone.
       const alone = new LiveCli(["replay", file, "--node-name", "n9", "--speed", "max", "--metrics", "127.0.0.1:0", "--linger", "30", "--log-format", "json"]);
@@ -260,11 +249,11 @@ if ("skip" in bin) {
       }
       expect(expected.some((l) => l.startsWith('peerwatch_alerts_total{name="ping-spam"'))).toBe(true);
       // The same recording over NATS, into a tools process.
-      const tools = new LiveCli(["tools", "--nats", srv.url, "--nodes", "n9", "--metrics", "127.0.0.1:0", "--log-format", "json", "--node-name", "tools9"]);
+      const tools = new LiveCli(["tools", "--nats", env.srv.url, "--nodes", "n9", "--metrics", "127.0.0.1:0", "--log-format", "json", "--node-name", "tools9"]);
       try {
         const url = await metricsUrl(tools);
         await until(() => /NATS: reading/.test(tools.stderr), 10000);
-        const replay = new LiveCli(["replay", file, "--node-name", "n9", "--speed", "max", "--metrics", "off", "--nats", srv.url, "--nats-buffer", "200", "--log-format", "json"]);
+        const replay = new LiveCli(["replay", file, "--node-name", "n9", "--speed", "max", "--metrics", "off", "--nats", env.srv.url, "--nats-buffer", "200", "--log-format", "json"]);
         expect(await replay.exited).toBe(0);
         expect(replay.stderr).not.toMatch(/events dropped/);
         const got = await metricsMatching(url, expected);

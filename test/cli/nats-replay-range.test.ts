@@ -3,14 +3,13 @@
 // exactly the second (event for event, and with the same /metrics as a file replay of it); foreign
 // or malformed messages in the range are skipped and counted.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { connect } from "@nats-io/transport-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodeEvent, type PeerwatchEvent } from "../../src/events/index.js";
 import { LiveCli } from "../helpers/cli.js";
 import { eventMetrics, metricsUrl } from "../helpers/live-metrics.js";
-import { natsServerBinary, NatsServer } from "../helpers/nats-server.js";
+import { natsServerBinary, natsServerForFile } from "../helpers/nats-server.js";
 import { makeRecording, writeRecording } from "../helpers/node-recording.js";
 import { reportSkip } from "../helpers/skip.js";
 import { until } from "../helpers/wait.js";
@@ -38,23 +37,13 @@ const bin = natsServerBinary();
 if ("skip" in bin) {
   reportSkip("replay --from-stream", bin.skip);
 } else {
-  let srv: NatsServer;
-  let dir: string;
-  beforeAll(async () => {
-    srv = new NatsServer(bin.path, "", true);
-    await srv.start();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-nats-range-"));
-  });
-  afterAll(async () => {
-    await srv.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const env = natsServerForFile(bin.path, "pw-nats-range-");
 
   describe("peerwatch replay --from-stream", () => {
     it("replays exactly the events stored between --since and --until, with the /metrics of a file replay of them", async () => {
       const parts = [makeRecording({ node: "r1", seconds: 40 }), makeRecording({ node: "r1" }), makeRecording({ node: "r1", seconds: 30, offsetSeconds: 500 })];
       const files = parts.map((events, i) => {
-        const f = path.join(dir, `part${i}.ndjson`);
+        const f = path.join(env.dir, `part${i}.ndjson`);
         writeRecording(f, events);
         return f;
       });
@@ -65,11 +54,11 @@ if ("skip" in bin) {
           marks.push(new Date());
           await pause(300);
         }
-        const pub = new LiveCli(["replay", f, "--node-name", `pub${i}`, "--speed", "max", "--metrics", "off", "--nats", srv.url, "--nats-stream", "PWR", "--log-format", "json"]);
+        const pub = new LiveCli(["replay", f, "--node-name", `pub${i}`, "--speed", "max", "--metrics", "off", "--nats", env.srv.url, "--nats-stream", "PWR", "--log-format", "json"]);
         expect(await pub.exited).toBe(0);
       }
       const [since, until_] = marks as [Date, Date];
-      const fromStream = await replayMetrics(["--nats", srv.url, "--from-stream", "PWR", "--since", since.toISOString(), "--until", until_.toISOString(), "--nodes", "r1"]);
+      const fromStream = await replayMetrics(["--nats", env.srv.url, "--from-stream", "PWR", "--since", since.toISOString(), "--until", until_.toISOString(), "--nodes", "r1"]);
       expect(fromStream.stderr).toMatch(/reading stream PWR/);
       // Exactly the middle recording: nothing of the first or the third, nothing lost, same order.
       expect(recorded(fromStream.events)).toEqual(parts[1]!.map(encodeEvent));
@@ -79,7 +68,7 @@ if ("skip" in bin) {
       expect(fromStream.metrics).toEqual(fromFile.metrics);
 
       // Without --until: the middle and the last recording; without --nodes the publishers' own status events too.
-      const tail = await replayMetrics(["--nats", srv.url, "--from-stream", "PWR", "--since", since.toISOString()]);
+      const tail = await replayMetrics(["--nats", env.srv.url, "--from-stream", "PWR", "--since", since.toISOString()]);
       expect(recorded(tail.events)).toEqual([...parts[1]!, ...parts[2]!].map(encodeEvent));
       expect(tail.events.some((e) => e.node === "pub2" && e.type === "source.status")).toBe(true);
       expect(tail.events.some((e) => e.node === "pub0")).toBe(false);
@@ -87,19 +76,19 @@ if ("skip" in bin) {
 
     it("skips and counts foreign or malformed messages in the range", async () => {
       const events = makeRecording({ node: "r1", seconds: 20 });
-      const f = path.join(dir, "junk.ndjson");
+      const f = path.join(env.dir, "junk.ndjson");
       writeRecording(f, events);
       const since = new Date();
-      const pub = new LiveCli(["replay", f, "--node-name", "pubj", "--speed", "max", "--metrics", "off", "--nats", srv.url, "--nats-stream", "PWR", "--log-format", "json"]);
+      const pub = new LiveCli(["replay", f, "--node-name", "pubj", "--speed", "max", "--metrics", "off", "--nats", env.srv.url, "--nats-stream", "PWR", "--log-format", "json"]);
       expect(await pub.exited).toBe(0);
-      const nc = await connect({ servers: srv.url });
+      const nc = await connect({ servers: env.srv.url });
       try {
         await nc.request("peerwatch.r1.net.message", new TextEncoder().encode("{not json"), { timeout: 5000 }); // JetStream acks it
         await nc.request("peerwatch.r1.net.message", new TextEncoder().encode(encodeEvent({ ...events[1]!, node: "other" })), { timeout: 5000 });
       } finally {
         await nc.close();
       }
-      const r = await replayMetrics(["--nats", srv.url, "--from-stream", "PWR", "--since", since.toISOString(), "--nodes", "r1"]);
+      const r = await replayMetrics(["--nats", env.srv.url, "--from-stream", "PWR", "--since", since.toISOString(), "--nodes", "r1"]);
       expect(recorded(r.events)).toEqual(events.map(encodeEvent));
       expect(r.stderr).toMatch(/2 foreign or malformed message\(s\) skipped/);
       expect(r.metrics).toContain('peerwatch_events_dropped_total{source="nats:receive",reason="foreign or malformed message"} 2');
@@ -109,13 +98,13 @@ if ("skip" in bin) {
       // 5 s of events in one fetch batch, so the player takes longer than the fetch's 2 s expiry
       // (the recording's ping flood, at 60 s, is left out).
       const events = makeRecording({ node: "r5", seconds: 5 }).filter((e) => e.type !== "net.message" || e.data.msgType !== "ping");
-      const f = path.join(dir, "slow.ndjson");
+      const f = path.join(env.dir, "slow.ndjson");
       writeRecording(f, events);
       const since = new Date();
-      const pub = new LiveCli(["replay", f, "--node-name", "pub5", "--speed", "max", "--metrics", "off", "--nats", srv.url, "--nats-stream", "PWR", "--log-format", "json"]);
+      const pub = new LiveCli(["replay", f, "--node-name", "pub5", "--speed", "max", "--metrics", "off", "--nats", env.srv.url, "--nats-stream", "PWR", "--log-format", "json"]);
       expect(await pub.exited).toBe(0);
       const started = Date.now();
-      const cli = new LiveCli(["replay", "--nats", srv.url, "--from-stream", "PWR", "--since", since.toISOString(), "--nodes", "r5", "--speed", "1", "--metrics", "off", "--events", "-", "--log-format", "json", "--node-name", "rr"]);
+      const cli = new LiveCli(["replay", "--nats", env.srv.url, "--from-stream", "PWR", "--since", since.toISOString(), "--nodes", "r5", "--speed", "1", "--metrics", "off", "--events", "-", "--log-format", "json", "--node-name", "rr"]);
       expect(await cli.exited).toBe(0);
       const spanS = (events.at(-1)!.ts - events[0]!.ts) / 1e6;
       expect((Date.now() - started) / 1000).toBeGreaterThanOrEqual(spanS - 0.2);
@@ -126,13 +115,13 @@ if ("skip" in bin) {
       const a = new LiveCli(["replay", "--from-stream", "PWR", "--metrics", "off"]);
       expect(await a.exited).toBe(2);
       expect(a.stderr).toMatch(/--from-stream needs --nats/);
-      const b = new LiveCli(["replay", "--nats", srv.url, "--from-stream", "PWR", "--since", "yesterday", "--metrics", "off"]);
+      const b = new LiveCli(["replay", "--nats", env.srv.url, "--from-stream", "PWR", "--since", "yesterday", "--metrics", "off"]);
       expect(await b.exited).toBe(2);
       expect(b.stderr).toMatch(/--since.*ISO 8601/);
-      const c = new LiveCli(["replay", "--nats", srv.url, "--from-stream", "NOPE", "--metrics", "off"]);
+      const c = new LiveCli(["replay", "--nats", env.srv.url, "--from-stream", "NOPE", "--metrics", "off"]);
       expect(await c.exited).toBe(2);
       expect(c.stderr).toMatch(/NOPE/);
-      const d = new LiveCli(["replay", "--until", "60", "--metrics", "off", path.join(dir, "part0.ndjson")]);
+      const d = new LiveCli(["replay", "--until", "60", "--metrics", "off", path.join(env.dir, "part0.ndjson")]);
       expect(await d.exited).toBe(2);
       expect(d.stderr).toMatch(/--until needs --from-stream/);
     }, 60_000);

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { freePort } from "./real-node.js";
 
 /** The nats-server binary, or why the tests cannot run. */
@@ -100,4 +101,22 @@ export function makeCertificates(dir: string): { ca: string; serverCert: string;
     run(["x509", "-req", "-in", f(`${who}.csr`), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-out", f(`${who}.pem`), "-days", "2", "-extfile", f(`${who}.ext`)]);
   }
   return { ca: f("ca.pem"), serverCert: f("server.pem"), serverKey: f("server.key"), clientCert: f("client.pem"), clientKey: f("client.key") };
+}
+
+/**
+ * One JetStream server and a scratch folder shared by the tests of a file: started before them,
+ * removed after. Read `srv` and `dir` inside the tests (they are set once the file's tests start).
+ */
+export function natsServerForFile(binPath: string, dirPrefix: string): { readonly srv: NatsServer; readonly dir: string } {
+  const env = {} as { srv: NatsServer; dir: string };
+  beforeAll(async () => {
+    env.srv = new NatsServer(binPath, "", true);
+    await env.srv.start();
+    env.dir = fs.mkdtempSync(path.join(os.tmpdir(), dirPrefix));
+  });
+  afterAll(async () => {
+    await env.srv.dispose();
+    fs.rmSync(env.dir, { recursive: true, force: true });
+  });
+  return env;
 }
