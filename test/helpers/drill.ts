@@ -33,21 +33,25 @@ export function childProcesses(pid: number): { pid: number; comm: string }[] {
 }
 
 /**
- * Lines of peerwatch's stderr that a healthy run never prints: a Node process warning
+ * Lines of peerwatch's output that a healthy run never prints: a Node process warning
  * (MaxListenersExceededWarning, deprecations), an unhandled rejection or uncaught exception, or a
- * log line at error or fatal (pino levels 50, 60). The same test as the soak's.
+ * log line at error or fatal (pino levels 50, 60, or their names). The drills and the soak's
+ * checker both use it. Lines are cut at 300 characters.
  */
-export function processWarnings(stderr: string): string[] {
+export function processWarnings(output: string): string[] {
   const warning = /\(node:\d+\) .*Warning|MaxListenersExceeded|unhandled ?rejection|UnhandledPromiseRejection|uncaught exception/i;
-  return stderr.split("\n").filter((line) => {
+  const found: string[] = [];
+  for (const line of output.split("\n")) {
+    if (!line.trim()) continue;
     let level: unknown;
     try {
       level = (JSON.parse(line) as { level?: unknown }).level;
     } catch {
       /* not a JSON log line */
     }
-    return warning.test(line) || (typeof level === "number" && level >= 50);
-  });
+    if (warning.test(line) || (typeof level === "number" && level >= 50) || level === "error" || level === "fatal") found.push(line.slice(0, 300));
+  }
+  return found;
 }
 
 /** Outages in a row for a drill: more than Node's default of 10 listeners, so one left behind per outage shows. */

@@ -2,6 +2,7 @@
 // `observe` run left behind (its exit, its events, its stderr/stdout, RSS samples) it lists the
 // failures: a source that never came up or flapped, a warning, a non-zero exit, RSS growth.
 import type { PeerwatchEvent } from "../../src/events/index.js";
+import { processWarnings } from "../helpers/drill.js";
 
 /** The last third's RSS median may exceed the middle third's by this much. */
 export const RSS_TOLERANCE = 0.1;
@@ -68,25 +69,6 @@ export function statusReport(events: PeerwatchEvent[], expected: string[], start
   return per;
 }
 
-const WARNING = /\(node:\d+\) .*Warning|MaxListenersExceeded|unhandled ?rejection|UnhandledPromiseRejection|uncaught exception/i;
-
-/** Warning lines: a `(node:N) …Warning`, an unhandled rejection or uncaught exception, a log line at error or fatal. */
-export function warningsIn(output: string): string[] {
-  const found: string[] = [];
-  for (const line of output.split("\n")) {
-    if (!line.trim()) continue;
-    let level: unknown;
-    try {
-      level = (JSON.parse(line) as { level?: unknown }).level;
-    } catch {
-      /* not a JSON log line */
-    }
-    // pino levels: 50 error, 60 fatal
-    if (WARNING.test(line) || (typeof level === "number" && level >= 50) || level === "error" || level === "fatal") found.push(line.slice(0, 300));
-  }
-  return found;
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -106,7 +88,7 @@ const mib = (kib: number) => (kib / 1024).toFixed(1);
 
 export function checkSoak(o: SoakOutcome): SoakVerdict {
   const status = statusReport(o.events, o.sources, o.started);
-  const warnings = warningsIn(o.output);
+  const warnings = processWarnings(o.output);
   const rss = rssTrend(o.rss);
   const failures: string[] = [];
   if (o.exit.code !== 0) failures.push(`observe exited with ${o.exit.code ?? o.exit.signal}, not 0`);
