@@ -325,6 +325,19 @@ export const pongProblem = z.object({
   bytes: nonNegInt,
 });
 
+/**
+ * Bytes the node's transport refused (log: "Header error: …", "V2 transport error: …", net.cpp):
+ * wrong network magic, bad checksum, oversized or undecodable header, invalid message type, a v2
+ * transport failure. Such bytes never reach the message tracepoints: only the log sees them.
+ */
+export const protocolError = z.object({
+  /** Absent when the node does not name the peer ("V2 transport error: V1 peer with wrong MessageStart …"). */
+  peerId: peerId.optional(),
+  problem: z.enum(["wrong_magic", "bad_checksum", "oversized", "bad_header", "invalid_type", "v2_transport"]),
+  /** The node's own words. */
+  detail: text(256),
+});
+
 /** One addr/addrv2 message processed (log: "Received addr: N addresses (P processed, R rate-limited) from peer=N"). */
 export const addrReceived = z.object({ peerId, addresses: nonNegInt, processed: nonNegInt, rateLimited: nonNegInt });
 
@@ -396,6 +409,7 @@ export const EVENT_DATA_SCHEMAS = {
   "net.inbound_refused": inboundRefused,
   "pong.problem": pongProblem,
   "addr.received": addrReceived,
+  "net.protocol_error": protocolError,
   "log.lines": logLines,
   "node.info": nodeInfo,
 } as const;
