@@ -21,7 +21,7 @@ const NONE: readonly AlertData[] = Object.freeze([]);
 const MAX_PEERS = 10_000;
 
 export class BlockStall implements Heuristic {
-  readonly name = "block-stall";
+  readonly name = "block-stalling";
   readonly prefixes = ["net.message", "peers.snapshot", "peer.disconnecting", "rpc.snapshot", "ping.rtt", "threads.snapshot"];
   /** Peers owing blocks: oldest request first; (asked at, blocks owed). */
   private readonly owed = new Map<number, { since: number; blocks: number }>();

@@ -26,6 +26,11 @@ export const DETECTOR_THRESHOLD_FIELDS = {
   maxConnections: count.default(125),
   /** Share of inbound slots (maxConnections − 11 outbound) in use that is reported. */
   inboundSlotsShare: z.number().positive().max(1).default(0.9),
+  /** A ping unanswered this long makes a peer silent; this many silent peers at once make an alert. */
+  silentSeconds: seconds.default(10),
+  silentPeers: count.default(5),
+  /** Transactions a peer pushed that the node never asked for (Core sends tx only on getdata), per window. */
+  unsolicitedTxs: count.default(50),
   /** Protocol violations (garbage, bad magic/checksum, oversized, misbehaving) per window that make an alert for a peer or a range. */
   violationsPerPeer: count.default(1),
   violationsWindowSeconds: seconds.default(600),
@@ -43,7 +48,7 @@ export const DETECTOR_THRESHOLD_FIELDS = {
   peerCpuLoad: z.number().positive().default(0.5),
   /** inv_to_send of one peer: more than one maximal inv message (MAX_INV_SZ) queued. */
   invToSendPeer: count.default(50_000),
-  /** Transactions from one peer the node rejected, per window. */
+  /** Transactions the node rejected from one peer (or, unnamed, from all), per window. */
   txRejects: count.default(100),
   txRejectsWindowSeconds: seconds.default(60),
 };

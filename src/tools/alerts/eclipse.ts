@@ -1,5 +1,5 @@
 // Eclipse indicators, from the node's peer list (getpeerinfo over RPC or IPC) and its connections:
-// - `netgroup-concentration`: at least `netgroupInboundPeers` inbound peers, and
+// - `inbound-concentration`: at least `netgroupInboundPeers` inbound peers, and
 //   `netgroupInboundShare` of all inbound, come from one netgroup (IPv4 /16, IPv6 /32, or one AS
 //   with -asmap). Bitcoin Core's eviction protects peers by netgroup diversity, but an attacker
 //   can fill free slots from one range; honest inbound peers come from all over the internet.
@@ -13,6 +13,7 @@
 import type { PeerInfo, PeerwatchEvent } from "../../events/index.js";
 import type { AlertData, Due, Heuristic } from "./heuristics.js";
 import { netgroup } from "./netgroup.js";
+import type { PeerBook } from "./peer-book.js";
 import type { Thresholds } from "./thresholds.js";
 import { WindowSum } from "./windows.js";
 
@@ -21,7 +22,7 @@ const NONE: readonly AlertData[] = Object.freeze([]);
 const AUTOMATIC = new Set(["outbound-full-relay", "block-relay-only"]);
 
 export class Eclipse implements Heuristic {
-  readonly name = "eclipse";
+  readonly name = "inbound-concentration";
   readonly prefixes = ["peers.snapshot", "net.connection"];
   private readonly opened: WindowSum;
   /** Automatic outbound peers seen (the last snapshot's, and connections since), so a snapshot counts only the new ones. */
@@ -30,15 +31,24 @@ export class Eclipse implements Heuristic {
 
   /** The highest peer id seen: Core numbers connections upwards, so a lower new one means the node restarted. */
   private maxId = -1;
+  /** Inbound peers now (id → netgroup) and how many per netgroup. */
+  private readonly inbound = new Map<number, string>();
+  private readonly inboundGroups = new Map<string, number>();
 
-  constructor(private readonly t: Thresholds) {
+  constructor(
+    private readonly t: Thresholds,
+    private readonly book: PeerBook,
+  ) {
     this.opened = new WindowSum(t.outboundChurnWindowSeconds * S, 60, 1);
   }
 
   onEvent(e: PeerwatchEvent, due: Due): readonly AlertData[] {
     if (e.type === "net.connection") {
       const d = e.data;
-      if ((d.kind === "inbound" || d.kind === "outbound") && this.restarted(d.peerId)) return NONE;
+      // At connect time (eBPF, IPC): the log reports connections after the handshake, out of id order.
+      if (d.version === undefined && (d.kind === "inbound" || d.kind === "outbound") && this.restarted(d.peerId)) return NONE;
+      if (d.kind === "inbound" && d.addr) return this.inboundOpened(d.peerId, d.addr, due);
+      if (d.kind === "closed" || d.kind === "evicted") this.inboundClosed(d.peerId);
       if (d.kind !== "outbound" || d.connType === undefined || !AUTOMATIC.has(d.connType) || this.outbound.has(d.peerId)) return NONE;
       if (this.outbound.size >= 10_000) this.outbound.clear(); // bounded without snapshots (eBPF alone)
       this.outbound.add(d.peerId);
@@ -52,12 +62,16 @@ export class Eclipse implements Heuristic {
       if (p.inbound) inbound.push(p);
       else if (p.connectionType !== null && AUTOMATIC.has(p.connectionType)) auto.push(p);
     }
+    // The inbound set as the node lists it; connection events keep it current until the next snapshot.
+    this.inbound.clear();
+    this.inboundGroups.clear();
+    for (const p of inbound) this.countInbound(p.id, netgroup(p.addr, p.mappedAs));
     // Inbound concentration: the largest netgroup.
     if (inbound.length >= this.t.netgroupInboundPeers) {
       const [group, members] = largest(inbound);
-      if (members.length >= this.t.netgroupInboundPeers && members.length >= inbound.length * this.t.netgroupInboundShare && due("netgroup-concentration")) {
+      if (members.length >= this.t.netgroupInboundPeers && members.length >= inbound.length * this.t.netgroupInboundShare && due("inbound-concentration")) {
         (out ??= []).push({
-          name: "netgroup-concentration",
+          name: "inbound-concentration",
           severity: "warning",
           detail: `${members.length} of ${inbound.length} inbound peers come from ${group} (threshold ${this.t.netgroupInboundPeers} peers and ${(this.t.netgroupInboundShare * 100).toFixed(0)}%): ${sample(members)}`,
         });
@@ -92,6 +106,33 @@ export class Eclipse implements Heuristic {
       if (a.length) (out ??= []).push(...a);
     }
     return out ?? NONE;
+  }
+
+  private inboundOpened(id: number, addr: string, due: Due): readonly AlertData[] {
+    const g = netgroup(addr);
+    if (g === "") return NONE;
+    this.inboundClosed(id);
+    const n = this.countInbound(id, g);
+    const all = this.inbound.size;
+    if (all < this.t.netgroupInboundPeers || n < this.t.netgroupInboundPeers || n < all * this.t.netgroupInboundShare || !due("inbound-concentration")) return NONE;
+    return [{ name: "inbound-concentration", severity: "warning", detail: `${n} of ${all} inbound connections come from ${g} (threshold ${this.t.netgroupInboundPeers} peers and ${(this.t.netgroupInboundShare * 100).toFixed(0)}%); the latest ${this.book.describe(id, addr)}` }];
+  }
+
+  private countInbound(id: number, g: string): number {
+    if (this.inbound.size >= 10_000) return 0; // bounded: Core's own limit on connections is far below
+    this.inbound.set(id, g);
+    const n = (this.inboundGroups.get(g) ?? 0) + 1;
+    this.inboundGroups.set(g, n);
+    return n;
+  }
+
+  private inboundClosed(id: number): void {
+    const g = this.inbound.get(id);
+    if (g === undefined) return;
+    this.inbound.delete(id);
+    const n = (this.inboundGroups.get(g) ?? 1) - 1;
+    if (n > 0) this.inboundGroups.set(g, n);
+    else this.inboundGroups.delete(g);
   }
 
   /** A new connection with an id below one seen before: Core numbers connections upwards, so the node restarted. */

@@ -10,7 +10,8 @@
 // came from. `inbound-slots`: the node refused an inbound connection because it is full (the
 // log's "failed to find an eviction candidate"), or inbound connections use `inboundSlotsShare`
 // of the inbound slots (-maxconnections less Core's 11 automatic outbound: 8 full-relay, 2
-// block-relay-only, 1 feeler).
+// block-relay-only, 1 feeler). `protocol-garbage` (inferred, for sources that cannot see the bytes):
+// `handshakeStalls` inbound connections closed within the grace time without a version.
 import type { PeerwatchEvent } from "../../events/index.js";
 import type { AlertData, Due, Heuristic } from "./heuristics.js";
 import type { PeerBook } from "./peer-book.js";
@@ -29,6 +30,8 @@ export class HandshakeStall implements Heuristic {
   /** Inbound connections without a version yet, oldest first: peer id → (opened at, netgroup). */
   private readonly pending = new Map<number, { at: number; group: string }>();
   private readonly stalls: WindowSum;
+  /** Connections closed before the grace time without a version. */
+  private readonly abandoned: WindowSum;
   private readonly byGroup: WindowSum;
   /** Netgroups of the recent stalls, for the detail (bounded ring). */
   private readonly recentGroups: string[] = [];
@@ -39,6 +42,7 @@ export class HandshakeStall implements Heuristic {
     private readonly book: PeerBook,
   ) {
     this.stalls = new WindowSum(t.handshakeWindowSeconds * S, 60, 1);
+    this.abandoned = new WindowSum(t.handshakeWindowSeconds * S, 60, 1);
     this.byGroup = new WindowSum(t.handshakeWindowSeconds * S, 60, 1024);
   }
 
@@ -56,7 +60,17 @@ export class HandshakeStall implements Heuristic {
         } else if (d.kind === "inbound") {
           this.pending.delete(d.peerId);
         } else if ((d.kind === "closed" || d.kind === "evicted") && this.pending.has(d.peerId)) {
-          stalled += this.stall(d.peerId, e.ts);
+          // Closed before the grace time without a version: the node refused its bytes (garbage, a
+          // wrong magic: they never reach the message tracepoints) or a scanner left.
+          const p = this.pending.get(d.peerId)!;
+          if (e.ts - p.at >= this.t.handshakeGraceSeconds * S) stalled += this.stall(d.peerId, e.ts);
+          else {
+            this.pending.delete(d.peerId);
+            const n = this.abandoned.add("all", e.ts);
+            if (n >= this.t.handshakeStalls && due("protocol-garbage")) {
+              return [{ name: "protocol-garbage", severity: "warning", detail: `${n} inbound connections in ${this.t.handshakeWindowSeconds} s closed within ${this.t.handshakeGraceSeconds} s without ever sending a version (threshold ${this.t.handshakeStalls}): bytes the node refused (garbage, a wrong network magic, a broken v2 handshake) or scanners; the latest ${this.book.describe(d.peerId, d.addr ?? "")}` }];
+            }
+          }
         }
         break;
       }

@@ -1,6 +1,6 @@
 // Inventory floods and announcements that are never delivered.
 //
-// `inv-flood`: a peer announces more transactions in a window than Bitcoin Core will even keep
+// `inv-spam`: a peer announces more transactions in a window than Bitcoin Core will even keep
 // track of for one peer (MAX_PEER_TX_ANNOUNCEMENTS = 5000, txdownloadman.h), or sends one inv over
 // MAX_INV_SZ (50,000, net_processing.cpp), which Core punishes as misbehaviour.
 // `tx-undelivered`: the node asked a peer for transactions it announced (our getdata) and the peer
@@ -30,7 +30,7 @@ interface Requests {
 }
 
 export class InvFlood implements Heuristic {
-  readonly name = "inv-flood";
+  readonly name = "inv-spam";
   readonly prefixes = ["net.message", "peers.snapshot", "ping.rtt", "threads.snapshot"];
   private readonly announced: WindowSum;
   private readonly requests = new Map<number, Requests>();

@@ -54,6 +54,8 @@ export class PeerBook implements Heuristic {
       }
     } else if (e.type === "net.connection") {
       const d = e.data;
+      // A new connection under an id the book saw closed: a restarted node numbers from 0 again.
+      if ((d.kind === "inbound" || d.kind === "outbound") && this.peers.get(d.peerId)?.closed) this.peers.delete(d.peerId);
       const p = this.entry(d.peerId, e.ts);
       if (d.addr) p.addr = d.addr;
       if (d.network) p.network = d.network;

@@ -1,8 +1,8 @@
 // Protocol violations the node itself noticed, per peer and per range:
-// - `protocol-violation`: bytes the transport refused (wrong network magic, bad checksum, oversized
+// - `protocol-garbage`: bytes the transport refused (wrong network magic, bad checksum, oversized
 //   or undecodable header, invalid message type, v2 transport failures: the log's "Header error"
 //   and "V2 transport error" lines, net.cpp). No honest implementation sends these: one is enough.
-// - `misbehaving`: what net_processing punished (Misbehaving(): invalid headers, unconnecting
+// - `misbehaving-peer`: what net_processing punished (Misbehaving(): invalid headers, unconnecting
 //   headers, oversized inv/addr …; the eBPF tracepoint net:misbehaving_connection or the log's
 //   "Misbehaving" line), peers it disconnected and discouraged ("Disconnecting and discouraging"),
 //   and (info) discouraged or banned addresses that come back (the log's "connection from …
@@ -20,7 +20,7 @@ const S = 1_000_000;
 const NONE: readonly AlertData[] = Object.freeze([]);
 
 export class ProtocolViolation implements Heuristic {
-  readonly name = "protocol-violation";
+  readonly name = "protocol-garbage";
   readonly prefixes = ["net.protocol_error", "net.connection", "peer.disconnecting", "net.inbound_refused"];
   private readonly perPeer: WindowSum;
   private readonly perGroup: WindowSum;
@@ -39,14 +39,14 @@ export class ProtocolViolation implements Heuristic {
     switch (e.type) {
       case "net.protocol_error": {
         const d = e.data;
-        return this.violation("protocol-violation", d.peerId, "", e.ts, `${problemWords[d.problem]} ("${d.detail.slice(0, 120)}")`, due);
+        return this.violation("protocol-garbage", d.peerId, "", e.ts, `${problemWords[d.problem]} ("${d.detail.slice(0, 120)}")`, due);
       }
       case "net.connection":
         if (e.data.kind !== "misbehaving") return NONE;
-        return this.violation("misbehaving", e.data.peerId, e.data.addr ?? "", e.ts, `was punished by the node: ${e.data.reason || "no reason given"}`, due);
+        return this.violation("misbehaving-peer", e.data.peerId, e.data.addr ?? "", e.ts, `was punished by the node: ${e.data.reason || "no reason given"}`, due);
       case "peer.disconnecting":
         if (e.data.cause !== "discouraged") return NONE;
-        return this.violation("misbehaving", e.data.peerId, e.data.addr ?? "", e.ts, "was disconnected and discouraged by the node", due);
+        return this.violation("misbehaving-peer", e.data.peerId, e.data.addr ?? "", e.ts, "was disconnected and discouraged by the node", due);
       case "net.inbound_refused": {
         if (e.data.reason !== "discouraged" && e.data.reason !== "banned") return NONE;
         const n = this.refused.add("all", e.ts);
