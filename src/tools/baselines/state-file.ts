@@ -22,6 +22,11 @@ export const baselineStateSchema = z.strictObject({
 });
 export type BaselineState = z.infer<typeof baselineStateSchema>;
 
+/** A state file that cannot be used: which file, and why. */
+export class BaselineStateError extends Error {
+  override name = "BaselineStateError";
+}
+
 /** The saved state, undefined when there is none yet; throws with the file named when it cannot be used. */
 export function loadBaselineState(file: string): BaselineState | undefined {
   if (!fs.existsSync(file)) return undefined;
@@ -30,12 +35,12 @@ export function loadBaselineState(file: string): BaselineState | undefined {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`baseline state ${file}: ${(e as Error).message}`);
+    throw new BaselineStateError(`baseline state ${file}: ${(e as Error).message}`, { cause: e });
   }
   const r = baselineStateSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new Error(`baseline state ${file}: ${i?.path.join(".") || "(root)"}: ${i?.message}`);
+    throw new BaselineStateError(`baseline state ${file}: ${i?.path.join(".") || "(root)"}: ${i?.message}`);
   }
   return r.data;
 }
