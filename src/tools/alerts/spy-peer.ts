@@ -20,6 +20,8 @@ import type { Thresholds } from "./thresholds.js";
 const NONE: readonly AlertData[] = Object.freeze([]);
 const MAX_PEERS = 10_000;
 const NODE_WITNESS = 1n << 3n;
+const NODE_COMPACT_FILTERS = 1n << 6n;
+const NODE_NETWORK_LIMITED = 1n << 10n;
 const NODE_P2P_V2 = 1n << 11n;
 
 /** The protocol version each message needs (protocol.h / the BIPs). */
@@ -52,6 +54,8 @@ export function identityLie(userAgent: string, servicesHex: string, protocol: nu
   }
   const ua = JSON.stringify(userAgent.slice(0, 40));
   if (!atLeast(v, 0, 13, 0) && (services & NODE_WITNESS) !== 0n) return `user agent ${ua} predates segwit but its services include NODE_WITNESS`;
+  if (!atLeast(v, 0, 16) && (services & NODE_NETWORK_LIMITED) !== 0n) return `user agent ${ua} predates BIP159 but its services include NODE_NETWORK_LIMITED`;
+  if (!atLeast(v, 0, 21) && (services & NODE_COMPACT_FILTERS) !== 0n) return `user agent ${ua} predates BIP157 serving but its services include NODE_COMPACT_FILTERS`;
   if (!atLeast(v, 26, 0) && (services & NODE_P2P_V2) !== 0n) return `user agent ${ua} predates BIP324 but its services include NODE_P2P_V2`;
   if (atLeast(v, 0, 13, 1) && protocol >= 70014 && (services & NODE_WITNESS) === 0n) return `user agent ${ua} (Core sets NODE_WITNESS since 0.13.1) announces services ${servicesHex} without it`;
   if (!atLeast(v, 0, 21) && protocol >= 70016) return `user agent ${ua} predates protocol version 70016 (Core 0.21) but declares ${protocol}`;
