@@ -22,7 +22,7 @@ const MAX_PEERS = 10_000;
 
 export class BlockStall implements Heuristic {
   readonly name = "block-stalling";
-  readonly prefixes = ["net.message", "peers.snapshot", "peer.disconnecting", "rpc.snapshot", "ping.rtt", "threads.snapshot"];
+  readonly prefixes = ["net.message", "net.connection", "peers.snapshot", "peer.disconnecting", "rpc.snapshot", "ping.rtt", "threads.snapshot"];
   /** Peers owing blocks: oldest request first; (asked at, blocks owed). */
   private readonly owed = new Map<number, { since: number; blocks: number }>();
   /** Peers with blocks in flight per getpeerinfo: since when. */
@@ -70,7 +70,12 @@ export class BlockStall implements Heuristic {
         }
         this.owed.delete(e.data.peerId);
         break;
+      case "net.connection":
+        if (e.data.kind !== "misbehaving") this.owed.delete(e.data.peerId); // gone, or a reused id
+        break;
       case "peers.snapshot": {
+        const listed = new Set(e.data.peers.map((p) => p.id));
+        for (const id of this.owed.keys()) if (!listed.has(id)) this.owed.delete(id); // gone without a close seen
         const seen = new Set<number>();
         for (const p of e.data.peers) {
           if (!p.inflightBlocks) continue;

@@ -31,7 +31,7 @@ interface Requests {
 
 export class InvFlood implements Heuristic {
   readonly name = "inv-spam";
-  readonly prefixes = ["net.message", "peers.snapshot", "ping.rtt", "threads.snapshot"];
+  readonly prefixes = ["net.message", "net.connection", "peers.snapshot", "ping.rtt", "threads.snapshot"];
   private readonly announced: WindowSum;
   private readonly requests = new Map<number, Requests>();
   /** Peers owing transactions: checked at most once a second, so a silent peer is still judged. */
@@ -47,7 +47,18 @@ export class InvFlood implements Heuristic {
 
   onEvent(e: PeerwatchEvent, due: Due): readonly AlertData[] {
     let out: AlertData[] | undefined;
-    if (e.type === "net.message") {
+    if (e.type === "net.connection") {
+      if (e.data.kind === "closed" || e.data.kind === "evicted" || e.data.kind === "inbound" || e.data.kind === "outbound") {
+        this.requests.delete(e.data.peerId); // gone, or a new connection under a reused id
+        this.owing.delete(e.data.peerId);
+      }
+    } else if (e.type === "peers.snapshot") {
+      const listed = new Set(e.data.peers.map((p) => p.id));
+      for (const id of this.owing) if (!listed.has(id)) {
+        this.owing.delete(id);
+        this.requests.delete(id);
+      }
+    } else if (e.type === "net.message") {
       const d = e.data;
       if (d.direction === "in" && d.msgType === "inv") {
         const all = invEntries(d);

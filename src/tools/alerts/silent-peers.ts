@@ -40,11 +40,16 @@ export class SilentPeers implements Heuristic {
         this.silent.delete(d.peerId);
       }
     } else if (e.type === "net.connection") {
-      if (e.data.kind === "closed" || e.data.kind === "evicted") {
+      // Gone, or a new connection under a reused id (a restarted node numbers from 0 again).
+      if (e.data.kind !== "misbehaving") {
         this.waiting.delete(e.data.peerId);
         this.silent.delete(e.data.peerId);
       }
     } else if (e.type === "peers.snapshot") {
+      // Peers the node no longer lists are gone, whether or not a close was seen (a restart shows none).
+      const now = new Set(e.data.peers.map((p) => p.id));
+      for (const id of this.waiting.keys()) if (!now.has(id)) this.waiting.delete(id);
+      for (const id of this.silent.keys()) if (!now.has(id)) this.silent.delete(id);
       const mute = e.data.peers.filter((p) => (p.pingWaitMs ?? 0) >= limit / 1000);
       if (mute.length >= this.t.silentPeers && due(this.name)) {
         const groups = new Set(mute.map((p) => netgroup(p.addr, p.mappedAs)));
