@@ -74,8 +74,10 @@ export class BlockStall implements Heuristic {
         if (e.data.kind !== "misbehaving") this.owed.delete(e.data.peerId); // gone, or a reused id
         break;
       case "peers.snapshot": {
-        const listed = new Set(e.data.peers.map((p) => p.id));
-        for (const id of this.owed.keys()) if (!listed.has(id)) this.owed.delete(id); // gone without a close seen
+        if (this.owed.size > 0) {
+          const listed = new Set(e.data.peers.map((p) => p.id));
+          for (const id of this.owed.keys()) if (!listed.has(id)) this.owed.delete(id); // gone without a close seen
+        }
         const seen = new Set<number>();
         for (const p of e.data.peers) {
           if (!p.inflightBlocks) continue;

@@ -90,8 +90,10 @@ export class HandshakeStall implements Heuristic {
         break;
       case "peers.snapshot": {
         // Pending connections the node no longer lists closed unseen (a restart): not stalls.
-        const listed = new Set(e.data.peers.map((p) => p.id));
-        for (const [id, p] of this.pending) if (!listed.has(id) && e.ts - p.at > 2 * S) this.pending.delete(id);
+        if (this.pending.size > 0) {
+          const listed = new Set(e.data.peers.map((p) => p.id));
+          for (const [id, p] of this.pending) if (!listed.has(id) && e.ts - p.at > 2 * S) this.pending.delete(id);
+        }
         const inbound = e.data.peers.filter((p) => p.inbound).length;
         const slots = Math.max(1, this.t.maxConnections - AUTOMATIC_OUTBOUND);
         if (inbound >= slots * this.t.inboundSlotsShare && due("inbound-slots")) {

@@ -52,7 +52,7 @@ export class InvFlood implements Heuristic {
         this.requests.delete(e.data.peerId); // gone, or a new connection under a reused id
         this.owing.delete(e.data.peerId);
       }
-    } else if (e.type === "peers.snapshot") {
+    } else if (e.type === "peers.snapshot" && this.owing.size > 0) {
       const listed = new Set(e.data.peers.map((p) => p.id));
       for (const id of this.owing) if (!listed.has(id)) {
         this.owing.delete(id);

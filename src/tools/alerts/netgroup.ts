@@ -6,6 +6,18 @@
 /** "a.b/16" for IPv4, "xxxx:xxxx/32" for IPv6, "onion:x" style for overlay networks, or "" when the address says nothing. */
 export function netgroup(addr: string, mappedAs?: number | null): string {
   if (mappedAs !== undefined && mappedAs !== null && mappedAs > 0) return `AS${mappedAs}`;
+  let g = cache.get(addr);
+  if (g === undefined) {
+    g = groupOf(addr);
+    if (cache.size >= 10_000) cache.clear(); // bounded; peer addresses repeat snapshot after snapshot
+    cache.set(addr, g);
+  }
+  return g;
+}
+
+const cache = new Map<string, string>();
+
+function groupOf(addr: string): string {
   const host = hostOf(addr);
   if (host === "") return "";
   const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(host) ?? /^::ffff:(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/i.exec(host);

@@ -47,9 +47,11 @@ export class SilentPeers implements Heuristic {
       }
     } else if (e.type === "peers.snapshot") {
       // Peers the node no longer lists are gone, whether or not a close was seen (a restart shows none).
-      const now = new Set(e.data.peers.map((p) => p.id));
-      for (const id of this.waiting.keys()) if (!now.has(id)) this.waiting.delete(id);
-      for (const id of this.silent.keys()) if (!now.has(id)) this.silent.delete(id);
+      if (this.waiting.size + this.silent.size > 0) {
+        const now = new Set(e.data.peers.map((p) => p.id));
+        for (const id of this.waiting.keys()) if (!now.has(id)) this.waiting.delete(id);
+        for (const id of this.silent.keys()) if (!now.has(id)) this.silent.delete(id);
+      }
       const mute = e.data.peers.filter((p) => (p.pingWaitMs ?? 0) >= limit / 1000);
       if (mute.length >= this.t.silentPeers && due(this.name)) {
         const groups = new Set(mute.map((p) => netgroup(p.addr, p.mappedAs)));
