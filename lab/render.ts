@@ -77,12 +77,31 @@ export function renderDetection(card: Scorecard): string {
   L.push("`b-http`/`b-httpworker.*`, eBPF inside `b-msghand` (a USDT probe runs in the thread that fires it; docs/compare.md");
   L.push("measured +99 % on `b-msghand` under a ping flood with eBPF attached, against IPC tracing within noise); the log");
   L.push("source costs the node only the `-debug=net` lines it writes (also on `b-msghand`/`b-net`), the pinger one ping every");
-  L.push("2 s, `/proc` nothing in the node. – means the node has no such thread.");
+  L.push("5 s, `/proc` nothing in the node. – means the node has no such thread.");
   L.push("");
   L.push(`| run | node | ${THREADS.map(([t]) => t).join(" | ")} |`);
   L.push(`|---|---|${THREADS.map(() => "---").join("|")}|`);
   for (const s of card.scenarios) L.push(costRow(s));
   L.push("");
+  const sc = card.sourceCost;
+  if (sc) {
+    L.push("### Each source alone, under the same ping flood");
+    L.push("");
+    L.push(`To separate what each source costs, \`npm run lab -- --cost\` ran the ${sc.scenario} scenario once per source set (${sc.made}),`);
+    L.push("each source alone beside `/proc` (which costs the node nothing: it reads files the kernel keeps). The node's CPU");
+    L.push("seconds over the flood, against `/proc` alone; the machine is shared, so differences of a few percent are noise.");
+    L.push("The log source costs the node nothing beyond `-debug=net`, which is on in every row.");
+    L.push("");
+    L.push("| sources | up | pings | flood s | node CPU s | × /proc alone | b-msghand s/s | b-net s/s | b-capnp-loop s/s | b-nettrace s/s | net.message events |");
+    L.push("|---|---|---|---|---|---|---|---|---|---|---|");
+    const base = sc.rows.find((r) => r.sources === "proc")?.nodeCpuSeconds ?? null;
+    for (const r of sc.rows) {
+      const ratio = base && r.nodeCpuSeconds !== null ? (r.nodeCpuSeconds / base).toFixed(2) : "–";
+      const th = (t: string) => (r.threads[t] === undefined ? "–" : r.threads[t].toFixed(3));
+      L.push(`| ${r.sources} | ${(r.sourcesUp ?? []).join(", ")} | ${r.pings} | ${r.floodSeconds} | ${r.nodeCpuSeconds ?? "–"} | ${ratio} | ${th("b-msghand")} | ${th("b-net")} | ${th("b-capnp-loop")} | ${th("b-nettrace")} | ${r.netMessageEvents} |`);
+    }
+    L.push("");
+  }
   L.push("## The columns: what each source can and cannot see");
   L.push("");
   L.push("- **IPC tracing only** (`source: ipc`): the patched node's net-message tracing interface pushes every P2P message");

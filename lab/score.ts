@@ -13,6 +13,7 @@ import { CostTally } from "../src/tools/compare/cost-tally.js";
 import type { CostReport } from "../src/tools/compare/report.js";
 import { loadIpLists } from "../src/tools/iplists/load-lists.js";
 import { readRecording, type RecordingStats } from "../src/tools/record/read-events.js";
+import { LabError } from "./safety.js";
 import { SCENARIOS } from "./scenarios/index.js";
 import type { Scenario } from "./scenario.js";
 
@@ -24,7 +25,7 @@ export function repoRoot(): string {
     if (fs.existsSync(pkg) && /"name": "peerwatch"/.test(fs.readFileSync(pkg, "utf8"))) return dir;
     dir = path.dirname(dir);
   }
-  throw new Error("lab: cannot find the peerwatch repository above " + fileURLToPath(import.meta.url));
+  throw new LabError("lab: cannot find the peerwatch repository above " + fileURLToPath(import.meta.url));
 }
 
 export interface Column {
@@ -109,6 +110,14 @@ export interface Scorecard {
   scenarios: ScenarioScore[];
   benign: { hours: number; warnings: Record<string, number>; perHour: Record<string, number>; list: { scenario: string; column: string; alert: AlertSeen }[] };
   expectedMisses: ExpectedMisses;
+  /** The ping flood once per source set (data/attacks/cost.json, from `npm run lab -- --cost`), if measured. */
+  sourceCost: SourceCost | null;
+}
+
+export interface SourceCost {
+  made: string;
+  scenario: string;
+  rows: { sources: string; sourcesUp?: string[]; pings: number; floodSeconds: number; nodeCpuPerSecond: number | null; nodeCpuSeconds: number | null; threads: Record<string, number>; netMessageEvents: number }[];
 }
 
 /** Today's misses, listed once (lab/expected-misses.json): scenario → why it is not detected yet. */
@@ -128,7 +137,7 @@ export function loadManifest(dir: string): Manifest {
 
 export function scenarioNamed(name: string): Scenario {
   const s = SCENARIOS.find((x) => x.name === name);
-  if (!s) throw new Error(`lab: recording ${name} has no scenario in lab/scenarios (renamed or removed?)`);
+  if (!s) throw new LabError(`lab: recording ${name} has no scenario in lab/scenarios (renamed or removed?)`);
   return s;
 }
 
@@ -172,7 +181,7 @@ export async function readAll(file: string): Promise<PeerwatchEvent[]> {
   const stats: RecordingStats = { lines: 0, invalid: 0, errors: [] };
   const out: PeerwatchEvent[] = [];
   for await (const e of readRecording([file], stats)) out.push(e);
-  if (stats.invalid > 0) throw new Error(`lab: ${file}: ${stats.invalid} invalid line(s): ${stats.errors.slice(0, 3).join("; ")}`);
+  if (stats.invalid > 0) throw new LabError(`lab: ${file}: ${stats.invalid} invalid line(s): ${stats.errors.slice(0, 3).join("; ")}`);
   return out;
 }
 
@@ -284,5 +293,6 @@ export async function buildScorecard(dir: string, root = repoRoot()): Promise<Sc
     scenarios,
     benign: { hours: Math.round(hours * 1000) / 1000, warnings, perHour, list },
     expectedMisses: loadExpectedMisses(root),
+    sourceCost: fs.existsSync(path.join(dir, "cost.json")) ? (JSON.parse(fs.readFileSync(path.join(dir, "cost.json"), "utf8")) as SourceCost) : null,
   };
 }
