@@ -104,12 +104,13 @@ export function renderDetection(card: Scorecard): string {
   }
   L.push("## The columns: what each source can and cannot see");
   L.push("");
-  L.push("- **IPC tracing only** (`source: ipc`): the patched node's net-message tracing interface pushes every P2P message");
-  L.push("  (type, size, peer, a payload prefix) and connection event, stamped with the node's own clock, plus `tip.changed`.");
-  L.push("  It cannot see what never becomes a message: bytes rejected by the transport (garbage, bad magic, oversized headers,");
-  L.push("  a BIP324 handshake that fails) and connections that never send one (no-version) show only as connections, and");
-  L.push("  nothing of the node's own decisions (why it disconnected, discouragement, mempool rejections). Unpatched nodes");
-  L.push("  serve no tracing interface: then this column is IPC's tip and RPC-over-IPC facts only.");
+  L.push("- **IPC only** (`source: ipc`): what the IPC source emits: the tip (pushed), the same snapshots as RPC polled over");
+  L.push("  `executeRpc` (getpeerinfo and the rest), and on a node that serves it (the fork's net-message tracing interface) every");
+  L.push("  P2P message (type, size, peer, a payload prefix) and connection event, stamped with the node's own clock. It cannot");
+  L.push("  see what never becomes a message: bytes the transport rejects (garbage, bad magic, oversized headers, a failed");
+  L.push("  BIP324 handshake) and connections that never send one (no-version) show at most as connections; nor the node's own");
+  L.push("  decisions (why it disconnected, misbehaviour, mempool rejections). Without tracing (Bitcoin Core master) it sees");
+  L.push("  what RPC sees, at its polling interval.");
   L.push("- **eBPF only** (`source: ebpf`): USDT tracepoints: `net:inbound_message`/`outbound_message` (the same messages as IPC");
   L.push("  tracing), `net:inbound_connection`, `closed_connection`, `evicted_inbound_connection`, `misbehaving_connection`,");
   L.push("  mempool and validation events. It sees misbehaviour Core punishes (the tracepoint fires with the reason), but not");

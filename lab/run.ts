@@ -179,7 +179,7 @@ async function record(only: Set<string> | undefined, costRuns: boolean): Promise
     const todo = SCENARIOS.filter((s) => !only || only.has(s.name));
     for (const [idx, s] of todo.entries()) {
       const octet = 77 + 3 * SCENARIOS.indexOf(s);
-      const entry = await runScenario(s, idx, octet, { node, target, coins, extras, extraBin });
+      const entry = { ...(await runScenario(s, idx, octet, { node, target, coins, extras, extraBin })), node: `${net.subversion} ${path.basename(bin)}` };
       if (entry.sourcesUp?.includes("ipc") && (await tracingSeen(path.join(OUT, entry.file)))) ipcTracing = true;
       entries.set(s.name, entry);
     }
@@ -321,7 +321,7 @@ async function runScenario(s: Scenario, idx: number, octet: number, lab: Lab, so
 function readme(m: Manifest): string {
   const rows = m.recordings.map((r) => {
     const size = fs.statSync(path.join(OUT, r.file)).size;
-    return `| \`${r.file}\` | ${r.kind} | ${Math.round((r.recordEndUs - r.recordStartUs) / 1e6)} s | ${(size / 1024).toFixed(0)} KiB | ${(r.sourcesUp ?? []).join(", ")} | ${r.outcome.messages} msgs, ${r.outcome.connections} conns |`;
+    return `| \`${r.file}\` | ${r.node ?? ""} | ${r.kind} | ${Math.round((r.recordEndUs - r.recordStartUs) / 1e6)} s | ${(size / 1024).toFixed(0)} KiB | ${(r.sourcesUp ?? []).join(", ")} | ${r.outcome.messages} msgs, ${r.outcome.connections} conns |`;
   });
   return [
     "# Attack lab recordings",
@@ -343,8 +343,8 @@ function readme(m: Manifest): string {
     "- Adversaries connect from 127.0.x.y source addresses (one or two /24s per scenario; see manifest.json) and talk",
     "  only to 127.0.0.1. Before the first byte the runner checked `getblockchaininfo.chain == \"regtest\"` over RPC.",
     "",
-    "| file | kind | length | size | sources up | sent |",
-    "|---|---|---|---|---|---|",
+    "| file | node | kind | length | size | sources up | sent |",
+    "|---|---|---|---|---|---|---|",
     ...rows,
     "",
   ].join("\n");

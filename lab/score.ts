@@ -36,7 +36,7 @@ export interface Column {
 }
 
 export const COLUMNS: readonly Column[] = [
-  { key: "ipc", title: "IPC tracing only", sources: ["ipc"] },
+  { key: "ipc", title: "IPC only (tracing when served)", sources: ["ipc"] },
   { key: "ebpf", title: "eBPF only", sources: ["ebpf"] },
   { key: "rpc", title: "RPC only", sources: ["rpc"] },
   { key: "log", title: "log only", sources: ["log"] },
@@ -59,6 +59,8 @@ export interface RecordingEntry {
   adversaryPrefixes: string[];
   outcome: { messages: number; connections: number; notes?: string };
   sourcesUp?: string[];
+  /** The node that was attacked (user agent and binary): runs recorded with --only may come from another build. */
+  node?: string;
 }
 
 export interface Manifest {
@@ -165,9 +167,17 @@ function namesAdversary(e: PeerwatchEvent, prefixes: string[], ids: Set<number>)
   return e.type === "peers.snapshot" && (d.peers ?? []).some((p) => mentionsAddr(p.addr, prefixes));
 }
 
+const listsByRoot = new Map<string, ReturnType<typeof loadIpLists>>();
+/** data/iplists, loaded once per run (as replay loads them once). */
+function listsOf(root: string): ReturnType<typeof loadIpLists> {
+  let l = listsByRoot.get(root);
+  if (!l) listsByRoot.set(root, (l = loadIpLists(path.join(root, "data/iplists"))));
+  return l;
+}
+
 /** Replays events through a fresh alert engine, as `peerwatch replay` does (recorded alerts skipped). */
 export function alertsOf(events: Iterable<PeerwatchEvent>, root = repoRoot()): { name: string; severity: string; ts: number; detail: string }[] {
-  const lists = loadIpLists(path.join(root, "data/iplists"));
+  const lists = listsOf(root);
   const engine = new AlertEngine(defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree), DEFAULT_THRESHOLDS);
   const out: { name: string; severity: string; ts: number; detail: string }[] = [];
   for (const e of events) {
@@ -230,9 +240,8 @@ export function scoreColumn(events: PeerwatchEvent[], r: RecordingEntry, s: Scen
 }
 
 /** Whether any of these alert names is raised by a heuristic peerwatch has today. */
-export function alertExists(names: string[], _root = repoRoot()): boolean {
-  const lists = { tree: loadIpLists(path.join(_root, "data/iplists")).tree };
-  return defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree).some((h) => names.includes(h.name));
+export function alertExists(names: string[], root = repoRoot()): boolean {
+  return defaultHeuristics(DEFAULT_THRESHOLDS, listsOf(root).tree).some((h) => names.includes(h.name));
 }
 
 function costOf(events: PeerwatchEvent[], from: number, to: number): CostReport["node"] | null {
