@@ -170,27 +170,26 @@ async function record(only: Set<string> | undefined, costRuns: boolean): Promise
     const manifestFile = path.join(OUT, "manifest.json");
     const old: Manifest | undefined = only && fs.existsSync(manifestFile) ? loadManifest(OUT) : undefined;
     const entries = new Map<string, RecordingEntry>((old?.recordings ?? []).map((r) => [r.name, r]));
-    let ipcTracing = false;
-    if (costRuns) {
-      // Only the cost runs: the recordings of the scenarios stay as they are.
-      await measureCost({ node, target, coins, extras, extraBin });
-      return 0;
-    }
+    let ipcTracing = old?.node.ipcTracing ?? false;
     const todo = SCENARIOS.filter((s) => !only || only.has(s.name));
+    // The manifest is written after every run, so a lab stopped half-way leaves usable recordings.
+    const writeManifest = () => {
+      const manifest: Manifest = {
+        made: new Date().toISOString(),
+        node: { version: String(net.version), subversion: net.subversion, binary: path.basename(bin), flags: node.args.filter((a) => !a.startsWith("-datadir")), ipcTracing },
+        observe: observeArgs("data/attacks/<scenario>.ndjson.gz").map((a) => a.replace(DATADIR, "<datadir>")),
+        recordings: SCENARIOS.filter((s) => entries.has(s.name)).map((s) => entries.get(s.name) as RecordingEntry),
+      };
+      fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 1) + "\n");
+      fs.writeFileSync(path.join(OUT, "README.md"), readme(manifest));
+    };
     for (const [idx, s] of todo.entries()) {
       const octet = 77 + 3 * SCENARIOS.indexOf(s);
       const entry = { ...(await runScenario(s, idx, octet, { node, target, coins, extras, extraBin })), node: `${net.subversion} ${path.basename(bin)}` };
       if (entry.sourcesUp?.includes("ipc") && (await tracingSeen(path.join(OUT, entry.file)))) ipcTracing = true;
       entries.set(s.name, entry);
+      writeManifest();
     }
-    const manifest: Manifest = {
-      made: new Date().toISOString(),
-      node: { version: String(net.version), subversion: net.subversion, binary: path.basename(bin), flags: node.args.filter((a) => !a.startsWith("-datadir")), ipcTracing: ipcTracing || (old?.node.ipcTracing ?? false) },
-      observe: observeArgs("data/attacks/<scenario>.ndjson.gz").map((a) => a.replace(DATADIR, "<datadir>")),
-      recordings: SCENARIOS.filter((s) => entries.has(s.name)).map((s) => entries.get(s.name) as RecordingEntry),
-    };
-    fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 1) + "\n");
-    fs.writeFileSync(path.join(OUT, "README.md"), readme(manifest));
     return 0;
   } finally {
     await stopAll();
