@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HttpRpcTransport } from "../src/rpc/http-transport.js";
-import { assertLoopback, assertRegtest } from "./safety.js";
+import { LabError, assertLoopback, assertRegtest } from "./safety.js";
 
 export interface NodeSpec {
   bin: string;
@@ -63,13 +63,13 @@ export class LabNode {
     this.child.stderr?.on("data", (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`${this.spec.bin} exited with ${this.child.exitCode}: ${stderr.trim()}`);
+      if (this.child.exitCode !== null) throw new LabError(`${this.spec.bin} exited with ${this.child.exitCode}: ${stderr.trim()}`);
       try {
         await assertRegtest(this);
         return;
       } catch (e) {
         if ((e as Error).name === "LabSafetyError") throw e;
-        if (Date.now() > deadline) throw new Error(`node on RPC port ${this.spec.rpcPort} did not answer within ${timeoutMs} ms: ${(e as Error).message}`);
+        if (Date.now() > deadline) throw new LabError(`node on RPC port ${this.spec.rpcPort} did not answer within ${timeoutMs} ms: ${(e as Error).message}`);
         this.transport?.close();
         this.transport = undefined;
         await sleep(500);

@@ -77,20 +77,40 @@ export function renderDetection(card: Scorecard): string {
   L.push("`b-http`/`b-httpworker.*`, eBPF inside `b-msghand` (a USDT probe runs in the thread that fires it; docs/compare.md");
   L.push("measured +99 % on `b-msghand` under a ping flood with eBPF attached, against IPC tracing within noise); the log");
   L.push("source costs the node only the `-debug=net` lines it writes (also on `b-msghand`/`b-net`), the pinger one ping every");
-  L.push("2 s, `/proc` nothing in the node. – means the node has no such thread.");
+  L.push("5 s, `/proc` nothing in the node. – means the node has no such thread.");
   L.push("");
   L.push(`| run | node | ${THREADS.map(([t]) => t).join(" | ")} |`);
   L.push(`|---|---|${THREADS.map(() => "---").join("|")}|`);
   for (const s of card.scenarios) L.push(costRow(s));
   L.push("");
+  const sc = card.sourceCost;
+  if (sc) {
+    L.push("### Each source alone, under the same ping flood");
+    L.push("");
+    L.push(`To separate what each source costs, \`npm run lab -- --cost\` ran the ${sc.scenario} scenario once per source set (${sc.made}),`);
+    L.push("each source alone beside `/proc` (which costs the node nothing: it reads files the kernel keeps). The node's CPU");
+    L.push("seconds over the flood, against `/proc` alone; the machine is shared, so differences of a few percent are noise.");
+    L.push("The log source costs the node nothing beyond `-debug=net`, which is on in every row.");
+    L.push("");
+    L.push("| sources | up | pings | flood s | node CPU s | × /proc alone | b-msghand s/s | b-net s/s | b-capnp-loop s/s | b-nettrace s/s | net.message events |");
+    L.push("|---|---|---|---|---|---|---|---|---|---|---|");
+    const base = sc.rows.find((r) => r.sources === "proc")?.nodeCpuSeconds ?? null;
+    for (const r of sc.rows) {
+      const ratio = base && r.nodeCpuSeconds !== null ? (r.nodeCpuSeconds / base).toFixed(2) : "–";
+      const th = (t: string) => (r.threads[t] === undefined ? "–" : r.threads[t].toFixed(3));
+      L.push(`| ${r.sources} | ${(r.sourcesUp ?? []).join(", ")} | ${r.pings} | ${r.floodSeconds} | ${r.nodeCpuSeconds ?? "–"} | ${ratio} | ${th("b-msghand")} | ${th("b-net")} | ${th("b-capnp-loop")} | ${th("b-nettrace")} | ${r.netMessageEvents} |`);
+    }
+    L.push("");
+  }
   L.push("## The columns: what each source can and cannot see");
   L.push("");
-  L.push("- **IPC tracing only** (`source: ipc`): the patched node's net-message tracing interface pushes every P2P message");
-  L.push("  (type, size, peer, a payload prefix) and connection event, stamped with the node's own clock, plus `tip.changed`.");
-  L.push("  It cannot see what never becomes a message: bytes rejected by the transport (garbage, bad magic, oversized headers,");
-  L.push("  a BIP324 handshake that fails) and connections that never send one (no-version) show only as connections, and");
-  L.push("  nothing of the node's own decisions (why it disconnected, discouragement, mempool rejections). Unpatched nodes");
-  L.push("  serve no tracing interface: then this column is IPC's tip and RPC-over-IPC facts only.");
+  L.push("- **IPC only** (`source: ipc`): what the IPC source emits: the tip (pushed), the same snapshots as RPC polled over");
+  L.push("  `executeRpc` (getpeerinfo and the rest), and on a node that serves it (the fork's net-message tracing interface) every");
+  L.push("  P2P message (type, size, peer, a payload prefix) and connection event, stamped with the node's own clock. It cannot");
+  L.push("  see what never becomes a message: bytes the transport rejects (garbage, bad magic, oversized headers, a failed");
+  L.push("  BIP324 handshake) and connections that never send one (no-version) show at most as connections; nor the node's own");
+  L.push("  decisions (why it disconnected, misbehaviour, mempool rejections). Without tracing (Bitcoin Core master) it sees");
+  L.push("  what RPC sees, at its polling interval.");
   L.push("- **eBPF only** (`source: ebpf`): USDT tracepoints: `net:inbound_message`/`outbound_message` (the same messages as IPC");
   L.push("  tracing), `net:inbound_connection`, `closed_connection`, `evicted_inbound_connection`, `misbehaving_connection`,");
   L.push("  mempool and validation events. It sees misbehaviour Core punishes (the tracepoint fires with the reason), but not");

@@ -4,6 +4,7 @@
 // Then it writes data/attacks/manifest.json and README.md, and scores (docs/detection.md + .json).
 //   npm run lab                         record every scenario, then score
 //   npm run lab -- --only a,b           record these (others keep their recordings), then score
+//   npm run lab -- --cost               the ping flood once per source set: what each costs the node
 //   npm run lab -- --score-only         re-score the shipped recordings; no node needed
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -14,7 +15,7 @@ import { AdversaryPeer } from "./adversary/peer.js";
 import { ADDRESS_P2WSH_OP_TRUE } from "./adversary/payloads.js";
 import { LabNode } from "./node.js";
 import { renderDetection } from "./render.js";
-import { assertLoopback, assertRegtest } from "./safety.js";
+import { LabError, assertLoopback, assertRegtest } from "./safety.js";
 import type { Scenario, ScenarioContext } from "./scenario.js";
 import { SCENARIOS } from "./scenarios/index.js";
 import { buildScorecard, loadManifest, repoRoot, type Manifest, type RecordingEntry } from "./score.js";
@@ -31,19 +32,20 @@ const HOST = "127.0.0.1";
 const PRE_QUIET_S = Number(env("LAB_PRE_QUIET", "12"));
 const POST_QUIET_S = Number(env("LAB_POST_QUIET", "10"));
 /** The node's flags beyond the base set: what the log source needs, and what keeps scenarios short. */
-const LAB_FLAGS = ["-debug=net", "-debug=mempool", "-logtimemicros", "-logthreadnames", ...new Set(SCENARIOS.flatMap((s) => s.nodeFlags ?? []))];
+const LAB_FLAGS = ["-debug=net", "-debug=mempool", "-debug=mempoolrej", "-debug=validation", "-logtimemicros", "-logthreadnames", ...new Set(SCENARIOS.flatMap((s) => s.nodeFlags ?? []))];
 
 const say = (m: string) => process.stderr.write(`lab: ${m}\n`);
 
-function observeArgs(file: string): string[] {
+function observeArgs(file: string, sources = "auto"): string[] {
   return [
     "observe",
+    "--sources", sources,
     "--chain", "regtest",
     "--datadir", DATADIR,
     "--node-name", "lab",
     "--rpc-url", `http://${HOST}:${RPC_PORT}`,
     "--p2p", `${HOST}:${PORT}`,
-    "--ping-interval", "2",
+    "--ping-interval", "5",
     "--rpc-interval", "2",
     "--rpc-slow-interval", "10",
     "--proc-interval", "2",
@@ -61,10 +63,13 @@ class Observer {
   private child: ChildProcess | undefined;
   readonly up = new Set<string>();
   private stderrTail = "";
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly sources = "auto",
+  ) {}
 
   start(): void {
-    this.child = spawn(process.execPath, [path.join(ROOT, "bin/peerwatch.js"), ...observeArgs(this.file)], { stdio: ["ignore", "ignore", "pipe"] });
+    this.child = spawn(process.execPath, [path.join(ROOT, "bin/peerwatch.js"), ...observeArgs(this.file, this.sources)], { stdio: ["ignore", "ignore", "pipe"] });
     this.child.stderr?.on("data", (b: Buffer) => {
       const text = b.toString();
       this.stderrTail = (this.stderrTail + text).slice(-4000);
@@ -111,10 +116,11 @@ async function mineCoins(node: LabNode): Promise<Coin[]> {
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const scoreOnly = args.includes("--score-only");
+  const costRuns = args.includes("--cost");
   const onlyArg = args[args.indexOf("--only") + 1];
   const only = args.includes("--only") && onlyArg ? new Set(onlyArg.split(",")) : undefined;
   if (!scoreOnly) {
-    const code = await record(only);
+    const code = await record(only, costRuns);
     if (code !== 0) return code;
   }
   return score();
@@ -133,7 +139,7 @@ async function score(): Promise<number> {
   return 0;
 }
 
-async function record(only: Set<string> | undefined): Promise<number> {
+async function record(only: Set<string> | undefined, costRuns: boolean): Promise<number> {
   const bin = process.env.BITCOIN_NODE ?? process.env.BITCOIND;
   if (!bin || !fs.existsSync(bin)) {
     say("set BITCOIN_NODE (multiprocess bitcoin-node, for IPC) or BITCOIND to record; --score-only re-scores the shipped recordings");
@@ -164,26 +170,58 @@ async function record(only: Set<string> | undefined): Promise<number> {
     const manifestFile = path.join(OUT, "manifest.json");
     const old: Manifest | undefined = only && fs.existsSync(manifestFile) ? loadManifest(OUT) : undefined;
     const entries = new Map<string, RecordingEntry>((old?.recordings ?? []).map((r) => [r.name, r]));
-    let ipcTracing = false;
+    let ipcTracing = old?.node.ipcTracing ?? false;
     const todo = SCENARIOS.filter((s) => !only || only.has(s.name));
+    // The manifest is written after every run, so a lab stopped half-way leaves usable recordings.
+    const writeManifest = () => {
+      const manifest: Manifest = {
+        made: new Date().toISOString(),
+        node: { version: String(net.version), subversion: net.subversion, binary: path.basename(bin), flags: node.args.filter((a) => !a.startsWith("-datadir")), ipcTracing },
+        observe: observeArgs("data/attacks/<scenario>.ndjson.gz").map((a) => a.replace(DATADIR, "<datadir>")),
+        recordings: SCENARIOS.filter((s) => entries.has(s.name)).map((s) => entries.get(s.name) as RecordingEntry),
+      };
+      fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 1) + "\n");
+      fs.writeFileSync(path.join(OUT, "README.md"), readme(manifest));
+    };
     for (const [idx, s] of todo.entries()) {
       const octet = 77 + 3 * SCENARIOS.indexOf(s);
-      const entry = await runScenario(s, idx, octet, { node, target, coins, extras, extraBin });
+      const entry = { ...(await runScenario(s, idx, octet, { node, target, coins, extras, extraBin })), node: `${net.subversion} ${path.basename(bin)}` };
       if (entry.sourcesUp?.includes("ipc") && (await tracingSeen(path.join(OUT, entry.file)))) ipcTracing = true;
       entries.set(s.name, entry);
+      writeManifest();
     }
-    const manifest: Manifest = {
-      made: new Date().toISOString(),
-      node: { version: String(net.version), subversion: net.subversion, binary: path.basename(bin), flags: node.args.filter((a) => !a.startsWith("-datadir")), ipcTracing: ipcTracing || (old?.node.ipcTracing ?? false) },
-      observe: observeArgs("data/attacks/<scenario>.ndjson.gz").map((a) => a.replace(DATADIR, "<datadir>")),
-      recordings: SCENARIOS.filter((s) => entries.has(s.name)).map((s) => entries.get(s.name) as RecordingEntry),
-    };
-    fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 1) + "\n");
-    fs.writeFileSync(path.join(OUT, "README.md"), readme(manifest));
     return 0;
   } finally {
     await stopAll();
   }
+}
+
+/**
+ * What each source costs the node: the ping flood once per source set (each alone beside /proc,
+ * which costs the node nothing), the node's CPU over the flood from compare's cost section. The
+ * recordings are large (every message, per set) and only their cost numbers are kept, in
+ * data/attacks/cost.json.
+ */
+const COST_SETS = ["proc", "ipc,proc", "ebpf,proc", "rpc,proc", "log,proc", "p2p,proc", "auto"];
+
+async function measureCost(lab: Lab): Promise<void> {
+  const { readAll } = await import("./score.js");
+  const { CostTally } = await import("../src/tools/compare/cost-tally.js");
+  const flood = SCENARIOS.find((s) => s.name === "ping-flood") as Scenario;
+  const tmp = fs.mkdtempSync(path.join(DATADIR + "-cost-"));
+  const rows: unknown[] = [];
+  for (const [i, set] of COST_SETS.entries()) {
+    const e = await runScenario(flood, i, 60, lab, set, tmp);
+    const events = await readAll(path.join(tmp, e.file));
+    const t = new CostTally();
+    for (const ev of events) if (ev.type === "threads.snapshot" && ev.ts >= e.attackStartUs - 2_000_000 && ev.ts <= e.attackEndUs + 2_000_000) t.add(ev);
+    const node = t.report().node;
+    const msgs = events.filter((ev) => ev.type === "net.message").length;
+    rows.push({ sources: set, sourcesUp: e.sourcesUp, pings: e.outcome.messages, floodSeconds: Math.round((e.attackEndUs - e.attackStartUs) / 1e4) / 100, nodeCpuPerSecond: node.cpuPerSecond, nodeCpuSeconds: node.cpuPerSecond === null ? null : Math.round(node.cpuPerSecond * node.seconds * 1000) / 1000, threads: node.threads, netMessageEvents: msgs });
+    say(`  cost ${set}: node ${node.cpuPerSecond} CPU s/s over ${node.seconds} s`);
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.writeFileSync(path.join(OUT, "cost.json"), JSON.stringify({ made: new Date().toISOString(), scenario: "ping-flood", rows }, null, 1) + "\n");
 }
 
 /** Whether the recording holds net.message events from IPC (the node served its tracing interface). */
@@ -200,18 +238,18 @@ interface Lab {
   extraBin: string;
 }
 
-async function runScenario(s: Scenario, idx: number, octet: number, lab: Lab): Promise<RecordingEntry> {
-  const file = `${s.name}.ndjson.gz`;
-  const full = path.join(OUT, file);
+async function runScenario(s: Scenario, idx: number, octet: number, lab: Lab, sources = "auto", dir = OUT): Promise<RecordingEntry> {
+  const file = `${s.name}${sources === "auto" ? "" : `.${sources.replace(/,/g, "+")}`}.ndjson.gz`;
+  const full = path.join(dir, file);
   fs.rmSync(full, { force: true }); // --events appends: a new recording starts empty
   // A fresh block before each run: the tip stays recent (no IBD) and the last run's transactions confirm.
   await lab.node.call("generatetoaddress", [1, ADDRESS_P2WSH_OP_TRUE]);
-  const obs = new Observer(full);
+  const obs = new Observer(full, sources);
   const recordStartUs = Date.now() * 1000;
   obs.start();
   say(`[${idx + 1}] ${s.name}: observe started; ${PRE_QUIET_S} s quiet`);
   await sleep(PRE_QUIET_S * 1000);
-  if (!obs.alive) throw new Error(`observe exited before ${s.name} began`);
+  if (!obs.alive) throw new LabError(`observe exited before ${s.name} began`);
   const peers: AdversaryPeer[] = [];
   const controller = new AbortController();
   const deadline = setTimeout(() => controller.abort(), s.maxSeconds * 1000);
@@ -235,7 +273,7 @@ async function runScenario(s: Scenario, idx: number, octet: number, lab: Lab): P
     },
     takeCoin: () => {
       const c = lab.coins.shift();
-      if (!c) throw new Error("the lab ran out of mature coins");
+      if (!c) throw new LabError("the lab ran out of mature coins");
       return c;
     },
     log: (m) => say(`  ${s.name}: ${m}`),
@@ -282,7 +320,7 @@ async function runScenario(s: Scenario, idx: number, octet: number, lab: Lab): P
 function readme(m: Manifest): string {
   const rows = m.recordings.map((r) => {
     const size = fs.statSync(path.join(OUT, r.file)).size;
-    return `| \`${r.file}\` | ${r.kind} | ${Math.round((r.recordEndUs - r.recordStartUs) / 1e6)} s | ${(size / 1024).toFixed(0)} KiB | ${(r.sourcesUp ?? []).join(", ")} | ${r.outcome.messages} msgs, ${r.outcome.connections} conns |`;
+    return `| \`${r.file}\` | ${r.node ?? ""} | ${r.kind} | ${Math.round((r.recordEndUs - r.recordStartUs) / 1e6)} s | ${(size / 1024).toFixed(0)} KiB | ${(r.sourcesUp ?? []).join(", ")} | ${r.outcome.messages} msgs, ${r.outcome.connections} conns |`;
   });
   return [
     "# Attack lab recordings",
@@ -304,8 +342,8 @@ function readme(m: Manifest): string {
     "- Adversaries connect from 127.0.x.y source addresses (one or two /24s per scenario; see manifest.json) and talk",
     "  only to 127.0.0.1. Before the first byte the runner checked `getblockchaininfo.chain == \"regtest\"` over RPC.",
     "",
-    "| file | kind | length | size | sources up | sent |",
-    "|---|---|---|---|---|---|",
+    "| file | node | kind | length | size | sources up | sent |",
+    "|---|---|---|---|---|---|---|",
     ...rows,
     "",
   ].join("\n");

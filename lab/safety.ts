@@ -8,6 +8,11 @@ export class LabSafetyError extends Error {
   override name = "LabSafetyError";
 }
 
+/** Anything else that stops a lab run (a node that does not start, a recording that does not read). */
+export class LabError extends Error {
+  override name = "LabError";
+}
+
 /** Throws unless `host` is a literal loopback address (names are refused: they may resolve elsewhere). */
 export function assertLoopback(host: string): void {
   const h = host.replace(/^\[|\]$/g, "");

@@ -13,6 +13,7 @@ import { CostTally } from "../src/tools/compare/cost-tally.js";
 import type { CostReport } from "../src/tools/compare/report.js";
 import { loadIpLists } from "../src/tools/iplists/load-lists.js";
 import { readRecording, type RecordingStats } from "../src/tools/record/read-events.js";
+import { LabError } from "./safety.js";
 import { SCENARIOS } from "./scenarios/index.js";
 import type { Scenario } from "./scenario.js";
 
@@ -24,7 +25,7 @@ export function repoRoot(): string {
     if (fs.existsSync(pkg) && /"name": "peerwatch"/.test(fs.readFileSync(pkg, "utf8"))) return dir;
     dir = path.dirname(dir);
   }
-  throw new Error("lab: cannot find the peerwatch repository above " + fileURLToPath(import.meta.url));
+  throw new LabError("lab: cannot find the peerwatch repository above " + fileURLToPath(import.meta.url));
 }
 
 export interface Column {
@@ -35,7 +36,7 @@ export interface Column {
 }
 
 export const COLUMNS: readonly Column[] = [
-  { key: "ipc", title: "IPC tracing only", sources: ["ipc"] },
+  { key: "ipc", title: "IPC only (tracing when served)", sources: ["ipc"] },
   { key: "ebpf", title: "eBPF only", sources: ["ebpf"] },
   { key: "rpc", title: "RPC only", sources: ["rpc"] },
   { key: "log", title: "log only", sources: ["log"] },
@@ -58,6 +59,8 @@ export interface RecordingEntry {
   adversaryPrefixes: string[];
   outcome: { messages: number; connections: number; notes?: string };
   sourcesUp?: string[];
+  /** The node that was attacked (user agent and binary): runs recorded with --only may come from another build. */
+  node?: string;
 }
 
 export interface Manifest {
@@ -109,6 +112,14 @@ export interface Scorecard {
   scenarios: ScenarioScore[];
   benign: { hours: number; warnings: Record<string, number>; perHour: Record<string, number>; list: { scenario: string; column: string; alert: AlertSeen }[] };
   expectedMisses: ExpectedMisses;
+  /** The ping flood once per source set (data/attacks/cost.json, from `npm run lab -- --cost`), if measured. */
+  sourceCost: SourceCost | null;
+}
+
+export interface SourceCost {
+  made: string;
+  scenario: string;
+  rows: { sources: string; sourcesUp?: string[]; pings: number; floodSeconds: number; nodeCpuPerSecond: number | null; nodeCpuSeconds: number | null; threads: Record<string, number>; netMessageEvents: number }[];
 }
 
 /** Today's misses, listed once (lab/expected-misses.json): scenario → why it is not detected yet. */
@@ -128,7 +139,7 @@ export function loadManifest(dir: string): Manifest {
 
 export function scenarioNamed(name: string): Scenario {
   const s = SCENARIOS.find((x) => x.name === name);
-  if (!s) throw new Error(`lab: recording ${name} has no scenario in lab/scenarios (renamed or removed?)`);
+  if (!s) throw new LabError(`lab: recording ${name} has no scenario in lab/scenarios (renamed or removed?)`);
   return s;
 }
 
@@ -156,9 +167,17 @@ function namesAdversary(e: PeerwatchEvent, prefixes: string[], ids: Set<number>)
   return e.type === "peers.snapshot" && (d.peers ?? []).some((p) => mentionsAddr(p.addr, prefixes));
 }
 
+const listsByRoot = new Map<string, ReturnType<typeof loadIpLists>>();
+/** data/iplists, loaded once per run (as replay loads them once). */
+function listsOf(root: string): ReturnType<typeof loadIpLists> {
+  let l = listsByRoot.get(root);
+  if (!l) listsByRoot.set(root, (l = loadIpLists(path.join(root, "data/iplists"))));
+  return l;
+}
+
 /** Replays events through a fresh alert engine, as `peerwatch replay` does (recorded alerts skipped). */
 export function alertsOf(events: Iterable<PeerwatchEvent>, root = repoRoot()): { name: string; severity: string; ts: number; detail: string }[] {
-  const lists = loadIpLists(path.join(root, "data/iplists"));
+  const lists = listsOf(root);
   const engine = new AlertEngine(defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree), DEFAULT_THRESHOLDS);
   const out: { name: string; severity: string; ts: number; detail: string }[] = [];
   for (const e of events) {
@@ -172,7 +191,7 @@ export async function readAll(file: string): Promise<PeerwatchEvent[]> {
   const stats: RecordingStats = { lines: 0, invalid: 0, errors: [] };
   const out: PeerwatchEvent[] = [];
   for await (const e of readRecording([file], stats)) out.push(e);
-  if (stats.invalid > 0) throw new Error(`lab: ${file}: ${stats.invalid} invalid line(s): ${stats.errors.slice(0, 3).join("; ")}`);
+  if (stats.invalid > 0) throw new LabError(`lab: ${file}: ${stats.invalid} invalid line(s): ${stats.errors.slice(0, 3).join("; ")}`);
   return out;
 }
 
@@ -221,9 +240,8 @@ export function scoreColumn(events: PeerwatchEvent[], r: RecordingEntry, s: Scen
 }
 
 /** Whether any of these alert names is raised by a heuristic peerwatch has today. */
-export function alertExists(names: string[], _root = repoRoot()): boolean {
-  const lists = { tree: loadIpLists(path.join(_root, "data/iplists")).tree };
-  return defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree).some((h) => names.includes(h.name));
+export function alertExists(names: string[], root = repoRoot()): boolean {
+  return defaultHeuristics(DEFAULT_THRESHOLDS, listsOf(root).tree).some((h) => names.includes(h.name));
 }
 
 function costOf(events: PeerwatchEvent[], from: number, to: number): CostReport["node"] | null {
@@ -284,5 +302,6 @@ export async function buildScorecard(dir: string, root = repoRoot()): Promise<Sc
     scenarios,
     benign: { hours: Math.round(hours * 1000) / 1000, warnings, perHour, list },
     expectedMisses: loadExpectedMisses(root),
+    sourceCost: fs.existsSync(path.join(dir, "cost.json")) ? (JSON.parse(fs.readFileSync(path.join(dir, "cost.json"), "utf8")) as SourceCost) : null,
   };
 }

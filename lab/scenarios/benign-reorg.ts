@@ -6,7 +6,7 @@
 // times a year when miners find blocks at nearly the same time).
 import { ADDRESS_P2WSH_OP_TRUE } from "../adversary/payloads.js";
 import type { Scenario } from "../scenario.js";
-import { spendOne } from "./benign-traffic.js";
+import { spendOne, waitSynced } from "./benign-traffic.js";
 
 export const benignReorg: Scenario = {
   name: "benign-reorg",
@@ -19,8 +19,7 @@ export const benignReorg: Scenario = {
   async run(ctx) {
     const other = ctx.extraNode(1, [`-connect=127.0.0.1:${ctx.target.port}`]);
     await other.start();
-    const want = (await ctx.node.call("getbestblockhash")) as string;
-    for (let t = 0; t < 120 && (await other.call("getbestblockhash")) !== want; t++) await ctx.sleep(500);
+    if (!(await waitSynced(ctx, other))) ctx.log("the other node did not sync within 60 s");
     await other.call("setnetworkactive", [false]);
     await ctx.sleep(3000);
     for (let b = 0; b < 2; b++) {

@@ -5,6 +5,7 @@
 // a warning.
 import { OP_TRUE_SCRIPT, P2WSH_OP_TRUE, ADDRESS_P2WSH_OP_TRUE, buildTx } from "../adversary/payloads.js";
 import type { Scenario, ScenarioContext } from "../scenario.js";
+import type { LabNode } from "../node.js";
 
 const SECONDS = 90;
 
@@ -12,6 +13,16 @@ export async function spendOne(ctx: ScenarioContext, fee = 2_000n): Promise<void
   const coin = ctx.takeCoin();
   const tx = buildTx([{ txid: coin.txid, vout: coin.vout, witness: [OP_TRUE_SCRIPT] }], [{ value: coin.value - fee, script: P2WSH_OP_TRUE }]);
   await ctx.node.call("sendrawtransaction", [tx.hex]).catch((e: Error) => ctx.log(`sendrawtransaction: ${e.message}`));
+}
+
+/** Waits (bounded, 60 s) until `other` has the watched node's tip; false if it did not get there. */
+export async function waitSynced(ctx: ScenarioContext, other: LabNode): Promise<boolean> {
+  const want = (await ctx.node.call("getbestblockhash")) as string;
+  for (let t = 0; t < 120 && !ctx.signal.aborted; t++) {
+    if ((await other.call("getbestblockhash")) === want) return true;
+    await ctx.sleep(500);
+  }
+  return false;
 }
 
 export const benignTraffic: Scenario = {
@@ -25,6 +36,7 @@ export const benignTraffic: Scenario = {
   async run(ctx) {
     const peer = ctx.extraNode(0, [`-connect=127.0.0.1:${ctx.target.port}`]);
     await peer.start();
+    if (!(await waitSynced(ctx, peer))) ctx.log("the honest peer did not sync within 60 s");
     let txs = 0;
     let blocks = 0;
     for (let t = 0; t < SECONDS / 2 && !ctx.signal.aborted; t++) {
