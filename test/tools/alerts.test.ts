@@ -38,7 +38,14 @@ describe("addr spam", () => {
     expect(alerts[0]?.peerId).toBe(3);
   });
   it("stays quiet for a getaddr answer and normal gossip (a few addresses every 30 s)", () => {
-    expect(run([addr(3, 1000, 0), ...Array.from({ length: 200 }, (_, i) => addr(3, 2, 30 + i * 30))])).toEqual([]);
+    const out = (peerId: number, entries: number, at: number) => ev("net.message", msg(peerId, "addrv2", "in", 10 + entries * 10, { connType: "outbound-full-relay", decoded: { entries } }), at);
+    expect(run([out(3, 1000, 0), ...Array.from({ length: 200 }, (_, i) => out(3, 2, 30 + i * 30))])).toEqual([]);
+    expect(run(Array.from({ length: 200 }, (_, i) => addr(4, 2, i * 30)))).toEqual([]);
+  });
+  it("alerts on an inbound peer's slow drip within 30 s: Core gives inbound peers no getaddr allowance", () => {
+    // The lab's addr-drip: 10 addresses every 250 ms, below any per-message threshold.
+    const alerts = run(Array.from({ length: 160 }, (_, i) => addr(5, 10, i * 0.25)));
+    expect(names(alerts)).toEqual(["addr-spam"]);
   });
 });
 

@@ -183,3 +183,12 @@ describe("silent-peers", () => {
     expect(names(run([...events, ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, 60, "p2p")]))).toEqual([]);
   });
 });
+
+describe("addr-spam from the log's rate-limited count", () => {
+  it("alerts when the node's own token bucket drops more than 1000 of one peer's addresses", () => {
+    const line = (at: number) => ev("addr.received", { peerId: 12, addresses: 10, processed: 0, rateLimited: 10 }, at, "log");
+    const alerts = run(Array.from({ length: 120 }, (_, i) => line(i * 0.25)));
+    expect(alerts).toEqual([expect.objectContaining({ name: "addr-spam", peerId: 12, detail: expect.stringMatching(/1010 addresses that the node's own rate limit dropped/) })]);
+    expect(run(Array.from({ length: 100 }, (_, i) => ev("addr.received", { peerId: 12, addresses: 2, processed: 2, rateLimited: 0 }, i * 30, "log")))).toEqual([]);
+  });
+});
