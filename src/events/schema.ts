@@ -78,6 +78,8 @@ export const peerInfo = z.object({
   addrProcessed: nonNegInt.nullable().optional(),
   /** Newer or patched nodes only (getpeerinfo's inv_to_send, cpu_load): kept when present. */
   invToSend: nonNegInt.optional(),
+  /** getpeerinfo's services: the service bits the peer announced, 16 hex digits (u64). */
+  services: z.string().regex(/^[0-9a-f]{16}$/).optional(),
   /** getpeerinfo's pingwait: how long an unanswered ping has been outstanding (absent when none is). */
   pingWaitMs: z.number().min(0).optional(),
   cpuLoad: z.number().min(0).optional(),

@@ -11,7 +11,7 @@
 //   sendheaders 70012: BIP 339, 152, 133, 130).
 // Behaviour alone is `info` (a leaf node with us as its only peer behaves alike); identity lies,
 // or both together, are a `warning`.
-import type { PeerwatchEvent } from "../../events/index.js";
+import type { PeerInfo, PeerwatchEvent } from "../../events/index.js";
 import type { AlertData, Due, Heuristic } from "./heuristics.js";
 import { txEntries } from "./inv-counts.js";
 import type { PeerBook } from "./peer-book.js";
@@ -64,8 +64,10 @@ export function identityLie(userAgent: string, servicesHex: string, protocol: nu
 
 export class SpyPeer implements Heuristic {
   readonly name = "spy-peer";
-  readonly prefixes = ["net.message"];
+  readonly prefixes = ["net.message", "peers.snapshot"];
   private readonly ledgers = new Map<number, Ledger>();
+  /** Peers whose getpeerinfo identity was checked (id → user agent checked), for the RPC view. */
+  private readonly checked = new Map<number, string>();
 
   constructor(
     private readonly t: Thresholds,
@@ -73,6 +75,7 @@ export class SpyPeer implements Heuristic {
   ) {}
 
   onEvent(e: PeerwatchEvent, due: Due): readonly AlertData[] {
+    if (e.type === "peers.snapshot") return this.snapshot(e.data.peers, due);
     if (e.type !== "net.message" || e.data.direction !== "in") return NONE;
     const d = e.data;
     let l: Ledger | undefined;
@@ -81,7 +84,9 @@ export class SpyPeer implements Heuristic {
         // A new connection under this id: its ledger starts again.
         l = this.fresh(d.peerId);
         const v = d.decoded?.version;
-        if (v?.userAgent !== undefined && v.services !== undefined) l.lie = identityLie(v.userAgent, v.services, v.version);
+        // A capture cut before the user agent: what getpeerinfo said of it, when known.
+        const ua = v?.userAgent ?? this.book.get(d.peerId)?.userAgent;
+        if (ua !== undefined && v?.services !== undefined) l.lie = identityLie(ua, v.services, v.version);
         break;
       }
       case "getdata":
@@ -111,6 +116,20 @@ export class SpyPeer implements Heuristic {
     const behaviour = `asked for ${l.asked} transactions, announced ${l.announced} and relayed ${l.relayed}${relay ? " while asking us to relay (fRelay)" : ""}`;
     const why = [taker ? `takes without giving (threshold: ${this.t.spyMinAsked} asked, none given)` : "", l.lie ?? ""].filter(Boolean).join("; ");
     return [{ name: this.name, severity, peerId: d.peerId, detail: `${this.book.describe(d.peerId, d.addr)} ${behaviour}: ${why}` }];
+  }
+
+  /** getpeerinfo's view (RPC, IPC): user agent, services and version of each peer not yet checked. */
+  private snapshot(peers: readonly PeerInfo[], due: Due): readonly AlertData[] {
+    let out: AlertData[] | undefined;
+    for (const p of peers) {
+      if (p.services === undefined || this.checked.get(p.id) === p.subversion) continue;
+      if (this.checked.size >= MAX_PEERS) this.checked.delete(this.checked.keys().next().value as number);
+      this.checked.set(p.id, p.subversion);
+      const lie = identityLie(p.subversion, p.services, p.version);
+      if (lie === undefined || !due(this.name, p.id)) continue;
+      (out ??= []).push({ name: this.name, severity: "warning", peerId: p.id, detail: `${this.book.describe(p.id, p.addr)} lies about itself (getpeerinfo): ${lie}` });
+    }
+    return out ?? NONE;
   }
 
   private fresh(id: number): Ledger {

@@ -71,6 +71,11 @@ describe("spy-peer", () => {
     expect(run([version(8, 0), ...asks]).map((a) => [a.name, a.severity])).toEqual([["spy-peer", "info"]]);
     expect(run([version(9, 0, { version: 70012, userAgent: "/Satoshi:0.12.1/" }), ev("net.message", msg(9, "wtxidrelay"), 0.1)]).map((a) => [a.name, a.severity])).toEqual([["spy-peer", "warning"]]);
   });
+  it("warns from getpeerinfo alone (RPC), once per peer", () => {
+    const liar = peer(2, { subversion: "/Satoshi:0.16.3/", version: 70015, services: "0000000000000849" });
+    const snaps = [0, 10, 20].map((at) => ev("peers.snapshot", { peers: [liar, peer(4, { services: "0000000000000c09" })] }, at, "rpc"));
+    expect(run(snaps).map((a) => [a.name, a.peerId, a.severity])).toEqual([["spy-peer", 2, "warning"]]);
+  });
   it("stays quiet for honest Core and Knots user agents and for peers that give as they take", () => {
     expect(identityLie("/Satoshi:29.0.0/", "0000000000000c09", 70016)).toBeUndefined();
     expect(identityLie("/Satoshi:27.1.0/Knots:20240801/", "0000000000000c49", 70016)).toBeUndefined();
