@@ -12,9 +12,10 @@ import { ProtocolViolation } from "./protocol-violation.js";
 import { SpyPeer } from "./spy-peer.js";
 import type { Thresholds } from "./thresholds.js";
 import { SilentPeers } from "./silent-peers.js";
+import { SnapshotFloods } from "./snapshot-floods.js";
 import { TxSpam } from "./tx-spam.js";
 
 export function detectorHeuristics(t: Thresholds): Heuristic[] {
   const book = new PeerBook();
-  return [book, new InvFlood(t, book), new SpyPeer(t, book), new HandshakeStall(t, book), new ProtocolViolation(t, book), new BlockStall(t, book), new Eclipse(t, book), new PeerLoad(t, book), new TxSpam(t, book), new SilentPeers(t, book), new AddrRateLimited(t, book)];
+  return [book, new InvFlood(t, book), new SpyPeer(t, book), new HandshakeStall(t, book), new ProtocolViolation(t, book), new BlockStall(t, book), new Eclipse(t, book), new PeerLoad(t, book), new TxSpam(t, book), new SilentPeers(t, book), new AddrRateLimited(t, book), new SnapshotFloods(t, book)];
 }

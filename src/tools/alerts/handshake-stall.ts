@@ -94,6 +94,18 @@ export class HandshakeStall implements Heuristic {
           const listed = new Set(e.data.peers.map((p) => p.id));
           for (const [id, p] of this.pending) if (!listed.has(id) && e.ts - p.at > 2 * S) this.pending.delete(id);
         }
+        // getpeerinfo lists a connection before its version (version 0): the view of RPC and IPC, which see no connection events.
+        const grace = this.t.handshakeGraceSeconds;
+        const mute = e.data.peers.filter((p) => p.inbound && p.version === 0 && e.ts / S - p.connTime >= grace);
+        if (mute.length >= this.t.handshakeStalls && due(this.name)) {
+          const groups = new Map<string, number>();
+          for (const p of mute) {
+            const g = this.book.group(p.id, p.addr) || "unknown addresses";
+            groups.set(g, (groups.get(g) ?? 0) + 1);
+          }
+          const top = [...groups].sort((x, y) => y[1] - x[1]).slice(0, 3).map(([g, c]) => `${c} from ${g}`);
+          return [{ name: this.name, severity: "warning", detail: `${mute.length} inbound peers have sent no version after ${grace} s or more (getpeerinfo version 0; threshold ${this.t.handshakeStalls}; honest peers send it at once, Core waits 60 s): ${top.join(", ")}` }];
+        }
         const inbound = e.data.peers.filter((p) => p.inbound).length;
         const slots = Math.max(1, this.t.maxConnections - AUTOMATIC_OUTBOUND);
         if (inbound >= slots * this.t.inboundSlotsShare && due("inbound-slots")) {

@@ -92,6 +92,12 @@ describe("handshake-stall, protocol-garbage (inferred) and inbound-slots", () =>
     expect(names(alerts)).toEqual(["handshake-stall"]);
     expect(alerts[0]!.detail).toMatch(/8 inbound connections .* sent no version within 10 s .*8 from 127\.0\/16/);
   });
+  it("sees the same from getpeerinfo alone (RPC, IPC): inbound peers still at version 0", () => {
+    const now = 1_795_470_000 + 30;
+    const mute = Array.from({ length: 6 }, (_, i) => peer(i * 2, { addr: `127.0.80.${i + 1}:5000`, version: 0, subversion: "", connTime: now - 15 }));
+    expect(names(run([ev("peers.snapshot", { peers: mute }, 30, "rpc")]))).toEqual(["handshake-stall"]);
+    expect(names(run([ev("peers.snapshot", { peers: mute.map((p) => ({ ...p, connTime: now - 2 })) }, 30, "rpc")]))).toEqual([]);
+  });
   it("infers refused bytes from connections that close at once without a version", () => {
     const events = Array.from({ length: 6 }, (_, i) => [conn("inbound", 30 + i, `127.0.81.${i + 1}:5000`, i * 4), conn("closed", 30 + i, `127.0.81.${i + 1}:5000`, i * 4 + 0.5)]).flat();
     expect(names(run(events))).toEqual(["protocol-garbage"]);
@@ -195,5 +201,18 @@ describe("addr-spam from the log's rate-limited count", () => {
     const alerts = run(Array.from({ length: 120 }, (_, i) => line(i * 0.25)));
     expect(alerts).toEqual([expect.objectContaining({ name: "addr-spam", peerId: 12, detail: expect.stringMatching(/1010 addresses that the node's own rate limit dropped/) })]);
     expect(run(Array.from({ length: 100 }, (_, i) => ev("addr.received", { peerId: 12, addresses: 2, processed: 2, rateLimited: 0 }, i * 30, "log")))).toEqual([]);
+  });
+});
+
+describe("floods from getpeerinfo alone (RPC)", () => {
+  const snap = (at: number, ping: number, inv: number, addrRateLimited: number) => ev("peers.snapshot", { peers: [peer(14, { addrRateLimited, bytesRecvPerMsg: { ping, inv, version: 126 } })] }, at, "rpc");
+  it("raises ping-spam, inv-spam and addr-spam from the growth of bytesrecv_per_msg and addr_rate_limited", () => {
+    const alerts = run([snap(0, 320, 3700, 0), snap(10, 320 + 32 * 5000, 3700 + 1825 * 200, 2000)]);
+    expect(alerts.map((a) => a.name)).toEqual(["ping-spam", "inv-spam", "addr-spam"]);
+    expect(alerts[1]!.detail).toMatch(/announced about 10139 inventory entries in 10 s/);
+  });
+  it("stays quiet for honest growth (a ping every 2 min, a few invs, gossip inside the limit)", () => {
+    const events = Array.from({ length: 60 }, (_, i) => snap(i * 10, 32 * Math.floor(i / 12), 61 * 30 * i, 2 * i));
+    expect(names(run(events))).toEqual([]);
   });
 });
