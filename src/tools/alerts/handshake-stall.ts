@@ -21,6 +21,8 @@ import { WindowSum } from "./windows.js";
 const S = 1_000_000;
 const NONE: readonly AlertData[] = Object.freeze([]);
 const MAX_PENDING = 10_000;
+/** How long after a close a connection's late messages may still come (IPC tracing batches them). */
+const LATE_MESSAGE_US = 2 * S;
 /** Core's automatic outbound connections: MAX_OUTBOUND_FULL_RELAY_CONNECTIONS 8, MAX_BLOCK_RELAY_ONLY_CONNECTIONS 2, MAX_FEELER_CONNECTIONS 1. */
 export const AUTOMATIC_OUTBOUND = 11;
 
@@ -28,7 +30,7 @@ export class HandshakeStall implements Heuristic {
   readonly name = "handshake-stall";
   readonly prefixes = ["net.connection", "net.message", "peer.disconnecting", "net.inbound_refused", "peers.snapshot", "ping.rtt", "threads.snapshot", "rpc.snapshot"];
   /** Inbound connections without a version yet, oldest first: peer id → (opened at, netgroup). */
-  private readonly pending = new Map<number, { at: number; group: string }>();
+  private readonly pending = new Map<number, { at: number; group: string; closedAt?: number; addr?: string }>();
   private readonly stalls: WindowSum;
   /** Connections closed before the grace time without a version. */
   private readonly abandoned: WindowSum;
@@ -62,14 +64,13 @@ export class HandshakeStall implements Heuristic {
         } else if ((d.kind === "closed" || d.kind === "evicted") && this.pending.has(d.peerId)) {
           // Closed before the grace time without a version: the node refused its bytes (garbage, a
           // wrong magic: they never reach the message tracepoints) or a scanner left.
+          // Judged LATE_MESSAGE_US later: IPC tracing delivers messages in batches, so the version
+          // of a short connection can arrive after eBPF's close.
           const p = this.pending.get(d.peerId)!;
           if (e.ts - p.at >= this.t.handshakeGraceSeconds * S) stalled += this.stall(d.peerId, e.ts);
           else {
-            this.pending.delete(d.peerId);
-            const n = this.abandoned.add("all", e.ts);
-            if (n >= this.t.handshakeStalls && due("protocol-garbage")) {
-              return [{ name: "protocol-garbage", severity: "warning", detail: `${n} inbound connections in ${this.t.handshakeWindowSeconds} s closed within ${this.t.handshakeGraceSeconds} s without ever sending a version (threshold ${this.t.handshakeStalls}): bytes the node refused (garbage, a wrong network magic, a broken v2 handshake) or scanners; the latest ${this.book.describe(d.peerId, d.addr ?? "")}` }];
-            }
+            p.closedAt = e.ts;
+            if (d.addr) p.addr = d.addr;
           }
         }
         break;
@@ -114,11 +115,24 @@ export class HandshakeStall implements Heuristic {
         break;
       }
     }
-    // Connections silent past the grace time, oldest first: each is looked at once.
+    // Connections silent past the grace time, oldest first: each is looked at once. Closed ones
+    // (a few seconds' worth at most) are passed over until their late messages had time to come.
     const grace = this.t.handshakeGraceSeconds * S;
+    let abandoned = 0;
+    let latest: [number, string] | undefined;
     for (const [id, p] of this.pending) {
+      if (p.closedAt !== undefined) {
+        if (e.ts - p.closedAt < LATE_MESSAGE_US) continue;
+        this.pending.delete(id);
+        abandoned = this.abandoned.add("all", e.ts);
+        latest = [id, p.addr ?? ""];
+        continue;
+      }
       if (e.ts - p.at < grace) break;
       stalled += this.stall(id, e.ts);
+    }
+    if (latest !== undefined && abandoned >= this.t.handshakeStalls && due("protocol-garbage")) {
+      return [{ name: "protocol-garbage", severity: "warning", detail: `${abandoned} inbound connections in ${this.t.handshakeWindowSeconds} s closed within ${this.t.handshakeGraceSeconds} s without ever sending a version (threshold ${this.t.handshakeStalls}): bytes the node refused (garbage, a wrong network magic, a broken v2 handshake) or scanners; the latest ${this.book.describe(latest[0], latest[1])}` }];
     }
     if (stalled === 0) return NONE;
     const n = this.stalls.sum("all", e.ts);

@@ -102,6 +102,10 @@ describe("handshake-stall, protocol-garbage (inferred) and inbound-slots", () =>
     const events = Array.from({ length: 6 }, (_, i) => [conn("inbound", 30 + i, `127.0.81.${i + 1}:5000`, i * 4), conn("closed", 30 + i, `127.0.81.${i + 1}:5000`, i * 4 + 0.5)]).flat();
     expect(names(run(events))).toEqual(["protocol-garbage"]);
   });
+  it("waits for a version that IPC tracing delivers after eBPF's close (short honest connections)", () => {
+    const events = Array.from({ length: 10 }, (_, i) => [conn("inbound", 60 + i, `127.0.84.${i + 1}:5000`, i), conn("closed", 60 + i, `127.0.84.${i + 1}:5000`, i + 0.2), { ...version(60 + i, i + 0.5), source: "ipc" } as PeerwatchEvent]).flat();
+    expect(names(run([...events, ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, 30, "p2p")]))).toEqual([]);
+  });
   it("stays quiet for honest peers (version within milliseconds), however many", () => {
     const events = Array.from({ length: 50 }, (_, i) => [conn("inbound", 40 + i, `198.51.${i}.1:5000`, i * 3), version(40 + i, i * 3 + 0.01), conn("closed", 40 + i, `198.51.${i}.1:5000`, i * 3 + 1)]).flat();
     expect(names(run([...events, ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, 200, "p2p")]))).toEqual([]);
