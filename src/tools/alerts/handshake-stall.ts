@@ -38,6 +38,8 @@ export class HandshakeStall implements Heuristic {
   /** Netgroups of the recent stalls, for the detail (bounded ring). */
   private readonly recentGroups: string[] = [];
   private readonly counted = new Set<number>();
+  /** Peers that sent a message (the most recent MAX_PENDING). */
+  private readonly spoke = new Set<number>();
 
   constructor(
     private readonly t: Thresholds,
@@ -53,14 +55,17 @@ export class HandshakeStall implements Heuristic {
     switch (e.type) {
       case "net.connection": {
         const d = e.data;
-        if (d.kind === "inbound" && d.version === undefined) {
-          // At accept time (eBPF, IPC): the handshake starts now. The log's inbound line comes after it (with a version).
+        if (d.kind === "inbound" && d.version === undefined && !this.spoke.has(d.peerId)) {
+          // At accept time (eBPF): the handshake starts now (unless IPC tracing already delivered its
+          // messages: the two sources race). The log's inbound line comes after it (with a version).
           if (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value as number);
           this.pending.delete(d.peerId);
           this.pending.set(d.peerId, { at: e.ts, group: this.book.group(d.peerId, d.addr ?? "") });
           this.counted.delete(d.peerId);
         } else if (d.kind === "inbound") {
           this.pending.delete(d.peerId);
+        } else if ((d.kind === "closed" || d.kind === "evicted") && !this.pending.has(d.peerId)) {
+          this.spoke.delete(d.peerId); // its id may come back after a node restart
         } else if ((d.kind === "closed" || d.kind === "evicted") && this.pending.has(d.peerId)) {
           // Closed before the grace time without a version: the node refused its bytes (garbage, a
           // wrong magic: they never reach the message tracepoints) or a scanner left.
@@ -76,7 +81,12 @@ export class HandshakeStall implements Heuristic {
         break;
       }
       case "net.message":
-        if (e.data.direction === "in" && this.pending.size > 0) this.pending.delete(e.data.peerId); // any message: it spoke
+        if (e.data.direction === "in" && !this.spoke.has(e.data.peerId)) {
+          // Any message: it spoke. Remembered (bounded) for a connection event that comes later.
+          if (this.spoke.size >= MAX_PENDING) this.spoke.delete(this.spoke.values().next().value as number);
+          this.spoke.add(e.data.peerId);
+          this.pending.delete(e.data.peerId);
+        }
         break;
       case "peer.disconnecting":
         if (e.data.cause === "handshake_timeout" || e.data.cause === "inactivity") {

@@ -106,6 +106,10 @@ describe("handshake-stall, protocol-garbage (inferred) and inbound-slots", () =>
     const events = Array.from({ length: 10 }, (_, i) => [conn("inbound", 60 + i, `127.0.84.${i + 1}:5000`, i), conn("closed", 60 + i, `127.0.84.${i + 1}:5000`, i + 0.2), { ...version(60 + i, i + 0.5), source: "ipc" } as PeerwatchEvent]).flat();
     expect(names(run([...events, ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, 30, "p2p")]))).toEqual([]);
   });
+  it("stays quiet when IPC tracing delivers the version before eBPF reports the connection", () => {
+    const events = Array.from({ length: 8 }, (_, i) => [{ ...version(80 + i, i), source: "ipc" } as PeerwatchEvent, conn("inbound", 80 + i, `127.0.85.${i + 1}:5000`, i + 0.05)]).flat();
+    expect(names(run([...events, ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, 30, "p2p")]))).toEqual([]);
+  });
   it("stays quiet for honest peers (version within milliseconds), however many", () => {
     const events = Array.from({ length: 50 }, (_, i) => [conn("inbound", 40 + i, `198.51.${i}.1:5000`, i * 3), version(40 + i, i * 3 + 0.01), conn("closed", 40 + i, `198.51.${i}.1:5000`, i * 3 + 1)]).flat();
     expect(names(run([...events, ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, 200, "p2p")]))).toEqual([]);
