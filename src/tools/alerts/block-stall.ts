@@ -109,6 +109,7 @@ export class BlockStall implements Heuristic {
     for (const [id, o] of this.owed) {
       if (e.ts - o.since < limit) break;
       this.owed.delete(id);
+      if (this.book.get(id)?.closed) continue; // gone: its getdata was traced after the close
       if (!due(this.name, id)) continue;
       (out ??= []).push({ name: this.name, severity: "warning", peerId: id, detail: `${this.book.describe(id)} was asked for ${o.blocks} block(s) ${((e.ts - o.since) / S).toFixed(0)} s ago and has not delivered (threshold ${this.t.blockStallSeconds} s; Core waits BLOCK_STALLING_TIMEOUT 2–64 s in the download window, else up to 10 min)` });
     }

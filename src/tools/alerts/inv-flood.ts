@@ -82,7 +82,7 @@ export class InvFlood implements Heuristic {
       this.nextSweep = e.ts + S;
       for (const id of this.owing) {
         const r = this.requests.get(id);
-        if (r === undefined || r.owingSince === 0) {
+        if (r === undefined || r.owingSince === 0 || this.book.get(id)?.closed) {
           this.owing.delete(id);
           continue;
         }

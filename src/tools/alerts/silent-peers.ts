@@ -63,6 +63,7 @@ export class SilentPeers implements Heuristic {
     for (const [id, at] of this.waiting) {
       if (e.ts - at < limit) break;
       this.waiting.delete(id);
+      if (this.book.get(id)?.closed) continue; // gone: its ping was traced after the close
       if (this.silent.size >= MAX_PEERS) this.silent.delete(this.silent.keys().next().value as number);
       this.silent.set(id, at);
       moved++;
