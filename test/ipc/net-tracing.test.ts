@@ -33,6 +33,13 @@ async function tracingOn(node: Standin, options: NetTracingOptions, onClock?: (d
   return { session, tracing, events };
 }
 
+/** The stamp the stand-in put on the first message of a `trace` command. */
+const stampOf = (reply: string) => Number(/stamp=(-?\d+)/.exec(reply)![1]);
+/** CLOCK_MONOTONIC now (µs): what steady_clock reads on Linux. */
+const monotonicNowUs = () => Number(process.hrtime.bigint() / 1000n);
+/** Wall-clock minus monotonic time, read here (the oracle the mapping must agree with). */
+const wallMinusMonotonicUs = () => performance.timeOrigin * 1000 + performance.now() * 1000 - monotonicNowUs();
+
 const stat = async (node: Standin, key: string) => new RegExp(`${key}=(\\S+)`).exec(await node.send("stats"))?.[1];
 const messages = (events: PeerwatchEvent[]) => events.filter((e): e is PeerwatchEvent<"net.message"> => e.type === "net.message");
 const dropped = (events: PeerwatchEvent[]) => events.filter((e) => e.type === "events.dropped").reduce((n, e) => n + (e.data as { count: number }).count, 0);
@@ -47,21 +54,25 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
   afterEach(() => session?.close());
   afterAll(() => node.stop());
 
-  it("stamps each message with the node's time of the fact, keeping the receive time as receivedTs", async () => {
+  it("maps the node's steady_clock stamps to wall-clock time exactly, keeping the receive time as receivedTs", async () => {
     const t = await tracingOn(node, DEFAULTS);
     session = t.session;
     await t.tracing.subscribe();
     const before = nowMicros();
-    await node.send("trace 4 0 2000"); // the node saw them 2 s before it sent them (a stalled client)
+    // The node saw them 2 s before it sent them (as if peerwatch had stalled); it stamps steady_clock.
+    const stamp = stampOf(await node.send("trace 4 0 2000"));
+    expect(Math.abs(stamp - monotonicNowUs())).toBeLessThan(3_000_000); // the stand-in's clock is CLOCK_MONOTONIC
     await until(() => messages(t.events).length === 4);
     for (const [i, e] of messages(t.events).entries()) {
       const received = e.data.receivedTs!;
       expect(received).toBeGreaterThanOrEqual(before);
-      // The stand-in stamps message i at (now − 2 s + i µs).
+      // Message i is stamped stamp + i µs on the monotonic clock: its wall time, to the ms.
+      expect(Math.abs(e.ts - (stamp + i + wallMinusMonotonicUs()))).toBeLessThan(1000);
       expect(received - e.ts).toBeGreaterThan(1_900_000);
       expect(received - e.ts).toBeLessThan(3_000_000);
       if (i > 0) expect(e.ts - messages(t.events)[i - 1]!.ts).toBe(1);
     }
+    expect(t.tracing.stats).toMatchObject({ clock: "monotonic", untimed: 0 });
   });
 
   it("captures the --payload-bytes prefix and decodes it like eBPF (nonce, inv, version, fee filter)", async () => {
@@ -112,7 +123,7 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
     expect(messages(t.events).every((e) => (e.data.payloadHex?.length ?? 0) <= 32)).toBe(true);
   });
 
-  it("falls back to the receive time when the node's timestamps are not wall-clock time, and says so once", async () => {
+  it("falls back to the receive time when the node's timestamps are on neither clock, and says so once", async () => {
     const notices: string[] = [];
     const t = await tracingOn(node, DEFAULTS, (d) => notices.push(d));
     session = t.session;
@@ -125,7 +136,7 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
       expect(e.data.receivedTs).toBeUndefined();
     }
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatch(/not wall-clock time/);
+    expect(notices[0]).toMatch(/neither this host's monotonic clock .* nor wall-clock time/);
     expect(t.tracing.stats.untimed).toBe(3);
   });
 
@@ -142,6 +153,53 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
     await node.send("trace 2 0");
     await new Promise((r) => setTimeout(r, 200));
     expect(messages(t.events)).toHaveLength(0);
+  });
+});
+
+describe.skipIf(skip)("IPC net-message tracing from a node that stamps wall-clock time", () => {
+  it("takes wall-clock stamps as they are", async () => {
+    const node = new Standin((bin as { path: string }).path, ["--tracing", "--clock=wall"]);
+    await node.start();
+    const t = await tracingOn(node, DEFAULTS);
+    try {
+      await t.tracing.subscribe();
+      const stamp = stampOf(await node.send("trace 2 0 1500"));
+      expect(Math.abs(stamp - nowMicros())).toBeLessThan(3_000_000);
+      await until(() => messages(t.events).length === 2);
+      expect(messages(t.events).map((e) => e.ts)).toEqual([stamp, stamp + 1]);
+      expect(t.tracing.stats).toMatchObject({ clock: "wall", untimed: 0 });
+    } finally {
+      t.session.close();
+      await node.stop();
+    }
+  });
+});
+
+describe.skipIf(skip)("IPC net-message tracing across a stall of peerwatch", () => {
+  it("a 2 s SIGSTOP of observe moves event ts by < 1 ms; receivedTs − ts shows the stall", async () => {
+    const node = new Standin((bin as { path: string }).path, ["--tracing"]);
+    await node.start();
+    const cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", node.socket, "--events", "-", "--metrics", "off", "--rpc-interval", "60"]);
+    try {
+      await cli.waitFor((e) => e.type === "source.status" && (e.data.capabilities ?? []).includes("net-tracing"), 15_000);
+      cli.child.kill("SIGSTOP");
+      // The node stamps and sends while peerwatch is stopped; the batch waits in the socket.
+      const stamp = stampOf(await node.send("trace 4 0"));
+      const stalledFor = 2000;
+      await new Promise((r) => setTimeout(r, stalledFor)); // the stall under test, not a wait for a condition
+      cli.child.kill("SIGCONT");
+      await cli.waitFor(() => cli.events.filter((e) => e.type === "net.message").length === 4, 10_000);
+      const msgs = cli.events.filter((e): e is PeerwatchEvent<"net.message"> => e.type === "net.message");
+      const offset = wallMinusMonotonicUs();
+      for (const [i, e] of msgs.entries()) {
+        expect(Math.abs(e.ts - (stamp + i + offset))).toBeLessThan(1000);
+        expect(e.data.receivedTs! - e.ts).toBeGreaterThan(stalledFor * 1000 - 50_000);
+      }
+    } finally {
+      cli.child.kill("SIGCONT");
+      expect(await cli.stop()).toBe(0);
+      await node.stop();
+    }
   });
 });
 

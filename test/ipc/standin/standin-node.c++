@@ -8,7 +8,8 @@
 //   - waitTipChanged blocks until the tip moves (see "tip" below) or its timeout (ms) passes.
 // executeRpc answers from canned JSON files (<rpc dir>/<method>.json).
 //
-// Usage: standin-node <socket path> <rpc dir> [--v30] [--tracing[=next]] [--mining-delay=<ms>] [--max-subscribers=<n>]
+// Usage: standin-node <socket path> <rpc dir> [--v30] [--tracing[=next]] [--clock=wall] [--mining-delay=<ms>] [--max-subscribers=<n>]
+//   --clock=wall: stamp traced messages with system_clock instead of steady_clock (the fork's clock).
 //   --tracing=next: behave like a later version of the tracing fork: read the options and write the
 //     messages with the larger structs of test/ipc/standin/tracing_net_next.capnp.
 //   --mining-delay: makeMining answers only after that long, like a node loading its chainstate.
@@ -22,9 +23,11 @@
 //   trace <n> <dropped> [<age ms>]         push n net messages to every subscriber, as the fork does: at
 //                                          most maxQueueEvents of them (the rest add to dropped), in
 //                                          batches of maxBatchEvents, the first batch carrying dropped;
-//                                          each stamped <age ms> before now (timestampUs) with a real
+//                                          each stamped <age ms> before now (timestampUs, steady_clock
+//                                          like the fork's, unless --clock=wall) with a real
 //                                          payload (ping, inv, version, feefilter in turn) of which
-//                                          maxPayloadBytes are copied
+//                                          maxPayloadBytes are copied; replies "ok trace stamp=<the first
+//                                          message's timestampUs>"
 //   refuse <text>|none                     traceNetMessages fails with <text> (a node that refuses a client)
 //   malformed                              write a frame with a bad segment table to every client
 //   oversized <bytes>                      write a frame header announcing <bytes> to every client
@@ -102,6 +105,7 @@ struct State {
   uint64_t tracingDestroyed = 0, handlerDestroyed = 0;
   std::string lastOptions = "none";
   bool tracingNext = false;
+  bool wallClock = false;  // --clock=wall
   std::string refuse;                // traceNetMessages fails with this text when set
   std::string nextOptions = "none";  // the fields only the later fork has, as the client left them
   std::string hangMethod, invalidMethod;
@@ -442,8 +446,13 @@ kj::Promise<void> sendBatch(Subscription& sub, Thread::Client thread, int start,
 }
 
 // Push n messages to every live subscription, asking the client's ThreadMap for a thread first.
-void pushTrace(State& s, int n, uint64_t dropped, long ageMs) {
-  int64_t nowUs = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+// Returns the stamp of the first message (the i-th is stamped one µs later), for the caller to print.
+int64_t pushTrace(State& s, int n, uint64_t dropped, long ageMs) {
+  // Like the fork (src/interfaces/tracing.h): timestampUs is steady_clock (CLOCK_MONOTONIC on Linux),
+  // not wall-clock time; --clock=wall stamps system_clock, as a node that did would.
+  int64_t nowUs = s.wallClock
+      ? std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count()
+      : std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   for (Client* c : s.clients) {
     for (auto& sub : c->subscriptions) {
       if (!sub->active) continue;
@@ -473,6 +482,7 @@ void pushTrace(State& s, int n, uint64_t dropped, long ageMs) {
       }
     }
   }
+  return nowUs - ageMs * 1000;
 }
 
 void writeRaw(State& s, kj::Array<capnp::byte> bytes) {
@@ -536,7 +546,9 @@ kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::s
       } else if (cmd == "trace") {
         int count = 0; uint64_t dropped = 0; long ageMs = 0; line >> count >> dropped;
         if (!(line >> ageMs)) ageMs = 0;
-        pushTrace(s, count, dropped, ageMs);
+        int64_t stamp = pushTrace(s, count, dropped, ageMs);
+        std::cout << "ok trace stamp=" << stamp << std::endl;
+        continue;
       } else if (cmd == "refuse") {
         std::string text;
         std::getline(line >> std::ws, text);
@@ -591,6 +603,7 @@ int main(int argc, char** argv) {
     if (std::string(argv[i]) == "--v30") s.v30 = true;
     if (std::string(argv[i]) == "--tracing") s.tracing = true;
     if (std::string(argv[i]) == "--tracing=next") s.tracing = s.tracingNext = true;
+    if (std::string(argv[i]) == "--clock=wall") s.wallClock = true;
     if (std::string(argv[i]).rfind("--mining-delay=", 0) == 0) s.miningDelayMs = std::stol(std::string(argv[i]).substr(15));
     if (std::string(argv[i]).rfind("--max-subscribers=", 0) == 0) s.maxSubscribers = std::stol(std::string(argv[i]).substr(18));
   }
