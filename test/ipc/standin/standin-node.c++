@@ -6,7 +6,8 @@
 //   - before calling a client-hosted callback it asks the ThreadMap the client passed to
 //     construct() for a thread, and fails if the client passed none;
 //   - waitTipChanged blocks until the tip moves (see "tip" below) or its timeout (ms) passes.
-// executeRpc answers from canned JSON files (<rpc dir>/<method>.json).
+// executeRpc answers from canned JSON files (<rpc dir>/<method>.json), except getblockhash once a
+// tip or block command has made blocks: then it answers from those, like a node's active chain.
 //
 // Usage: standin-node <socket path> <rpc dir> [--v30] [--tracing[=next]] [--clock=wall] [--mining-delay=<ms>] [--max-subscribers=<n>]
 //   --clock=wall: stamp traced messages with system_clock instead of steady_clock (the fork's clock).
@@ -17,6 +18,9 @@
 //     (a later version of the tracing fork limits them).
 // Control, one command per line on stdin (replies "ok ..." on stdout):
 //   tip <height> <64 hex, display order>   move the tip; wakes every waitTipChanged
+//   block <height> <64 hex, display order> connect a block without waking anyone (the next tip
+//                                          command then jumps over it, as several blocks connected
+//                                          before a waitTipChanged returns do)
 //   warmup on|off                          executeRpc answers error -28 (warming up)
 //   hang <method>                          executeRpc for <method> never answers
 //   invalid <method>                       executeRpc for <method> answers a result of wrong shape
@@ -60,6 +64,7 @@
 #include <unistd.h>
 #include <chrono>
 #include <type_traits>
+#include <map>
 
 namespace {
 
@@ -110,6 +115,7 @@ struct State {
   std::string nextOptions = "none";  // the fields only the later fork has, as the client left them
   std::string hangMethod, invalidMethod;
   Tip tip;
+  std::map<int, std::string> chain;  // height -> hash (display order) of blocks the control commands made
   bool interrupted = false;
   kj::Vector<kj::Own<kj::PromiseFulfiller<void>>> tipWaiters;
   kj::Vector<Client*> clients;
@@ -205,6 +211,14 @@ class RpcImpl final : public Rpc::Server {
       return kj::NEVER_DONE;
     } else if (method == c.state.invalidMethod) {
       reply = "{\"result\":{\"unexpected\":true},\"error\":null,\"id\":" + id + "}";
+    } else if (method == "getblockhash" && !c.state.chain.empty()) {
+      // Answered from the blocks the control commands made, like a node's active chain.
+      int height = -1;
+      if (std::regex_search(req, m, std::regex("\"params\"\\s*:\\s*\\[\\s*(-?[0-9]+)"))) height = std::stoi(m[1]);
+      auto it = c.state.chain.find(height);
+      reply = it != c.state.chain.end()
+          ? "{\"result\":\"" + it->second + "\",\"error\":null,\"id\":" + id + "}"
+          : "{\"result\":null,\"error\":{\"code\":-8,\"message\":\"Block height out of range\"},\"id\":" + id + "}";
     } else {
       bool ok = false;
       std::string body = readFile(c.state.rpcDir + "/" + method + ".json", ok);
@@ -536,7 +550,13 @@ kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::s
         std::string hex;
         line >> s.tip.height >> hex;
         if (!fromHex(hex, s.tip.internal)) { std::cout << "error bad hash" << std::endl; continue; }
+        s.chain[s.tip.height] = hex;
         s.notifyTip();
+      } else if (cmd == "block") {
+        int height = 0; std::string hex, internal;
+        line >> height >> hex;
+        if (!fromHex(hex, internal)) { std::cout << "error bad hash" << std::endl; continue; }
+        s.chain[height] = hex;
       } else if (cmd == "warmup") {
         std::string v; line >> v; s.warmup = v == "on";
       } else if (cmd == "hang") {
