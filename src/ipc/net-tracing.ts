@@ -7,6 +7,7 @@
 // into capnp-es (which would turn it into an unhandled rejection): bad entries are counted and skipped.
 import type * as $ from "capnp-es";
 import type { Emit } from "../events/index.js";
+import { captureBytesFor, largestCapture } from "../codecs/p2p/options.js";
 import { decodePayload } from "../codecs/p2p/payload-decoder.js";
 import type { Handler$Client } from "./generated/experimental/handler.js";
 import {
@@ -21,7 +22,11 @@ import { IpcError, IpcSession } from "./session.js";
 
 /** What peerwatch asks the node for (NetMessageTraceOptions). */
 export interface NetTracingOptions {
-  /** Payload bytes the node should copy per message (0: none). */
+  /**
+   * --payload-bytes (0: none). The node copies one size of every message (its options have no
+   * per-type size), so it is asked for the largest per-type capture (a version message whole);
+   * each message keeps its own type's capture here.
+   */
   payloadBytes: number;
   maxQueueEvents: number;
   maxBatchEvents: number;
@@ -81,8 +86,8 @@ export function netMessageFrom(m: NetMessage, payloadBytes: number) {
   };
   if (payloadBytes === 0) return data;
   const payload = m._hasPayload() ? m.payload.toUint8Array() : new Uint8Array(0);
-  // Never more than asked for, nor more than the message has (a node sending more is cut, not trusted).
-  const kept = Buffer.from(payload.subarray(0, Math.min(payload.length, payloadBytes, size)));
+  // Never more than this type's capture, nor more than the message has (a node sending more is cut, not trusted).
+  const kept = Buffer.from(payload.subarray(0, Math.min(payload.length, captureBytesFor(msgType, payloadBytes), size)));
   const decoded = decodePayload(msgType, kept);
   return { ...data, payloadHex: kept.toString("hex"), truncated: kept.length < size, ...(decoded ? { decoded } : {}) };
 }
@@ -120,7 +125,7 @@ export class NetTracing {
       const opts = p._initOptions();
       opts.inbound = true;
       opts.outbound = true;
-      opts.maxPayloadBytes = o.payloadBytes;
+      opts.maxPayloadBytes = largestCapture(o.payloadBytes);
       opts.maxQueueEvents = o.maxQueueEvents;
       opts.maxBatchEvents = o.maxBatchEvents;
       opts.maxBatchWaitUs = o.maxBatchWaitUs;
@@ -137,7 +142,7 @@ export class NetTracing {
   /** What was asked of the node, for the status line. */
   describe(): string {
     const o = this.options;
-    return `net-message tracing: ${o.payloadBytes} payload bytes, queue ${o.maxQueueEvents}, batches of up to ${o.maxBatchEvents} within ${o.maxBatchWaitUs} µs`;
+    return `net-message tracing: ${o.payloadBytes} payload bytes (version messages ${captureBytesFor("version", o.payloadBytes)}), queue ${o.maxQueueEvents}, batches of up to ${o.maxBatchEvents} within ${o.maxBatchWaitUs} µs`;
   }
 
   private onBatch(messages: $.List<NetMessage>, dropped: bigint): void {

@@ -75,7 +75,7 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
     expect(t.tracing.stats).toMatchObject({ clock: "monotonic", untimed: 0 });
   });
 
-  it("captures the --payload-bytes prefix and decodes it like eBPF (nonce, inv, version, fee filter)", async () => {
+  it("captures the --payload-bytes prefix, a version message whole, and decodes them like eBPF (nonce, inv, version with its user agent, fee filter)", async () => {
     const t = await tracingOn(node, DEFAULTS);
     session = t.session;
     await t.tracing.subscribe();
@@ -85,9 +85,11 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
     expect(ping).toMatchObject({ msgType: "ping", size: 8, payloadHex: "0000665544332211", truncated: false, decoded: { nonce: "0000665544332211" } });
     expect(inv).toMatchObject({ msgType: "inv", size: 37, truncated: false, decoded: { entries: 1, invTypes: { wtx: 1 } } });
     expect(inv!.payloadHex).toHaveLength(74);
-    // 99 bytes, 64 captured: version and services are in the prefix, the user agent is not.
-    expect(version).toMatchObject({ msgType: "version", size: 99, truncated: true, decoded: { version: { version: 70016, services: "0000000000000409" } } });
-    expect(version!.payloadHex).toHaveLength(128);
+    // 99 bytes, more than the 64-byte prefix: captured whole all the same, so the user agent (from byte 81) is decoded.
+    expect(version).toMatchObject({ msgType: "version", size: 99, truncated: false, decoded: { version: { version: 70016, services: "0000000000000409", userAgent: "/standin:1.0/", startHeight: 200, relay: true } } });
+    expect(version!.payloadHex).toHaveLength(198);
+    // The node is asked for a version message's worth of every message; the others keep the prefix here.
+    expect(await stat(node, "options")).toBe("256,65536,1024,1000");
     expect(feefilter).toMatchObject({ msgType: "feefilter", size: 8, decoded: { feeRateSatVb: 1 } });
   });
 
@@ -111,7 +113,7 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
     const t = await tracingOn(node, { payloadBytes: 16, maxQueueEvents: 10, maxBatchEvents: 4, maxBatchWaitUs: 250 });
     session = t.session;
     await t.tracing.subscribe();
-    expect(await stat(node, "options")).toBe("16,10,4,250");
+    expect(await stat(node, "options")).toBe("256,10,4,250");
     const callbacksBefore = Number(await stat(node, "callbacks"));
     await node.send("trace 12 3");
     // 12 messages into a queue of 10: 10 arrive in batches of 4, 4, 2; the node reports 3 + 2 dropped.
@@ -120,7 +122,7 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
     expect(t.tracing.stats).toMatchObject({ batches: 3, messages: 10, droppedByNode: 5, invalid: 0 });
     const drop = t.events.find((e) => e.type === "events.dropped");
     expect(drop?.data).toEqual({ source: "ipc", count: 5, reason: "node's trace queue was full (maxQueueEvents)" });
-    expect(messages(t.events).every((e) => (e.data.payloadHex?.length ?? 0) <= 32)).toBe(true);
+    expect(messages(t.events).every((e) => (e.data.payloadHex?.length ?? 0) <= (e.data.msgType === "version" ? 198 : 32))).toBe(true);
   });
 
   it("falls back to the receive time when the node's timestamps are on neither clock, and says so once", async () => {
@@ -236,7 +238,7 @@ describe.skipIf(skip)("IPC net-message tracing on a node that limits subscribers
       });
       await holder.tracing.close();
       const up = await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up" && (e.data.capabilities ?? []).includes("net-tracing"), 15_000);
-      expect(up.data).toMatchObject({ capabilities: ["echo", "rpc", "mining", "net-tracing"], detail: expect.stringMatching(/net-message tracing: 64 payload bytes, queue 65536/) });
+      expect(up.data).toMatchObject({ capabilities: ["echo", "rpc", "mining", "net-tracing"], detail: expect.stringMatching(/net-message tracing: 64 payload bytes \(version messages 256\), queue 65536/) });
     } finally {
       expect(await cli.stop()).toBe(0);
       holder.session.close();
@@ -251,7 +253,7 @@ describe.skipIf(skip)("IPC net-message tracing on other versions of the fork", (
     const t = await tracingOn(node, { ...DEFAULTS, payloadBytes: 128 });
     try {
       await t.tracing.subscribe();
-      expect(await stat(node, "options")).toBe("128,65536,1024,1000");
+      expect(await stat(node, "options")).toBe("256,65536,1024,1000");
       expect(await stat(node, "next_options")).toBe("msgTypes:0,maxEventsPerSecond:0");
       await node.send("trace 4 1 1000");
       await until(() => messages(t.events).length === 4 && dropped(t.events) === 1);
@@ -300,8 +302,8 @@ describe.skipIf(skip)("peerwatch observe: IPC tracing flags and shutdown", () =>
       // Before the subscription succeeded, no status claimed net-tracing.
       const first = cli.events.find((e) => e.type === "source.status" && e.data.state === "up");
       expect(first?.data).toMatchObject({ capabilities: ["echo", "rpc", "mining"], detail: expect.stringMatching(/offers net-message tracing/) });
-      expect(up.data).toMatchObject({ detail: expect.stringMatching(/24 payload bytes, queue 500, batches of up to 50 within 2000 µs/) });
-      expect(await stat(node, "options")).toBe("24,500,50,2000");
+      expect(up.data).toMatchObject({ detail: expect.stringMatching(/24 payload bytes \(version messages 256\), queue 500, batches of up to 50 within 2000 µs/) });
+      expect(await stat(node, "options")).toBe("256,500,50,2000");
       await node.send("trace 2 0");
       const m = await cli.waitFor((e) => e.type === "net.message");
       expect(m.data).toMatchObject({ msgType: "ping", payloadHex: "0000665544332211", receivedTs: expect.any(Number) });
