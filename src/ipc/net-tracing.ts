@@ -5,7 +5,7 @@
 // count becomes events.dropped. The callback object is hosted here; its method never throws back
 // into capnp-es (which would turn it into an unhandled rejection): bad entries are counted and skipped.
 import type * as $ from "capnp-es";
-import { nowMicros, type Emit } from "../events/index.js";
+import { emitBatch, nowMicros, type Emit } from "../events/index.js";
 import { decodePayload } from "../codecs/p2p/payload-decoder.js";
 import type { Handler$Client } from "./generated/experimental/handler.js";
 import {
@@ -145,7 +145,12 @@ export class NetTracing {
     return `net-message tracing: ${o.payloadBytes} payload bytes, queue ${o.maxQueueEvents}, batches of up to ${o.maxBatchEvents} within ${o.maxBatchWaitUs} µs`;
   }
 
+  /** The node's batch is one batch on the bus: one queue entry and one delivery per tool, not 1024. */
   private onBatch(messages: $.List<NetMessage>, dropped: bigint): void {
+    emitBatch(this.emit, () => this.readBatch(messages, dropped));
+  }
+
+  private readBatch(messages: $.List<NetMessage>, dropped: bigint): void {
     this.stats.batches++;
     const received = nowMicros();
     const payloadBytes = this.options.payloadBytes;
