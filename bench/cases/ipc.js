@@ -68,6 +68,7 @@ export async function run() {
       text = await scrape().catch(() => "");
     }
     const cpu0 = cpuSeconds(pw.pid);
+    const text0 = text;
     const received0 = metricSum(text, "peerwatch_events_total", 'type="net.message"');
     const t0 = performance.now();
     node.stdin.write(`trace ${BATCH} 0\n`.repeat(BATCHES));
@@ -93,16 +94,19 @@ export async function run() {
     text = await scrape();
     const busDropped = metricSum(text, "peerwatch_events_dropped_total");
     const dropLines = text.split("\n").filter((l) => l.startsWith("peerwatch_events_dropped_total{")).map((l) => l.replace("peerwatch_events_dropped_total", "")).join(", ");
+    const p2pCounted = metricSum(text, "peerwatch_p2p_messages_total") - metricSum(text0, "peerwatch_p2p_messages_total");
     const figures = {
       "messages pushed by the stand-in": sent,
       "net.message events received (counted by the metrics tool)": received,
+      "counted in peerwatch_p2p_messages_total": `${fmt(p2pCounted)} (${((100 * p2pCounted) / sent).toFixed(1)} %)`,
       "lost (pushed − received)": sent - received,
       "peerwatch events.dropped (all reasons)": `${fmt(busDropped)}${dropLines ? `: ${dropLines}` : ""}`,
       "events/s received (wall)": received / seconds,
-      "peerwatch CPU per event": `${((cpu * 1e6) / Math.max(1, received)).toFixed(1)} µs (${fmt(received / cpu)} events per CPU-second)`,
+      "peerwatch CPU per event received": `${((cpu * 1e6) / Math.max(1, received)).toFixed(1)} µs (${fmt(received / cpu)} events per CPU-second)`,
+      "peerwatch CPU per message pushed": `${((cpu * 1e6) / sent).toFixed(2)} µs`,
     };
     record(`IPC tracing flood: ${BATCHES} batches of ${BATCH} net messages from the C++ stand-in, peerwatch observe with every tool`, figures);
-    results.push({ title: "ipc", sent, received, busDropped, seconds, cpuSeconds: cpu });
+    results.push({ title: "ipc", sent, received, p2pCounted, busDropped, seconds, cpuSeconds: cpu });
   } finally {
     if (pw && pw.exitCode === null) {
       const exited = new Promise((r) => pw.once("exit", r));

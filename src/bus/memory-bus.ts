@@ -19,7 +19,12 @@ import {
 } from "./types.js";
 
 export const DEFAULT_MAX_QUEUE = 10_000;
-/** Sync handlers are run in slices this big before yielding to the event loop. */
+/**
+ * A subscriber takes at least this many events per turn of the event loop before yielding (and
+ * gathers at most this many single events into one call of a batch handler). Per turn it takes
+ * everything queued when the turn began: a producer that queued 20 trace batches in one turn of
+ * reading (libuv reads a socket up to 32 times a turn) would outrun a subscriber taking a fixed slice.
+ */
 const SLICE = 256;
 
 export interface MemoryBusOptions {
@@ -276,6 +281,7 @@ export class MemoryBus implements EventBus {
 
   private async drain(s: MemorySubscription): Promise<void> {
     let n = 0;
+    let turn = Math.max(SLICE, s.queue.events);
     const half = s.queue.capacity >> 1;
     while (!s.closed) {
       const entry = s.queue.shift();
@@ -284,9 +290,10 @@ export class MemoryBus implements EventBus {
       else n += await this.deliverEach(s, s.handler.each, entry);
       // Wake a waiting producer once this queue is half empty, not on every event.
       if (this.writableWaiters.length > 0 && s.queue.events <= half) this.wakeWritable();
-      if (n >= SLICE) {
+      if (n >= turn) {
         n = 0;
         await new Promise<void>((r) => setImmediate(r)); // let producers run
+        turn = Math.max(SLICE, s.queue.events);
       }
     }
     s.running = false;
