@@ -220,7 +220,9 @@ export class RecordingPlayer {
     this.bus.publish(makeEvent("replay", this.options.nodeName, "source.status", { source: "replay", state, detail }));
   }
 
-  private finish(summary: ReplaySummary): ReplaySummary {
+  private async finish(summary: ReplaySummary): Promise<ReplaySummary> {
+    // The last batch may have filled a queue to its bound: the closing status waits for room like any event.
+    if (!this.bus.hasRoom()) await this.bus.whenWritable();
     this.status("down", "stopped");
     summary.events = this.events;
     summary.passes = Math.max(summary.passes, this.pass);
