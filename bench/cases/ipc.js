@@ -4,7 +4,8 @@
 // pushed − net.message events counted, and peerwatch's own events.dropped) and peerwatch's CPU per
 // event from /proc. The stand-in is built by the IPC tests (`npx vitest run test/ipc/ipc-cli.test.ts`
 // builds test/.build/standin-node); without it this benchmark says so and skips.
-// BENCH_IPC_CPU_PROF=<dir> writes a CPU profile of peerwatch there.
+// BENCH_IPC_CPU_PROF=<dir> writes a CPU profile of peerwatch there; BENCH_IPC_EVENTS=off runs it
+// without NDJSON out (metrics and alerts only), to show NDJSON's share.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -59,7 +60,7 @@ export async function run() {
       await sleep(50);
     }
     const profile = process.env.BENCH_IPC_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_IPC_CPU_PROF}`] : [];
-    pw = spawn(process.execPath, [...profile, path.join(root, "bin/peerwatch.js"), "observe", "--sources", "ipc", "--ipc-socket", socket, "--events", "/dev/null", "--metrics", `127.0.0.1:${port}`, "--rpc-interval", "60", "--rpc-slow-interval", "600", "--node-name", "bench", "--log-level", "warn"], { stdio: ["ignore", "ignore", "inherit"] });
+    pw = spawn(process.execPath, [...profile, path.join(root, "bin/peerwatch.js"), "observe", "--sources", "ipc", "--ipc-socket", socket, ...(process.env.BENCH_IPC_EVENTS === "off" ? [] : ["--events", "/dev/null"]), "--metrics", `127.0.0.1:${port}`, "--rpc-interval", "60", "--rpc-slow-interval", "600", "--node-name", "bench", "--log-level", "warn"], { stdio: ["ignore", "ignore", "inherit"] });
     const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     let text = "";
     for (let i = 0; !/peerwatch_source_up\{source="ipc"\} 1/.test(text); i++) {

@@ -142,20 +142,19 @@ export class MemoryBus implements EventBus {
       for (let i = 0; i < route.length; i++) this.offer(route[i]!, events);
       return;
     }
-    // Mixed types (a bpftrace pipe read: messages, blocks, mempool): each subscriber gets the
-    // events it takes, in order; the whole array when it takes everything.
-    const picked = new Map<MemorySubscription, PeerwatchEvent[]>();
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      const route = this.routes.get(e.type) ?? this.route(e.type);
-      for (let j = 0; j < route.length; j++) {
-        const s = route[j]!;
-        let mine = picked.get(s);
-        if (mine === undefined) picked.set(s, (mine = []));
-        mine.push(e);
-      }
+    // Mixed types (a bpftrace pipe read: messages, blocks, mempool). The types are few: a subscriber
+    // that takes every one of them gets the batch's own array; only the others get a filtered copy.
+    const types = new Set<string>();
+    for (let i = 0; i < events.length; i++) types.add(events[i]!.type);
+    const takes = new Map<MemorySubscription, number>();
+    for (const t of types) {
+      const route = this.routes.get(t) ?? this.route(t);
+      for (let j = 0; j < route.length; j++) takes.set(route[j]!, (takes.get(route[j]!) ?? 0) + 1);
     }
-    for (const [s, mine] of picked) this.offer(s, mine.length === events.length ? events : mine);
+    for (const [s, n] of takes) {
+      if (n === types.size) this.offer(s, events);
+      else this.offer(s, events.filter((e) => matchesPrefixes(e.type, s.prefixes)));
+    }
   }
 
   /** Queues a batch for one subscriber; what its queue has no room for is dropped, counted per event. */
