@@ -28,6 +28,7 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
 
   const bus = createBus(config.nodeName, log);
   const publish = (e: PeerwatchEvent) => bus.publish(e);
+  const publishBatch = (events: readonly PeerwatchEvent[]) => bus.publishBatch(events);
 
   // Discovery first: whether the demo runs decides whether the live page is on by default.
   const found = discoverSources(config);
@@ -49,7 +50,7 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
 
   const stop = stopSignal(log, signal, config.duration);
 
-  const runs = startSources(config, publish, log, stop.signal, metrics.instruments, found);
+  const runs = startSources(config, publish, log, stop.signal, metrics.instruments, found, publishBatch);
   if ("file" in demo) {
     const urls = [tools.web ? `live page at ${tools.web.url}` : "", metrics.server ? `metrics at http://${metrics.server.address.host}:${metrics.server.address.port}/metrics` : ""].filter(Boolean);
     runs.push(runDemo(bus, demo.file, config, urls, log, stop.signal));

@@ -107,7 +107,9 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
   const settings = loadToolFiles(config, log);
   if (!settings) return 2;
   const { thresholds, lists } = settings;
-  const bus = createBus(config.nodeName, log);
+  // The player waits for room before each batch, so nothing it plays is dropped; lossless also
+  // keeps what the tools publish meanwhile (alerts) when it finds a queue the player just filled.
+  const bus = createBus(config.nodeName, log, true);
   const tools = await startTools(bus, { ...config, web: config.web ?? "off" }, thresholds, lists, log);
   if (!tools) {
     await bus.close();

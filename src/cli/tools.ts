@@ -32,9 +32,9 @@ export function startRecording(bus: EventBus, config: { events?: string; eventsM
   return config.events ? startNdjsonWriter(bus, config.events, log, (f) => openEventFile(f, { maxBytes: config.eventsMaxBytes })) : undefined;
 }
 
-/** The in-process bus, with handler failures logged. */
-export function createBus(nodeName: string, log: Logger): MemoryBus {
-  return new MemoryBus({ nodeName, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event") });
+/** The in-process bus, with handler failures logged; `lossless` for a producer that waits for room itself (replay). */
+export function createBus(nodeName: string, log: Logger, lossless = false): MemoryBus {
+  return new MemoryBus({ nodeName, lossless, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event") });
 }
 
 /** Reads the tools' settings files first: a bad thresholds file stops the command (exit 2) before anything starts. */

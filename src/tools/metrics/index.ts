@@ -30,23 +30,46 @@ export interface RegistryOptions {
   node?: string;
 }
 
-export function createMetricsRegistry(bus: EventBus, lists: LoadedLists, opts: RegistryOptions = {}): { registry: Registry; handle: (e: PeerwatchEvent) => void; instruments: Instruments } {
+export function createMetricsRegistry(
+  bus: EventBus,
+  lists: LoadedLists,
+  opts: RegistryOptions = {},
+): { registry: Registry; handle: (e: PeerwatchEvent) => void; handleBatch: (events: readonly PeerwatchEvent[]) => void; instruments: Instruments } {
   const registry = new Registry();
   if (opts.node !== undefined) registry.setDefaultLabels({ node: opts.node });
   if (opts.processMetrics ?? true) {
     registerProcessMetrics(registry);
   }
   const self = registerSelfMetrics(registry, bus);
-  const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry)];
+  const p2p = registerP2pMetrics(registry);
+  const handlers = [self.handle, p2p.handle, registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry)];
   const handle = (e: PeerwatchEvent): void => {
     for (let i = 0; i < handlers.length; i++) handlers[i]!(e);
   };
-  return { registry, handle, instruments: self.instruments };
+  // A batch: each run of net.message from one source (a trace batch, a flood) is counted in one
+  // fold by the P2P metrics, the only ones that read it, and once by the event counts; anything
+  // else goes through every handler as before.
+  const handleBatch = (events: readonly PeerwatchEvent[]): void => {
+    for (let i = 0; i < events.length; ) {
+      const e = events[i]!;
+      if (e.type !== "net.message") {
+        handle(e);
+        i++;
+        continue;
+      }
+      let end = i + 1;
+      while (end < events.length && events[end]!.type === "net.message" && events[end]!.source === e.source) end++;
+      self.countRun(e.source, "net.message", end - i);
+      p2p.messages(events, i, end);
+      i = end;
+    }
+  };
+  return { registry, handle, handleBatch, instruments: self.instruments };
 }
 
 export async function startMetricsTool(bus: EventBus, at: HostPort | "off", lists: LoadedLists): Promise<MetricsTool> {
-  const { registry, handle, instruments } = createMetricsRegistry(bus, lists);
-  const subscription = bus.subscribe({ name: "metrics", maxQueue: 100_000 }, handle);
+  const { registry, handleBatch, instruments } = createMetricsRegistry(bus, lists);
+  const subscription = bus.subscribeBatches({ name: "metrics", maxQueue: 100_000 }, handleBatch);
   const server = at === "off" ? undefined : await startMetricsServer(registry, at);
   return {
     registry,

@@ -7,7 +7,7 @@ import type { Instruments } from "../../sources/types.js";
 import { collectFrom, DeferredCounts } from "./deferred-counts.js";
 import { LabelLimiter } from "./labels.js";
 
-export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle: (e: PeerwatchEvent) => void; instruments: Instruments } {
+export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle: (e: PeerwatchEvent) => void; countRun: (source: string, type: string, n: number) => void; instruments: Instruments } {
   // Every event counts here: summed in plain numbers, handed over at scrape (deferred-counts.ts).
   let eventCounts: DeferredCounts | undefined;
   const events = new Counter({
@@ -80,6 +80,10 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
   const methods = new LabelLimiter(40);
   return {
     handle,
+    /** n events of one source and type (a run of a batch) that need nothing but counting here. */
+    countRun: (source, type, n) => {
+      eventCounts.sums(source, type)[0]! += n;
+    },
     instruments: {
       ipcCall: (what, seconds, ok) => ipcCalls.observe({ method: methods.label(what.replace(/\(.*$/, "")), outcome: ok ? "ok" : "error" }, seconds),
     },
