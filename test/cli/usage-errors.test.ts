@@ -76,7 +76,9 @@ describe("--help examples", () => {
       const spec = COMMANDS.find((c) => c.name === name)!;
       let opts: Record<string, unknown> | undefined;
       const cmd = program.commands.find((c) => c.name() === name)!;
-      cmd.exitOverride().action((...a: unknown[]) => (opts = a[a.length - 2] as Record<string, unknown>));
+      cmd.exitOverride().action((...a: unknown[]) => {
+        opts = a[a.length - 2] as Record<string, unknown>;
+      });
       await program.parseAsync(["node", ...argv]);
       expect(opts, line).toBeDefined();
       // Every value is one the command's option table accepts.
