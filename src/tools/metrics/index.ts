@@ -6,6 +6,7 @@ import type { HostPort } from "../../config/values.js";
 import type { PeerwatchEvent } from "../../events/index.js";
 import type { Instruments } from "../../sources/types.js";
 import type { LoadedLists } from "../iplists/load-lists.js";
+import { registerAlertMetrics } from "./alert-metrics.js";
 import { registerChainMetrics } from "./chain-metrics.js";
 import { registerLogMetrics } from "./log-metrics.js";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.js";
@@ -39,7 +40,7 @@ export function createMetricsRegistry(bus: EventBus, lists: LoadedLists, opts: R
     for (const n of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(`peerwatch_${n}`);
   }
   const self = registerSelfMetrics(registry, bus);
-  const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry)];
+  const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry), registerAlertMetrics(registry)];
   const handle = (e: PeerwatchEvent): void => {
     for (let i = 0; i < handlers.length; i++) handlers[i]!(e);
   };
