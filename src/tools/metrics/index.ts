@@ -12,6 +12,7 @@ import { registerLogMetrics } from "./log-metrics.js";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.js";
 import { registerP2pMetrics } from "./p2p-metrics.js";
 import { registerPeerMetrics } from "./peer-metrics.js";
+import { registerPeerTrafficMetrics } from "./peer-traffic-metrics.js";
 import { registerSelfMetrics } from "./self-metrics.js";
 import { registerThreadMetrics } from "./thread-metrics.js";
 
@@ -40,7 +41,7 @@ export function createMetricsRegistry(bus: EventBus, lists: LoadedLists, opts: R
     for (const n of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(`peerwatch_${n}`);
   }
   const self = registerSelfMetrics(registry, bus);
-  const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry), registerAlertMetrics(registry)];
+  const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry), registerAlertMetrics(registry), registerPeerTrafficMetrics(registry)];
   const handle = (e: PeerwatchEvent): void => {
     for (let i = 0; i < handlers.length; i++) handlers[i]!(e);
   };
