@@ -11,7 +11,9 @@ import { makeEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { RecordingPlayer, type ReplaySpeed, type ReplaySummary } from "../tools/record/player.js";
 import { showProgress } from "../tools/record/progress-line.js";
+import { showBanner } from "./banner.js";
 import { configOrExit, type CommandSpec } from "./command.js";
+import { VERSION } from "./version.js";
 import { NATS_OPTIONS, NATS_TOOLS_OPTIONS, natsSettingsProblem, type NatsConnectSettings } from "../bus/nats/options.js";
 import { StreamRangeReader } from "../bus/nats/stream-range.js";
 import { awaitNats, startNatsPublisher } from "./nats-publish.js";
@@ -123,6 +125,19 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
     await tools.close();
     return 1;
   }
+  showBanner(
+    {
+      version: VERSION,
+      replay: true,
+      watching: config.fromStream ? `stream ${config.fromStream} on ${config.nats?.join(", ")}` : files.map((f) => path.basename(f)).join(", "),
+      note: `at speed ${config.speed}${config.loop ? ", in a loop" : ""}`,
+      pageUrl: tools.web?.url,
+      metricsUrl: tools.metrics.server ? `http://${tools.metrics.server.address.host}:${tools.metrics.server.address.port}/metrics` : undefined,
+      stop: config.loop ? "Ctrl-C" : `at the end${config.linger > 0 ? `, after --linger ${config.linger} s` : ""}, or Ctrl-C`,
+    },
+    log,
+    config.logFormat,
+  );
   const stop = stopOnSignals(signal);
   const play = { files, speed: config.speed as ReplaySpeed, loop: config.loop, nodeName: config.nodeName, signal: stop.signal };
   const summary = config.fromStream ? await playStreamRange(bus, play, config as ReplayConfig & { fromStream: string; nats: string[] }, log) : await playRecording(bus, play, log);
