@@ -31,9 +31,9 @@ describe.skipIf(!hasPromtool)("Prometheus rules", () => {
   });
 });
 
-/** Metric names in a PromQL expression (identifiers starting with peerwatch). */
+/** Metric names in a PromQL expression: peerwatch's own and its process_/nodejs_ self-metrics (label values in quotes are not names). */
 function metricNames(expr: string): string[] {
-  return [...expr.matchAll(/\bpeerwatch[a-zA-Z0-9_:]*/g)].map((m) => m[0]);
+  return [...expr.replace(/"(?:[^"\\]|\\.)*"/g, '""').matchAll(/\b(?:peerwatch[_:]|process_|nodejs_)[a-zA-Z0-9_:]*/g)].map((m) => m[0]);
 }
 
 describe("metric names used by rules and dashboards", () => {
@@ -78,6 +78,7 @@ describe("metric names used by rules and dashboards", () => {
 
   it("the check catches a misspelt metric", () => {
     expect(metricNames("rate(peerwatch_p2p_mesages_total[5m])")).toEqual(["peerwatch_p2p_mesages_total"]);
+    expect(metricNames('rate(process_cpu_secnds_total{job="peerwatch"}[5m])')).toEqual(["process_cpu_secnds_total"]);
   });
 });
 
