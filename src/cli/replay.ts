@@ -202,8 +202,9 @@ export async function playRecording(bus: MemoryBus, o: PlayOptions, log: Logger)
     onPassEnd: (n) => {
       log.debug(`replay pass ${n} done`);
       // Each new pass of a loop is said on the bus: the page marks blocks by pass, so heights
-      // starting over read as the recording again, not as a reorg.
-      if (o.loop && !o.signal.aborted) bus.publish(makeEvent("replay", o.nodeName, "source.status", { source: "replay", state: "up", detail: `${o.label ? `${o.label}: ` : ""}pass ${n + 1}: replaying the recording ${o.files.map((f) => path.basename(f)).join(", ")} again, time moving on; these events are not from a live node` }));
+      // starting over read as the recording again, not as a reorg. (Not at speed max, where a
+      // pass lasts a moment and a line per pass would flood the log.)
+      if (o.loop && o.speed !== "max" && !o.signal.aborted) bus.publish(makeEvent("replay", o.nodeName, "source.status", { source: "replay", state: "up", detail: `${o.label ? `${o.label}: ` : ""}pass ${n + 1}: replaying the recording ${o.files.map((f) => path.basename(f)).join(", ")} again, time moving on; these events are not from a live node` }));
     },
   });
   const endProgress = o.progress === false ? () => {} : showProgress(process.stderr, () => player.progress());
