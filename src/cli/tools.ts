@@ -25,6 +25,8 @@ export interface ToolsConfig {
   metrics: HostPort | "off";
   web: HostPort | "off";
   nodeName: string;
+  /** The demo: what the replayed node's sources and alerts say goes to the debug log (the page shows it), so the banner stays readable. */
+  quietReplay?: boolean;
 }
 
 /** The --events writer (gzip for .gz, rotation at --events-max-bytes), or undefined without --events. */
@@ -60,6 +62,10 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
   bus.subscribe({ name: "log", prefixes: ["source.status", "events.dropped", "alert"] }, (e) => {
     if (e.type === "source.status" && e.data.source === "replay") replaying = e.data.state === "up";
     const tag = replaying && e.source !== "replay" ? "[replay] " : "";
+    if (tag && config.quietReplay) {
+      log.debug({ type: e.type }, `${tag}${e.type === "alert" ? `alert ${e.data.name}` : e.type === "source.status" ? `${e.data.source} ${e.data.state}` : "events dropped"}`);
+      return;
+    }
     if (e.type === "source.status") {
       const level = e.data.state === "up" ? "info" : "warn";
       log[level]({ source: e.data.source, state: e.data.state, capabilities: e.data.capabilities }, `${tag}${e.data.source} ${e.data.state}: ${e.data.detail}`);

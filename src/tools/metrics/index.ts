@@ -6,11 +6,13 @@ import type { HostPort } from "../../config/values.js";
 import type { PeerwatchEvent } from "../../events/index.js";
 import type { Instruments } from "../../sources/types.js";
 import type { LoadedLists } from "../iplists/load-lists.js";
+import { registerAlertMetrics } from "./alert-metrics.js";
 import { registerChainMetrics } from "./chain-metrics.js";
 import { registerLogMetrics } from "./log-metrics.js";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.js";
 import { registerP2pMetrics } from "./p2p-metrics.js";
 import { registerPeerMetrics } from "./peer-metrics.js";
+import { registerPeerTrafficMetrics } from "./peer-traffic-metrics.js";
 import { registerProcessMetrics } from "./process-metrics.js";
 import { registerSelfMetrics } from "./self-metrics.js";
 import { registerThreadMetrics } from "./thread-metrics.js";
@@ -42,7 +44,7 @@ export function createMetricsRegistry(
   }
   const self = registerSelfMetrics(registry, bus);
   const p2p = registerP2pMetrics(registry);
-  const handlers = [self.handle, p2p.handle, registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry)];
+  const handlers = [self.handle, p2p.handle, registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry), registerAlertMetrics(registry), registerPeerTrafficMetrics(registry)];
   const handle = (e: PeerwatchEvent): void => {
     for (let i = 0; i < handlers.length; i++) handlers[i]!(e);
   };
