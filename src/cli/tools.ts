@@ -27,6 +27,8 @@ export interface ToolsConfig {
   web: HostPort | "off";
   nodeName: string;
   baselineState?: string;
+  /** The demo: what the replayed node's sources and alerts say goes to the debug log (the page shows it), so the banner stays readable. */
+  quietReplay?: boolean;
 }
 
 /** The --events writer (gzip for .gz, rotation at --events-max-bytes), or undefined without --events. */
@@ -34,9 +36,9 @@ export function startRecording(bus: EventBus, config: { events?: string; eventsM
   return config.events ? startNdjsonWriter(bus, config.events, log, (f) => openEventFile(f, { maxBytes: config.eventsMaxBytes })) : undefined;
 }
 
-/** The in-process bus, with handler failures logged. */
-export function createBus(nodeName: string, log: Logger): MemoryBus {
-  return new MemoryBus({ nodeName, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event") });
+/** The in-process bus, with handler failures logged; `lossless` for a producer that waits for room itself (replay). */
+export function createBus(nodeName: string, log: Logger, lossless = false): MemoryBus {
+  return new MemoryBus({ nodeName, lossless, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event") });
 }
 
 /** Reads the tools' settings files first: a bad thresholds file stops the command (exit 2) before anything starts. */
@@ -62,6 +64,10 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
   bus.subscribe({ name: "log", prefixes: ["source.status", "events.dropped", "alert"] }, (e) => {
     if (e.type === "source.status" && e.data.source === "replay") replaying = e.data.state === "up";
     const tag = replaying && e.source !== "replay" ? "[replay] " : "";
+    if (tag && config.quietReplay) {
+      log.debug({ type: e.type }, `${tag}${e.type === "alert" ? `alert ${e.data.name}` : e.type === "source.status" ? `${e.data.source} ${e.data.state}` : "events dropped"}`);
+      return;
+    }
     if (e.type === "source.status") {
       const level = e.data.state === "up" ? "info" : "warn";
       log[level]({ source: e.data.source, state: e.data.state, capabilities: e.data.capabilities }, `${tag}${e.data.source} ${e.data.state}: ${e.data.detail}`);
