@@ -18,6 +18,7 @@ import { readRecording, type RecordingStats } from "../tools/record/read-events.
 import { renderMarkdown, renderText } from "../tools/compare/render.js";
 import type { CompareReport } from "../tools/compare/report.js";
 import { configOrExit, type CommandSpec } from "./command.js";
+import { logEvents } from "./event-log.js";
 import { STOP_TIMEOUT_MS } from "./observe.js";
 import { loadSourcesConfig, sourcesTable, type SourcesConfig } from "./observe-options.js";
 import { settled, startSources } from "./start-sources.js";
@@ -79,6 +80,8 @@ export async function compareLive(config: CompareConfig, log: Logger, signal?: A
   const bus = new MemoryBus({ nodeName: config.nodeName, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed") });
   const comparer = new Comparer();
   bus.subscribe({ name: "compare", maxQueue: 200_000 }, (e) => comparer.add(e));
+  // Which sources are not up, and why, as they say so: not only in the report at the end.
+  logEvents(bus, log);
   const writer = startRecording(bus, config, log);
   const publish = (e: PeerwatchEvent) => bus.publish(e);
 

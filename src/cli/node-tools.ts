@@ -2,7 +2,7 @@
 // keep per-node state (peer ids, windows, gauges), so each node gets its own set, fed from the one
 // bus that carries every node's events. With several nodes every series carries node="<name>";
 // the number of nodes is bounded so the label stays bounded too.
-import { AggregatorRegistry, Registry, collectDefaultMetrics } from "prom-client";
+import { AggregatorRegistry, Registry } from "prom-client";
 import type { EventBus, Subscription } from "../bus/index.js";
 import { makeEvent, type PeerwatchEvent } from "../events/index.js";
 import type { Logger } from "../logger.js";
@@ -11,6 +11,7 @@ import type { Thresholds } from "../tools/alerts/thresholds.js";
 import type { LoadedLists } from "../tools/iplists/load-lists.js";
 import { createMetricsRegistry } from "../tools/metrics/index.js";
 import type { MetricsSource } from "../tools/metrics/metrics-server.js";
+import { registerProcessMetrics } from "../tools/metrics/process-metrics.js";
 
 /** Nodes one tools process serves; events of further nodes are dropped and counted. */
 export const MAX_NODES = 64;
@@ -44,7 +45,7 @@ export class NodeTools {
     private readonly thresholds: Thresholds,
     private readonly opts: NodeToolsOptions,
   ) {
-    collectDefaultMetrics({ register: this.registry, prefix: "peerwatch_" });
+    registerProcessMetrics(this.registry);
   }
 
   /** Routes every event on the bus to its node's tools; alerts go back on the bus under that node. */

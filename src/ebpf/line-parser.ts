@@ -3,7 +3,7 @@
 // is checked field by field and a bad one comes back as a typed result, never an exception.
 import { NETWORK_BY_NUMBER, type EventDataMap, type EventType } from "../events/index.js";
 import { DECODED_TYPES, decodePayload } from "../codecs/p2p/payload-decoder.js";
-import { ADDR_BYTES, SHORT_BYTES } from "./program.js";
+import { ADDR_BYTES, SHORT_BYTES, ebpfCaptureBytes } from "./program.js";
 
 export type ParsedLine =
   | { kind: "event"; type: EventType; data: EventDataMap[EventType] }
@@ -251,7 +251,7 @@ function parseMessage(line: string, payloadBytes: number): ParsedLine {
   const { addr, connType } = peerFields.readAt(peerId, line, starts[3]!, ends[3]!, starts[4]!, ends[4]!);
   const direction = dir === 105 ? ("in" as const) : ("out" as const);
   if (payloadBytes === 0) return { kind: "event", type: "net.message", data: { peerId, addr, connType, direction, msgType, size } };
-  const payloadHex = rxHex(line.slice(starts[7]!, ends[7]!), payloadBytes, "payload");
+  const payloadHex = rxHex(line.slice(starts[7]!, ends[7]!), ebpfCaptureBytes(msgType, payloadBytes), "payload");
   const kept = payloadHex.length >> 1;
   if (kept > size) throw new BadField(`payload of ${kept} bytes for a ${size}-byte message`);
   const decoded = DECODED_TYPES.has(msgType) ? decodePayload(msgType, Buffer.from(payloadHex, "hex")) : undefined;

@@ -4,8 +4,9 @@
 //
 // Limits of bpftrace 0.17 on x86_64: arguments arg0…arg5 only (mempool:replaced's replacement
 // vsize, fee and flag are out of reach), buffers up to BPFTRACE_STRLEN bytes (set to 200 at most),
-// and all buffers of one probe share the 512-byte BPF stack.
-import { MAX_CAPTURE_BYTES } from "../codecs/p2p/options.js";
+// and all buffers of one probe share the 512-byte BPF stack. A version message has probes of its
+// own (a predicate on the type) with a larger payload buffer, so its user agent is decoded.
+import { CAPTURE_BYTES_BY_TYPE, MAX_CAPTURE_BYTES, captureBytesFor, largestCapture } from "../codecs/p2p/options.js";
 
 /** Options the bpftrace program cannot be made from. */
 export class EbpfProgramError extends Error {
@@ -22,6 +23,23 @@ export const ADDR_BYTES = 68;
 export const SHORT_BYTES = 20;
 export const REASON_BYTES = 128;
 export const MAX_PAYLOAD_BYTES = MAX_CAPTURE_BYTES;
+/**
+ * The most a message probe's payload buffer can hold: a version message's cap here. Measured with
+ * bpftrace 0.17 on the USDT fixture: 160 fits the 512-byte BPF stack beside the address, connection
+ * and type buffers, 176 does not (BPFTRACE_STRLEN's own maximum is 200).
+ */
+export const MAX_BUFFER_BYTES = 160;
+
+/**
+ * A predicate that is true when the message type (arg3) is `t`: its first 8 bytes read as one
+ * integer, the name and its NUL (so "versionx" is not "version"). A str() comparison would cost a
+ * BPFTRACE_STRLEN buffer of the 512-byte stack. Types of up to 7 characters.
+ */
+function msgTypeIs(t: string, equal: boolean): string {
+  const word = Buffer.alloc(8);
+  word.write(t, "latin1");
+  return ` *(uint64 *)uptr(arg3) ${equal ? "==" : "!="} 0x${word.readBigUInt64LE().toString(16)} `;
+}
 
 export interface ProgramOptions {
   /** The binary whose probes to attach (bitcoin-node or bitcoind). */
@@ -33,7 +51,12 @@ export interface ProgramOptions {
 
 /** BPFTRACE_STRLEN needed by the program: buf() is capped at it. */
 export function strlenFor(o: ProgramOptions): number {
-  return Math.max(ADDR_BYTES, REASON_BYTES, o.payloadBytes);
+  return Math.max(ADDR_BYTES, REASON_BYTES, largestCapture(o.payloadBytes, MAX_BUFFER_BYTES));
+}
+
+/** The bytes eBPF keeps of a message of this type (the line parser's bound too). */
+export function ebpfCaptureBytes(msgType: string, payloadBytes: number): number {
+  return captureBytesFor(msgType, payloadBytes, MAX_BUFFER_BYTES);
 }
 
 export function generateProgram(o: ProgramOptions): string {
@@ -47,13 +70,19 @@ export function generateProgram(o: ProgramOptions): string {
   const parts: string[] = [];
   const g = new Set(o.groups);
   if (g.has("net")) {
-    const payload = o.payloadBytes > 0 ? `$n = arg4; if ($n > ${o.payloadBytes}) { $n = ${o.payloadBytes}; }` : "";
-    const pfmt = o.payloadBytes > 0 ? `\\t%rx` : "";
-    const parg = o.payloadBytes > 0 ? `, buf(arg5, $n)` : "";
-    for (const [tp, dir] of [["net:inbound_message", "i"], ["net:outbound_message", "o"]]) {
-      parts.push(
-        `${u(tp as string)} { ${payload} printf("M\\t${dir}\\t%lld\\t%rx\\t%rx\\t%rx\\t%llu${pfmt}\\n", arg0, ${str("arg1", ADDR_BYTES)}, ${str("arg2", SHORT_BYTES)}, ${str("arg3", SHORT_BYTES)}, arg4${parg}); }`,
-      );
+    // Types captured further than --payload-bytes (a version message whole) get a probe of their
+    // own, chosen by a predicate on the message type; the rest share one at --payload-bytes.
+    const wider = Object.keys(CAPTURE_BYTES_BY_TYPE).filter((t) => /^[a-z0-9]{1,7}$/.test(t) && ebpfCaptureBytes(t, o.payloadBytes) > o.payloadBytes);
+    const probe = (tp: string, dir: string, bytes: number, predicate: string) => {
+      const payload = bytes > 0 ? `$n = arg4; if ($n > ${bytes}) { $n = ${bytes}; }` : "";
+      const pfmt = bytes > 0 ? `\\t%rx` : "";
+      const parg = bytes > 0 ? `, buf(arg5, $n)` : "";
+      return `${u(tp)} ${predicate}{ ${payload} printf("M\\t${dir}\\t%lld\\t%rx\\t%rx\\t%rx\\t%llu${pfmt}\\n", arg0, ${str("arg1", ADDR_BYTES)}, ${str("arg2", SHORT_BYTES)}, ${str("arg3", SHORT_BYTES)}, arg4${parg}); }`;
+    };
+    for (const [tp, dir] of [["net:inbound_message", "i"], ["net:outbound_message", "o"]] as const) {
+      for (const t of wider) parts.push(probe(tp, dir, ebpfCaptureBytes(t, o.payloadBytes), `/${msgTypeIs(t, true)}/ `));
+      const rest = wider.map((t) => msgTypeIs(t, false)).join("&&");
+      parts.push(probe(tp, dir, o.payloadBytes, rest ? `/${rest}/ ` : ""));
     }
   }
   if (g.has("connections")) {

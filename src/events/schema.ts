@@ -35,6 +35,11 @@ export const tipChanged = z.object({
   cacheCoins: nonNegInt.optional(),
   /** The node's verification progress estimate, 0 to 1. */
   progress: z.number().min(0).max(1).optional(),
+  // What IPC's waitTipChanged adds when the tip jumped (several blocks connected before one push).
+  /** Blocks between the previous pushed tip and this one that got no push of their own. */
+  skipped: nonNegInt.optional(),
+  /** Those blocks, oldest first, as executeRpc's getblockhash named them (absent when not looked up). */
+  skippedBlocks: z.array(z.object({ height: nonNegInt, hash: hash256Hex })).max(64).optional(),
 });
 
 export const blockConnected = z.object({

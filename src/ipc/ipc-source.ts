@@ -82,7 +82,8 @@ export class IpcSource implements Source<IpcConfig> {
       log.debug({ missing: caps.missing }, "IPC interfaces not served");
 
       if (caps.mining) {
-        tip = new TipWatcher(session, caps.mining, waits, calls, emit);
+        const rpc = caps.rpc ? { transport: new IpcRpcTransport(session, caps.rpc, calls), timeoutMs } : undefined;
+        tip = new TipWatcher(session, caps.mining, waits, calls, emit, rpc);
         tip.run().catch((e: unknown) => {
           if (!session.isClosed) {
             log.warn({ err: e }, "tip watcher stopped");

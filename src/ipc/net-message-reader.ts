@@ -7,6 +7,7 @@
 // through netMessageFrom instead, so the result is always the same (test/ipc/net-message-reader.test.ts
 // compares the two, on single- and multi-segment batches).
 import * as $ from "capnp-es";
+import { captureBytesFor } from "../codecs/p2p/options.js";
 import { decodePayload } from "../codecs/p2p/payload-decoder.js";
 import type { EventDataMap } from "../events/index.js";
 import type { NetMessage } from "./generated/experimental/tracing_net.js";
@@ -49,6 +50,7 @@ export type SlowRead = (m: NetMessage) => NetMessageData;
 export type TimestampUs = number;
 
 /**
+ * `maxPayloadBytes` is --payload-bytes: each message keeps captureBytesFor(its type) of it.
  * Calls `each` with the event data of the first `max` messages of the list (or `bad` with the
  * reason for one that is malformed); returns how many it looked at.
  */
@@ -170,8 +172,8 @@ function readOne(segments: Segments, seg: Seg, e: number, dataBytes: number, max
   };
   if (maxPayloadBytes === 0) return data;
   const [s, start, count] = bytesAt(segments, seg, ptr + 24);
-  // Never more than asked for, nor more than the message has (a node sending more is cut, not trusted).
-  const kept = Math.min(count, maxPayloadBytes, size);
+  // Never more than this type's capture, nor more than the message has (a node sending more is cut, not trusted).
+  const kept = Math.min(count, captureBytesFor(data.msgType, maxPayloadBytes), size);
   const payload = s.bytes.subarray(start, start + kept);
   const decoded = decodePayload(data.msgType, payload);
   // Fixed-shape literals, no spreads: the event stays a fast object for every tool.

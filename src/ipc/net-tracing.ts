@@ -1,11 +1,13 @@
 // EXPERIMENTAL: subscribes to a patched node's net-message tracing interface and turns each batch
 // the node pushes into net.message events, on par with eBPF's: the event time is the node's own
-// timestamp of the message (the time of the fact, not when the batch reached us), the payload prefix
+// timestamp of the message (the time of the fact, not when the batch reached us; the node stamps on
+// steady_clock, mapped to wall-clock time by node-clock.ts), the payload prefix
 // is the same --payload-bytes as eBPF's and is decoded by the same code; the node's own `dropped`
 // count becomes events.dropped. The callback object is hosted here; its method never throws back
 // into capnp-es (which would turn it into an unhandled rejection): bad entries are counted and skipped.
 import type * as $ from "capnp-es";
-import { nowMicros, type Emit } from "../events/index.js";
+import type { Emit } from "../events/index.js";
+import { captureBytesFor, largestCapture } from "../codecs/p2p/options.js";
 import { decodePayload } from "../codecs/p2p/payload-decoder.js";
 import type { Handler$Client } from "./generated/experimental/handler.js";
 import {
@@ -15,11 +17,16 @@ import {
 } from "./generated/experimental/tracing_net.js";
 import type { Thread$Client } from "./generated/mp/proxy.js";
 import { TraceDecodeError, readNetMessages } from "./net-message-reader.js";
+import { mapNodeStamp, readClocks, type StampClock } from "./node-clock.js";
 import { IpcError, IpcSession } from "./session.js";
 
 /** What peerwatch asks the node for (NetMessageTraceOptions). */
 export interface NetTracingOptions {
-  /** Payload bytes the node should copy per message (0: none). */
+  /**
+   * --payload-bytes (0: none). The node copies one size of every message (its options have no
+   * per-type size), so it is asked for the largest per-type capture (a version message whole);
+   * each message keeps its own type's capture here.
+   */
   payloadBytes: number;
   maxQueueEvents: number;
   maxBatchEvents: number;
@@ -33,12 +40,12 @@ export interface NetTracingStats {
   invalid: number;
   /** Messages whose node timestamp was implausible, stamped with the receive time instead. */
   untimed: number;
+  /** The clock the node's last usable stamp was on (its interface says steady_clock). */
+  clock: StampClock | undefined;
 }
 
 /** Largest batch accepted from the node; its own default is 1024. */
 const MAX_BATCH = 100_000;
-/** A node timestamp this far from our clock is not wall-clock time (the node runs on this host). */
-const MAX_CLOCK_SKEW_US = 24 * 3600 * 1_000_000;
 
 /** The node refused the subscription; `retry` when a later attempt may succeed. */
 export class TraceSubscribeError extends Error {
@@ -63,13 +70,6 @@ export function explainSubscribeFailure(e: unknown): TraceSubscribeError {
   return new TraceSubscribeError(true, msg);
 }
 
-/** The node's timestampUs as event time, when it is plausible wall-clock time. */
-export function eventTime(timestampUs: bigint | number, receivedUs: number): number | undefined {
-  const ts = Number(timestampUs);
-  if (!Number.isSafeInteger(ts) || ts <= 0 || Math.abs(ts - receivedUs) > MAX_CLOCK_SKEW_US) return undefined;
-  return ts;
-}
-
 export function netMessageFrom(m: NetMessage, payloadBytes: number) {
   const size = Number(m.msgSize);
   const peerId = Number(m.peerId);
@@ -86,14 +86,14 @@ export function netMessageFrom(m: NetMessage, payloadBytes: number) {
   };
   if (payloadBytes === 0) return data;
   const payload = m._hasPayload() ? m.payload.toUint8Array() : new Uint8Array(0);
-  // Never more than asked for, nor more than the message has (a node sending more is cut, not trusted).
-  const kept = Buffer.from(payload.subarray(0, Math.min(payload.length, payloadBytes, size)));
+  // Never more than this type's capture, nor more than the message has (a node sending more is cut, not trusted).
+  const kept = Buffer.from(payload.subarray(0, Math.min(payload.length, captureBytesFor(msgType, payloadBytes), size)));
   const decoded = decodePayload(msgType, kept);
   return { ...data, payloadHex: kept.toString("hex"), truncated: kept.length < size, ...(decoded ? { decoded } : {}) };
 }
 
 export class NetTracing {
-  readonly stats: NetTracingStats = { batches: 0, messages: 0, droppedByNode: 0, invalid: 0, untimed: 0 };
+  readonly stats: NetTracingStats = { batches: 0, messages: 0, droppedByNode: 0, invalid: 0, untimed: 0, clock: undefined };
   private handler: Handler$Client | undefined;
 
   constructor(
@@ -125,7 +125,7 @@ export class NetTracing {
       const opts = p._initOptions();
       opts.inbound = true;
       opts.outbound = true;
-      opts.maxPayloadBytes = o.payloadBytes;
+      opts.maxPayloadBytes = largestCapture(o.payloadBytes);
       opts.maxQueueEvents = o.maxQueueEvents;
       opts.maxBatchEvents = o.maxBatchEvents;
       opts.maxBatchWaitUs = o.maxBatchWaitUs;
@@ -142,12 +142,13 @@ export class NetTracing {
   /** What was asked of the node, for the status line. */
   describe(): string {
     const o = this.options;
-    return `net-message tracing: ${o.payloadBytes} payload bytes, queue ${o.maxQueueEvents}, batches of up to ${o.maxBatchEvents} within ${o.maxBatchWaitUs} µs`;
+    return `net-message tracing: ${o.payloadBytes} payload bytes (version messages ${captureBytesFor("version", o.payloadBytes)}), queue ${o.maxQueueEvents}, batches of up to ${o.maxBatchEvents} within ${o.maxBatchWaitUs} µs`;
   }
 
   private onBatch(messages: $.List<NetMessage>, dropped: bigint): void {
     this.stats.batches++;
-    const received = nowMicros();
+    const clocks = readClocks();
+    const received = clocks.wallUs;
     const payloadBytes = this.options.payloadBytes;
     let bad = 0;
     // Straight from the segments (net-message-reader.ts), capnp-es where that cannot.
@@ -157,13 +158,14 @@ export class NetTracing {
       payloadBytes,
       (m) => netMessageFrom(m, payloadBytes),
       (data, timestampUs) => {
-        const ts = eventTime(timestampUs, received);
-        if (ts === undefined) {
-          if (this.stats.untimed++ === 0) this.onClockNotice(`the node's message timestamp ${timestampUs} µs is not wall-clock time; net.message events carry the time peerwatch received them`);
+        const t = mapNodeStamp(timestampUs, clocks);
+        if (t === undefined) {
+          if (this.stats.untimed++ === 0) this.onClockNotice(`the node's message timestamp ${timestampUs} µs is neither this host's monotonic clock (steady_clock, as the tracing interface stamps) nor wall-clock time; net.message events carry the time peerwatch received them`);
           this.emit("net.message", data);
         } else {
+          this.stats.clock = t.clock;
           data.receivedTs = received;
-          this.emit("net.message", data, ts);
+          this.emit("net.message", data, t.ts);
         }
         this.stats.messages++;
       },

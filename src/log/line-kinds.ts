@@ -62,6 +62,11 @@ const PATTERNS: Pattern[] = [
     re: /^Bitcoin [A-Z][A-Za-z]{1,20} version v?[0-9]\S* ?(?:\([^)]*\))?$/,
     handle: (m, p) => p.identity(m[0]),
   },
+  // init.cpp Shutdown(): LogInfo("Shutdown in progress...") … LogInfo("Shutdown done") (before v29:
+  // LogPrintf("%s: In progress...", __func__) … "%s: done"). No event: the log source reads them as
+  // the node going away (node-presence.ts), as the other sources see it by their connection.
+  { kind: "shutdown-started", hint: "hutdown", re: /^Shutdown(?: in progress\.\.\.|: In progress\.\.\.)$/, handle: () => [] },
+  { kind: "shutdown-done", hint: "hutdown", re: /^Shutdown(?: done|: done)$/, handle: () => [] },
   // init.cpp: "Listening for IPC requests on address %s" — only bitcoin-node (multiprocess) listens.
   { kind: "ipc-listening", hint: "Listening for IPC", re: /^Listening for IPC requests on address /, handle: (_m, p) => p.multiprocess() },
   // validation.cpp UpdateTipLog: "%s%s: new best=%s height=%d version=0x%08x log2_work=%f tx=%lu date='%s' progress=%f cache=%.1fMiB(%utxo)%s"

@@ -1,12 +1,14 @@
 // The "log" source: follows the node's debug.log (or a named pipe), parses each line and emits the
 // facts as events stamped with the line's own time. Lines no parser knows are counted by category
 // and reported with the other line counts in periodic `log.lines` events.
+import { findRunningNode } from "../sources/discover.js";
 import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
 import type { LogConfig } from "./options.js";
 import { LogFollower } from "./follower.js";
 import { lastIdentity } from "./last-identity.js";
 import { LogParser } from "./line-kinds.js";
+import { NodePresence } from "./node-presence.js";
 import { logPath, logStatePath } from "./paths.js";
 
 /** Bounds that keep a pathological log from costing more than a few MiB. */
@@ -18,6 +20,8 @@ export const LOG_LIMITS = {
   maxLinesPerSecond: 50_000,
   /** How often the line counts go out as a log.lines event (when they changed). */
   statsEveryMs: 10_000,
+  /** How often the node's PID is looked for (node-presence.ts): the file outlives the node. */
+  nodeCheckMs: 2_000,
 };
 
 export class LogSource implements Source<LogConfig> {
@@ -35,6 +39,15 @@ export class LogSource implements Source<LogConfig> {
     /** After a truncation or replacement: lines older than this were handled before. */
     let skipBefore: number | undefined;
 
+    // While the node is gone the source is down, whatever the follower says of the file.
+    const presence = new NodePresence(
+      () => findRunningNode(config),
+      (c) => status.report(c.gone ? "down" : "up", c.detail),
+    );
+    const followerStatus = (state: "up" | "down", detail: string) => {
+      if (state === "up" && presence.isGone) return;
+      status.report(state, detail);
+    };
     const path = logPath(config);
     const follower = new LogFollower({
       path,
@@ -45,7 +58,7 @@ export class LogSource implements Source<LogConfig> {
       pollMs: this.limits.pollMs,
       maxLinesPerSecond: this.limits.maxLinesPerSecond,
       signal,
-      onStatus: (state, detail) => status.report(state, detail),
+      onStatus: followerStatus,
       onOpened: (offset, fifo) => {
         // Starting after the node's startup line: read back to it, so the source still says who the node is.
         if (fifo || offset === 0) return;
@@ -55,7 +68,7 @@ export class LogSource implements Source<LogConfig> {
       },
       onRestart: (why, lastTsUs) => {
         skipBefore = lastTsUs;
-        status.report("up", why);
+        followerStatus("up", why);
       },
       onLine: (l) => {
         if (l.truncated) truncated++;
@@ -66,6 +79,7 @@ export class LogSource implements Source<LogConfig> {
           skipBefore = undefined;
         }
         if (ts !== undefined && (follower.lastTsUs === undefined || ts > follower.lastTsUs)) follower.lastTsUs = ts;
+        presence.onLine(r.kind, ts);
         if (r.kind === undefined) {
           if (l.text === "") return;
           const cat = r.line.category ?? "none";
@@ -92,10 +106,13 @@ export class LogSource implements Source<LogConfig> {
       emit("log.lines", data);
     };
     const timer = setInterval(report, this.limits.statsEveryMs);
+    presence.check();
+    const nodeTimer = setInterval(() => presence.check(), this.limits.nodeCheckMs);
     try {
       await follower.run();
     } finally {
       clearInterval(timer);
+      clearInterval(nodeTimer);
       report();
       status.report("down", "stopped");
     }

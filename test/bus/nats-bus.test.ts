@@ -73,7 +73,8 @@ if ("skip" in bin) {
       await until(() => got.length === 4);
       expect(got).toEqual(sent);
       await until(() => netOnly.length === 2);
-      expect(netOnly.sort()).toEqual(["peerwatch.n1.net.message", "peerwatch.n_2.net.message"]);
+      // "n.2" escaped one-to-one (its dot as _2e), never "n_2", which is the node named "n_2".
+      expect(netOnly.sort()).toEqual(["peerwatch.n1.net.message", "peerwatch.n_2e2.net.message"]);
       await raw.close();
     });
 

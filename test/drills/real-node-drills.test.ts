@@ -31,9 +31,9 @@ const EXPECT: Record<SourceName, { down: RegExp | undefined; flows: (e: Peerwatc
   rpc: { down: /connection refused by http:\/\/127\.0\.0\.1:\d+|ECONNRESET/, flows: (e, h) => e.type === "rpc.snapshot" && e.data.method === "getblockchaininfo" && (e.data.result as { blocks: number }).blocks === h },
   p2p: { down: /^127\.0\.0\.1:\d+: (the node closed the connection|socket error)/, flows: (e) => e.type === "ping.rtt" },
   proc: { down: /the node process is gone/, flows: (e, _h, pid) => e.type === "threads.snapshot" && e.data.pid === pid },
-  // The log is a file: a killed node leaves it as it was, so the log source stays up and reads the
-  // new node's startup lines (node.info) when it comes back.
-  log: { down: undefined, flows: (e, h) => e.type === "tip.changed" && e.data.height === h },
+  // The log is a file a killed node leaves as it was: the source sees the node go by its PID
+  // (a kill writes no shutdown line) and comes back with the new node's PID or startup line.
+  log: { down: /^the node (is gone: no process with PID \d+|shut down|is shutting down)/, flows: (e, h) => e.type === "tip.changed" && e.data.height === h },
 };
 
 function observeArgs(node: RealNode, sources: string, name: string): string[] {

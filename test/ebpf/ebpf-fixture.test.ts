@@ -55,6 +55,24 @@ describe.skipIf(skip)("eBPF extractor on the USDT fixture (real bpftrace)", () =
     expect((long.data as { payloadHex: string }).payloadHex).toHaveLength(256);
   });
 
+  it("captures a version message whole at the default --payload-bytes, so its user agent is decoded; other types keep the prefix", async () => {
+    fixture = new UsdtFixture((setup as { path: string }).path);
+    const pid = await fixture.start();
+    const c = await observe(["--pid", String(pid), "--ebpf-groups", "net"]);
+    await c.waitFor(isStatus("up"), 60_000);
+    await fixture.send("version");
+    const v = await c.waitFor((e) => e.type === "net.message" && e.data.msgType === "version", 10_000);
+    expect(v.data).toMatchObject({
+      size: 117,
+      truncated: false,
+      decoded: { version: { version: 70016, services: "0000000000000409", userAgent: "/Satoshi:27.1.0/Knots:20240801/", startHeight: 840000, relay: true } },
+    });
+    // A type that only starts like "version" is not taken for one: the 64-byte default prefix.
+    const x = await c.waitFor((e) => e.type === "net.message" && e.data.msgType === "versionx", 10_000);
+    expect(x.data).toMatchObject({ size: 117, truncated: true });
+    expect((x.data as { payloadHex: string }).payloadHex).toHaveLength(128);
+  });
+
   it("reports what bpftrace loses in a burst as events.dropped, so nothing is lost silently", async () => {
     fixture = new UsdtFixture((setup as { path: string }).path);
     const pid = await fixture.start();

@@ -134,8 +134,16 @@ describe("bpftrace program", () => {
     expect(p).not.toMatch(/%s/);
     expect(p).not.toMatch(/\barg[6-9]\b/);
     for (const tp of ["net:inbound_message", "net:outbound_message", "net:inbound_connection", "net:outbound_connection", "net:closed_connection", "net:evicted_inbound_connection", "net:misbehaving_connection", "mempool:added", "mempool:removed", "mempool:replaced", "mempool:rejected", "validation:block_connected", "utxocache:add", "utxocache:spent", "utxocache:uncache", "utxocache:flush"]) {
-      expect(p).toContain(`usdt:/opt/bitcoin-node:${tp} {`);
+      expect(p).toContain(`usdt:/opt/bitcoin-node:${tp} `);
     }
+  });
+
+  it("gives version messages probes of their own with a wider buffer, chosen by the type's first 8 bytes", () => {
+    const p = generateProgram({ binary: "/b", groups: ["net"], payloadBytes: 64 });
+    // "version" and its NUL, little-endian: 0x006e6f6973726576.
+    expect(p).toContain('usdt:/b:net:inbound_message / *(uint64 *)uptr(arg3) == 0x6e6f6973726576 / { $n = arg4; if ($n > 160) { $n = 160; }');
+    expect(p).toContain('usdt:/b:net:outbound_message / *(uint64 *)uptr(arg3) != 0x6e6f6973726576 / { $n = arg4; if ($n > 64) { $n = 64; }');
+    expect(generateProgram({ binary: "/b", groups: ["net"], payloadBytes: 0 })).not.toContain("uptr");
   });
 
   it("leaves utxocache out unless asked, and refuses bad options", () => {

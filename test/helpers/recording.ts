@@ -65,7 +65,9 @@ export function eventCounters(metricsText: string, ignoreSource = "replay"): Map
     const m = /^(\w+)(\{[^}]*\})? (\S+)$/.exec(line);
     if (!m) continue;
     const [, name, labels = "", value] = m;
-    if (!name!.endsWith("_total") || name!.startsWith("peerwatch_process_") || /^peerwatch_(web_|nodejs_|bus_)/.test(name!)) continue;
+    // Process figures under today's names and under the peerwatch_ prefix they had when
+    // data/regtest-demo.metrics.txt was scraped.
+    if (!name!.endsWith("_total") || /^(peerwatch_)?(process|nodejs)_/.test(name!) || /^peerwatch_(web_|bus_)/.test(name!)) continue;
     if (labels.includes(`source="${ignoreSource}"`)) continue;
     // A series at 0 is one the exporter pre-registers (newer versions list more reasons): the same as absent.
     if (Number(value) === 0) continue;

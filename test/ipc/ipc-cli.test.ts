@@ -38,11 +38,39 @@ describe.skipIf(skip)("peerwatch observe --sources ipc against the stand-in node
       const sentUs = Date.now() * 1000;
       await node.send(`tip ${100 + i} ${hash(0xabc0 + i)}`);
       const e = await cli.waitFor((x) => x.type === "tip.changed" && x.data.height === 100 + i, 5000, from);
-      expect(e.data).toEqual({ height: 100 + i, hash: hash(0xabc0 + i) });
+      // The first jumps from the genesis tip (height 0): only the later ones are single blocks.
+      expect(e.data).toMatchObject({ height: 100 + i, hash: hash(0xabc0 + i) });
+      if (i > 1) expect(e.data).toEqual({ height: 100 + i, hash: hash(0xabc0 + i) });
       lags.push((e.ts - sentUs) / 1000);
     }
     lags.sort((a, b) => a - b);
     expect(lags[2]).toBeLessThan(50);
+  });
+
+  it("reports a tip that jumps (blocks connected before one push) with the heights it passed over, named over executeRpc", async () => {
+    let from = cli.events.length;
+    await node.send(`tip 300 ${hash(300)}`);
+    await cli.waitFor((x) => x.type === "tip.changed" && x.data.height === 300, 5000, from);
+    // Like generatetoaddress 3: three blocks connect, waitTipChanged returns the last.
+    from = cli.events.length;
+    await node.send(`block 301 ${hash(301)}`);
+    await node.send(`block 302 ${hash(302)}`);
+    await node.send(`tip 303 ${hash(303)}`);
+    const e = await cli.waitFor((x) => x.type === "tip.changed" && x.data.height === 303, 5000, from);
+    expect(e.data).toEqual({
+      height: 303,
+      hash: hash(303),
+      skipped: 2,
+      skippedBlocks: [
+        { height: 301, hash: hash(301) },
+        { height: 302, hash: hash(302) },
+      ],
+    });
+    // A long jump (a node catching up) is counted, not looked up block by block.
+    from = cli.events.length;
+    await node.send(`tip 400 ${hash(400)}`);
+    const far = await cli.waitFor((x) => x.type === "tip.changed" && x.data.height === 400, 5000, from);
+    expect(far.data).toEqual({ height: 400, hash: hash(400), skipped: 96 });
   });
 
   it("emits peers.snapshot every interval", async () => {

@@ -34,6 +34,23 @@ describe.skipIf("skip" in bins)("peerwatch observe --sources ipc against a real 
     expect(tip.data).toEqual({ height: 1, hash });
   });
 
+  it("accounts for every block of generatetodescriptor 3: pushed, or named in a later push's skippedBlocks", async () => {
+    await cli.waitFor((e) => e.type === "tip.changed" && e.data.height === 1, 10_000);
+    const from = cli.events.length;
+    const { descriptor } = JSON.parse(await node.cli("getdescriptorinfo", "raw(51)")) as { descriptor: string };
+    const hashes = JSON.parse(await node.cli("generatetodescriptor", "3", descriptor)) as string[];
+    await cli.waitFor((e) => e.type === "tip.changed" && e.data.height === 4, 10_000, from);
+    const tips = cli.events.slice(from).filter((e): e is PeerwatchEvent<"tip.changed"> => e.type === "tip.changed");
+    const reported = new Map<number, string>();
+    for (const t of tips) {
+      reported.set(t.data.height, t.data.hash);
+      for (const b of t.data.skippedBlocks ?? []) reported.set(b.height, b.hash);
+      expect(t.data.skipped ?? 0).toBe(t.data.skippedBlocks?.length ?? 0);
+    }
+    expect([2, 3, 4].map((h) => reported.get(h))).toEqual(hashes);
+    console.log(`generatetodescriptor 3: ${tips.length} tip.changed pushes, skipped ${tips.map((t) => t.data.skipped ?? 0).join(",")}`);
+  });
+
   it("emits peers.snapshot over executeRpc", async () => {
     const snap = await cli.waitFor((e) => e.type === "peers.snapshot", 15_000);
     expect(snap.data).toEqual({ peers: [] });

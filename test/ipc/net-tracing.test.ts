@@ -33,6 +33,13 @@ async function tracingOn(node: Standin, options: NetTracingOptions, onClock?: (d
   return { session, tracing, events };
 }
 
+/** The stamp the stand-in put on the first message of a `trace` command. */
+const stampOf = (reply: string) => Number(/stamp=(-?\d+)/.exec(reply)![1]);
+/** CLOCK_MONOTONIC now (µs): what steady_clock reads on Linux. */
+const monotonicNowUs = () => Number(process.hrtime.bigint() / 1000n);
+/** Wall-clock minus monotonic time, read here (the oracle the mapping must agree with). */
+const wallMinusMonotonicUs = () => performance.timeOrigin * 1000 + performance.now() * 1000 - monotonicNowUs();
+
 const stat = async (node: Standin, key: string) => new RegExp(`${key}=(\\S+)`).exec(await node.send("stats"))?.[1];
 const messages = (events: PeerwatchEvent[]) => events.filter((e): e is PeerwatchEvent<"net.message"> => e.type === "net.message");
 const dropped = (events: PeerwatchEvent[]) => events.filter((e) => e.type === "events.dropped").reduce((n, e) => n + (e.data as { count: number }).count, 0);
@@ -47,24 +54,28 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
   afterEach(() => session?.close());
   afterAll(() => node.stop());
 
-  it("stamps each message with the node's time of the fact, keeping the receive time as receivedTs", async () => {
+  it("maps the node's steady_clock stamps to wall-clock time exactly, keeping the receive time as receivedTs", async () => {
     const t = await tracingOn(node, DEFAULTS);
     session = t.session;
     await t.tracing.subscribe();
     const before = nowMicros();
-    await node.send("trace 4 0 2000"); // the node saw them 2 s before it sent them (a stalled client)
+    // The node saw them 2 s before it sent them (as if peerwatch had stalled); it stamps steady_clock.
+    const stamp = stampOf(await node.send("trace 4 0 2000"));
+    expect(Math.abs(stamp - monotonicNowUs())).toBeLessThan(3_000_000); // the stand-in's clock is CLOCK_MONOTONIC
     await until(() => messages(t.events).length === 4);
     for (const [i, e] of messages(t.events).entries()) {
       const received = e.data.receivedTs!;
       expect(received).toBeGreaterThanOrEqual(before);
-      // The stand-in stamps message i at (now − 2 s + i µs).
+      // Message i is stamped stamp + i µs on the monotonic clock: its wall time, to the ms.
+      expect(Math.abs(e.ts - (stamp + i + wallMinusMonotonicUs()))).toBeLessThan(1000);
       expect(received - e.ts).toBeGreaterThan(1_900_000);
       expect(received - e.ts).toBeLessThan(3_000_000);
       if (i > 0) expect(e.ts - messages(t.events)[i - 1]!.ts).toBe(1);
     }
+    expect(t.tracing.stats).toMatchObject({ clock: "monotonic", untimed: 0 });
   });
 
-  it("captures the --payload-bytes prefix and decodes it like eBPF (nonce, inv, version, fee filter)", async () => {
+  it("captures the --payload-bytes prefix, a version message whole, and decodes them like eBPF (nonce, inv, version with its user agent, fee filter)", async () => {
     const t = await tracingOn(node, DEFAULTS);
     session = t.session;
     await t.tracing.subscribe();
@@ -74,9 +85,11 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
     expect(ping).toMatchObject({ msgType: "ping", size: 8, payloadHex: "0000665544332211", truncated: false, decoded: { nonce: "0000665544332211" } });
     expect(inv).toMatchObject({ msgType: "inv", size: 37, truncated: false, decoded: { entries: 1, invTypes: { wtx: 1 } } });
     expect(inv!.payloadHex).toHaveLength(74);
-    // 99 bytes, 64 captured: version and services are in the prefix, the user agent is not.
-    expect(version).toMatchObject({ msgType: "version", size: 99, truncated: true, decoded: { version: { version: 70016, services: "0000000000000409" } } });
-    expect(version!.payloadHex).toHaveLength(128);
+    // 99 bytes, more than the 64-byte prefix: captured whole all the same, so the user agent (from byte 81) is decoded.
+    expect(version).toMatchObject({ msgType: "version", size: 99, truncated: false, decoded: { version: { version: 70016, services: "0000000000000409", userAgent: "/standin:1.0/", startHeight: 200, relay: true } } });
+    expect(version!.payloadHex).toHaveLength(198);
+    // The node is asked for a version message's worth of every message; the others keep the prefix here.
+    expect(await stat(node, "options")).toBe("256,65536,1024,1000");
     expect(feefilter).toMatchObject({ msgType: "feefilter", size: 8, decoded: { feeRateSatVb: 1 } });
   });
 
@@ -100,7 +113,7 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
     const t = await tracingOn(node, { payloadBytes: 16, maxQueueEvents: 10, maxBatchEvents: 4, maxBatchWaitUs: 250 });
     session = t.session;
     await t.tracing.subscribe();
-    expect(await stat(node, "options")).toBe("16,10,4,250");
+    expect(await stat(node, "options")).toBe("256,10,4,250");
     const callbacksBefore = Number(await stat(node, "callbacks"));
     await node.send("trace 12 3");
     // 12 messages into a queue of 10: 10 arrive in batches of 4, 4, 2; the node reports 3 + 2 dropped.
@@ -109,10 +122,10 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
     expect(t.tracing.stats).toMatchObject({ batches: 3, messages: 10, droppedByNode: 5, invalid: 0 });
     const drop = t.events.find((e) => e.type === "events.dropped");
     expect(drop?.data).toEqual({ source: "ipc", count: 5, reason: "node's trace queue was full (maxQueueEvents)" });
-    expect(messages(t.events).every((e) => (e.data.payloadHex?.length ?? 0) <= 32)).toBe(true);
+    expect(messages(t.events).every((e) => (e.data.payloadHex?.length ?? 0) <= (e.data.msgType === "version" ? 198 : 32))).toBe(true);
   });
 
-  it("falls back to the receive time when the node's timestamps are not wall-clock time, and says so once", async () => {
+  it("falls back to the receive time when the node's timestamps are on neither clock, and says so once", async () => {
     const notices: string[] = [];
     const t = await tracingOn(node, DEFAULTS, (d) => notices.push(d));
     session = t.session;
@@ -125,7 +138,7 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
       expect(e.data.receivedTs).toBeUndefined();
     }
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatch(/not wall-clock time/);
+    expect(notices[0]).toMatch(/neither this host's monotonic clock .* nor wall-clock time/);
     expect(t.tracing.stats.untimed).toBe(3);
   });
 
@@ -142,6 +155,53 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
     await node.send("trace 2 0");
     await new Promise((r) => setTimeout(r, 200));
     expect(messages(t.events)).toHaveLength(0);
+  });
+});
+
+describe.skipIf(skip)("IPC net-message tracing from a node that stamps wall-clock time", () => {
+  it("takes wall-clock stamps as they are", async () => {
+    const node = new Standin((bin as { path: string }).path, ["--tracing", "--clock=wall"]);
+    await node.start();
+    const t = await tracingOn(node, DEFAULTS);
+    try {
+      await t.tracing.subscribe();
+      const stamp = stampOf(await node.send("trace 2 0 1500"));
+      expect(Math.abs(stamp - nowMicros())).toBeLessThan(3_000_000);
+      await until(() => messages(t.events).length === 2);
+      expect(messages(t.events).map((e) => e.ts)).toEqual([stamp, stamp + 1]);
+      expect(t.tracing.stats).toMatchObject({ clock: "wall", untimed: 0 });
+    } finally {
+      t.session.close();
+      await node.stop();
+    }
+  });
+});
+
+describe.skipIf(skip)("IPC net-message tracing across a stall of peerwatch", () => {
+  it("a 2 s SIGSTOP of observe moves event ts by < 1 ms; receivedTs − ts shows the stall", async () => {
+    const node = new Standin((bin as { path: string }).path, ["--tracing"]);
+    await node.start();
+    const cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", node.socket, "--events", "-", "--metrics", "off", "--rpc-interval", "60"]);
+    try {
+      await cli.waitFor((e) => e.type === "source.status" && (e.data.capabilities ?? []).includes("net-tracing"), 15_000);
+      cli.child.kill("SIGSTOP");
+      // The node stamps and sends while peerwatch is stopped; the batch waits in the socket.
+      const stamp = stampOf(await node.send("trace 4 0"));
+      const stalledFor = 2000;
+      await new Promise((r) => setTimeout(r, stalledFor)); // the stall under test, not a wait for a condition
+      cli.child.kill("SIGCONT");
+      await cli.waitFor(() => cli.events.filter((e) => e.type === "net.message").length === 4, 10_000);
+      const msgs = cli.events.filter((e): e is PeerwatchEvent<"net.message"> => e.type === "net.message");
+      const offset = wallMinusMonotonicUs();
+      for (const [i, e] of msgs.entries()) {
+        expect(Math.abs(e.ts - (stamp + i + offset))).toBeLessThan(1000);
+        expect(e.data.receivedTs! - e.ts).toBeGreaterThan(stalledFor * 1000 - 50_000);
+      }
+    } finally {
+      cli.child.kill("SIGCONT");
+      expect(await cli.stop()).toBe(0);
+      await node.stop();
+    }
   });
 });
 
@@ -178,7 +238,7 @@ describe.skipIf(skip)("IPC net-message tracing on a node that limits subscribers
       });
       await holder.tracing.close();
       const up = await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up" && (e.data.capabilities ?? []).includes("net-tracing"), 15_000);
-      expect(up.data).toMatchObject({ capabilities: ["echo", "rpc", "mining", "net-tracing"], detail: expect.stringMatching(/net-message tracing: 64 payload bytes, queue 65536/) });
+      expect(up.data).toMatchObject({ capabilities: ["echo", "rpc", "mining", "net-tracing"], detail: expect.stringMatching(/net-message tracing: 64 payload bytes \(version messages 256\), queue 65536/) });
     } finally {
       expect(await cli.stop()).toBe(0);
       holder.session.close();
@@ -193,7 +253,7 @@ describe.skipIf(skip)("IPC net-message tracing on other versions of the fork", (
     const t = await tracingOn(node, { ...DEFAULTS, payloadBytes: 128 });
     try {
       await t.tracing.subscribe();
-      expect(await stat(node, "options")).toBe("128,65536,1024,1000");
+      expect(await stat(node, "options")).toBe("256,65536,1024,1000");
       expect(await stat(node, "next_options")).toBe("msgTypes:0,maxEventsPerSecond:0");
       await node.send("trace 4 1 1000");
       await until(() => messages(t.events).length === 4 && dropped(t.events) === 1);
@@ -242,8 +302,8 @@ describe.skipIf(skip)("peerwatch observe: IPC tracing flags and shutdown", () =>
       // Before the subscription succeeded, no status claimed net-tracing.
       const first = cli.events.find((e) => e.type === "source.status" && e.data.state === "up");
       expect(first?.data).toMatchObject({ capabilities: ["echo", "rpc", "mining"], detail: expect.stringMatching(/offers net-message tracing/) });
-      expect(up.data).toMatchObject({ detail: expect.stringMatching(/24 payload bytes, queue 500, batches of up to 50 within 2000 µs/) });
-      expect(await stat(node, "options")).toBe("24,500,50,2000");
+      expect(up.data).toMatchObject({ detail: expect.stringMatching(/24 payload bytes \(version messages 256\), queue 500, batches of up to 50 within 2000 µs/) });
+      expect(await stat(node, "options")).toBe("256,500,50,2000");
       await node.send("trace 2 0");
       const m = await cli.waitFor((e) => e.type === "net.message");
       expect(m.data).toMatchObject({ msgType: "ping", payloadHex: "0000665544332211", receivedTs: expect.any(Number) });

@@ -1,6 +1,7 @@
 // The log source in process: a debug.log written while it runs becomes events stamped with the
 // lines' own times; unknown lines are counted by category; a truncation that brings back old lines
 // (as the node's ShrinkDebugFile does) does not emit them twice.
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -27,7 +28,7 @@ function start(extra: Record<string, unknown> = {}) {
   const config = loadConfig({ chain: "regtest", datadir: dir, sources: "log", nodeName: "n1", logState: path.join(dir, "state.json"), ...extra }, {});
   const events: PeerwatchEvent[] = [];
   const ac = new AbortController();
-  const done = new LogSource({ ...LOG_LIMITS, pollMs: 20, statsEveryMs: 100 }).run({
+  const done = new LogSource({ ...LOG_LIMITS, pollMs: 20, statsEveryMs: 100, nodeCheckMs: 30 }).run({
     config,
     emit: emitterFor("log", "n1", (e) => events.push(e)),
     log: createLogger({ level: "silent" }),
@@ -44,6 +45,8 @@ describe("log source", () => {
     fs.appendFileSync(logFile(), real.slice(140, 400).join("\n") + "\n");
     await until(() => s.of("tip.changed").length > 0 && s.of("net.connection").length === 1);
     await until(() => s.of("log.lines").length > 0);
+    // The read-back of the version line runs beside the follower: wait for it, not for the clock.
+    await until(() => s.of("node.info").length > 0);
     await s.stop();
     const conn = s.of("net.connection")[0] as PeerwatchEvent<"net.connection">;
     expect(conn.source).toBe("log");
@@ -87,6 +90,57 @@ describe("log source", () => {
     const hashes = s.of("tip.changed").map((e) => (e as PeerwatchEvent<"tip.changed">).data.hash);
     expect(new Set(hashes).size).toBe(hashes.length);
     expect(s.of("source.status").some((e) => e.type === "source.status" && /shrank/.test(e.data.detail))).toBe(true);
+  });
+
+  it("says down when the node's process goes, and up when it runs again (the file stays)", async () => {
+    const pidFile = path.join(dir, "regtest", "bitcoind.pid");
+    const node = (): ChildProcess => spawn("sleep", ["30"], { stdio: "ignore" });
+    const first = node();
+    fs.writeFileSync(pidFile, `${first.pid}\n`);
+    fs.writeFileSync(logFile(), real.slice(0, 140).join("\n") + "\n");
+    const s = start();
+    const statuses = () => s.of("source.status").map((e) => e as PeerwatchEvent<"source.status">);
+    try {
+      await until(() => statuses().some((e) => e.data.state === "up"));
+      // The node removes its PID file on the way out; a crash leaves it behind: either way the PID is not running.
+      first.kill("SIGKILL");
+      await until(() => statuses().at(-1)?.data.state === "down");
+      expect(statuses().at(-1)?.data.detail).toBe(`the node is gone: no process with PID ${first.pid} (from ${pidFile})`);
+      const second = node();
+      try {
+        fs.writeFileSync(pidFile, `${second.pid}\n`);
+        await until(() => statuses().at(-1)?.data.state === "up");
+        expect(statuses().at(-1)?.data.detail).toBe(`the node runs again (PID ${second.pid} from ${pidFile})`);
+      } finally {
+        second.kill("SIGKILL");
+      }
+    } finally {
+      first.kill("SIGKILL");
+      await s.stop();
+    }
+  });
+
+  it("says down on the node's own shutdown lines, and up on its next startup line; old shutdowns read back are history", async () => {
+    const stamp = () => new Date().toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+    // Read back from the start: a shutdown from days ago must not count as the node going away now.
+    fs.writeFileSync(logFile(), ["2026-11-23T21:40:00.000000Z [init] Shutdown in progress...", "2026-11-23T21:40:01.000000Z [init] Shutdown done", ...real.slice(0, 140)].join("\n") + "\n");
+    const s = start({ logFrom: "start" });
+    const statuses = () => s.of("source.status").map((e) => e as PeerwatchEvent<"source.status">);
+    try {
+      await until(() => s.of("tip.changed").length > 0);
+      expect(statuses().map((e) => e.data.state)).toEqual(["up"]);
+      fs.appendFileSync(logFile(), `${stamp()} [init] Shutdown in progress...\n`);
+      await until(() => /shutting down/.test(statuses().at(-1)?.data.detail ?? ""));
+      expect(statuses().at(-1)?.data.state).toBe("down");
+      fs.appendFileSync(logFile(), `${stamp()} [init] Shutdown done\n`);
+      await until(() => /shut down \(debug.log says "Shutdown done"/.test(statuses().at(-1)?.data.detail ?? ""));
+      expect(statuses().at(-1)?.data.state).toBe("down");
+      fs.appendFileSync(logFile(), `${stamp()} [init] Bitcoin Core version v31.99.0-b88bffe550a3 (release build)\n`);
+      await until(() => statuses().at(-1)?.data.state === "up");
+      expect(statuses().at(-1)?.data.detail).toBe("the node started again (its startup line is in the log)");
+    } finally {
+      await s.stop();
+    }
   });
 
   it("joins auto mode when the chain's debug.log is readable, and says why not when it is not", () => {

@@ -29,12 +29,12 @@ async function soak(target: SoakTarget): Promise<void> {
 
 // `npm run soak` (scripts/soak.mjs) runs one mode: there, a mode that cannot run is an error, not a skip.
 const only = process.env.PEERWATCH_SOAK_MODE;
-if (only !== undefined && only !== "standin" && only !== "real") throw new Error(`PEERWATCH_SOAK_MODE must be standin or real, not ${only}`);
+if (only !== undefined && only !== "standin" && only !== "real" && only !== "days") throw new Error(`PEERWATCH_SOAK_MODE must be standin, real or days, not ${only}`);
 
 const standin = standinBinary();
 const ebpf = ebpfTestSetup();
-const standinSkip = only === "real" ? "PEERWATCH_SOAK_MODE=real" : "skip" in standin ? standin.skip : undefined;
-const realSkip = only === "standin" ? "PEERWATCH_SOAK_MODE=standin" : realNodeSoakSkip(only === "real");
+const standinSkip = only === "real" || only === "days" ? `PEERWATCH_SOAK_MODE=${only}` : "skip" in standin ? standin.skip : undefined;
+const realSkip = only === "standin" || only === "days" ? `PEERWATCH_SOAK_MODE=${only}` : realNodeSoakSkip(only === "real");
 if (only === "standin" && standinSkip) throw new Error(`the stand-in soak cannot run: ${standinSkip}`);
 if (only === "real" && realSkip) throw new Error(`the real-node soak cannot run: ${realSkip}`);
 

@@ -142,7 +142,7 @@ describe("metrics", () => {
     expect(value(text, 'peerwatch_events_dropped_total{source="ebpf",reason="unparseable bpftrace records"}')).toBe(2);
     expect(value(text, 'peerwatch_alerts_total{name="ping-spam",severity="warning"}')).toBe(1);
     expect(value(text, 'peerwatch_events_total{source="ebpf",type="source.status"}')).toBe(2);
-    expect(value(text, "peerwatch_process_resident_memory_bytes")).toBeGreaterThan(0);
+    expect(value(text, "process_resident_memory_bytes")).toBeGreaterThan(0);
   });
 
   it("scrapes quickly with 1000 peers while events stream", async () => {

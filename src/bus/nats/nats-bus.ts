@@ -18,7 +18,7 @@ import { type BusStats, type EventBus, type EventHandler, type SubscribeOptions,
 import { decodeNatsEvent, encodeNatsEvent } from "./codec.js";
 import { ensureDurableConsumer, ensureStream, MAX_ACK_PENDING, type StreamSettings } from "./jetstream.js";
 import { connectionOptions, describeServers, type NatsConnectSettings } from "./options.js";
-import { ALL_SUBJECTS, nodeToken, SUBJECT_ROOT, subjectFor, subjectsFor } from "./subjects.js";
+import { ALL_SUBJECTS, inboxPrefixFor, nodeToken, SUBJECT_ROOT, subjectFor, subjectsFor } from "./subjects.js";
 
 /** The NATS connection or stream could not be set up: what, and the client's reason as cause. */
 export class NatsBusError extends Error {
@@ -114,7 +114,7 @@ export class NatsBus implements EventBus {
     this.timer = setInterval(() => this.reportDrops(), options.dropReportIntervalMs ?? 1000);
     this.timer.unref();
     // Built before connecting so a missing secret file fails here, synchronously, with its name.
-    const connOpts = connectionOptions(settings, options.clientName ?? `peerwatch ${options.nodeName}`);
+    const connOpts = { ...connectionOptions(settings, options.clientName ?? `peerwatch ${options.nodeName}`), inboxPrefix: inboxPrefixFor(options.nodeName) };
     this.ready = this.start(connOpts);
     this.ready.catch(() => {}); // callers await it; an unhandled rejection must not kill the process
   }
@@ -131,7 +131,9 @@ export class NatsBus implements EventBus {
     }
     this.nc = nc;
     void this.watchStatus(nc);
-    if (this.options.stream) {
+    if (this.options.stream && !this.options.durable && (await publishOnly(nc, this.options.stream.name, log))) {
+      this.js = jetstream(nc);
+    } else if (this.options.stream) {
       try {
         const jsm = await ensureStream(nc, this.options.stream, log);
         this.js = jetstream(nc);
@@ -304,7 +306,9 @@ export class NatsBus implements EventBus {
       });
       if (failed > 0) {
         const why = (results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason as Error;
-        this.options.log.warn(`NATS: JetStream did not store ${failed} events (${why.message}); retrying`);
+        // No responders: no stream takes these subjects (a publisher without the right to create it).
+        const hint = /no responders|503/i.test(`${why.name} ${why.message}`) ? ` (no stream ${this.options.stream?.name ?? ""} stores ${SUBJECT_ROOT}.>: start peerwatch tools --nats-stream, or create it as docs/deploy.md shows)` : "";
+        this.options.log.warn(`NATS: JetStream did not store ${failed} events (${why.message})${hint}; retrying`);
         await new Promise((r) => setTimeout(r, 500));
       }
     }
@@ -462,5 +466,22 @@ export class NatsBus implements EventBus {
     // A first connection still under way ends on its own (start() sees `closing`); do not wait long for it.
     const left = Math.max(50, end - Date.now());
     await Promise.race([Promise.all([this.receiveDone.catch(() => {}), this.ready.catch(() => {})]), new Promise((r) => setTimeout(r, left).unref())]);
+  }
+}
+
+/**
+ * A publisher under least privilege (docs/deploy.md) may publish its own subjects and nothing of
+ * JetStream's API: it cannot create, change, purge or delete the stream, so it does not try. It
+ * asks once whether it may manage streams; refused, it publishes into the stream the operator or
+ * `peerwatch tools` made (true). Allowed, the caller creates the stream if missing (false).
+ */
+async function publishOnly(nc: NatsConnection, stream: string, log: Logger): Promise<boolean> {
+  try {
+    await nc.request("$JS.API.INFO", undefined, { timeout: 5000 });
+    return false;
+  } catch (e) {
+    if (!/permission/i.test(`${(e as Error).name} ${(e as Error).message}`)) return false; // let ensureStream say what is wrong
+    log.info(`NATS: not allowed to manage JetStream (least privilege): publishing into stream ${stream}, which the operator or peerwatch tools creates`);
+    return true;
   }
 }

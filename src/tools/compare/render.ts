@@ -37,9 +37,21 @@ export function sections(r: CompareReport): Section[] {
   out.push({
     title: "Blocks",
     note: "Per source: of the blocks any source reported after the starting tip, how many it reported, and how long after the earliest source.",
-    head: ["source", "seen", "first", "median delay", "max delay", "missed"],
-    rows: blockRows.map(([name, b]) => [name, `${b.seen}/${b.of}`, String(b.first), ms(b.medianDelayMs), ms(b.maxDelayMs), b.missed.map((m) => String(m.height)).join(",") || "–"]),
-    after: blockRows.length === 0 ? ["No source reported blocks (no tip.changed, block.connected or getblockchaininfo)."] : [],
+    head: ["source", "seen", "first", "median delay", "max delay", "missed", "coalesced"],
+    rows: blockRows.map(([name, b]) => [
+      name,
+      `${b.seen}/${b.of}`,
+      b.wholeSeconds ? "n/a" : String(b.first),
+      b.wholeSeconds ? "n/a" : ms(b.medianDelayMs),
+      b.wholeSeconds ? "n/a" : ms(b.maxDelayMs),
+      b.missed.map((m) => String(m.height)).join(",") || "–",
+      b.coalesced ? String(b.coalesced) : "–",
+    ]),
+    after: [
+      ...(blockRows.length === 0 ? ["No source reported blocks (no tip.changed, block.connected or getblockchaininfo)."] : []),
+      ...blockRows.filter(([, b]) => b.wholeSeconds).map(([name]) => `${name}: its times are whole seconds (the node logs without -logtimemicros), so it is left out of first and the delays.`),
+      ...blockRows.filter(([, b]) => b.coalesced).map(([name, b]) => `${name}: ${b.coalesced} blocks came in a tip jump (connected together, one new tip reported): coalesced, not missed.`),
+    ],
   });
 
   const p = r.peers;

@@ -28,8 +28,12 @@ export interface BlockSourceStats {
   maxDelayMs: number | null;
   /** Times this source was the first to report a block. */
   first: number;
-  /** Blocks it never reported (at most 20 listed). */
+  /** Blocks it never reported (at most 20 listed), not counting those it passed over in a jump. */
   missed: { height: number; hash: string }[];
+  /** Blocks its tip jumped over (connected together, reported as one new tip): not missed. */
+  coalesced?: number;
+  /** Its times are whole seconds (debug.log without -logtimemicros): left out of `first` and the delays. */
+  wholeSeconds?: boolean;
 }
 
 export interface PeerRef {

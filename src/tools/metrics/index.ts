@@ -1,6 +1,6 @@
 // The metrics tool: one prom-client registry fed from the bus, served over HTTP. Each file beside
 // this one registers the families of one area and returns the handler that feeds them.
-import { Registry, collectDefaultMetrics } from "prom-client";
+import { Registry } from "prom-client";
 import type { EventBus, Subscription } from "../../bus/index.js";
 import type { HostPort } from "../../config/values.js";
 import type { PeerwatchEvent } from "../../events/index.js";
@@ -11,6 +11,7 @@ import { registerLogMetrics } from "./log-metrics.js";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.js";
 import { registerP2pMetrics } from "./p2p-metrics.js";
 import { registerPeerMetrics } from "./peer-metrics.js";
+import { registerProcessMetrics } from "./process-metrics.js";
 import { registerSelfMetrics } from "./self-metrics.js";
 import { registerThreadMetrics } from "./thread-metrics.js";
 
@@ -33,10 +34,7 @@ export function createMetricsRegistry(bus: EventBus, lists: LoadedLists, opts: R
   const registry = new Registry();
   if (opts.node !== undefined) registry.setDefaultLabels({ node: opts.node });
   if (opts.processMetrics ?? true) {
-    collectDefaultMetrics({ register: registry, prefix: "peerwatch_" });
-    // prom-client's totals of active handles, requests and resources are gauges named `_total`,
-    // which Prometheus reserves for counters (promtool flags them); the same figures by type remain.
-    for (const n of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(`peerwatch_${n}`);
+    registerProcessMetrics(registry);
   }
   const self = registerSelfMetrics(registry, bus);
   const handlers = [self.handle, registerP2pMetrics(registry), registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry)];

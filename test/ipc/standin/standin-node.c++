@@ -6,9 +6,11 @@
 //   - before calling a client-hosted callback it asks the ThreadMap the client passed to
 //     construct() for a thread, and fails if the client passed none;
 //   - waitTipChanged blocks until the tip moves (see "tip" below) or its timeout (ms) passes.
-// executeRpc answers from canned JSON files (<rpc dir>/<method>.json).
+// executeRpc answers from canned JSON files (<rpc dir>/<method>.json), except getblockhash once a
+// tip or block command has made blocks: then it answers from those, like a node's active chain.
 //
-// Usage: standin-node <socket path> <rpc dir> [--v30] [--tracing[=next]] [--mining-delay=<ms>] [--max-subscribers=<n>]
+// Usage: standin-node <socket path> <rpc dir> [--v30] [--tracing[=next]] [--clock=wall] [--mining-delay=<ms>] [--max-subscribers=<n>]
+//   --clock=wall: stamp traced messages with system_clock instead of steady_clock (the fork's clock).
 //   --tracing=next: behave like a later version of the tracing fork: read the options and write the
 //     messages with the larger structs of test/ipc/standin/tracing_net_next.capnp.
 //   --mining-delay: makeMining answers only after that long, like a node loading its chainstate.
@@ -16,15 +18,20 @@
 //     (a later version of the tracing fork limits them).
 // Control, one command per line on stdin (replies "ok ..." on stdout):
 //   tip <height> <64 hex, display order>   move the tip; wakes every waitTipChanged
+//   block <height> <64 hex, display order> connect a block without waking anyone (the next tip
+//                                          command then jumps over it, as several blocks connected
+//                                          before a waitTipChanged returns do)
 //   warmup on|off                          executeRpc answers error -28 (warming up)
 //   hang <method>                          executeRpc for <method> never answers
 //   invalid <method>                       executeRpc for <method> answers a result of wrong shape
 //   trace <n> <dropped> [<age ms>]         push n net messages to every subscriber, as the fork does: at
 //                                          most maxQueueEvents of them (the rest add to dropped), in
 //                                          batches of maxBatchEvents, the first batch carrying dropped;
-//                                          each stamped <age ms> before now (timestampUs) with a real
+//                                          each stamped <age ms> before now (timestampUs, steady_clock
+//                                          like the fork's, unless --clock=wall) with a real
 //                                          payload (ping, inv, version, feefilter in turn) of which
-//                                          maxPayloadBytes are copied
+//                                          maxPayloadBytes are copied; replies "ok trace stamp=<the first
+//                                          message's timestampUs>"
 //   refuse <text>|none                     traceNetMessages fails with <text> (a node that refuses a client)
 //   malformed                              write a frame with a bad segment table to every client
 //   oversized <bytes>                      write a frame header announcing <bytes> to every client
@@ -57,6 +64,7 @@
 #include <unistd.h>
 #include <chrono>
 #include <type_traits>
+#include <map>
 
 namespace {
 
@@ -102,10 +110,12 @@ struct State {
   uint64_t tracingDestroyed = 0, handlerDestroyed = 0;
   std::string lastOptions = "none";
   bool tracingNext = false;
+  bool wallClock = false;  // --clock=wall
   std::string refuse;                // traceNetMessages fails with this text when set
   std::string nextOptions = "none";  // the fields only the later fork has, as the client left them
   std::string hangMethod, invalidMethod;
   Tip tip;
+  std::map<int, std::string> chain;  // height -> hash (display order) of blocks the control commands made
   bool interrupted = false;
   kj::Vector<kj::Own<kj::PromiseFulfiller<void>>> tipWaiters;
   kj::Vector<Client*> clients;
@@ -201,6 +211,14 @@ class RpcImpl final : public Rpc::Server {
       return kj::NEVER_DONE;
     } else if (method == c.state.invalidMethod) {
       reply = "{\"result\":{\"unexpected\":true},\"error\":null,\"id\":" + id + "}";
+    } else if (method == "getblockhash" && !c.state.chain.empty()) {
+      // Answered from the blocks the control commands made, like a node's active chain.
+      int height = -1;
+      if (std::regex_search(req, m, std::regex("\"params\"\\s*:\\s*\\[\\s*(-?[0-9]+)"))) height = std::stoi(m[1]);
+      auto it = c.state.chain.find(height);
+      reply = it != c.state.chain.end()
+          ? "{\"result\":\"" + it->second + "\",\"error\":null,\"id\":" + id + "}"
+          : "{\"result\":null,\"error\":{\"code\":-8,\"message\":\"Block height out of range\"},\"id\":" + id + "}";
     } else {
       bool ok = false;
       std::string body = readFile(c.state.rpcDir + "/" + method + ".json", ok);
@@ -442,8 +460,13 @@ kj::Promise<void> sendBatch(Subscription& sub, Thread::Client thread, int start,
 }
 
 // Push n messages to every live subscription, asking the client's ThreadMap for a thread first.
-void pushTrace(State& s, int n, uint64_t dropped, long ageMs) {
-  int64_t nowUs = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+// Returns the stamp of the first message (the i-th is stamped one µs later), for the caller to print.
+int64_t pushTrace(State& s, int n, uint64_t dropped, long ageMs) {
+  // Like the fork (src/interfaces/tracing.h): timestampUs is steady_clock (CLOCK_MONOTONIC on Linux),
+  // not wall-clock time; --clock=wall stamps system_clock, as a node that did would.
+  int64_t nowUs = s.wallClock
+      ? std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count()
+      : std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   for (Client* c : s.clients) {
     for (auto& sub : c->subscriptions) {
       if (!sub->active) continue;
@@ -473,6 +496,7 @@ void pushTrace(State& s, int n, uint64_t dropped, long ageMs) {
       }
     }
   }
+  return nowUs - ageMs * 1000;
 }
 
 void writeRaw(State& s, kj::Array<capnp::byte> bytes) {
@@ -526,7 +550,13 @@ kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::s
         std::string hex;
         line >> s.tip.height >> hex;
         if (!fromHex(hex, s.tip.internal)) { std::cout << "error bad hash" << std::endl; continue; }
+        s.chain[s.tip.height] = hex;
         s.notifyTip();
+      } else if (cmd == "block") {
+        int height = 0; std::string hex, internal;
+        line >> height >> hex;
+        if (!fromHex(hex, internal)) { std::cout << "error bad hash" << std::endl; continue; }
+        s.chain[height] = hex;
       } else if (cmd == "warmup") {
         std::string v; line >> v; s.warmup = v == "on";
       } else if (cmd == "hang") {
@@ -536,7 +566,9 @@ kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::s
       } else if (cmd == "trace") {
         int count = 0; uint64_t dropped = 0; long ageMs = 0; line >> count >> dropped;
         if (!(line >> ageMs)) ageMs = 0;
-        pushTrace(s, count, dropped, ageMs);
+        int64_t stamp = pushTrace(s, count, dropped, ageMs);
+        std::cout << "ok trace stamp=" << stamp << std::endl;
+        continue;
       } else if (cmd == "refuse") {
         std::string text;
         std::getline(line >> std::ws, text);
@@ -591,6 +623,7 @@ int main(int argc, char** argv) {
     if (std::string(argv[i]) == "--v30") s.v30 = true;
     if (std::string(argv[i]) == "--tracing") s.tracing = true;
     if (std::string(argv[i]) == "--tracing=next") s.tracing = s.tracingNext = true;
+    if (std::string(argv[i]) == "--clock=wall") s.wallClock = true;
     if (std::string(argv[i]).rfind("--mining-delay=", 0) == 0) s.miningDelayMs = std::stol(std::string(argv[i]).substr(15));
     if (std::string(argv[i]).rfind("--max-subscribers=", 0) == 0) s.maxSubscribers = std::stol(std::string(argv[i]).substr(18));
   }

@@ -13,8 +13,27 @@ describe("compare: blocks", () => {
     expect(r.blocks).toEqual({
       ebpf: { seen: 3, of: 4, medianDelayMs: 0, maxDelayMs: 0, first: 3, missed: [{ height: 104, hash: hash(104) }] },
       ipc: { seen: 4, of: 4, medianDelayMs: 1.5, maxDelayMs: 3, first: 1, missed: [] },
-      rpc: { seen: 3, of: 4, medianDelayMs: 5100, maxDelayMs: 7100, first: 0, missed: [{ height: 102, hash: hash(102) }] },
+      // Its tip went from 101 to 103 between two polls: 102 is coalesced, not missed.
+      rpc: { seen: 3, of: 4, medianDelayMs: 5100, maxDelayMs: 7100, first: 0, missed: [], coalesced: 1 },
     });
+  });
+
+  it("shows blocks IPC's tip jumped over (named in skippedBlocks) as coalesced, not missed", () => {
+    const block = (h: number, at: number) => ev("block.connected", { hash: hash(h), height: h, txs: 1, inputs: 1, sigops: 1, connectNs: 1 }, at, "ebpf");
+    const events = [
+      ev("source.status", { source: "ipc", state: "up", detail: "x", capabilities: ["mining"] }, 0, "ipc"),
+      ev("source.status", { source: "ebpf", state: "up", detail: "x", capabilities: ["validation"] }, 0, "ebpf"),
+      ev("tip.changed", { height: 1, hash: hash(1) }, 0, "ipc"),
+      // generatetoaddress 3: three blocks, one push.
+      block(2, 1.001),
+      block(3, 1.002),
+      block(4, 1.003),
+      ev("tip.changed", { height: 4, hash: hash(4), skipped: 2, skippedBlocks: [{ height: 2, hash: hash(2) }, { height: 3, hash: hash(3) }] }, 1.004, "ipc"),
+      block(5, 2.001),
+    ];
+    const b = compareEvents(events).blocks;
+    expect(b.ipc).toEqual({ seen: 1, of: 4, medianDelayMs: 1, maxDelayMs: 1, first: 0, missed: [{ height: 5, hash: hash(5) }], coalesced: 2 });
+    expect(renderText(compareEvents(events))).toMatch(/ipc: 2 blocks came in a tip jump .*coalesced, not missed/);
   });
 
   it("does not count the tip a source finds on (re)connecting as a block it saw arrive", () => {
@@ -49,6 +68,37 @@ describe("compare: blocks from the log", () => {
     const b = compareEvents(events).blocks;
     expect(b.log).toEqual({ seen: 1, of: 2, medianDelayMs: 0, maxDelayMs: 0, first: 1, missed: [{ height: 7, hash: hash(7) }] });
     expect(b.ipc).toMatchObject({ seen: 2, of: 2, maxDelayMs: 4, first: 1 });
+  });
+});
+
+describe("compare: time precision of the sources", () => {
+  it("leaves a log with whole-second times (no -logtimemicros) out of first and the delays, and says so", () => {
+    const events = [
+      ev("source.status", { source: "ipc", state: "up", detail: "x", capabilities: ["mining"] }, 0, "ipc"),
+      ev("tip.changed", { height: 5, hash: hash(5) }, 0, "ipc"),
+      ev("block.connected", { hash: hash(6), height: 6, txs: 1, inputs: 1, sigops: 1, connectNs: 1 }, 1.828, "ebpf"),
+      // The node wrote its line at 1.827 s; without -logtimemicros it says 1 s.
+      ev("tip.changed", { height: 6, hash: hash(6) }, 1, "log"),
+      ev("tip.changed", { height: 6, hash: hash(6) }, 1.829, "ipc"),
+      ev("block.connected", { hash: hash(7), height: 7, txs: 1, inputs: 1, sigops: 1, connectNs: 1 }, 3.5, "ebpf"),
+      ev("tip.changed", { height: 7, hash: hash(7) }, 3, "log"),
+      ev("tip.changed", { height: 7, hash: hash(7) }, 3.502, "ipc"),
+    ];
+    const r = compareEvents(events);
+    expect(r.blocks.log).toEqual({ seen: 2, of: 2, medianDelayMs: null, maxDelayMs: null, first: 0, missed: [], wholeSeconds: true });
+    expect(r.blocks.ebpf).toMatchObject({ first: 2, medianDelayMs: 0 });
+    expect(r.blocks.ipc).toMatchObject({ first: 0, maxDelayMs: 2 });
+    expect(renderText(r)).toMatch(/log: its times are whole seconds .* left out of first and the delays/);
+  });
+
+  it("ranks a log with microsecond times like any other source", () => {
+    const events = [
+      ev("source.status", { source: "ipc", state: "up", detail: "x", capabilities: ["mining"] }, 0, "ipc"),
+      ev("tip.changed", { height: 5, hash: hash(5) }, 0, "ipc"),
+      ev("tip.changed", { height: 6, hash: hash(6) }, 1.827, "log"),
+      ev("tip.changed", { height: 6, hash: hash(6) }, 1.829, "ipc"),
+    ];
+    expect(compareEvents(events).blocks.log).toEqual({ seen: 1, of: 1, medianDelayMs: 0, maxDelayMs: 0, first: 1, missed: [] });
   });
 });
 
@@ -163,7 +213,7 @@ describe("compare: report", () => {
     expect(c.report()).toEqual(r);
     const text = renderText(r);
     expect(text).toMatch(/== Blocks/);
-    expect(text).toMatch(/rpc +3\/4 +0 +5100 ms +7100 ms +102/);
+    expect(text).toMatch(/rpc +3\/4 +0 +5100 ms +7100 ms +– +1\n/);
     expect(text).toMatch(/Short-lived connections no poll listed: 1\.\n  peer 7 203\.0\.113\.7:50000 \(inbound, 3000 ms, 4 messages, seen by ebpf\+ipc\)/);
     expect(text).toMatch(/12 messages seen by both, 2 only by ipc, 3 only by ebpf/);
     expect(text).toMatch(/node b-msghand +0\.1000 s\/s/);
