@@ -21,9 +21,11 @@ const THREADS: [string, string][] = [
 
 function costRow(s: ScenarioScore): string {
   const c = s.cost;
-  if (!c) return `| ${s.name} | not measured | ${THREADS.map(() => "").join(" | ")} |`;
+  if (!c) return `| ${s.name} | not measured | ${THREADS.map(() => "").join(" | ")} | |`;
   const th = THREADS.map(([t]) => (c.threads[t] === undefined ? "–" : c.threads[t].toFixed(4)));
-  return `| ${s.name} | ${c.cpuPerSecond?.toFixed(4)} | ${th.join(" | ")} |`;
+  // Threads come sorted busiest first (compare's cost tally).
+  const busiest = Object.entries(c.threads).slice(0, 2).map(([n, v]) => `${n} ${v.toFixed(4)}`).join(", ");
+  return `| ${s.name} | ${c.cpuPerSecond?.toFixed(4)} | ${th.join(" | ")} | ${busiest} |`;
 }
 
 export function renderDetection(card: Scorecard): string {
@@ -79,8 +81,8 @@ export function renderDetection(card: Scorecard): string {
   L.push("source costs the node only the `-debug=net` lines it writes (also on `b-msghand`/`b-net`), the pinger one ping every");
   L.push("5 s, `/proc` nothing in the node. – means the node has no such thread.");
   L.push("");
-  L.push(`| run | node | ${THREADS.map(([t]) => t).join(" | ")} |`);
-  L.push(`|---|---|${THREADS.map(() => "---").join("|")}|`);
+  L.push(`| run | node | ${THREADS.map(([t]) => t).join(" | ")} | busiest threads |`);
+  L.push(`|---|---|${THREADS.map(() => "---").join("|")}|---|`);
   for (const s of card.scenarios) L.push(costRow(s));
   L.push("");
   const sc = card.sourceCost;

@@ -21,7 +21,8 @@ import { SCENARIOS } from "./scenarios/index.js";
 import { buildScorecard, loadManifest, repoRoot, type Manifest, type RecordingEntry } from "./score.js";
 
 const ROOT = repoRoot();
-const OUT = path.join(ROOT, "data/attacks");
+/** Where recordings go (LAB_OUT: elsewhere, e.g. to compare two node builds before replacing the shipped ones). */
+const OUT = process.env.LAB_OUT ? path.resolve(process.env.LAB_OUT) : path.join(ROOT, "data/attacks");
 const env = (k: string, d: string) => process.env[k] ?? d;
 const DATADIR = env("LAB_DATADIR", "/tmp/i19-node");
 const PORT = Number(env("LAB_PORT", "19200"));

@@ -7,7 +7,7 @@ import { OP_TRUE_SCRIPT, P2WSH_OP_TRUE, ADDRESS_P2WSH_OP_TRUE, buildTx } from ".
 import type { Scenario, ScenarioContext } from "../scenario.js";
 import type { LabNode } from "../node.js";
 
-const SECONDS = 90;
+const SECONDS = 60;
 
 export async function spendOne(ctx: ScenarioContext, fee = 2_000n): Promise<void> {
   const coin = ctx.takeCoin();

@@ -1,5 +1,5 @@
 // Block stalling: 6 peers each announce a valid header on the tip (a block of their own, proof of
-// work and all) and never deliver the block when the node asks for it; held for 50 s.
+// work and all) and never deliver the block when the node asks for it; held for 35 s.
 // Imitates: Gervais et al., "Tampering with the Delivery of Blocks and Transactions in Bitcoin"
 // (CCS 2015); Bitcoin Core's answers: BLOCK_STALLING_TIMEOUT_DEFAULT 2 s (only while the download
 // window is stuck, i.e. in IBD) and BLOCK_DOWNLOAD_TIMEOUT_BASE of one block interval (10 min on
@@ -34,7 +34,7 @@ export const blockStall: Scenario = {
         ctx.log(`peer ${i}: ${(e as Error).message}`);
       }
     });
-    await ctx.sleep(50_000);
+    await ctx.sleep(35_000);
     let sent = 0;
     for (const p of peers) {
       sent += p.sent;

@@ -1,5 +1,5 @@
 // Handshake-then-silent peers: 24 peers complete the handshake and then never answer anything,
-// not even the node's pings, for 45 s.
+// not even the node's pings, for 30 s.
 // Imitates: TIMEOUT_INTERVAL 20 min (net.h): Bitcoin Core waits that long for a pong or any
 // message before dropping a peer, so mute peers hold slots for 20 minutes each (a cheap way to
 // occupy inbound slots, as in Heilman et al. 2015 and the "Erebus" partitioning of Tran et al.,
@@ -12,7 +12,7 @@ const PEERS = 24;
 export const silentPeers: Scenario = {
   name: "silent-peers",
   kind: "attack",
-  summary: `${PEERS} peers handshake, then answer nothing (no pong) for 45 s`,
+  summary: `${PEERS} peers handshake, then answer nothing (no pong) for 30 s`,
   imitates: "TIMEOUT_INTERVAL 20 min (net.h): mute peers keep their slots; Heilman et al. 2015, Tran et al. (Erebus) 2020",
   detectWith: ["silent-peers"],
   maxLatencySeconds: DEFAULT_LATENCY_SECONDS,
@@ -30,7 +30,7 @@ export const silentPeers: Scenario = {
         ctx.log(`peer ${i}: ${(e as Error).message}`);
       }
     });
-    await ctx.sleep(45_000);
+    await ctx.sleep(30_000);
     for (const p of peers) {
       sent += p.sent;
       p.close();

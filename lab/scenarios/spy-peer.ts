@@ -10,7 +10,7 @@ import { OP_TRUE_SCRIPT, P2WSH_OP_TRUE, buildTx, invEntries, MSG_TX, MSG_WTX, in
 import { NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_P2P_V2, NODE_WITNESS } from "../adversary/peer.js";
 import { DEFAULT_LATENCY_SECONDS, type Scenario } from "../scenario.js";
 
-const TXS = 40;
+const TXS = 25;
 
 export const spyPeer: Scenario = {
   name: "spy-peer",
