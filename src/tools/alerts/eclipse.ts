@@ -20,6 +20,8 @@ import { WindowSum } from "./windows.js";
 const S = 1_000_000;
 const NONE: readonly AlertData[] = Object.freeze([]);
 const AUTOMATIC = new Set(["outbound-full-relay", "block-relay-only"]);
+/** A set of outbound peers worth watching for turnover (Core keeps 10). */
+const MIN_OUTBOUND_SET = 4;
 
 export class Eclipse implements Heuristic {
   readonly name = "inbound-concentration";
@@ -49,10 +51,9 @@ export class Eclipse implements Heuristic {
       if (d.version === undefined && (d.kind === "inbound" || d.kind === "outbound") && this.restarted(d.peerId)) return NONE;
       if (d.kind === "inbound" && d.addr) return this.inboundOpened(d.peerId, d.addr, due);
       if (d.kind === "closed" || d.kind === "evicted") this.inboundClosed(d.peerId);
-      if (d.kind !== "outbound" || d.connType === undefined || !AUTOMATIC.has(d.connType) || this.outbound.has(d.peerId)) return NONE;
-      if (this.outbound.size >= 10_000) this.outbound.clear(); // bounded without snapshots (eBPF alone)
-      this.outbound.add(d.peerId);
-      return this.churn(this.opened.add("out", e.ts), e.ts, due);
+      // Outbound connection events are attempts too (a node with a polluted addrman opens and drops
+      // many a minute): only established peers, from getpeerinfo, count as a change of the set.
+      return NONE;
     }
     if (e.type !== "peers.snapshot") return NONE;
     let out: AlertData[] | undefined;
@@ -95,13 +96,14 @@ export class Eclipse implements Heuristic {
     const sinceS = this.lastOutboundTs / S;
     const restart = e.data.peers.length > 0 && e.data.peers.every((p) => p.connTime > sinceS);
     if (restart) this.outbound = new Set();
+    const before = this.outbound.size;
     const now = new Set(auto.map((p) => p.id));
     let fresh = 0;
     for (const id of now) if (!this.outbound.has(id)) fresh++;
     const first = this.lastOutboundTs === 0;
     this.outbound = now;
     this.lastOutboundTs = e.ts;
-    if (fresh > 0 && !first && !restart) {
+    if (fresh > 0 && !first && !restart && before >= MIN_OUTBOUND_SET) {
       const a = this.churn(this.opened.add("out", e.ts, fresh), e.ts, due);
       if (a.length) (out ??= []).push(...a);
     }

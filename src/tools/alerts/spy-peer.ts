@@ -32,6 +32,9 @@ interface Ledger {
   announced: number;
   relayed: number;
   lie: string | undefined;
+  /** The version message's service bits and protocol, when its capture ended before the user agent. */
+  services?: string;
+  protocol?: number;
 }
 
 /** "/Satoshi:0.12.1/" → [0, 12, 1]; undefined for other clients. */
@@ -87,6 +90,10 @@ export class SpyPeer implements Heuristic {
         // A capture cut before the user agent: what getpeerinfo said of it, when known.
         const ua = v?.userAgent ?? this.book.get(d.peerId)?.userAgent;
         if (ua !== undefined && v?.services !== undefined) l.lie = identityLie(ua, v.services, v.version);
+        else if (v?.services !== undefined) {
+          l.services = v.services; // checked when getpeerinfo tells the user agent
+          l.protocol = v.version;
+        }
         break;
       }
       case "getdata":
@@ -122,10 +129,11 @@ export class SpyPeer implements Heuristic {
   private snapshot(peers: readonly PeerInfo[], due: Due): readonly AlertData[] {
     let out: AlertData[] | undefined;
     for (const p of peers) {
-      if (p.services === undefined || this.checked.get(p.id) === p.subversion) continue;
+      const services = p.services ?? this.ledgers.get(p.id)?.services;
+      if (services === undefined || this.checked.get(p.id) === p.subversion) continue;
       if (this.checked.size >= MAX_PEERS) this.checked.delete(this.checked.keys().next().value as number);
       this.checked.set(p.id, p.subversion);
-      const lie = identityLie(p.subversion, p.services, p.version);
+      const lie = identityLie(p.subversion, services, p.version);
       if (lie === undefined || !due(this.name, p.id)) continue;
       (out ??= []).push({ name: this.name, severity: "warning", peerId: p.id, detail: `${this.book.describe(p.id, p.addr)} lies about itself (getpeerinfo): ${lie}` });
     }

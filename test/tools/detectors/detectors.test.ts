@@ -161,9 +161,14 @@ describe("inbound-concentration, outbound-netgroup, outbound-churn", () => {
   it("alerts on automatic outbound peers sharing a netgroup, and on an outbound set that turns over", () => {
     const out = (id: number, addr: string) => peer(id, { addr, inbound: false, connectionType: "outbound-full-relay", connTime: 1_795_000_000 });
     expect(names(run([ev("peers.snapshot", { peers: [out(1, "203.0.1.1:8333"), out(3, "203.0.2.2:8333")] }, 0, "rpc")]))).toEqual(["outbound-netgroup"]);
-    const outConn = (id: number, at: number) => ev("net.connection", { kind: "outbound", peerId: id, addr: `${30 + id}.1.1.1:8333`, connType: "outbound-full-relay", network: "ipv4", existing: 8 }, at);
-    expect(names(run(Array.from({ length: 8 }, (_, i) => outConn(100 + i, i * 30))))).toEqual(["outbound-churn"]);
-    expect(names(run(Array.from({ length: 8 }, (_, i) => outConn(100 + i, i * 600))))).toEqual([]);
+    const set = (ids: number[], at: number) => ev("peers.snapshot", { peers: ids.map((id) => out(id, `${30 + id}.1.1.1:8333`)) }, at, "rpc");
+    const first = [1, 3, 5, 7, 9, 11, 13, 15];
+    const replaced = [101, 103, 105, 107, 109, 111, 113, 115];
+    expect(names(run([set(first, 0), set(replaced, 60)]))).toEqual(["outbound-churn"]);
+    // One replaced every 10 minutes is Core's own rotation; attempts seen as connection events count for nothing.
+    expect(names(run(first.map((_, k) => set([...replaced.slice(0, k), ...first.slice(k)], k * 600))))).toEqual([]);
+    const attempt = (id: number, at: number) => ev("net.connection", { kind: "outbound", peerId: id, addr: `${30 + id}.1.1.1:8333`, connType: "outbound-full-relay", network: "ipv4", existing: 8 }, at);
+    expect(names(run(Array.from({ length: 20 }, (_, i) => attempt(200 + i, i * 5))))).toEqual([]);
   });
 });
 
