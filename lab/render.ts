@@ -139,6 +139,8 @@ export function renderDetection(card: Scorecard): string {
     L.push("");
     L.push(`${s.kind === "attack" ? "Attack" : "Benign"}: ${s.summary}. Imitates: ${s.imitates}.`);
     L.push(`Sent ${s.outcome.messages} messages over ${s.outcome.connections} connections${s.outcome.notes ? `; ${s.outcome.notes}` : ""}. Recording: ${s.durationSeconds} s.`);
+    const lost = Object.entries(s.dropped);
+    if (lost.length) L.push(`Events lost while recording (events.dropped): ${lost.map(([k, v]) => `${k} ${v}`).join(", ")}${s.dropped["bus:ndjson"] ? " (bus:ndjson is the recorder's own queue: the recording holds fewer events than the sources delivered)" : ""}.`);
     if (s.kind === "attack") {
       for (const c of card.columns) {
         const cell = s.cells[c.key] as Cell;

@@ -103,6 +103,8 @@ export interface ScenarioScore {
   cells: Record<string, Cell>;
   /** Node CPU (compare's cost section) over the attack (attacks) or the whole run (benign). */
   cost: CostReport["node"] | null;
+  /** Events lost while recording (events.dropped), by who lost them: a source, or bus:ndjson (the recorder). */
+  dropped: Record<string, number>;
 }
 
 export interface Scorecard {
@@ -261,6 +263,8 @@ export async function scoreRecording(dir: string, r: RecordingEntry, root = repo
   const last = events[events.length - 1]?.ts ?? r.recordEndUs;
   // Cost over the attack, widened to two /proc samples when the attack is shorter than their interval.
   const cost = costOf(events, r.attackStartUs - 2 * S, r.attackEndUs + 2 * S);
+  const dropped: Record<string, number> = {};
+  for (const e of events) if (e.type === "events.dropped") dropped[e.data.source] = (dropped[e.data.source] ?? 0) + e.data.count;
   return {
     name: r.name,
     kind: r.kind,
@@ -272,6 +276,7 @@ export async function scoreRecording(dir: string, r: RecordingEntry, root = repo
     durationSeconds: Math.round((last - first) / S),
     cells,
     cost,
+    dropped,
   };
 }
 
