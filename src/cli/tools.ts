@@ -5,6 +5,7 @@ import type { HostPort } from "../config/values.js";
 import type { Logger } from "../logger.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import { loadThresholds, type Thresholds } from "../tools/alerts/thresholds.js";
+import { BaselineWatch, DEFAULT_BASELINE } from "../tools/baselines/baseline-watch.js";
 import { loadIpLists, type LoadedLists } from "../tools/iplists/load-lists.js";
 import { startMetricsTool, type MetricsTool } from "../tools/metrics/index.js";
 import { startNdjsonWriter, type NdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
@@ -25,6 +26,7 @@ export interface ToolsConfig {
   metrics: HostPort | "off";
   web: HostPort | "off";
   nodeName: string;
+  baselineState?: string;
   /** The demo: what the replayed node's sources and alerts say goes to the debug log (the page shows it), so the banner stays readable. */
   quietReplay?: boolean;
 }
@@ -83,6 +85,12 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
     return undefined;
   }
   new AlertEngine(defaultHeuristics(thresholds, lists.tree), thresholds).attach(bus, config.nodeName);
+  const baselines = new BaselineWatch({ ...DEFAULT_BASELINE, ...(config.baselineState ? { stateFile: config.baselineState } : {}) });
+  const baselineSub = baselines.attach(bus, config.nodeName);
+  const baselineProblems = () => {
+    for (const p of baselines.problems.splice(0)) log.warn(p);
+  };
+  baselineProblems();
   let metrics: MetricsTool;
   try {
     metrics = await startMetricsTool(bus, config.metrics, lists);
@@ -109,6 +117,8 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
     web,
     flushed: () => writer?.flushed() ?? Promise.resolve(),
     async close() {
+      baselineSub.unsubscribe(); // saves the learnt normal
+      baselineProblems();
       await web?.close();
       await writer?.close();
       await metrics.close();

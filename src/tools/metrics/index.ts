@@ -11,6 +11,7 @@ import { registerChainMetrics } from "./chain-metrics.js";
 import { registerLogMetrics } from "./log-metrics.js";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.js";
 import { registerP2pMetrics } from "./p2p-metrics.js";
+import { registerPeerLoadMetrics } from "./peer-load-metrics.js";
 import { registerPeerMetrics } from "./peer-metrics.js";
 import { registerPeerTrafficMetrics } from "./peer-traffic-metrics.js";
 import { registerProcessMetrics } from "./process-metrics.js";
@@ -44,7 +45,7 @@ export function createMetricsRegistry(
   }
   const self = registerSelfMetrics(registry, bus);
   const p2p = registerP2pMetrics(registry);
-  const handlers = [self.handle, p2p.handle, registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry), registerAlertMetrics(registry), registerPeerTrafficMetrics(registry)];
+  const handlers = [self.handle, p2p.handle, registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry), registerAlertMetrics(registry), registerPeerTrafficMetrics(registry), registerPeerLoadMetrics(registry)];
   const handle = (e: PeerwatchEvent): void => {
     for (let i = 0; i < handlers.length; i++) handlers[i]!(e);
   };
