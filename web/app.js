@@ -43,8 +43,14 @@ function tickLabels(u, splits) {
     return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${whole ? "" : `:${pad(d.getUTCSeconds())}`}`;
   });
 }
-/** The x axis of both plots: UTC labels, at least 90 px apart so they never overlap. */
-const TIME_AXIS = { label: "time (UTC)", values: tickLabels, space: 90, size: 50 };
+/** Tick steps in seconds, none more than 2.5× the one before (uPlot's own go from 1 min to 5 min). */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400];
+/**
+ * The x axis of both plots: UTC labels at least 60 px apart, so "HH:MM:SS" (about 55 px) never
+ * overlaps. With steps that grow by at most 2.5×, the step uPlot picks is under 2.5 × 60 = 150 px,
+ * so a plot 300 px wide (a phone) always shows two labels or more.
+ */
+const TIME_AXIS = { label: "time (UTC)", values: tickLabels, space: 60, incrs: TIME_STEPS, size: 50 };
 /** The cursor's time in the legend, UTC like the rest. */
 const cursorTime = (u, v) => (v == null ? "–" : time(v * 1e6).slice(11));
 

@@ -185,7 +185,7 @@ export function growth(samples: DaysSample[], pick: (s: DaysSample) => number): 
  */
 export const KNOWN_GROWTH: Record<string, string> = {
   "tools RSS":
-    "issue 25: `tools` reading core NATS from a --speed max replay, 7 simulated days of the demo recording (13M events): RSS floor 106.8 → 138.2 MiB, heap floor 24.2 → 38.1 MB, climbing in the last third; no event dropped, its bus queue under 4,300; cause not found yet (replay itself held: ×1.003)",
+    "issue 25: `tools` reading core NATS from a --speed max replay, 7 simulated days of the demo recording (13M events): RSS floor 104.3 → 134.9 MiB (139.8 in the last tenth), heap floor 24.2 → 32.0 MB (38.1), climbing in the last third; no event dropped, its bus queue under 4,300; cause not found yet (replay itself held: ×1.003)",
   "tools heap": "issue 25: see tools RSS",
 };
 

@@ -106,7 +106,7 @@ if (!fs.existsSync(CHROMIUM)) {
         expect(await page.locator("#alerts tbody tr").first().innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
         const axes = (await page.evaluate(AXIS_LABELS)) as { v: string; x: number; w: number }[][];
         for (const labels of axes) {
-          expect(labels.length).toBeGreaterThan(1);
+          expect(labels.length, JSON.stringify(labels)).toBeGreaterThan(1);
           for (const l of labels) expect(l.v).toMatch(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/);
           // Labels never overlap: each one's box ends (plus a gap) before the next begins.
           for (let i = 1; i < labels.length; i++) expect(labels[i]!.x - labels[i]!.w / 2, `${labels[i - 1]!.v} / ${labels[i]!.v}`).toBeGreaterThan(labels[i - 1]!.x + labels[i - 1]!.w / 2 + 4);
