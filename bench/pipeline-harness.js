@@ -7,7 +7,7 @@ import { PAYLOAD_BYTES } from "./traffic.js";
 
 const { parseLine } = await dist("ebpf/line-parser.js");
 const { MemoryBus } = await dist("bus/index.js");
-const { emitterFor, decodeEvent } = await dist("events/index.js");
+const { emitterFor, emitBatch, decodeEvent } = await dist("events/index.js");
 const { startMetricsTool } = await dist("tools/metrics/index.js");
 const { AlertEngine, defaultHeuristics } = await dist("tools/alerts/alert-engine.js");
 const { DEFAULT_THRESHOLDS } = await dist("tools/alerts/thresholds.js");
@@ -51,36 +51,38 @@ export async function pipeline({ stage = "bus", tools = {}, validator, ndjsonTar
     m = await startMetricsTool(bus, "off", lists);
     subs.push(m.subscription);
     closers.push(() => m.close());
-  } else subs.push(bus.subscribe({ name: "metrics", maxQueue: 100_000 }, noop));
+  } else subs.push(bus.subscribeBatches({ name: "metrics", maxQueue: 100_000 }, noop));
   const heuristics = defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree);
   const engine = new AlertEngine(heuristics, DEFAULT_THRESHOLDS);
   if (tools.alerts) subs.push(engine.attach(bus, "bench"));
-  else subs.push(bus.subscribe({ name: "alerts", prefixes: [...new Set(defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree).flatMap((h) => h.prefixes))], maxQueue: 100_000 }, noop));
+  else subs.push(bus.subscribeBatches({ name: "alerts", prefixes: [...new Set(defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree).flatMap((h) => h.prefixes))], maxQueue: 100_000 }, noop));
   if (tools.ndjson) {
     const w = startNdjsonWriter(bus, ndjsonTarget, log);
     subs.push(w.subscription);
     closers.push(() => w.close());
-  } else subs.push(bus.subscribe({ name: "ndjson", maxQueue: 50_000 }, noop));
+  } else subs.push(bus.subscribeBatches({ name: "ndjson", maxQueue: 50_000 }, noop));
   const alerts = {};
   bus.subscribe({ name: "alert-count", prefixes: ["alert"] }, (e) => { alerts[e.data.name] = (alerts[e.data.name] ?? 0) + 1; });
-  const emit = emitterFor("ebpf", "bench", (e) => bus.publish(e));
+  // As the bpftrace runner does: the events of one pipe read go on the bus as one batch.
+  const emit = emitterFor("ebpf", "bench", (e) => bus.publish(e), (es) => bus.publishBatch(es));
+  const feedLines = (lines, start, end) => {
+    for (let i = start; i < end; i++) {
+      const r = parseLine(lines[i], PAYLOAD_BYTES);
+      if (r.kind !== "event") continue;
+      events++;
+      emit(r.type, r.data);
+    }
+  };
   return {
     bus,
     async feed(lines, start = 0, end = lines.length) {
-      for (let i = start; i < end; i++) {
-        const r = parseLine(lines[i], PAYLOAD_BYTES);
-        if (r.kind !== "event") continue;
-        events++;
-        emit(r.type, r.data);
-      }
+      emitBatch(emit, () => feedLines(lines, start, end));
       await drained(subs);
     },
-    /** Publishes decoded events (a replay) and waits until every tool has taken them. */
+    /** Publishes decoded events (a replay: one batch per call) and waits until every tool has taken them. */
     async feedEvents(list) {
-      for (const e of list) {
-        events++;
-        bus.publish(e);
-      }
+      events += list.length;
+      bus.publishBatch(list);
       await drained(subs);
     },
     async close() {

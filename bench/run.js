@@ -10,6 +10,7 @@ const CASES = {
   bus: "the bus against calling handlers directly",
   "metrics-scrape": "a metrics scrape with 1000 peers against 10",
   flood: "300,000 pings from one peer against the same pings from 1000 peers",
+  detectors: "the alert engine with and without issue 20's detectors on the demo's events, and an inv flood from one peer against 1000",
   validate: "event validation: zod against the check ajv compiles from it",
   memory: "RSS after 1M and 10M replayed events through every tool, 1000 peers in snapshots (minutes)",
   ipc: "a net-message flood from the C++ stand-in node over IPC tracing into peerwatch observe",

@@ -15,8 +15,13 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream & { fd?: number };
 }
 
+/** The format a logger without an explicit one uses: pretty on a terminal, else JSON. */
+export function resolveLogFormat(format?: "json" | "pretty"): "json" | "pretty" {
+  return format ?? (process.stderr.isTTY ? "pretty" : "json");
+}
+
 export function createLogger(opts: LoggerOptions): Logger {
-  const format = opts.format ?? (process.stderr.isTTY ? "pretty" : "json");
+  const format = resolveLogFormat(opts.format);
   const redact = { paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: "[redacted]" };
   const base = { level: opts.level, redact, base: { pid: process.pid } };
   if (format === "pretty") {

@@ -32,7 +32,21 @@ function fillTable(id, rows) {
   body.replaceChildren(frag);
 }
 
+// One time convention on the whole page: UTC, 24-hour, in the header, the tables and both plot axes.
 const time = (us) => (us ? new Date(us / 1000).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "");
+const pad = (n) => String(n).padStart(2, "0");
+/** An axis tick (unix seconds) as HH:MM:SS UTC; HH:MM when every tick is on a whole minute. */
+function tickLabels(u, splits) {
+  const whole = splits.every((s) => s % 60 === 0);
+  return splits.map((s) => {
+    const d = new Date(s * 1000);
+    return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${whole ? "" : `:${pad(d.getUTCSeconds())}`}`;
+  });
+}
+/** The x axis of both plots: UTC labels, at least 90 px apart so they never overlap. */
+const TIME_AXIS = { label: "time (UTC)", values: tickLabels, space: 90, size: 50 };
+/** The cursor's time in the legend, UTC like the rest. */
+const cursorTime = (u, v) => (v == null ? "–" : time(v * 1e6).slice(11));
 
 function chartWidth(el) {
   return Math.max(300, el.parentElement.clientWidth - 24);
@@ -50,8 +64,8 @@ function drawRates(r) {
         width: chartWidth(el),
         height: 220,
         scales: { x: { time: true } },
-        series: [{}, ...r.types.map((t, i) => ({ label: t, stroke: COLORS[i % COLORS.length], width: 1.5 }))],
-        axes: [{}, { label: "msg/s" }],
+        series: [{ label: "time", value: cursorTime }, ...r.types.map((t, i) => ({ label: t, stroke: COLORS[i % COLORS.length], width: 1.5 }))],
+        axes: [TIME_AXIS, { label: "msg/s" }],
       },
       data,
       el,
@@ -66,7 +80,13 @@ function drawRtt(r) {
   const data = [r.t, r.ms];
   if (!charts.rtt) {
     charts.rtt = new uPlot(
-      { width: chartWidth(el), height: 180, scales: { x: { time: true } }, series: [{}, { label: "RTT ms", stroke: "#2f6fdd", width: 1.5, points: { show: true, size: 4 } }], axes: [{}, { label: "ms" }] },
+      {
+        width: chartWidth(el),
+        height: 180,
+        scales: { x: { time: true } },
+        series: [{ label: "time", value: cursorTime }, { label: "RTT ms", stroke: "#2f6fdd", width: 1.5, points: { show: true, size: 4 } }],
+        axes: [TIME_AXIS, { label: "ms" }],
+      },
       data,
       el,
     );
@@ -78,12 +98,15 @@ function render(s) {
   updates++;
   document.body.dataset.updates = String(updates);
   $("replay").hidden = !s.replay.active;
+  $("replay").textContent = s.replay.pass > 1 ? `REPLAY · pass ${s.replay.pass}` : "REPLAY";
+  document.body.classList.toggle("replaying", s.replay.pass > 0);
   $("replay-detail").hidden = !s.replay.active;
   $("replay-detail").textContent = s.replay.active ? `This is a replay of a recording, not a live node: ${s.replay.detail}` : "";
   $("clock").textContent = `${time(s.now)} · ${s.events} events`;
-  fillTable("sources", s.sources.map((x) => [x.source, { text: x.state, cls: `state-${x.state}` }, { text: x.detail, cls: "detail" }]));
-  $("tip").textContent = s.tip ? `tip ${s.tip.height} ${s.tip.hash.slice(0, 16)}… at ${time(s.tip.ts)}` : "no tip yet";
-  fillTable("blocks", s.blocks.map((b) => [b.height, { text: `${b.hash.slice(0, 20)}…`, cls: "mono" }, b.txs, b.connectMs.toFixed(1)]));
+  // A recording's "ipc up" is not a source of this machine: it reads "up (replayed)", not green.
+  fillTable("sources", s.sources.map((x) => [x.source, x.replayed ? { text: `${x.state} (replayed)`, cls: "state-replayed" } : { text: x.state, cls: `state-${x.state}` }, { text: x.detail, cls: "detail" }]));
+  $("tip").textContent = s.tip ? `tip ${s.tip.height} ${s.tip.hash.slice(0, 16)}… at ${time(s.tip.ts)}${s.tip.pass ? ` (replay pass ${s.tip.pass})` : ""}` : "no tip yet";
+  fillTable("blocks", s.blocks.map((b) => [{ text: b.pass ? `pass ${b.pass}` : "", cls: "replay-only" }, b.height, { text: `${b.hash.slice(0, 20)}…`, cls: "mono" }, b.txs, b.connectMs.toFixed(1)]));
   $("peer-count").textContent = s.peersTotal > s.peers.length ? `(${s.peers.length} of ${s.peersTotal})` : `(${s.peersTotal})`;
   fillTable(
     "peers",

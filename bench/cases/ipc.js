@@ -4,7 +4,8 @@
 // pushed − net.message events counted, and peerwatch's own events.dropped) and peerwatch's CPU per
 // event from /proc. The stand-in is built by the IPC tests (`npx vitest run test/ipc/ipc-cli.test.ts`
 // builds test/.build/standin-node); without it this benchmark says so and skips.
-// BENCH_IPC_CPU_PROF=<dir> writes a CPU profile of peerwatch there.
+// BENCH_IPC_CPU_PROF=<dir> writes a CPU profile of peerwatch there; BENCH_IPC_EVENTS=off runs it
+// without NDJSON out (metrics and alerts only), to show NDJSON's share.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -59,7 +60,7 @@ export async function run() {
       await sleep(50);
     }
     const profile = process.env.BENCH_IPC_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_IPC_CPU_PROF}`] : [];
-    pw = spawn(process.execPath, [...profile, path.join(root, "bin/peerwatch.js"), "observe", "--sources", "ipc", "--ipc-socket", socket, "--events", "/dev/null", "--metrics", `127.0.0.1:${port}`, "--rpc-interval", "60", "--rpc-slow-interval", "600", "--node-name", "bench", "--log-level", "warn"], { stdio: ["ignore", "ignore", "inherit"] });
+    pw = spawn(process.execPath, [...profile, path.join(root, "bin/peerwatch.js"), "observe", "--sources", "ipc", "--ipc-socket", socket, ...(process.env.BENCH_IPC_EVENTS === "off" ? [] : ["--events", "/dev/null"]), "--metrics", `127.0.0.1:${port}`, "--rpc-interval", "60", "--rpc-slow-interval", "600", "--node-name", "bench", "--log-level", "warn"], { stdio: ["ignore", "ignore", "inherit"] });
     const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     let text = "";
     for (let i = 0; !/peerwatch_source_up\{source="ipc"\} 1/.test(text); i++) {
@@ -68,6 +69,7 @@ export async function run() {
       text = await scrape().catch(() => "");
     }
     const cpu0 = cpuSeconds(pw.pid);
+    const text0 = text;
     const received0 = metricSum(text, "peerwatch_events_total", 'type="net.message"');
     const t0 = performance.now();
     node.stdin.write(`trace ${BATCH} 0\n`.repeat(BATCHES));
@@ -93,16 +95,19 @@ export async function run() {
     text = await scrape();
     const busDropped = metricSum(text, "peerwatch_events_dropped_total");
     const dropLines = text.split("\n").filter((l) => l.startsWith("peerwatch_events_dropped_total{")).map((l) => l.replace("peerwatch_events_dropped_total", "")).join(", ");
+    const p2pCounted = metricSum(text, "peerwatch_p2p_messages_total") - metricSum(text0, "peerwatch_p2p_messages_total");
     const figures = {
       "messages pushed by the stand-in": sent,
       "net.message events received (counted by the metrics tool)": received,
+      "counted in peerwatch_p2p_messages_total": `${fmt(p2pCounted)} (${((100 * p2pCounted) / sent).toFixed(1)} %)`,
       "lost (pushed − received)": sent - received,
       "peerwatch events.dropped (all reasons)": `${fmt(busDropped)}${dropLines ? `: ${dropLines}` : ""}`,
       "events/s received (wall)": received / seconds,
-      "peerwatch CPU per event": `${((cpu * 1e6) / Math.max(1, received)).toFixed(1)} µs (${fmt(received / cpu)} events per CPU-second)`,
+      "peerwatch CPU per event received": `${((cpu * 1e6) / Math.max(1, received)).toFixed(1)} µs (${fmt(received / cpu)} events per CPU-second)`,
+      "peerwatch CPU per message pushed": `${((cpu * 1e6) / sent).toFixed(2)} µs`,
     };
     record(`IPC tracing flood: ${BATCHES} batches of ${BATCH} net messages from the C++ stand-in, peerwatch observe with every tool`, figures);
-    results.push({ title: "ipc", sent, received, busDropped, seconds, cpuSeconds: cpu });
+    results.push({ title: "ipc", sent, received, p2pCounted, busDropped, seconds, cpuSeconds: cpu });
   } finally {
     if (pw && pw.exitCode === null) {
       const exited = new Promise((r) => pw.once("exit", r));

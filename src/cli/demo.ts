@@ -22,10 +22,12 @@ export function demoFile(config: ObserveConfig, plans: SourcePlan[]): { file: st
   return { file };
 }
 
+/** The banner's "replaying" lines of the demo: what this is and how to get a real node instead. */
+export function demoBanner(file: string): { watching: string; note: string } {
+  return { watching: `${path.basename(file)} (a real regtest node) in a loop`, note: "no node found here: start one (see README) or pass --no-demo" };
+}
+
 /** Replays the demo recording in a loop until `signal`; resolves when it stops. */
-export async function runDemo(bus: MemoryBus, file: string, config: ObserveConfig, urls: string[], log: Logger, signal: AbortSignal): Promise<void> {
-  await bus.drained(); // the "what I looked for" lines first, then the demo
-  log.warn(`DEMO: no source could start, so peerwatch replays a recording of a real regtest node (${path.basename(file)}) in a loop. These are not events of a node on this machine; start one (see README) or pass --no-demo.`);
-  for (const u of urls) log.warn(`DEMO: ${u}`);
+export async function runDemo(bus: MemoryBus, file: string, config: ObserveConfig, log: Logger, signal: AbortSignal): Promise<void> {
   await playRecording(bus, { files: [file], speed: 1, loop: true, nodeName: config.nodeName, label: "DEMO", signal, progress: false }, log);
 }

@@ -2,11 +2,15 @@
 import { Command, CommanderError } from "commander";
 import type { CommandSpec } from "./command.js";
 import { addOptions } from "./flags-doc.js";
+import { examplesHelp } from "./help-examples.js";
 import { compareCommand } from "./compare.js";
 import { observeCommand } from "./observe.js";
 import { replayCommand } from "./replay.js";
 import { toolsCommand } from "./tools-command.js";
 import { VERSION } from "./version.js";
+
+/** Exit code of every usage error: a bad flag, a bad value, a missing argument. */
+export const USAGE_ERROR = 2;
 
 /** Every command, in --help order. */
 export const COMMANDS: readonly CommandSpec[] = [observeCommand, replayCommand, compareCommand, toolsCommand];
@@ -19,7 +23,8 @@ export function buildProgram(): Command {
   for (const spec of COMMANDS) {
     const cmd = program.command(spec.args ? `${spec.name} ${spec.args}` : spec.name).description(spec.description);
     addOptions(cmd, spec.table);
-    if (spec.helpAfter) cmd.addHelpText("after", spec.helpAfter);
+    const after = [spec.helpAfter, examplesHelp(spec.name)].filter(Boolean).join("\n");
+    if (after) cmd.addHelpText("after", after);
   }
   return program;
 }
@@ -27,6 +32,8 @@ export function buildProgram(): Command {
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram().exitOverride();
+  // Each command's own errors (unknown flag, missing value) too: commander would exit by itself.
+  for (const cmd of program.commands) cmd.exitOverride();
   let action: Promise<number> | undefined;
   for (const [i, spec] of COMMANDS.entries()) {
     program.commands[i]?.action((...a: unknown[]) => {
@@ -39,7 +46,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
+    // --help and --version exit 0; every usage error (unknown flag or command, missing value,
+    // excess arguments) exits 2, like a bad value does.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : USAGE_ERROR;
     throw e;
   }
   if (!action) {

@@ -8,6 +8,7 @@ import { makeEvent, type PeerwatchEvent } from "../events/index.js";
 import type { Logger } from "../logger.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import type { Thresholds } from "../tools/alerts/thresholds.js";
+import { BaselineWatch } from "../tools/baselines/baseline-watch.js";
 import type { LoadedLists } from "../tools/iplists/load-lists.js";
 import { createMetricsRegistry } from "../tools/metrics/index.js";
 import type { MetricsSource } from "../tools/metrics/metrics-server.js";
@@ -20,6 +21,8 @@ interface NodeGroup {
   registry: Registry;
   handle: (e: PeerwatchEvent) => void;
   alerts: AlertEngine;
+  /** The node's learnt normal (in memory: one state file per node is not offered here yet). */
+  baselines: BaselineWatch;
 }
 
 export interface NodeToolsOptions {
@@ -58,6 +61,7 @@ export class NodeTools {
       if (!g) return;
       g.handle(e);
       for (const a of g.alerts.onEvent(e)) this.bus.publish(makeEvent("peerwatch", e.node, "alert", a));
+      for (const a of g.baselines.onEvent(e)) this.bus.publish(makeEvent("peerwatch", e.node, "alert", a, e.ts));
     });
   }
 
@@ -78,7 +82,7 @@ export class NodeTools {
       return undefined;
     }
     const m = createMetricsRegistry(this.bus, this.lists, { processMetrics: false, node: this.opts.single ? undefined : name });
-    const created: NodeGroup = { registry: m.registry, handle: m.handle, alerts: new AlertEngine(defaultHeuristics(this.thresholds, this.lists.tree), this.thresholds) };
+    const created: NodeGroup = { registry: m.registry, handle: m.handle, alerts: new AlertEngine(defaultHeuristics(this.thresholds, this.lists.tree), this.thresholds), baselines: new BaselineWatch() };
     this.groups.set(name, created);
     return created;
   }

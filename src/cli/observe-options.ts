@@ -10,6 +10,7 @@ import { P2P_OPTIONS } from "../p2p/descriptor.js";
 import { PROC_OPTIONS } from "../proc/descriptor.js";
 import { RPC_OPTIONS } from "../rpc/descriptor.js";
 import { ALERTS_OPTIONS } from "../tools/alerts/options.js";
+import { BASELINE_OPTIONS } from "../tools/baselines/options.js";
 import { IPLISTS_OPTIONS } from "../tools/iplists/options.js";
 import { METRICS_OPTIONS } from "../tools/metrics/options.js";
 import { NDJSON_OPTIONS } from "../tools/ndjson/options.js";
@@ -19,7 +20,7 @@ import { DEMO_OPTIONS } from "./demo-options.js";
 import { SOURCES, SOURCE_NAMES } from "./sources.js";
 
 /** The tools' rows, shared by every command that feeds the tools (observe, replay, tools). */
-export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...RECORD_OPTIONS, ...METRICS_OPTIONS, ...ALERTS_OPTIONS, ...IPLISTS_OPTIONS };
+export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...RECORD_OPTIONS, ...METRICS_OPTIONS, ...ALERTS_OPTIONS, ...BASELINE_OPTIONS, ...IPLISTS_OPTIONS };
 /** Rows of the commands that serve the live page (observe, replay; not compare). */
 export const PAGE_OPTIONS = { ...WEB_OPTIONS };
 

@@ -7,7 +7,8 @@ import { createLogger, type Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
 import { DEFAULT_WEB } from "../tools/web/index.js";
 import { configOrExit, type CommandSpec } from "./command.js";
-import { demoFile, runDemo } from "./demo.js";
+import { showBanner, stopHint } from "./banner.js";
+import { demoFile, demoBanner, runDemo } from "./demo.js";
 import { awaitNats, startNatsPublisher } from "./nats-publish.js";
 import { OBSERVE_COMMAND_OPTIONS, loadObserveConfig, type ObserveConfig } from "./observe-options.js";
 import { stopSignal } from "./stop-signal.js";
@@ -28,12 +29,13 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
 
   const bus = createBus(config.nodeName, log);
   const publish = (e: PeerwatchEvent) => bus.publish(e);
+  const publishBatch = (events: readonly PeerwatchEvent[]) => bus.publishBatch(events);
 
   // Discovery first: whether the demo runs decides whether the live page is on by default.
   const found = discoverSources(config);
   const demo = demoFile(config, found.map((f) => f.plan));
   if ("why" in demo) log.debug(`no demo: ${demo.why}`);
-  const tools = await startTools(bus, { ...config, web: config.web ?? ("file" in demo ? DEFAULT_WEB : "off") }, thresholds, lists, log);
+  const tools = await startTools(bus, { ...config, web: config.web ?? ("file" in demo ? DEFAULT_WEB : "off"), quietReplay: "file" in demo }, thresholds, lists, log);
   if (!tools) {
     await bus.close();
     return 1;
@@ -49,11 +51,22 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
 
   const stop = stopSignal(log, signal, config.duration);
 
-  const runs = startSources(config, publish, log, stop.signal, metrics.instruments, found);
-  if ("file" in demo) {
-    const urls = [tools.web ? `live page at ${tools.web.url}` : "", metrics.server ? `metrics at http://${metrics.server.address.host}:${metrics.server.address.port}/metrics` : ""].filter(Boolean);
-    runs.push(runDemo(bus, demo.file, config, urls, log, stop.signal));
-  }
+  const runs = startSources(config, publish, log, stop.signal, metrics.instruments, found, publishBatch);
+  await bus.drained(); // the "what I looked for" lines first, then the banner
+  const starting = found.filter((f) => f.plan.start).map((f) => f.plan.name);
+  showBanner(
+    {
+      version: VERSION,
+      replay: "file" in demo,
+      ...("file" in demo ? demoBanner(demo.file) : { watching: `node "${config.nodeName}" on ${config.chain} (${config.datadir}): ${starting.join(", ") || "no source yet (see the lines above)"}` }),
+      pageUrl: tools.web?.url,
+      metricsUrl: metrics.server ? `http://${metrics.server.address.host}:${metrics.server.address.port}/metrics` : undefined,
+      stop: stopHint(config.duration),
+    },
+    log,
+    config.logFormat,
+  );
+  if ("file" in demo) runs.push(runDemo(bus, demo.file, config, log, stop.signal));
 
   await aborted(stop.signal);
   stop.dispose();

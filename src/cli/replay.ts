@@ -1,6 +1,7 @@
 // `peerwatch replay <file…>`: plays recordings into the bus that feeds the same tools as `observe`
 // (metrics, NDJSON, alerts, IP lists, live page), with the same option rows for them.
 import fs from "node:fs";
+import path from "node:path";
 import { z } from "zod";
 import type { MemoryBus } from "../bus/index.js";
 import { ConfigError, loadSettings } from "../config/load.js";
@@ -10,7 +11,9 @@ import { makeEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { RecordingPlayer, type ReplaySpeed, type ReplaySummary } from "../tools/record/player.js";
 import { showProgress } from "../tools/record/progress-line.js";
+import { showBanner } from "./banner.js";
 import { configOrExit, type CommandSpec } from "./command.js";
+import { VERSION } from "./version.js";
 import { NATS_OPTIONS, NATS_TOOLS_OPTIONS, natsSettingsProblem, type NatsConnectSettings } from "../bus/nats/options.js";
 import { StreamRangeReader } from "../bus/nats/stream-range.js";
 import { awaitNats, startNatsPublisher } from "./nats-publish.js";
@@ -20,8 +23,8 @@ import { createBus, loadToolFiles, startTools } from "./tools.js";
 const REPLAY_OWN_OPTIONS = defineOptions({
   speed: {
     flag: "speed",
-    arg: "1|10|max",
-    description: "1 keeps the recorded timing, 10 plays ten times faster, max as fast as the tools take events (never dropping one)",
+    arg: "n|max",
+    description: "how fast to play: 1 keeps the recorded timing, 10 plays ten times faster (any number above 0, at most 1000000), max as fast as the tools take events (never dropping one)",
     defaultText: "1",
     schema: z
       .union([z.literal("max"), strictNumber.pipe(z.number().positive("must be more than 0").max(1e6, "at most 1000000"))], { message: "expected a positive number or max" })
@@ -107,7 +110,9 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
   const settings = loadToolFiles(config, log);
   if (!settings) return 2;
   const { thresholds, lists } = settings;
-  const bus = createBus(config.nodeName, log);
+  // The player waits for room before each batch, so nothing it plays is dropped; lossless also
+  // keeps what the tools publish meanwhile (alerts) when it finds a queue the player just filled.
+  const bus = createBus(config.nodeName, log, true);
   const tools = await startTools(bus, { ...config, web: config.web ?? "off" }, thresholds, lists, log);
   if (!tools) {
     await bus.close();
@@ -122,6 +127,19 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
     await tools.close();
     return 1;
   }
+  showBanner(
+    {
+      version: VERSION,
+      replay: true,
+      watching: config.fromStream ? `stream ${config.fromStream} on ${config.nats?.join(", ")}` : files.map((f) => path.basename(f)).join(", "),
+      note: `at speed ${config.speed}${config.loop ? ", in a loop" : ""}`,
+      pageUrl: tools.web?.url,
+      metricsUrl: tools.metrics.server ? `http://${tools.metrics.server.address.host}:${tools.metrics.server.address.port}/metrics` : undefined,
+      stop: config.loop ? "Ctrl-C" : `at the end${config.linger > 0 ? `, after --linger ${config.linger} s` : ""}, or Ctrl-C`,
+    },
+    log,
+    config.logFormat,
+  );
   const stop = stopOnSignals(signal);
   const play = { files, speed: config.speed as ReplaySpeed, loop: config.loop, nodeName: config.nodeName, signal: stop.signal };
   const summary = config.fromStream ? await playStreamRange(bus, play, config as ReplayConfig & { fromStream: string; nats: string[] }, log) : await playRecording(bus, play, log);
@@ -163,12 +181,33 @@ export interface PlayOptions {
   progress?: boolean;
 }
 
-/** Plays recordings with the log telling each bad line once and a summary at the end; progress on a TTY. */
+/** Bad lines told one by one before the rest are only counted. */
+export const BAD_LINES_SHOWN = 5;
+
+/** A reason quoting the bad bytes, made safe for a terminal: control and non-ASCII bytes as `?`, cut to 200. */
+function printable(s: string): string {
+  const t = s.replace(/[^\x20-\x7e…]/g, "?");
+  return t.length > 200 ? `${t.slice(0, 200)}…` : t;
+}
+
+/** Plays recordings with the log telling the first bad lines and a summary at the end; progress on a TTY. */
 export async function playRecording(bus: MemoryBus, o: PlayOptions, log: Logger): Promise<ReplaySummary> {
+  let badShown = 0;
   const player = new RecordingPlayer(bus, {
     ...o,
-    onBadLine: (b) => log.warn({ file: b.file, line: b.lineNo }, `${b.file} line ${b.lineNo} skipped: ${b.reason}`),
-    onPassEnd: (n) => log.debug(`replay pass ${n} done`),
+    // A few bad lines are told one by one; past that (a file that is not a recording at all) they
+    // are only counted, and the summary below gives the total.
+    onBadLine: (b) => {
+      if (++badShown <= BAD_LINES_SHOWN) log.warn({ file: b.file, line: b.lineNo }, `${b.file} line ${b.lineNo} skipped: ${printable(b.reason)}`);
+      if (badShown === BAD_LINES_SHOWN) log.warn(`further bad lines are counted, not shown`);
+    },
+    onPassEnd: (n) => {
+      log.debug(`replay pass ${n} done`);
+      // Each new pass of a loop is said on the bus: the page marks blocks by pass, so heights
+      // starting over read as the recording again, not as a reorg. (Not at speed max, where a
+      // pass lasts a moment and a line per pass would flood the log.)
+      if (o.loop && o.speed !== "max" && !o.signal.aborted) bus.publish(makeEvent("replay", o.nodeName, "source.status", { source: "replay", state: "up", detail: `${o.label ? `${o.label}: ` : ""}pass ${n + 1}: replaying the recording ${o.files.map((f) => path.basename(f)).join(", ")} again, time moving on; these events are not from a live node` }));
+    },
   });
   const endProgress = o.progress === false ? () => {} : showProgress(process.stderr, () => player.progress());
   const s = await player.play();

@@ -24,10 +24,12 @@ export function startSources(
   signal: AbortSignal,
   instruments?: Instruments,
   found = discoverSources(config),
+  publishBatch?: (events: readonly PeerwatchEvent[]) => void,
 ): Promise<void>[] {
   const runs: Promise<void>[] = [];
   for (const { descriptor, plan } of found) {
-    const emit = emitterFor(descriptor.name, config.nodeName, publish);
+    // A source that reads many events at once (an IPC trace batch, a bpftrace pipe read) puts them on the bus as one batch.
+    const emit = emitterFor(descriptor.name, config.nodeName, publish, publishBatch);
     if (!plan.start) {
       emit("source.status", { source: descriptor.name, state: "down", detail: plan.reason });
       continue;

@@ -5,6 +5,7 @@ import type { HostPort } from "../config/values.js";
 import type { Logger } from "../logger.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import { loadThresholds, type Thresholds } from "../tools/alerts/thresholds.js";
+import { BaselineWatch, DEFAULT_BASELINE } from "../tools/baselines/baseline-watch.js";
 import { loadIpLists, type LoadedLists } from "../tools/iplists/load-lists.js";
 import { startMetricsTool, type MetricsTool } from "../tools/metrics/index.js";
 import { startNdjsonWriter, type NdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
@@ -25,6 +26,9 @@ export interface ToolsConfig {
   metrics: HostPort | "off";
   web: HostPort | "off";
   nodeName: string;
+  baselineState?: string;
+  /** The demo: what the replayed node's sources and alerts say goes to the debug log (the page shows it), so the banner stays readable. */
+  quietReplay?: boolean;
 }
 
 /** The --events writer (gzip for .gz, rotation at --events-max-bytes), or undefined without --events. */
@@ -32,9 +36,9 @@ export function startRecording(bus: EventBus, config: { events?: string; eventsM
   return config.events ? startNdjsonWriter(bus, config.events, log, (f) => openEventFile(f, { maxBytes: config.eventsMaxBytes })) : undefined;
 }
 
-/** The in-process bus, with handler failures logged. */
-export function createBus(nodeName: string, log: Logger): MemoryBus {
-  return new MemoryBus({ nodeName, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event") });
+/** The in-process bus, with handler failures logged; `lossless` for a producer that waits for room itself (replay). */
+export function createBus(nodeName: string, log: Logger, lossless = false): MemoryBus {
+  return new MemoryBus({ nodeName, lossless, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed on an event") });
 }
 
 /** Reads the tools' settings files first: a bad thresholds file stops the command (exit 2) before anything starts. */
@@ -60,6 +64,10 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
   bus.subscribe({ name: "log", prefixes: ["source.status", "events.dropped", "alert"] }, (e) => {
     if (e.type === "source.status" && e.data.source === "replay") replaying = e.data.state === "up";
     const tag = replaying && e.source !== "replay" ? "[replay] " : "";
+    if (tag && config.quietReplay) {
+      log.debug({ type: e.type }, `${tag}${e.type === "alert" ? `alert ${e.data.name}` : e.type === "source.status" ? `${e.data.source} ${e.data.state}` : "events dropped"}`);
+      return;
+    }
     if (e.type === "source.status") {
       const level = e.data.state === "up" ? "info" : "warn";
       log[level]({ source: e.data.source, state: e.data.state, capabilities: e.data.capabilities }, `${tag}${e.data.source} ${e.data.state}: ${e.data.detail}`);
@@ -77,6 +85,12 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
     return undefined;
   }
   new AlertEngine(defaultHeuristics(thresholds, lists.tree), thresholds).attach(bus, config.nodeName);
+  const baselines = new BaselineWatch({ ...DEFAULT_BASELINE, ...(config.baselineState ? { stateFile: config.baselineState } : {}) });
+  const baselineSub = baselines.attach(bus, config.nodeName);
+  const baselineProblems = () => {
+    for (const p of baselines.problems.splice(0)) log.warn(p);
+  };
+  baselineProblems();
   let metrics: MetricsTool;
   try {
     metrics = await startMetricsTool(bus, config.metrics, lists);
@@ -103,6 +117,8 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
     web,
     flushed: () => writer?.flushed() ?? Promise.resolve(),
     async close() {
+      baselineSub.unsubscribe(); // saves the learnt normal
+      baselineProblems();
       await web?.close();
       await writer?.close();
       await metrics.close();

@@ -79,6 +79,9 @@ const sourcesList = (known: readonly string[]) =>
     return names;
   });
 
+/** Log levels, quietest last; pino's, so `fatal` shows only what stops peerwatch. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
 /** The rows every observing command has; `sourceNames` are the extractors the CLI assembled. */
 export function coreOptions(sourceNames: readonly string[]) {
   return defineOptions({
@@ -116,9 +119,9 @@ export function coreOptions(sourceNames: readonly string[]) {
     logLevel: {
       flag: "log-level",
       arg: "level",
-      description: "trace, debug, info, warn, error or silent",
+      description: "trace, debug, info, warn, error, fatal or silent",
       defaultText: "info",
-      schema: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+      schema: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(", ")}` }).default("info"),
     },
     logFormat: { flag: "log-format", arg: "format", description: "json or pretty; logs go to stderr", defaultText: "pretty on a terminal, else json", schema: z.enum(["json", "pretty"]).optional() },
   });

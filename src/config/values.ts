@@ -21,10 +21,10 @@ export function formatHostPort(hp: HostPort): string {
   return hp.host.includes(":") ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
 }
 
-function toHostPort(s: string, ctx: z.RefinementCtx): HostPort {
+function toHostPort(s: string, ctx: z.RefinementCtx, example = "127.0.0.1:9432"): HostPort {
   const hp = parseHostPort(s);
   if (hp) return hp;
-  ctx.addIssue({ code: "custom", message: `expected host:port (e.g. 127.0.0.1:9432), got "${s.slice(0, 100)}"` });
+  ctx.addIssue({ code: "custom", message: `expected host:port (e.g. ${example}), got "${s.slice(0, 100)}"` });
   return z.NEVER;
 }
 
@@ -37,8 +37,8 @@ export const hostMaybePort = z.string().transform((s, ctx) => {
   return toHostPort(s, ctx);
 });
 
-/** host:port or "off". */
-export const hostPortOrOff = z.string().transform((s, ctx) => (s === "off" ? ("off" as const) : toHostPort(s, ctx)));
+/** host:port or "off"; a bad value's message shows `example` (each listener its own default). */
+export const hostPortOrOff = (example: string) => z.string().transform((s, ctx) => (s === "off" ? ("off" as const) : toHostPort(s, ctx, example)));
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)$/;
 

@@ -2,11 +2,14 @@
 // (`Lost N events`) and records that do not parse are summed and reported as events.dropped once
 // a second, not once per line (loss comes as many small reports). Ends with a plain-words reason.
 import { spawn, type ChildProcess } from "node:child_process";
-import readline from "node:readline";
-import { DROP_REASONS, type Emit } from "../events/index.js";
+import { StringDecoder } from "node:string_decoder";
+import { DROP_REASONS, emitBatch, type Emit } from "../events/index.js";
 import type { Logger } from "../logger.js";
 import { parseLine } from "./line-parser.js";
 import { generateProgram, strlenFor, type ProgramOptions } from "./program.js";
+
+/** A line longer than this (peerwatch's program prints far shorter ones) is counted as unparseable and skipped. */
+const MAX_LINE_CHARS = 1024 * 1024;
 
 /** bpftrace's time to detach and exit on SIGINT before SIGKILL: within observe's 5 s stop budget. */
 export const STOP_GRACE_MS = 3000;
@@ -74,8 +77,7 @@ export function runBpftrace(o: RunOptions): { stats: RunnerStats; done: Promise<
     pendingInvalid = 0;
   };
   const timer = setInterval(flush, o.dropReportMs ?? 1000);
-  const lines = readline.createInterface({ input: child.stdout!, crlfDelay: Infinity });
-  lines.on("line", (line) => {
+  const onLine = (line: string): void => {
     const r = parseLine(line, o.payloadBytes);
     switch (r.kind) {
       case "event":
@@ -106,6 +108,34 @@ export function runBpftrace(o: RunOptions): { stats: RunnerStats; done: Promise<
         if (stats.unexpected <= 5) o.log.debug({ line: line.slice(0, 200) }, "unexpected bpftrace output");
         break;
     }
+  };
+  // The lines of one pipe read (up to 64 KiB, ~65 message records) go on the bus as one batch.
+  const decoder = new StringDecoder("utf8");
+  let rest = "";
+  const tooLong = (): void => {
+    stats.invalid++;
+    pendingInvalid++;
+    lastInvalid = `a line longer than ${MAX_LINE_CHARS} characters`;
+  };
+  child.stdout!.on("data", (chunk: Buffer) => {
+    const text = rest + decoder.write(chunk);
+    let start = 0;
+    emitBatch(o.emit, () => {
+      for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+        onLine(text.slice(start, nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
+        start = nl + 1;
+      }
+    });
+    rest = start === 0 ? text : text.slice(start);
+    if (rest.length > MAX_LINE_CHARS) {
+      tooLong();
+      rest = "";
+    }
+  });
+  child.stdout!.on("end", () => {
+    const last = rest + decoder.end();
+    rest = "";
+    if (last !== "") onLine(last);
   });
   // bpftrace detaches and exits on SIGINT, but can take tens of seconds to do so (seen with
   // bpftrace 0.17 on a busy node: ~45 s), which held peerwatch's exit. After a grace period it is
@@ -126,7 +156,6 @@ export function runBpftrace(o: RunOptions): { stats: RunnerStats; done: Promise<
       clearInterval(timer);
       clearTimeout(killTimer);
       o.signal.removeEventListener("abort", onAbort);
-      lines.close();
       flush();
       resolve(spawnError ?? (o.signal.aborted ? "stopped" : explainFailure(stderr, code, sig)));
     });

@@ -35,12 +35,42 @@ export function makeEvent<T extends EventType>(
 }
 
 /** Emits events of one source for one node. */
-export type Emit = <T extends EventType>(type: T, data: EventDataMap[T], ts?: number) => void;
+export interface Emit {
+  <T extends EventType>(type: T, data: EventDataMap[T], ts?: number): void;
+  /** Runs `fn`; what it emits is published as one batch (one bus entry per subscriber) when it returns. */
+  batch?(fn: () => void): void;
+}
+
+/** What `fn` emits goes out as one batch when the emitter can batch, event by event otherwise. */
+export function emitBatch(emit: Emit, fn: () => void): void {
+  if (emit.batch) emit.batch(fn);
+  else fn();
+}
 
 export function emitterFor(
   source: SourceName,
   node: string,
   publish: (e: PeerwatchEvent) => void,
+  publishBatch?: (events: readonly PeerwatchEvent[]) => void,
 ): Emit {
-  return (type, data, ts) => publish(makeEvent(source, node, type, data, ts) as PeerwatchEvent);
+  let gathering: PeerwatchEvent[] | undefined;
+  const emit: Emit = (type, data, ts) => {
+    const e = makeEvent(source, node, type, data, ts) as PeerwatchEvent;
+    if (gathering !== undefined) gathering.push(e);
+    else publish(e);
+  };
+  if (publishBatch) {
+    emit.batch = (fn) => {
+      if (gathering !== undefined) return fn(); // already inside a batch: one batch
+      const events: PeerwatchEvent[] = (gathering = []);
+      try {
+        fn();
+      } finally {
+        gathering = undefined;
+        if (events.length === 1) publish(events[0]!);
+        else if (events.length > 0) publishBatch(events);
+      }
+    };
+  }
+  return emit;
 }

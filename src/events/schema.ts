@@ -83,6 +83,10 @@ export const peerInfo = z.object({
   addrProcessed: nonNegInt.nullable().optional(),
   /** Newer or patched nodes only (getpeerinfo's inv_to_send, cpu_load): kept when present. */
   invToSend: nonNegInt.optional(),
+  /** getpeerinfo's services: the service bits the peer announced, 16 hex digits (u64). */
+  services: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+  /** getpeerinfo's pingwait: how long an unanswered ping has been outstanding (absent when none is). */
+  pingWaitMs: z.number().min(0).optional(),
   cpuLoad: z.number().min(0).optional(),
   /** getpeerinfo's bytessent_per_msg / bytesrecv_per_msg: bytes on the wire (headers included) per message type since connect. */
   bytesSentPerMsg: bytesPerMsg.optional(),
@@ -330,6 +334,19 @@ export const pongProblem = z.object({
   bytes: nonNegInt,
 });
 
+/**
+ * Bytes the node's transport refused (log: "Header error: …", "V2 transport error: …", net.cpp):
+ * wrong network magic, bad checksum, oversized or undecodable header, invalid message type, a v2
+ * transport failure. Such bytes never reach the message tracepoints: only the log sees them.
+ */
+export const protocolError = z.object({
+  /** Absent when the node does not name the peer ("V2 transport error: V1 peer with wrong MessageStart …"). */
+  peerId: peerId.optional(),
+  problem: z.enum(["wrong_magic", "bad_checksum", "oversized", "bad_header", "invalid_type", "v2_transport"]),
+  /** The node's own words. */
+  detail: text(256),
+});
+
 /** One addr/addrv2 message processed (log: "Received addr: N addresses (P processed, R rate-limited) from peer=N"). */
 export const addrReceived = z.object({ peerId, addresses: nonNegInt, processed: nonNegInt, rateLimited: nonNegInt });
 
@@ -401,6 +418,7 @@ export const EVENT_DATA_SCHEMAS = {
   "net.inbound_refused": inboundRefused,
   "pong.problem": pongProblem,
   "addr.received": addrReceived,
+  "net.protocol_error": protocolError,
   "log.lines": logLines,
   "node.info": nodeInfo,
 } as const;

@@ -112,11 +112,17 @@ interface Seg {
   view: DataView;
 }
 
-/** The segment, start and length of the bytes a list-of-bytes pointer at `p` points at (length 0: null). */
-function bytesAt(segments: Segments, seg: Seg, p: number): [Seg, number, number] {
+/** Where bytesAt found the bytes: set by each call, read at once (no array made per field of every message). */
+const found = { seg: undefined as unknown as Seg, start: 0, count: 0 };
+
+/** The segment, start and length (in `found`) of the bytes a list-of-bytes pointer at `p` points at (length 0: null). */
+function bytesAt(segments: Segments, seg: Seg, p: number): void {
   const w0 = seg.view.getUint32(p, true);
   let w1 = seg.view.getUint32(p + 4, true);
-  if (w0 === 0 && w1 === 0) return [seg, 0, 0];
+  found.seg = seg;
+  found.start = 0;
+  found.count = 0;
+  if (w0 === 0 && w1 === 0) return;
   let start: number;
   if ((w0 & 3) === 1) {
     start = p + 8 + ((w0 | 0) >> 2) * 8;
@@ -148,36 +154,70 @@ function bytesAt(segments: Segments, seg: Seg, p: number): [Seg, number, number]
   if ((w1 & 7) !== 2) throw new TraceDecodeError("a text or data field is not a list of bytes");
   const count = w1 >>> 3;
   if (start < 0 || start + count > seg.bytes.length) throw new TraceDecodeError("a text or data field points outside its segment");
-  return [seg, start, count];
+  found.seg = seg;
+  found.start = start;
+  found.count = count;
 }
 
+/** Longest text kept in the cache (addresses are ~15–60 bytes; types are shorter). */
+const CACHED_TEXT_BYTES = 80;
+/** Texts kept; the cache starts over when full (a node has at most a few hundred peers). */
+const CACHED_TEXTS = 4096;
+
+/**
+ * The texts of a batch repeat (every message of a peer has its address and connection type, and
+ * message types are few): each is kept by its bytes, found by a hash of them and checked byte by
+ * byte, so a flood makes no string per field (a UTF-8 decode and a string each was ~10 % of the
+ * IPC path, with the garbage collection they caused).
+ */
+class TextCache {
+  private readonly byHash = new Map<number, { bytes: Buffer; text: string }>();
+
+  get(buf: Buffer, start: number, end: number, max: number): string {
+    const n = end - start;
+    if (n > CACHED_TEXT_BYTES) return buf.toString("utf8", start, end).slice(0, max);
+    let h = n;
+    for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+    const hit = this.byHash.get(h);
+    if (hit !== undefined && hit.bytes.length === n) {
+      const b = hit.bytes;
+      let i = 0;
+      while (i < n && b[i] === buf[start + i]) i++;
+      if (i === n) return hit.text.slice(0, max);
+    }
+    const text = buf.toString("utf8", start, end);
+    if (this.byHash.size >= CACHED_TEXTS) this.byHash.clear();
+    this.byHash.set(h, { bytes: Buffer.from(buf.subarray(start, end)), text });
+    return text.slice(0, max);
+  }
+}
+
+const texts = new TextCache();
+
 function text(segments: Segments, seg: Seg, p: number, max: number): string {
-  const [s, start, count] = bytesAt(segments, seg, p);
-  if (count === 0) return "";
+  bytesAt(segments, seg, p);
+  if (found.count === 0) return "";
   // Text ends with a NUL that is not part of it.
-  return s.bytes.toString("utf8", start, start + count - 1).slice(0, max);
+  return texts.get(found.seg.bytes, found.start, found.start + found.count - 1, max);
 }
 
 function readOne(segments: Segments, seg: Seg, e: number, dataBytes: number, maxPayloadBytes: number): NetMessageData {
   const ptr = e + dataBytes;
   const view = seg.view;
   const size = u64(view, e + 16, "message size");
-  const data: NetMessageData = {
-    peerId: u64(view, e + 8, "peer id"),
-    addr: text(segments, seg, ptr, 256),
-    connType: text(segments, seg, ptr + 8, 32),
-    direction: (seg.bytes[e]! & 1) === 1 ? "in" : "out",
-    msgType: text(segments, seg, ptr + 16, 32),
-    size,
-  };
-  if (maxPayloadBytes === 0) return data;
-  const [s, start, count] = bytesAt(segments, seg, ptr + 24);
+  const peerId = u64(view, e + 8, "peer id");
+  const addr = text(segments, seg, ptr, 256);
+  const connType = text(segments, seg, ptr + 8, 32);
+  const direction = (seg.bytes[e]! & 1) === 1 ? "in" : "out";
+  const msgType = text(segments, seg, ptr + 16, 32);
+  if (maxPayloadBytes === 0) return { peerId, addr, connType, direction, msgType, size };
+  bytesAt(segments, seg, ptr + 24);
   // Never more than this type's capture, nor more than the message has (a node sending more is cut, not trusted).
-  const kept = Math.min(count, captureBytesFor(data.msgType, maxPayloadBytes), size);
-  const payload = s.bytes.subarray(start, start + kept);
-  const decoded = decodePayload(data.msgType, payload);
+  const kept = Math.min(found.count, captureBytesFor(msgType, maxPayloadBytes), size);
+  const payload = found.seg.bytes.subarray(found.start, found.start + kept);
+  const decoded = decodePayload(msgType, payload);
   // Fixed-shape literals, no spreads: the event stays a fast object for every tool.
   return decoded
-    ? { peerId: data.peerId, addr: data.addr, connType: data.connType, direction: data.direction, msgType: data.msgType, size, payloadHex: payload.toString("hex"), truncated: kept < size, decoded }
-    : { peerId: data.peerId, addr: data.addr, connType: data.connType, direction: data.direction, msgType: data.msgType, size, payloadHex: payload.toString("hex"), truncated: kept < size };
+    ? { peerId, addr, connType, direction, msgType, size, payloadHex: payload.toString("hex"), truncated: kept < size, decoded }
+    : { peerId, addr, connType, direction, msgType, size, payloadHex: payload.toString("hex"), truncated: kept < size };
 }

@@ -6,7 +6,7 @@
 // count becomes events.dropped. The callback object is hosted here; its method never throws back
 // into capnp-es (which would turn it into an unhandled rejection): bad entries are counted and skipped.
 import type * as $ from "capnp-es";
-import type { Emit } from "../events/index.js";
+import { emitBatch, type Emit } from "../events/index.js";
 import { captureBytesFor, largestCapture } from "../codecs/p2p/options.js";
 import { decodePayload } from "../codecs/p2p/payload-decoder.js";
 import type { Handler$Client } from "./generated/experimental/handler.js";
@@ -145,7 +145,12 @@ export class NetTracing {
     return `net-message tracing: ${o.payloadBytes} payload bytes (version messages ${captureBytesFor("version", o.payloadBytes)}), queue ${o.maxQueueEvents}, batches of up to ${o.maxBatchEvents} within ${o.maxBatchWaitUs} µs`;
   }
 
+  /** The node's batch is one batch on the bus: one queue entry and one delivery per tool, not 1024. */
   private onBatch(messages: $.List<NetMessage>, dropped: bigint): void {
+    emitBatch(this.emit, () => this.readBatch(messages, dropped));
+  }
+
+  private readBatch(messages: $.List<NetMessage>, dropped: bigint): void {
     this.stats.batches++;
     const clocks = readClocks();
     const received = clocks.wallUs;

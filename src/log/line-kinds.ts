@@ -38,6 +38,14 @@ const DISCONNECT_CAUSES: [RegExp, EventDataMap["peer.disconnecting"]["cause"]][]
   [/^Network not active$/, "manual"],
 ];
 
+const HEADER_PROBLEMS: Readonly<Record<string, EventDataMap["net.protocol_error"]["problem"]>> = {
+  "Wrong MessageStart": "wrong_magic",
+  "Size too large": "oversized",
+  "Wrong checksum": "bad_checksum",
+  "Invalid message type": "invalid_type",
+  "Unable to deserialize": "bad_header",
+};
+
 type Handler = (m: RegExpExecArray, p: LogParser) => LogFact[] | undefined;
 
 interface Pattern {
@@ -177,6 +185,21 @@ const PATTERNS: Pattern[] = [
     hint: "pong peer=",
     re: /^pong peer=(\d{1,15}): ([A-Za-z ]{1,64}), ([0-9a-f]{1,16}) expected, ([0-9a-f]{1,16}) received, (\d{1,10}) bytes$/,
     handle: (m) => [fact("pong.problem", { peerId: num(m[1]), problem: m[2] as string, expectedNonce: m[3] as string, receivedNonce: m[4] as string, bytes: num(m[5]) })],
+  },
+  // net.cpp V1Transport: "Header error: Wrong MessageStart %s received, peer=%d", "… Size too large (%s, %u bytes), peer=%d",
+  // "… Wrong checksum (%s, %u bytes), expected %s was %s, peer=%d", "… Invalid message type (%s, %u bytes), peer=%d", "… Unable to deserialize, peer=%d"
+  {
+    kind: "protocol-error",
+    hint: "Header error: ",
+    re: /^Header error: (Wrong MessageStart|Size too large|Wrong checksum|Invalid message type|Unable to deserialize)(.{0,200}?),? peer=(\d{1,15})$/,
+    handle: (m) => [fact("net.protocol_error", { peerId: num(m[3]), problem: HEADER_PROBLEMS[m[1] as string] ?? "bad_header", detail: m[0].slice(0, 256) })],
+  },
+  // net.cpp V2Transport: "V2 transport error: <what>, peer=%d", and "V2 transport error: V1 peer with wrong MessageStart %s" (no peer)
+  {
+    kind: "protocol-error",
+    hint: "V2 transport error: ",
+    re: /^V2 transport error: (V1 peer with wrong MessageStart [0-9a-f]{0,16}|.{1,200}?, peer=(\d{1,15}))$/,
+    handle: (m) => [fact("net.protocol_error", { ...(m[2] !== undefined ? { peerId: num(m[2]) } : {}), problem: m[1]!.startsWith("V1 peer") ? "wrong_magic" : "v2_transport", detail: m[0].slice(0, 256) })],
   },
   // net.cpp/net_processing.cpp: "received: %s (%u bytes) peer=%d" and "sending %s (%d bytes) peer=%d"
   {

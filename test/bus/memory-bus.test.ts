@@ -116,6 +116,73 @@ describe("MemoryBus", () => {
   });
 });
 
+describe("MemoryBus batches", () => {
+  it("delivers a batch in order to event handlers and whole to batch handlers, each taking only its prefixes", async () => {
+    bus = new MemoryBus({ nodeName: "n1" });
+    const each: string[] = [];
+    const batches: string[][] = [];
+    const net: number[] = [];
+    bus.subscribe({ name: "each" }, (e) => void each.push(e.type));
+    bus.subscribeBatches({ name: "batches" }, (events) => void batches.push(events.map((e) => e.type)));
+    bus.subscribeBatches({ name: "net", prefixes: ["net."] }, (events) => void net.push(...events.map((e) => (e.type === "net.message" ? e.data.peerId : -1))));
+    bus.publishBatch([msg(1), tip(1), msg(2), msg(3)]);
+    await until(() => each.length === 4 && net.length === 3);
+    expect(each).toEqual(["net.message", "tip.changed", "net.message", "net.message"]);
+    expect(batches).toEqual([["net.message", "tip.changed", "net.message", "net.message"]]);
+    expect(net).toEqual([1, 2, 3]);
+    expect(bus.stats().published).toBe(4);
+  });
+
+  it("gathers single events queued back to back into one call of a batch handler", async () => {
+    bus = new MemoryBus({ nodeName: "n1" });
+    const sizes: number[] = [];
+    bus.subscribeBatches({ name: "b" }, (events) => void sizes.push(events.length));
+    for (let i = 0; i < 10; i++) bus.publish(msg(i));
+    await until(() => sizes.reduce((a, b) => a + b, 0) === 10);
+    expect(sizes).toEqual([10]);
+  });
+
+  it("bounds a queue by events, not batches, and counts a batch's drops per event", async () => {
+    bus = new MemoryBus({ nodeName: "n1" });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const got: number[] = [];
+    const slow = bus.subscribeBatches({ name: "slow", maxQueue: 10 }, async (events) => {
+      await gate;
+      for (const e of events) got.push(e.type === "net.message" ? e.data.peerId : -1);
+    });
+    const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => msg(from + i));
+    bus.publishBatch(batch(0, 4)); // queued (the handler takes it on the next turn)
+    bus.publishBatch(batch(4, 4));
+    bus.publishBatch(batch(8, 4)); // 2 of 4 fit: 10 events queued
+    expect(slow.pending).toBe(10);
+    expect(slow.dropped).toBe(2);
+    bus.publishBatch(batch(12, 3));
+    expect(slow.dropped).toBe(5);
+    release();
+    await until(() => got.length === 10);
+    expect(got).toEqual([...Array(10).keys()]);
+    expect(bus.stats().subscribers[0]).toMatchObject({ delivered: 10, dropped: 5 });
+  });
+
+  it("passes a loss report in a batch through a full queue, and drops nothing when lossless", async () => {
+    bus = new MemoryBus({ nodeName: "n1", lossless: true });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let got = 0;
+    const s = bus.subscribeBatches({ name: "slow", maxQueue: 3 }, async (events) => {
+      await gate;
+      got += events.length;
+    });
+    bus.publishBatch([msg(1), msg(2), msg(3), msg(4), makeEvent("ebpf", "n1", "events.dropped", { source: "ebpf", count: 1, reason: "x" })]);
+    bus.publish(msg(5));
+    expect(s.dropped).toBe(0);
+    expect(bus.room()).toBe(0);
+    release();
+    await until(() => got === 6);
+  });
+});
+
 describe("BoundedQueue", () => {
   it("refuses past capacity and keeps FIFO order across compactions", () => {
     const q = new BoundedQueue<number>(3000);

@@ -8,6 +8,7 @@ import { SOURCE_NAMES } from "../../src/cli/sources.js";
 import { encodeEvent, makeEvent } from "../../src/events/index.js";
 import { REPO_ROOT } from "../helpers/capture.js";
 import { LiveCli, runCli } from "../helpers/cli.js";
+import { buildProgram } from "../../src/cli/main.js";
 import { T0, captureEvents, eventCounters, recordLive } from "../helpers/recording.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-replay-cli-"));
@@ -84,6 +85,13 @@ describe("peerwatch replay", () => {
     const s = await runCli(["replay", recording, "--speed", "fast"]);
     expect(s.code).toBe(2);
     expect(s.stderr).toMatch(/--speed: expected a positive number or max/);
+    // What --help promises: any number above 0 (here 3), or max.
+    expect(buildProgram().commands.find((c) => c.name() === "replay")!.helpInformation().replace(/\s+/g, " ")).toMatch(/--speed <n\|max> how fast to play: .*any number above 0/);
+    const short = path.join(dir, "short.ndjson");
+    fs.writeFileSync(short, [0, 300_000].map((dt, i) => encodeEvent(makeEvent("ebpf", "n", "tip.changed", { height: i, hash: "00".repeat(32) }, T0 + dt))).join("\n") + "\n");
+    const three = await runCli(["replay", short, "--speed", "3", "--metrics", "off"]);
+    expect(three.code, three.stderr).toBe(0);
+    expect(three.stderr).toMatch(/at speed 3;/);
   });
 
   it("exits 1 with a clear message when the live page's port is taken", async () => {
@@ -105,23 +113,38 @@ describe("npm start without a node: the demo", () => {
   const demoArgs = fs.existsSync(SHIPPED) ? [] : ["--demo", recording];
   if (demoArgs.length) console.warn(`demo test: ${SHIPPED} is not in this tree yet; demoing a recording made from the test capture`);
 
-  it("says what it looked for, then replays the recording in a loop with the page and /metrics up, labelled a replay", async () => {
+  it("says what it looked for, then a ready banner, and replays the recording in a loop with the page and /metrics up, labelled a replay", async () => {
     const cli = new LiveCli(["observe", "--datadir", empty, "--metrics", "127.0.0.1:0", "--web", "127.0.0.1:0", ...demoArgs]);
     try {
-      await waitFor(() => /DEMO: metrics at/.test(cli.stderr), 20000, () => cli.stderr);
+      await waitFor(() => /"msg":"ready: /.test(cli.stderr), 20000, () => cli.stderr);
       expect(cli.stderr).toMatch(/"msg":"ipc down: no IPC socket/);
-      expect(cli.stderr).toMatch(/DEMO: no source could start, so peerwatch replays a recording/);
-      const page = /DEMO: live page at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(cli.stderr)?.[1];
-      const metrics = /DEMO: metrics at (http:\S+)"/.exec(cli.stderr)?.[1];
-      expect(page).toBeDefined();
-      expect(await get(page!)).toContain("<title>peerwatch</title>");
-      await waitFor(async () => /^peerwatch_events_total\{source="ebpf",type="net.message"\} [1-9]/m.test(await get(metrics!)), 15000);
-      const state = JSON.parse(await get(`${page}state.json`)) as { replay: { active: boolean; detail: string }; peers: unknown[] };
+      // JSON logs (not a terminal): the banner is one line with the same facts as fields, after what it looked for.
+      const lines = cli.stderr.split("\n").filter((l) => l.startsWith("{"));
+      const readyAt = lines.findIndex((l) => l.includes('"msg":"ready: '));
+      expect(readyAt).toBeGreaterThan(lines.findIndex((l) => l.includes('"msg":"log down: ')));
+      const ready = JSON.parse(lines[readyAt]!) as { page: string; metrics: string; replay: boolean; watching: string; note: string; stop: string };
+      expect(ready).toMatchObject({ replay: true, stop: expect.stringMatching(/Ctrl-C/), note: expect.stringMatching(/--no-demo/) });
+      expect(ready.watching).toMatch(/\.ndjson(\.gz)? \(a real regtest node\) in a loop/);
+      const page = ready.page;
+      const metrics = ready.metrics;
+      expect(page).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(metrics).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      expect(await get(page)).toContain("<title>peerwatch</title>");
+      await waitFor(async () => /^peerwatch_events_total\{source="ebpf",type="net.message"\} [1-9]/m.test(await get(metrics)), 15000);
+      // The recording's sources are labelled replayed in /metrics: not "ipc up" on this machine.
+      await waitFor(async () => /^peerwatch_replayed_source_up\{source="ebpf"\} 1$/m.test(await get(metrics)), 15000);
+      const body = await get(metrics);
+      expect(body).toMatch(/^peerwatch_source_up\{source="ebpf"\} 0$/m);
+      expect(body).toMatch(/^peerwatch_source_up\{source="replay"\} 1$/m);
+      const state = JSON.parse(await get(`${page}state.json`)) as { replay: { active: boolean; detail: string; pass: number }; peers: unknown[]; sources: { source: string; replayed: boolean }[] };
       expect(state.replay.active).toBe(true);
+      expect(state.replay.pass).toBe(1);
       expect(state.replay.detail).toMatch(/^DEMO: replaying the recording .* in a loop; these events are not from a live node/);
       expect(state.peers.length).toBeGreaterThan(0);
-      // Log lines of recorded events say they come from the replay.
-      expect(cli.stderr).toMatch(/"msg":"\[replay\] ebpf up: /);
+      expect(state.sources.find((s) => s.source === "ebpf")?.replayed).toBe(true);
+      expect(state.sources.find((s) => s.source === "replay")?.replayed).toBe(false);
+      // What the recorded node's sources say stays out of the log (debug), so the banner stays readable.
+      expect(cli.stderr).not.toMatch(/\[replay\] ebpf up/);
     } finally {
       expect(await cli.stop()).toBe(0);
     }

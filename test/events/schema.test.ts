@@ -167,6 +167,10 @@ const cases: Record<EventType, { valid: unknown; invalid: [unknown, string][] }>
     valid: { peerId: 1, problem: "Nonce mismatch", expectedNonce: "1a2b", receivedNonce: "0", bytes: 8 },
     invalid: [[{ peerId: 1, problem: "x", expectedNonce: "XYZ", receivedNonce: "0", bytes: 8 }, "data.expectedNonce"]],
   },
+  "net.protocol_error": {
+    valid: { peerId: 3, problem: "wrong_magic", detail: "Header error: Wrong MessageStart 0badf00d received, peer=3" },
+    invalid: [[{ peerId: 3, problem: "garbage", detail: "x" }, "data.problem"]],
+  },
   "addr.received": {
     valid: { peerId: 2, addresses: 1000, processed: 10, rateLimited: 990 },
     invalid: [[{ peerId: 2, addresses: 1000, processed: 10, rateLimited: -1 }, "data.rateLimited"]],

@@ -29,14 +29,18 @@ export async function metricsUrl(cli: LiveCli): Promise<string> {
 
 /**
  * The event-driven families of a /metrics page. Left out: process figures, queue depths and the tip's
- * age in wall-clock seconds since it was seen, which differ between any two runs by nature.
+ * age in wall-clock seconds since it was seen, which differ between any two runs by nature; alert
+ * series keep their labels (which alert, which peer) but not their value, the wall clock at raising.
  */
 export function eventMetrics(text: string): string[] {
   const skip = /^peerwatch_(process_|nodejs_|bus_queue_events|tip_age_seconds)/;
-  return text.split("\n").filter((l) => {
-    const name = l.startsWith("#") ? (l.split(" ")[2] ?? "") : l.split(/[{ ]/)[0]!;
-    return name.startsWith("peerwatch_") && !skip.test(name);
-  });
+  return text
+    .split("\n")
+    .filter((l) => {
+      const name = l.startsWith("#") ? (l.split(" ")[2] ?? "") : l.split(/[{ ]/)[0]!;
+      return name.startsWith("peerwatch_") && !skip.test(name);
+    })
+    .map((l) => (l.startsWith("peerwatch_alert_last_raised_timestamp_seconds{") ? l.replace(/ [^ ]+$/, " <time>") : l));
 }
 
 /** The value of one series (name and labels, as printed) in exposition text, or undefined. */

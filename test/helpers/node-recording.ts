@@ -27,7 +27,9 @@ export function makeRecording(o: RecordingOptions): PeerwatchEvent[] {
   const add = <T extends EventType>(source: PeerwatchEvent["source"], type: T, data: EventDataMap[T], s: number) =>
     out.push(makeEvent(source, o.node, type, data, at(s)) as PeerwatchEvent);
   const seconds = o.seconds ?? 120;
-  const peers = Array.from({ length: 12 }, (_, i) => peer(i + 1, { addr: `${base}.${i + 1}:8333` }));
+  // Inbound peers (even ids) from one range, which the fleet tests share between nodes; outbound
+  // peers each in a netgroup of its own, as Core picks them (two in one /16 is an eclipse sign).
+  const peers = Array.from({ length: 12 }, (_, i) => peer(i + 1, { addr: (i + 1) % 2 === 0 ? `${base}.${i + 1}:8333` : `${40 + i}.${i + 1}.0.1:8333` }));
   add("ipc", "source.status", { source: "ipc", state: "up", detail: "recording" }, 0);
   for (let s = 0; s < seconds; s++) {
     if (s % 10 === 0) add("rpc", "peers.snapshot", { peers }, s);

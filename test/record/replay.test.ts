@@ -7,7 +7,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../../src/bus/index.js";
-import { startTools } from "../../src/cli/tools.js";
+import { createBus, startTools } from "../../src/cli/tools.js";
 import { encodeEvent, makeEvent, type PeerwatchEvent } from "../../src/events/index.js";
 import { loadThresholds } from "../../src/tools/alerts/thresholds.js";
 import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
@@ -60,6 +60,30 @@ describe("replay at max speed", () => {
     const status = r.seen.filter((e) => e.type === "source.status" && e.source === "replay");
     expect(status[0]?.data).toMatchObject({ source: "replay", state: "up" });
     expect((status[0]?.data as { detail: string }).detail).toMatch(/replaying the recording live\.ndjson at speed max; these events are not from a live node/);
+  });
+
+  it("never drops at max speed when a tool publishes (an alert) while the player has filled another tool's queue", async () => {
+    // `peerwatch replay --speed max` into every tool dropped 1 of 1M events: the player filled the
+    // NDJSON queue to its last slot, then an alert published by the alert tool found it full.
+    const bus = createBus("n", quietLog, true); // the bus replay runs on
+    let handled = 0;
+    const slow = bus.subscribe({ name: "slow", maxQueue: 8 }, async () => {
+      await new Promise((r) => setImmediate(r));
+      handled++;
+    });
+    const deriver = bus.subscribe({ name: "deriver", prefixes: ["tip."] }, (e) => {
+      if (e.type === "tip.changed" && e.data.height % 10 === 0) bus.publish(makeEvent("peerwatch", "n", "alert", { name: "test", severity: "info", detail: `height ${e.data.height}` }, e.ts));
+    });
+    const events = Array.from({ length: 2000 }, (_, i) => makeEvent("ebpf", "n", "tip.changed", { height: i, hash: "00".repeat(32) }, T0 + i));
+    const file = path.join(dir, "derived.ndjson");
+    fs.writeFileSync(file, events.map((e) => encodeEvent(e)).join("\n") + "\n");
+    const s = await new RecordingPlayer(bus, { files: [file], speed: "max", nodeName: "n" }).play();
+    await bus.drained();
+    expect(s.events).toBe(2000);
+    expect(slow.dropped).toBe(0);
+    expect(deriver.dropped).toBe(0);
+    expect(handled).toBe(2000 + 200 + 2); // every event, every derived alert, the replay's two source.status
+    await bus.close();
   });
 
   it("never drops an event when a tool is slower than the file (backpressure)", async () => {

@@ -15,6 +15,8 @@ function run(events: PeerwatchEvent[], t: Thresholds = DEFAULT_THRESHOLDS) {
   return events.flatMap((e) => engine.onEvent(e));
 }
 const names = (alerts: { name: string }[]) => alerts.map((a) => a.name);
+/** A peer in a netgroup of its own, as a real node's peers are (several in one /16 is what the eclipse detectors look for). */
+const spread = (id: number, over: Parameters<typeof peer>[1] = {}) => peer(id, { addr: `${20 + id}.${id % 250}.0.1:8333`, ...over });
 
 describe("ping spam", () => {
   it("alerts on a peer pinging 30 times a minute, once", () => {
@@ -36,7 +38,14 @@ describe("addr spam", () => {
     expect(alerts[0]?.peerId).toBe(3);
   });
   it("stays quiet for a getaddr answer and normal gossip (a few addresses every 30 s)", () => {
-    expect(run([addr(3, 1000, 0), ...Array.from({ length: 200 }, (_, i) => addr(3, 2, 30 + i * 30))])).toEqual([]);
+    const out = (peerId: number, entries: number, at: number) => ev("net.message", msg(peerId, "addrv2", "in", 10 + entries * 10, { connType: "outbound-full-relay", decoded: { entries } }), at);
+    expect(run([out(3, 1000, 0), ...Array.from({ length: 200 }, (_, i) => out(3, 2, 30 + i * 30))])).toEqual([]);
+    expect(run(Array.from({ length: 200 }, (_, i) => addr(4, 2, i * 30)))).toEqual([]);
+  });
+  it("alerts on an inbound peer's slow drip within 30 s: Core gives inbound peers no getaddr allowance", () => {
+    // The lab's addr-drip: 10 addresses every 250 ms, below any per-message threshold.
+    const alerts = run(Array.from({ length: 160 }, (_, i) => addr(5, 10, i * 0.25)));
+    expect(names(alerts)).toEqual(["addr-spam"]);
   });
 });
 
@@ -74,13 +83,13 @@ describe("listed addresses", () => {
 
 describe("low fee filter", () => {
   it("reports a tx-relaying peer under 1 sat/vB (info), not block-relay-only peers", () => {
-    const alerts = run([ev("peers.snapshot", { peers: [peer(1, { minFeeFilterSatVb: 0.1 }), peer(2), peer(3, { relayTxes: false, minFeeFilterSatVb: 0 })] }, 0, "rpc")]);
+    const alerts = run([ev("peers.snapshot", { peers: [spread(1, { minFeeFilterSatVb: 0.1 }), spread(2), spread(3, { relayTxes: false, minFeeFilterSatVb: 0 })] }, 0, "rpc")]);
     expect(alerts).toEqual([{ name: "low-feefilter", severity: "info", peerId: 1, detail: expect.stringMatching(/relays transactions down to 0.1 sat\/vB/) }]);
   });
 });
 
 describe("v2 transport share", () => {
-  const snap = (v2: number, total: number, at: number) => ev("peers.snapshot", { peers: Array.from({ length: total }, (_, i) => peer(i, { transport: i < v2 ? "v2" : "v1" })) }, at, "rpc");
+  const snap = (v2: number, total: number, at: number) => ev("peers.snapshot", { peers: Array.from({ length: total }, (_, i) => spread(i, { transport: i < v2 ? "v2" : "v1" })) }, at, "rpc");
   it("alerts when the v2 share falls from 80% to 30% within the window", () => {
     expect(names(run([snap(8, 10, 0), snap(8, 10, 10), snap(3, 10, 20)]))).toEqual(["v2-share-drop"]);
   });
@@ -111,7 +120,7 @@ describe("alert thresholds", () => {
       if (s % 30 === 0) events.push(ev("net.message", msg(s % 40, "addrv2", "in", 30, { decoded: { entries: 1 } }), s));
       if (s % 120 === 0) events.push(ev("net.message", msg(s % 40, "ping"), s));
       if (s % 10 === 0) events.push(ev("ping.rtt", { rttNs: 300_000, target: "127.0.0.1:8333" }, s, "p2p"));
-      if (s % 60 === 0) events.push(ev("peers.snapshot", { peers: Array.from({ length: 40 }, (_, i) => peer(i)) }, s, "rpc"));
+      if (s % 60 === 0) events.push(ev("peers.snapshot", { peers: Array.from({ length: 40 }, (_, i) => spread(i)) }, s, "rpc"));
     }
     expect(run(events)).toEqual([]);
   });

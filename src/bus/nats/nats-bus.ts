@@ -14,7 +14,7 @@ import { formatDecodeError, makeEvent, type PeerwatchEvent } from "../../events/
 import type { Logger } from "../../logger.js";
 import { BoundedQueue } from "../bounded-queue.js";
 import { MemoryBus } from "../memory-bus.js";
-import { type BusStats, type EventBus, type EventHandler, type SubscribeOptions, type Subscription } from "../types.js";
+import { type BatchHandler, type BusStats, type EventBus, type EventHandler, type SubscribeOptions, type Subscription } from "../types.js";
 import { decodeNatsEvent, encodeNatsEvent } from "./codec.js";
 import { ensureDurableConsumer, ensureStream, MAX_ACK_PENDING, type StreamSettings } from "./jetstream.js";
 import { connectionOptions, describeServers, type NatsConnectSettings } from "./options.js";
@@ -314,8 +314,19 @@ export class NatsBus implements EventBus {
     }
   }
 
+  /** Each event is its own NATS message (subjects are per node and type): a batch is its events in order. */
+  publishBatch(events: readonly PeerwatchEvent[]): void {
+    for (let i = 0; i < events.length; i++) this.publish(events[i]!);
+  }
+
   subscribe(options: SubscribeOptions, handler: EventHandler): Subscription {
     const sub = this.local.subscribe(options, handler);
+    this.startReceiving();
+    return sub;
+  }
+
+  subscribeBatches(options: SubscribeOptions, handler: BatchHandler): Subscription {
+    const sub = this.local.subscribeBatches(options, handler);
     this.startReceiving();
     return sub;
   }

@@ -49,6 +49,8 @@ export function toPeerInfo(p: GetPeerInfoPeer): PeerInfo {
     addrRateLimited: p.addr_rate_limited ?? null,
     addrProcessed: p.addr_processed ?? null,
     ...(p.inv_to_send !== undefined ? { invToSend: p.inv_to_send } : {}),
+    ...(p.pingwait !== undefined ? { pingWaitMs: p.pingwait * 1000 } : {}),
+    ...(p.services !== undefined && /^[0-9a-f]{1,16}$/.test(p.services) ? { services: p.services.padStart(16, "0") } : {}),
     ...(p.cpu_load !== undefined ? { cpuLoad: p.cpu_load } : {}),
     ...(p.bytessent_per_msg !== undefined ? { bytesSentPerMsg: boundedPerMsg(p.bytessent_per_msg) } : {}),
     ...(p.bytesrecv_per_msg !== undefined ? { bytesRecvPerMsg: boundedPerMsg(p.bytesrecv_per_msg) } : {}),

@@ -64,8 +64,10 @@ export class AddrSpam implements Heuristic {
     const entries = e.data.decoded?.entries;
     if (entries === undefined) return NONE;
     const id = e.data.peerId;
-    // A new peer may answer our getaddr with up to 1000 addresses: start with a full bucket.
-    const b = this.buckets.get(id) ?? { tokens: AddrSpam.CAP, at: e.ts };
+    // An outbound peer may answer our getaddr with up to 1000 addresses: start with a full bucket.
+    // Core sends getaddr to outbound peers only; an inbound peer's bucket starts at 1 token
+    // (Peer::m_addr_token_bucket), so a drip from one shows from the start.
+    const b = this.buckets.get(id) ?? { tokens: e.data.connType === "inbound" ? 1 : AddrSpam.CAP, at: e.ts };
     b.tokens = Math.min(AddrSpam.CAP, b.tokens + ((e.ts - b.at) / S) * AddrSpam.RATE);
     b.at = e.ts;
     const over = Math.max(0, entries - Math.floor(b.tokens));

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { readBoundedFile } from "../../config/bounded-file.js";
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../../events/json-depth.js";
+import { DETECTOR_THRESHOLD_FIELDS } from "./detector-thresholds.js";
 
 /** Largest thresholds file read: a dozen numbers. */
 const MAX_THRESHOLDS_BYTES = 64 * 1024;
@@ -31,6 +32,7 @@ export const thresholdsSchema = z.strictObject({
   v2ShareMinPeers: z.number().int().positive().default(8),
   /** The same alert (name and peer) is raised again at most this often. */
   repeatSeconds: z.number().positive().default(600),
+  ...DETECTOR_THRESHOLD_FIELDS,
 });
 export type Thresholds = z.infer<typeof thresholdsSchema>;
 

@@ -8,6 +8,6 @@ export const METRICS_OPTIONS = defineOptions({
     arg: "host:port|off",
     description: "serve Prometheus metrics at http://<host:port>/metrics; off disables",
     defaultText: "127.0.0.1:9432",
-    schema: hostPortOrOff.default({ host: "127.0.0.1", port: 9432 }),
+    schema: hostPortOrOff("127.0.0.1:9432").default({ host: "127.0.0.1", port: 9432 }),
   },
 });

@@ -1,11 +1,19 @@
 // P2P traffic and connections: from net.message and net.connection (eBPF or IPC tracing),
 // p2p.announcement and ping.rtt (the pinger).
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { FactSourceSelector, type PeerwatchEvent } from "../../events/index.js";
+import { FactSourceSelector, type EventDataMap, type PeerwatchEvent } from "../../events/index.js";
+
+type NetMessageData = EventDataMap["net.message"];
 import { collectFrom, DeferredCounts } from "./deferred-counts.js";
 import { LabelLimiter, connTypeLabel, msgTypeLabel } from "./labels.js";
 
-export function registerP2pMetrics(registry: Registry): (e: PeerwatchEvent) => void {
+export interface P2pMetrics {
+  handle(e: PeerwatchEvent): void;
+  /** Counts events[from..to), all net.message (a run of a batch): the same as handle on each, the label set found once per run of equal labels. */
+  messages(events: readonly PeerwatchEvent[], from: number, to: number): void;
+}
+
+export function registerP2pMetrics(registry: Registry): P2pMetrics {
   const registers = [registry];
   // Every P2P message counts here: summed in plain numbers, handed over at scrape (deferred-counts.ts).
   let traffic: DeferredCounts | undefined;
@@ -26,23 +34,42 @@ export function registerP2pMetrics(registry: Registry): (e: PeerwatchEvent) => v
   // IPC tracing, eBPF and the log may all report the same message: count it once.
   const oneSource = new FactSourceSelector();
 
-  return (e) => {
+  // The label set of the last message and its sums: a flood is one (type, direction, connection
+  // type) message after another, so most messages add to the sums found for the one before.
+  let lastType = "";
+  let lastDirection = "";
+  let lastConn: string | undefined = "";
+  let lastSums: number[] = [];
+  const countMessage = (d: NetMessageData): void => {
+    let sums = lastSums;
+    if (d.msgType !== lastType || d.direction !== lastDirection || d.connType !== lastConn || sums.length === 0) {
+      sums = lastSums = traffic.sums(msgTypeLabel(d.msgType), d.direction, connTypeLabel(d.connType));
+      lastType = d.msgType;
+      lastDirection = d.direction;
+      lastConn = d.connType;
+    }
+    sums[0]! += 1;
+    sums[1]! += d.size;
+    const dec = d.decoded;
+    if ((d.msgType === "addr" || d.msgType === "addrv2") && dec?.entries !== undefined) addrEntries.observe({ msg_type: d.msgType, direction: d.direction }, dec.entries);
+    if (dec?.invTypes && d.msgType === "inv") for (const [t, n] of Object.entries(dec.invTypes)) invEntries.inc({ inv_type: t, direction: d.direction }, n);
+    if (d.msgType === "ping" && d.direction === "in") pingPayload.observe(d.size);
+    if (dec?.feeRateSatVb !== undefined) feefilter.observe({ direction: d.direction }, dec.feeRateSatVb);
+  };
+
+  const messageRun = (events: readonly PeerwatchEvent[], from: number, to: number): void => {
+    for (let i = from; i < to; i++) {
+      const e = events[i]!;
+      if (e.type === "net.message" && oneSource.accept(e)) countMessage(e.data);
+    }
+  };
+
+  const handle = (e: PeerwatchEvent): void => {
     if (!oneSource.accept(e)) return;
     switch (e.type) {
-      case "net.message": {
-        const d = e.data;
-        const msgType = msgTypeLabel(d.msgType);
-        const connType = connTypeLabel(d.connType);
-        const sums = traffic.sums(msgType, d.direction, connType);
-        sums[0]! += 1;
-        sums[1]! += d.size;
-        const dec = d.decoded;
-        if ((d.msgType === "addr" || d.msgType === "addrv2") && dec?.entries !== undefined) addrEntries.observe({ msg_type: d.msgType, direction: d.direction }, dec.entries);
-        if (dec?.invTypes && d.msgType === "inv") for (const [t, n] of Object.entries(dec.invTypes)) invEntries.inc({ inv_type: t, direction: d.direction }, n);
-        if (d.msgType === "ping" && d.direction === "in") pingPayload.observe(d.size);
-        if (dec?.feeRateSatVb !== undefined) feefilter.observe({ direction: d.direction }, dec.feeRateSatVb);
+      case "net.message":
+        countMessage(e.data);
         return;
-      }
       case "net.connection": {
         const d = e.data;
         connections.inc({ kind: d.kind, network: d.network ?? "unknown" });
@@ -61,4 +88,5 @@ export function registerP2pMetrics(registry: Registry): (e: PeerwatchEvent) => v
         return;
     }
   };
+  return { handle, messages: messageRun };
 }

@@ -7,7 +7,7 @@ import type { Instruments } from "../../sources/types.js";
 import { collectFrom, DeferredCounts } from "./deferred-counts.js";
 import { LabelLimiter } from "./labels.js";
 
-export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle: (e: PeerwatchEvent) => void; instruments: Instruments } {
+export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle: (e: PeerwatchEvent) => void; countRun: (source: string, type: string, n: number) => void; instruments: Instruments } {
   // Every event counts here: summed in plain numbers, handed over at scrape (deferred-counts.ts).
   let eventCounts: DeferredCounts | undefined;
   const events = new Counter({
@@ -35,6 +35,15 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
   });
   // Every source the event model knows starts at 0, so "never up" reads differently from "no data".
   for (const s of sourceName.options) if (s !== "peerwatch") up.set({ source: s }, 0);
+  // While a recording plays (source "replay" up), the statuses in it are the recorded node's, not
+  // this process's: they go here, and peerwatch_source_up{source="ipc"} stays what it is here.
+  const replayed = new Gauge({
+    name: "peerwatch_replayed_source_up",
+    help: "While a recording is replayed, what it says of each of its sources: 1 up, 0.5 degraded, 0 down (not sources of this process)",
+    labelNames: ["source"] as const,
+    registers: [registry],
+  });
+  let replaying = false;
   new Gauge({
     name: "peerwatch_bus_queue_events",
     help: "Events waiting in each bus subscriber's queue",
@@ -70,7 +79,13 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
     if (e.type === "events.dropped") {
       dropped.inc({ source: e.data.source.startsWith("bus:") ? e.data.source : e.data.source.slice(0, 32), reason: reasons.label(e.data.reason) }, e.data.count);
     } else if (e.type === "source.status") {
-      up.set({ source: e.data.source }, e.data.state === "up" ? 1 : e.data.state === "degraded" ? 0.5 : 0);
+      const value = e.data.state === "up" ? 1 : e.data.state === "degraded" ? 0.5 : 0;
+      if (e.data.source === "replay") replaying = e.data.state === "up";
+      else if (replaying) {
+        replayed.set({ source: e.data.source }, value);
+        return;
+      }
+      up.set({ source: e.data.source }, value);
       if (e.data.state === "down" && wasUp.get(e.data.source) && e.data.detail !== "stopped") restarts.inc({ source: e.data.source });
       wasUp.set(e.data.source, e.data.state === "up");
     } else if (e.type === "alert") {
@@ -80,6 +95,10 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
   const methods = new LabelLimiter(40);
   return {
     handle,
+    /** n events of one source and type (a run of a batch) that need nothing but counting here. */
+    countRun: (source, type, n) => {
+      eventCounts.sums(source, type)[0]! += n;
+    },
     instruments: {
       ipcCall: (what, seconds, ok) => ipcCalls.observe({ method: methods.label(what.replace(/\(.*$/, "")), outcome: ok ? "ok" : "error" }, seconds),
     },

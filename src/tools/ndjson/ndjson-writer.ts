@@ -128,28 +128,36 @@ export function startNdjsonWriter(bus: EventBus, target: string, log: Logger, op
     flushQueued = false;
     flush();
   };
-  const subscription = bus.subscribe({ name: "ndjson", maxQueue: 50_000 }, (e: PeerwatchEvent) => {
+  /** Adds one event's line to the batch; true when the stream asked us to wait for 'drain'. */
+  const add = (e: PeerwatchEvent): boolean => {
     node = e.node;
     if (failure) {
       // Our own loss reports cannot be written either: counting them would feed on itself.
       if (!(e.type === "events.dropped" && e.data.source === "ndjson")) count(failure);
-      return;
+      return false;
     }
     let line: string;
     try {
       line = encodeEvent(e) + "\n";
     } catch {
       count(`${DROP_REASONS.unencodable} (${e.type})`.slice(0, 200));
-      return;
+      return false;
     }
     batch += line;
     batchEvents++;
-    if (batch.length >= BATCH_BYTES) {
-      if (flush()) return waitDrain();
-    } else if (!flushQueued) {
+    if (batch.length >= BATCH_BYTES) return flush();
+    if (!flushQueued) {
       flushQueued = true;
       setTimeout(flushLater, FLUSH_MS).unref();
     }
+    return false;
+  };
+  // A bus batch is written through in one go (the stream buffers a full batch beyond its mark:
+  // at most one trace batch more); then, if the stream asked for it, we wait for 'drain'.
+  const subscription = bus.subscribeBatches({ name: "ndjson", maxQueue: 50_000 }, (events) => {
+    let wait = false;
+    for (let i = 0; i < events.length; i++) if (add(events[i]!)) wait = true;
+    if (wait) return waitDrain();
   });
   return {
     subscription,

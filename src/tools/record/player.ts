@@ -1,7 +1,9 @@
 // Plays recordings into the bus. Speed 1 (or 10) keeps the recorded gaps between events (or a tenth
-// of them); "max" goes as fast as the tools take events. At every speed the player waits for room
-// in the subscribers' queues before publishing, so a replay never loses an event: the tools see
-// exactly what the live run saw, and their counters come out the same.
+// of them); "max" goes as fast as the tools take events, the events of each chunk of lines read
+// published as one batch. At every speed the player waits for room in the subscribers' queues
+// before publishing, so a replay never loses an event: the tools see exactly what the live run
+// saw, and their counters come out the same. (What the tools themselves publish meanwhile, alerts,
+// can still find a queue full: replay's bus is lossless for that, see MemoryBusOptions.lossless.)
 import { setTimeout as sleep } from "node:timers/promises";
 import { decodeEventLine, formatDecodeError, makeEvent, type PeerwatchEvent } from "../../events/index.js";
 import { openRecording, type LineSource } from "./line-reader.js";
@@ -11,7 +13,10 @@ export type ReplaySpeed = number | "max";
 /** What the player needs of a bus: publish, and a way to wait for room (MemoryBus has both). */
 export interface ReplayBus {
   publish(e: PeerwatchEvent): void;
+  publishBatch(events: readonly PeerwatchEvent[]): void;
   hasRoom(): boolean;
+  /** Events every subscriber's queue can take now. */
+  room(): number;
   whenWritable(): Promise<void>;
 }
 
@@ -99,35 +104,40 @@ export class RecordingPlayer {
       let minTs = Infinity;
       let maxTs = -Infinity;
       for (const [i, file] of this.options.files.entries()) {
-        for await (const batch of (this.sources[i] as LineSource).batches()) for (const line of batch) {
+        for await (const batch of (this.sources[i] as LineSource).batches()) {
           if (signal?.aborted) {
             summary.aborted = true;
             return this.finish(summary);
           }
-          if (line.kind !== "line") {
-            if (!first) continue;
-            summary.badLines++;
-            if (line.kind === "truncated") summary.truncatedFiles.push(file);
-            this.options.onBadLine?.({ file, lineNo: line.lineNo, reason: line.kind === "truncated" ? line.reason : `line of ${line.bytes} bytes is longer than the limit` });
-            continue;
+          const events: PeerwatchEvent[] = [];
+          for (const line of batch) {
+            if (line.kind !== "line") {
+              if (!first) continue;
+              summary.badLines++;
+              if (line.kind === "truncated") summary.truncatedFiles.push(file);
+              this.options.onBadLine?.({ file, lineNo: line.lineNo, reason: line.kind === "truncated" ? line.reason : `line of ${line.bytes} bytes is longer than the limit` });
+              continue;
+            }
+            const r = decodeEventLine(line.text, "");
+            if (!r.ok) {
+              if (!first) continue;
+              summary.badLines++;
+              this.options.onBadLine?.({ file, lineNo: line.lineNo, reason: formatDecodeError({ ...r.error, where: r.error.where.replace(/^: /, "") }) });
+              continue;
+            }
+            const e = r.value;
+            if (isDerived(e)) {
+              if (first) summary.rederivedAlerts++;
+              continue;
+            }
+            if (e.ts < minTs) minTs = e.ts;
+            if (e.ts > maxTs) maxTs = e.ts;
+            firstTs ??= e.ts;
+            events.push(offsetUs === 0 ? e : { ...e, ts: e.ts + offsetUs });
           }
-          const r = decodeEventLine(line.text, "");
-          if (!r.ok) {
-            if (!first) continue;
-            summary.badLines++;
-            this.options.onBadLine?.({ file, lineNo: line.lineNo, reason: formatDecodeError({ ...r.error, where: r.error.where.replace(/^: /, "") }) });
-            continue;
-          }
-          const e = r.value;
-          if (isDerived(e)) {
-            if (first) summary.rederivedAlerts++;
-            continue;
-          }
-          minTs = Math.min(minTs, e.ts);
-          maxTs = Math.max(maxTs, e.ts);
-          firstTs ??= e.ts;
-          const waiting = this.deliver(e, firstTs, offsetUs);
-          if (waiting) await waiting;
+          if (events.length === 0) continue;
+          if (speed === "max") await this.deliverBatch(events);
+          else for (const e of events) await this.deliverLater(e, firstTs! + offsetUs);
         }
       }
       summary.passes = this.pass;
@@ -157,27 +167,39 @@ export class RecordingPlayer {
         continue;
       }
       firstTs ??= e.ts;
-      const waiting = this.deliver(e, firstTs, 0);
-      if (waiting) await waiting;
+      if (speed === "max" && this.bus.hasRoom()) this.publishPlayed(e);
+      else await this.deliverLater(e, firstTs);
     }
     summary.aborted = signal?.aborted ?? false;
     return this.finish(summary);
   }
 
   /**
-   * Waits until the event is due (speed 1 or 10) and the subscribers have room, then publishes it.
-   * At speed max with room in the queues it publishes at once and returns nothing to await (an
-   * await per event was a good part of a fast replay's cost).
+   * Speed max: publishes the events of a chunk as one batch, or in pieces as big as every queue
+   * has room for (a queue smaller than the chunk), waiting for room between them.
    */
-  private deliver(e: PeerwatchEvent, firstTs: number, offsetUs: number): Promise<void> | undefined {
-    if (this.options.speed === "max" && this.bus.hasRoom()) {
-      this.publishPlayed(e, offsetUs);
-      return undefined;
+  private async deliverBatch(events: PeerwatchEvent[]): Promise<void> {
+    for (let at = 0; at < events.length; ) {
+      let room = this.bus.room();
+      if (room === 0) {
+        await this.bus.whenWritable();
+        if (this.options.signal?.aborted) return;
+        room = this.bus.room();
+        if (room === 0) {
+          await new Promise<void>((r) => setImmediate(r)); // a closing bus wakes at once: do not spin
+          continue;
+        }
+      }
+      const n = Math.min(room, events.length - at);
+      this.bus.publishBatch(n === events.length ? events : events.slice(at, at + n));
+      at += n;
+      this.events += n;
+      this.passEvents += n;
     }
-    return this.deliverLater(e, firstTs, offsetUs);
   }
 
-  private async deliverLater(e: PeerwatchEvent, firstTs: number, offsetUs: number): Promise<void> {
+  /** Waits until the event is due (speed 1 or 10; `firstTs` is the pass's first event time) and the subscribers have room, then publishes it. */
+  private async deliverLater(e: PeerwatchEvent, firstTs: number): Promise<void> {
     const { speed, signal } = this.options;
     if (speed !== "max") {
       const dueMs = (e.ts - firstTs) / 1000 / speed - (performance.now() - this.passStart);
@@ -185,11 +207,11 @@ export class RecordingPlayer {
       if (signal?.aborted) return; // the caller's loop sees it
     }
     if (!this.bus.hasRoom()) await this.bus.whenWritable();
-    this.publishPlayed(e, offsetUs);
+    this.publishPlayed(e);
   }
 
-  private publishPlayed(e: PeerwatchEvent, offsetUs: number): void {
-    this.bus.publish(offsetUs === 0 ? e : { ...e, ts: e.ts + offsetUs });
+  private publishPlayed(e: PeerwatchEvent): void {
+    this.bus.publish(e);
     this.events++;
     this.passEvents++;
   }
@@ -198,7 +220,9 @@ export class RecordingPlayer {
     this.bus.publish(makeEvent("replay", this.options.nodeName, "source.status", { source: "replay", state, detail }));
   }
 
-  private finish(summary: ReplaySummary): ReplaySummary {
+  private async finish(summary: ReplaySummary): Promise<ReplaySummary> {
+    // The last batch may have filled a queue to its bound: the closing status waits for room like any event.
+    if (!this.bus.hasRoom()) await this.bus.whenWritable();
     this.status("down", "stopped");
     summary.events = this.events;
     summary.passes = Math.max(summary.passes, this.pass);

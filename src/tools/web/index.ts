@@ -42,6 +42,7 @@ function assets(): Record<string, { file: string; type: string }> {
     "/app.css": { file: path.join(WEB_DIR, "app.css"), type: "text/css; charset=utf-8" },
     "/uplot.js": { file: path.join(uplotDir, "dist/uPlot.iife.min.js"), type: "text/javascript; charset=utf-8" },
     "/uplot.css": { file: path.join(uplotDir, "dist/uPlot.min.css"), type: "text/css; charset=utf-8" },
+    "/favicon.ico": { file: path.join(WEB_DIR, "favicon.ico"), type: "image/x-icon" },
   };
 }
 

@@ -32,10 +32,13 @@ export interface PeerRow {
 export interface LiveSnapshot {
   /** Event time of the newest event, microseconds (0 before any). */
   now: number;
-  replay: { active: boolean; detail: string };
-  sources: { source: string; state: string; detail: string; ts: number }[];
-  tip: { height: number; hash: string; ts: number } | null;
-  blocks: { height: number; hash: string; txs: number; connectMs: number; ts: number }[];
+  /** `pass`: which pass of a looping replay is playing (1 from the start; 0 when not replaying). */
+  replay: { active: boolean; detail: string; pass: number };
+  /** `replayed`: the state is what a recording says, not a source of this process. */
+  sources: { source: string; state: string; detail: string; ts: number; replayed: boolean }[];
+  tip: { height: number; hash: string; ts: number; pass: number } | null;
+  /** `pass`: the replay pass the block was seen in (0 live): a loop's heights starting over are not a reorg. */
+  blocks: { height: number; hash: string; txs: number; connectMs: number; ts: number; pass: number }[];
   peers: PeerRow[];
   peersTotal: number;
   /** Message rates: bucket start times (unix seconds) and messages/s per type in each bucket. */
@@ -48,7 +51,9 @@ export interface LiveSnapshot {
 export class LiveView {
   private now = 0;
   private events = 0;
-  private readonly sources = new Map<string, { state: string; detail: string; ts: number }>();
+  private readonly sources = new Map<string, { state: string; detail: string; ts: number; replayed: boolean }>();
+  /** Replay pass playing now (0: not replaying). */
+  private pass = 0;
   private tip: LiveSnapshot["tip"] = null;
   private blocks: LiveSnapshot["blocks"] = [];
   private peers = new Map<number, PeerRow>();
@@ -67,14 +72,19 @@ export class LiveView {
     if (e.ts > this.now && e.type !== "source.status" && e.type !== "events.dropped") this.now = e.ts;
     switch (e.type) {
       case "source.status":
-        this.sources.set(e.data.source, { state: e.data.state, detail: e.data.detail, ts: e.ts });
+        if (e.data.source === "replay") {
+          // Every "up" of the replay source is a new pass (the CLI says so at the start of each).
+          this.pass = e.data.state === "up" ? this.pass + 1 : 0;
+          if (e.data.state === "up" && this.pass > 1) this.tip = null; // the recording's chain starts again
+        }
+        this.sources.set(e.data.source, { state: e.data.state, detail: e.data.detail, ts: e.ts, replayed: this.pass > 0 && e.data.source !== "replay" });
         break;
       case "tip.changed":
-        this.tip = { height: e.data.height, hash: e.data.hash, ts: e.ts };
+        this.tip = { height: e.data.height, hash: e.data.hash, ts: e.ts, pass: this.pass };
         break;
       case "block.connected":
-        this.blocks = [{ height: e.data.height, hash: e.data.hash, txs: e.data.txs, connectMs: e.data.connectNs / 1e6, ts: e.ts }, ...this.blocks].slice(0, MAX_BLOCKS_SHOWN);
-        if (!this.tip || e.data.height >= this.tip.height) this.tip = { height: e.data.height, hash: e.data.hash, ts: e.ts };
+        this.blocks = [{ height: e.data.height, hash: e.data.hash, txs: e.data.txs, connectMs: e.data.connectNs / 1e6, ts: e.ts, pass: this.pass }, ...this.blocks].slice(0, MAX_BLOCKS_SHOWN);
+        if (!this.tip || e.data.height >= this.tip.height) this.tip = { height: e.data.height, hash: e.data.hash, ts: e.ts, pass: this.pass };
         break;
       case "peers.snapshot":
         this.peers = new Map(
@@ -175,7 +185,7 @@ export class LiveView {
     const activeSince = this.now - ALERT_ACTIVE_SECONDS * 1e6;
     return {
       now: this.now,
-      replay: { active: replay?.state === "up", detail: replay?.detail ?? "" },
+      replay: { active: replay?.state === "up", detail: replay?.detail ?? "", pass: this.pass },
       sources: [...this.sources.entries()].map(([source, s]) => ({ source, ...s })).sort((a, b) => a.source.localeCompare(b.source)),
       tip: this.tip,
       blocks: this.blocks,

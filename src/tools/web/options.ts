@@ -8,6 +8,6 @@ export const WEB_OPTIONS = defineOptions({
     arg: "host:port|off",
     description: "serve the live page at http://<host:port>/ (Server-Sent Events; see docs/web.md)",
     defaultText: "off; 127.0.0.1:9433 in the demo",
-    schema: hostPortOrOff.optional(),
+    schema: hostPortOrOff("127.0.0.1:9433").optional(),
   },
 });

@@ -1,0 +1,71 @@
+// Message floods as getpeerinfo sees them, for sources that see no messages (RPC; IPC without
+// tracing): the growth of a peer's `bytesrecv_per_msg` and `addr_rate_limited` between two
+// snapshots. A v1 message costs a 24-byte header; a ping is 32 bytes on the wire, an inv entry 36
+// bytes (+ the header per message, so small invs are over-counted, which only errs high for honest
+// peers far below the threshold). The thresholds are the message-based detectors' own, per their
+// windows: ping-spam (pingSpamCount per pingSpamWindowSeconds), inv-spam (invFloodEntries per
+// invFloodWindowSeconds) and addr-spam (addresses the node's rate limit dropped, addrExcessEntries
+// per addrWindowSeconds). The alert names are the same, so the engine reports a peer once.
+import type { PeerInfo, PeerwatchEvent } from "../../events/index.js";
+import type { AlertData, Due, Heuristic } from "./heuristics.js";
+import type { PeerBook } from "./peer-book.js";
+import type { Thresholds } from "./thresholds.js";
+
+const S = 1_000_000;
+const NONE: readonly AlertData[] = Object.freeze([]);
+const MAX_PEERS = 10_000;
+const PING_WIRE_BYTES = 32;
+const INV_ENTRY_BYTES = 36;
+
+interface Seen {
+  ts: number;
+  connTime: number;
+  ping: number;
+  inv: number;
+  addrLimited: number;
+}
+
+export class SnapshotFloods implements Heuristic {
+  readonly name = "snapshot-floods";
+  readonly prefixes = ["peers.snapshot"];
+  private readonly seen = new Map<number, Seen>();
+
+  constructor(
+    private readonly t: Thresholds,
+    private readonly book: PeerBook,
+  ) {}
+
+  onEvent(e: PeerwatchEvent, due: Due): readonly AlertData[] {
+    if (e.type !== "peers.snapshot") return NONE;
+    let out: AlertData[] | undefined;
+    for (const p of e.data.peers) {
+      const now = this.read(p, e.ts);
+      const before = this.seen.get(p.id);
+      if (before === undefined && this.seen.size >= MAX_PEERS) this.seen.delete(this.seen.keys().next().value as number);
+      this.seen.set(p.id, now);
+      // A first look, or another connection under the same id: nothing to compare yet.
+      if (before === undefined || before.connTime !== now.connTime || e.ts <= before.ts) continue;
+      const seconds = (e.ts - before.ts) / S;
+      const pings = Math.max(0, now.ping - before.ping) / PING_WIRE_BYTES;
+      const entries = Math.max(0, now.inv - before.inv) / INV_ENTRY_BYTES;
+      const dropped = Math.max(0, now.addrLimited - before.addrLimited);
+      const who = () => this.book.describe(p.id, p.addr);
+      const over = (n: number, limit: number, window: number) => n > limit && n / seconds > limit / window;
+      if (over(pings, this.t.pingSpamCount, this.t.pingSpamWindowSeconds) && due("ping-spam", p.id)) {
+        (out ??= []).push({ name: "ping-spam", severity: "warning", peerId: p.id, detail: `${who()} sent about ${Math.round(pings)} pings in ${seconds.toFixed(0)} s (getpeerinfo bytesrecv_per_msg; threshold ${this.t.pingSpamCount} in ${this.t.pingSpamWindowSeconds} s)` });
+      }
+      if (over(entries, this.t.invFloodEntries, this.t.invFloodWindowSeconds) && due("inv-spam", p.id)) {
+        (out ??= []).push({ name: "inv-spam", severity: "warning", peerId: p.id, detail: `${who()} announced about ${Math.round(entries)} inventory entries in ${seconds.toFixed(0)} s (getpeerinfo bytesrecv_per_msg; threshold ${this.t.invFloodEntries} in ${this.t.invFloodWindowSeconds} s: MAX_PEER_TX_ANNOUNCEMENTS)` });
+      }
+      if (over(dropped, this.t.addrExcessEntries, this.t.addrWindowSeconds) && due("addr-spam", p.id)) {
+        (out ??= []).push({ name: "addr-spam", severity: "warning", peerId: p.id, detail: `${who()} had ${dropped} addresses dropped by the node's rate limit in ${seconds.toFixed(0)} s (getpeerinfo addr_rate_limited; threshold ${this.t.addrExcessEntries} in ${this.t.addrWindowSeconds} s)` });
+      }
+    }
+    return out ?? NONE;
+  }
+
+  private read(p: PeerInfo, ts: number): Seen {
+    const r = p.bytesRecvPerMsg;
+    return { ts, connTime: p.connTime, ping: r?.ping ?? 0, inv: r?.inv ?? 0, addrLimited: p.addrRateLimited ?? 0 };
+  }
+}

@@ -1,0 +1,207 @@
+// Adaptive baselines: per node, a learnt normal for each rate that matters (rates.ts), one bucket
+// (a minute) at a time, and an `anomaly` alert when a bucket is far above it: which rate, how far
+// (× the normal and z), since when, and the peers that contributed most. It speaks only after a
+// warm-up (`warmupBuckets` of the rate seen), and learns the normal on, so fixed thresholds are not
+// the only line: a flood nobody wrote a detector for still stands out against what this node
+// usually sees. Cost per event: a few map updates; state: bounded rates, and per bucket at most
+// MAX_PEERS_PER_RATE peers per rate.
+import type { EventBus, Subscription } from "../../bus/index.js";
+import { FactSourceSelector, makeEvent, type EventDataMap, type PeerwatchEvent } from "../../events/index.js";
+import { Estimator, type EstimatorState } from "./estimator.js";
+import { contributions, rateSpec, rateWords, type Contribution } from "./rates.js";
+import { MAX_RATES, loadBaselineState, saveBaselineState } from "./state-file.js";
+
+type Alert = EventDataMap["alert"];
+
+export interface BaselineSettings {
+  bucketSeconds: number;
+  /** Buckets of a rate seen before it may raise an anomaly. */
+  warmupBuckets: number;
+  /** Buckets after which the normal's weights stop growing (the memory of the estimate). */
+  horizonBuckets: number;
+  /** An anomaly is at least this many times the normal … */
+  ratio: number;
+  /** … and this many spreads above it. */
+  z: number;
+  /** The same rate is reported again at most this often while it stays anomalous. */
+  repeatSeconds: number;
+  /** Where the normal is kept across restarts; undefined keeps it in memory only. */
+  stateFile?: string;
+  /** Buckets between saves of the state file. */
+  saveEveryBuckets: number;
+}
+
+export const DEFAULT_BASELINE: BaselineSettings = { bucketSeconds: 60, warmupBuckets: 60, horizonBuckets: 1440, ratio: 3, z: 6, repeatSeconds: 600, saveEveryBuckets: 10 };
+
+const S = 1_000_000;
+/** Empty buckets filled in after a silence; a longer gap is time peerwatch was not watching. */
+const MAX_GAP_BUCKETS = 60;
+const MAX_PEERS_PER_RATE = 256;
+const MAX_ADDRS = 10_000;
+
+export class BaselineWatch {
+  private readonly estimators = new Map<string, Estimator>();
+  private readonly sums = new Map<string, number>();
+  private readonly levels = new Map<string, { sum: number; n: number }>();
+  private readonly byPeer = new Map<string, Map<number, number>>();
+  private readonly addrs = new Map<number, string>();
+  private readonly anomalous = new Map<string, { since: number; lastAlert: number }>();
+  private readonly oneSource = new FactSourceSelector();
+  private readonly scratch: Contribution[] = [];
+  private readonly bucketUs: number;
+  private bucket = -1;
+  private closed = 0;
+  private msghand: { cpu: number; ts: number; pid: number } | undefined;
+  /** What went wrong reading or writing the state file, for the caller to log. */
+  readonly problems: string[] = [];
+
+  constructor(private readonly s: BaselineSettings = DEFAULT_BASELINE) {
+    this.bucketUs = s.bucketSeconds * S;
+    if (s.stateFile) {
+      try {
+        const st = loadBaselineState(s.stateFile);
+        if (st && st.bucketSeconds === s.bucketSeconds) for (const [k, v] of Object.entries(st.rates)) this.estimators.set(k, Estimator.from(v, s.horizonBuckets));
+        else if (st) this.problems.push(`baseline state ${s.stateFile} was learnt in ${st.bucketSeconds} s buckets, not ${s.bucketSeconds}: starting afresh`);
+      } catch (e) {
+        this.problems.push(`${(e as Error).message}: starting afresh`);
+      }
+    }
+  }
+
+  /** The prefixes of the events it learns from. */
+  static readonly prefixes = ["net.message", "net.connection", "ping.rtt", "threads.snapshot"];
+
+  /** Feeds one event; returns the anomalies of the buckets it closed. */
+  onEvent(e: PeerwatchEvent): Alert[] {
+    if (!this.oneSource.accept(e)) return [];
+    const b = Math.floor(e.ts / this.bucketUs);
+    let out: Alert[] = [];
+    if (this.bucket < 0) this.bucket = b;
+    else if (b > this.bucket) out = this.advance(b);
+    if (e.type === "threads.snapshot") {
+      if ((e.data.role ?? "node") !== "node") return out;
+      let cpu = 0;
+      for (const t of e.data.threads) if (t.name === "b-msghand") cpu += t.userSeconds + t.systemSeconds;
+      const m = this.msghand;
+      if (m && m.pid === e.data.pid && e.ts > m.ts && cpu >= m.cpu) this.level("level:msghand_cpu", (cpu - m.cpu) / ((e.ts - m.ts) / S));
+      this.msghand = { cpu, ts: e.ts, pid: e.data.pid };
+      return out;
+    }
+    for (const c of contributions(e, this.scratch)) {
+      if (rateSpec(c.rate).kind === "level") {
+        this.level(c.rate, c.value);
+        continue;
+      }
+      this.sums.set(c.rate, (this.sums.get(c.rate) ?? 0) + c.value);
+      if (c.peerId === undefined) continue;
+      let peers = this.byPeer.get(c.rate);
+      if (peers === undefined) this.byPeer.set(c.rate, (peers = new Map()));
+      if (peers.size < MAX_PEERS_PER_RATE || peers.has(c.peerId)) peers.set(c.peerId, (peers.get(c.peerId) ?? 0) + c.value);
+      if (c.addr && !this.addrs.has(c.peerId)) {
+        if (this.addrs.size >= MAX_ADDRS) this.addrs.delete(this.addrs.keys().next().value as number);
+        this.addrs.set(c.peerId, c.addr);
+      }
+    }
+    return out;
+  }
+
+  /** The learnt normal of a rate (for tests and the state file). */
+  normal(rate: string): EstimatorState | undefined {
+    return this.estimators.get(rate)?.state();
+  }
+
+  /** Writes the state file now (on stop). */
+  save(ts: number): void {
+    if (!this.s.stateFile) return;
+    try {
+      saveBaselineState(this.s.stateFile, this.s.bucketSeconds, ts, this.estimators);
+    } catch (e) {
+      this.problems.push(`cannot write baseline state ${this.s.stateFile}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Subscribes to the bus and publishes anomalies as `alert` events; the state is saved on unsubscribe. */
+  attach(bus: EventBus, nodeName: string): Subscription {
+    let last = 0;
+    const sub = bus.subscribe({ name: "baselines", prefixes: BaselineWatch.prefixes, maxQueue: 100_000 }, (e) => {
+      last = e.ts;
+      for (const a of this.onEvent(e)) bus.publish(makeEvent("peerwatch", nodeName, "alert", a, e.ts));
+    });
+    return {
+      unsubscribe: () => {
+        sub.unsubscribe();
+        if (last > 0) this.save(last);
+      },
+    } as Subscription;
+  }
+
+  private level(rate: string, v: number): void {
+    const l = this.levels.get(rate);
+    if (l) {
+      l.sum += v;
+      l.n++;
+    } else this.levels.set(rate, { sum: v, n: 1 });
+  }
+
+  /** Closes the current bucket (and the empty ones of a short silence) and moves to bucket `b`. */
+  private advance(b: number): Alert[] {
+    const out = this.close(this.bucket);
+    const gap = Math.min(b - this.bucket - 1, MAX_GAP_BUCKETS);
+    for (let i = 1; i <= gap; i++) out.push(...this.close(this.bucket + i));
+    this.bucket = b;
+    return out;
+  }
+
+  private close(bucket: number): Alert[] {
+    const out: Alert[] = [];
+    const endTs = (bucket + 1) * this.bucketUs;
+    for (const rate of this.sums.keys()) if (!this.estimators.has(rate) && this.estimators.size < MAX_RATES) this.estimators.set(rate, new Estimator(this.s.horizonBuckets));
+    for (const rate of this.levels.keys()) if (!this.estimators.has(rate) && this.estimators.size < MAX_RATES) this.estimators.set(rate, new Estimator(this.s.horizonBuckets));
+    for (const [rate, est] of this.estimators) {
+      const spec = rateSpec(rate);
+      let x: number;
+      if (spec.kind === "level") {
+        const l = this.levels.get(rate);
+        if (l === undefined) continue; // no sample: a level is not zero when nobody measured it
+        x = l.sum / l.n;
+      } else x = this.sums.get(rate) ?? 0;
+      const warm = est.n >= this.s.warmupBuckets;
+      if (warm) {
+        const z = est.z(x, spec.floor);
+        const ratio = x / Math.max(est.mean, 1e-9);
+        const a = this.anomalous.get(rate);
+        if (x >= spec.minimum && z >= this.s.z && ratio >= this.s.ratio) {
+          const since = a?.since ?? bucket * this.bucketUs;
+          if (a === undefined || endTs - a.lastAlert >= this.s.repeatSeconds * S) {
+            out.push(this.alert(rate, x, est, z, ratio, since, endTs));
+            this.anomalous.set(rate, { since, lastAlert: endTs });
+          }
+        } else if (a !== undefined) this.anomalous.delete(rate);
+      }
+      est.add(x, warm, spec.floor);
+    }
+    this.sums.clear();
+    this.levels.clear();
+    this.byPeer.clear();
+    if (++this.closed % this.s.saveEveryBuckets === 0) this.save(endTs);
+    return out;
+  }
+
+  private alert(rate: string, x: number, est: Estimator, z: number, ratio: number, since: number, endTs: number): Alert {
+    const spec = rateSpec(rate);
+    const fmt = (v: number) => (spec.kind === "level" ? v.toFixed(v < 10 ? 2 : 0) : Math.round(v).toLocaleString("en-US"));
+    const peers = this.byPeer.get(rate);
+    const top = peers
+      ? [...peers]
+          .sort((p, q) => q[1] - p[1])
+          .slice(0, 3)
+          .map(([id, n]) => `peer ${id}${this.addrs.get(id) ? ` (${this.addrs.get(id)})` : ""} ${fmt(n)} (${Math.round((n / Math.max(x, 1)) * 100)}%)`)
+      : [];
+    const iso = (us: number) => new Date(us / 1000).toISOString().replace(".000Z", "Z");
+    return {
+      name: "anomaly",
+      severity: "warning",
+      detail: `${rateWords(rate)}: ${fmt(x)} in the ${this.s.bucketSeconds} s to ${iso(endTs)}, ${ratio.toFixed(1)}× the normal ${fmt(est.mean)} ± ${fmt(est.spread(spec.floor))} (z ${z.toFixed(1)}; thresholds ${this.s.ratio}× and z ${this.s.z}), anomalous since ${iso(since)}${top.length ? `; most from ${top.join(", ")}` : ""}`,
+    };
+  }
+}
