@@ -338,7 +338,7 @@ function readme(m: Manifest): string {
     "  `-peertimeout=15` (Core's default is 60 s) and `-maxconnections=64` (default 200) keep the no-version and eclipse",
     "  runs short; `-debug=net -debug=mempool` let the log source see messages.",
     `- peerwatch: \`peerwatch ${m.observe.join(" ")}\`.`,
-    "- Each run: a block is mined, observe starts, 12 s of quiet, the scenario (bounded by its maxSeconds), 10 s of",
+    `- Each run: a block is mined, observe starts, ${PRE_QUIET_S} s of quiet, the scenario (bounded by its maxSeconds), ${POST_QUIET_S} s of`,
     "  quiet, observe stops (SIGINT: the gzip is closed cleanly).",
     "- Adversaries connect from 127.0.x.y source addresses (one or two /24s per scenario; see manifest.json) and talk",
     "  only to 127.0.0.1. Before the first byte the runner checked `getblockchaininfo.chain == \"regtest\"` over RPC.",
