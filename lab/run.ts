@@ -4,7 +4,8 @@
 // Then it writes data/attacks/manifest.json and README.md, and scores (docs/detection.md + .json).
 //   npm run lab                         record every scenario, then score
 //   npm run lab -- --only a,b           record these (others keep their recordings), then score
-//   npm run lab -- --cost               the ping flood once per source set: what each costs the node
+//   npm run lab -- --cost               only the ping flood once per source set: what each costs the
+//                                       node (data/attacks/cost.json), then score
 //   npm run lab -- --score-only         re-score the shipped recordings; no node needed
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -172,7 +173,8 @@ async function record(only: Set<string> | undefined, costRuns: boolean): Promise
     const old: Manifest | undefined = only && fs.existsSync(manifestFile) ? loadManifest(OUT) : undefined;
     const entries = new Map<string, RecordingEntry>((old?.recordings ?? []).map((r) => [r.name, r]));
     let ipcTracing = old?.node.ipcTracing ?? false;
-    const todo = SCENARIOS.filter((s) => !only || only.has(s.name));
+    // --cost alone measures the cost and records nothing else; with --only, those scenarios too.
+    const todo = costRuns && !only ? [] : SCENARIOS.filter((s) => !only || only.has(s.name));
     // The manifest is written after every run, so a lab stopped half-way leaves usable recordings.
     const writeManifest = () => {
       const manifest: Manifest = {
@@ -191,6 +193,7 @@ async function record(only: Set<string> | undefined, costRuns: boolean): Promise
       entries.set(s.name, entry);
       writeManifest();
     }
+    if (costRuns) await measureCost({ node, target, coins, extras, extraBin });
     return 0;
   } finally {
     await stopAll();
