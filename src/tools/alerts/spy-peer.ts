@@ -84,11 +84,14 @@ export class SpyPeer implements Heuristic {
     let l: Ledger | undefined;
     switch (d.msgType) {
       case "version": {
-        // A new connection under this id: its ledger starts again.
-        l = this.fresh(d.peerId);
         const v = d.decoded?.version;
-        // A capture cut before the user agent: what getpeerinfo said of it, when known.
-        const ua = v?.userAgent ?? this.book.get(d.peerId)?.userAgent;
+        // A new connection under this id: its ledger starts again. Not for a copy without the payload:
+        // every source reports the same version message, and the log's line (no payload) comes after
+        // eBPF's and IPC's, so resetting then forgot the service bits they had told.
+        l = v === undefined ? this.ledger(d.peerId) : this.fresh(d.peerId);
+        // A capture cut before the user agent: what getpeerinfo said of it, when known ("" is not
+        // known: a connection event names the peer before anyone has heard its user agent).
+        const ua = v?.userAgent || this.book.get(d.peerId)?.userAgent || undefined;
         if (ua !== undefined && v?.services !== undefined) l.lie = identityLie(ua, v.services, v.version);
         else if (v?.services !== undefined) {
           l.services = v.services; // checked when getpeerinfo tells the user agent
