@@ -155,7 +155,14 @@ export class BaselineWatch {
   private close(bucket: number): Alert[] {
     const out: Alert[] = [];
     const endTs = (bucket + 1) * this.bucketUs;
-    for (const rate of this.sums.keys()) if (!this.estimators.has(rate) && this.estimators.size < MAX_RATES) this.estimators.set(rate, new Estimator(this.s.horizonBuckets));
+    // A count first seen now was zero for as long as the others were watched (an addr flood on a node
+    // that never saw addr): its normal starts there, not at nothing, or the flood would be learnt as it.
+    let watched = -1;
+    for (const rate of this.sums.keys()) {
+      if (this.estimators.has(rate) || this.estimators.size >= MAX_RATES) continue;
+      if (watched < 0) for (const e of this.estimators.values()) watched = Math.max(watched, e.n);
+      this.estimators.set(rate, Estimator.from({ n: Math.max(watched, 0), mean: 0, variance: 0 }, this.s.horizonBuckets));
+    }
     for (const rate of this.levels.keys()) if (!this.estimators.has(rate) && this.estimators.size < MAX_RATES) this.estimators.set(rate, new Estimator(this.s.horizonBuckets));
     for (const [rate, est] of this.estimators) {
       const spec = rateSpec(rate);
