@@ -91,13 +91,8 @@ export interface Cell {
   otherAlerts: AlertSeen[];
 }
 
-export interface ScenarioScore {
-  name: string;
-  kind: "attack" | "benign";
-  summary: string;
-  imitates: string;
-  detectWith: string[];
-  maxLatencySeconds: number;
+/** What a scenario says of itself (lab/scenario.ts), then how its recording scored. */
+export interface ScenarioScore extends Pick<Scenario, "name" | "kind" | "summary" | "imitates" | "detectWith" | "maxLatencySeconds"> {
   outcome: RecordingEntry["outcome"];
   durationSeconds: number;
   cells: Record<string, Cell>;
