@@ -13,6 +13,8 @@ export class NodePresence {
   /** The PID last seen running: the PID check only speaks once the node has been seen. */
   private lastPid: number | undefined;
   private gone = false;
+  /** Checks in a row that found no node: one is not enough, a node writing its PID file reads as none for a moment. */
+  private misses = 0;
 
   constructor(
     private readonly findNode: () => ReturnType<typeof findRunningNode>,
@@ -27,7 +29,10 @@ export class NodePresence {
   /** A parsed line: its kind (line-kinds.ts) and its time in µs since the epoch, when it has one. */
   onLine(kind: string | undefined, tsUs: number | undefined): void {
     if (kind === "version") {
-      if (this.gone) this.set(false, "the node started again (its startup line is in the log)");
+      if (!this.gone) return;
+      // The old PID is this restart's, already told: the next check only learns the new one.
+      this.lastPid = undefined;
+      this.set(false, "the node started again (its startup line is in the log)");
       return;
     }
     if (kind !== "shutdown-started" && kind !== "shutdown-done") return;
@@ -40,6 +45,7 @@ export class NodePresence {
   check(): void {
     const found = this.findNode();
     if (found.pid !== undefined) {
+      this.misses = 0;
       const before = this.lastPid;
       this.lastPid = found.pid;
       // A new PID between two checks: the node restarted faster than we looked (and than it logged).
@@ -47,7 +53,7 @@ export class NodePresence {
       if (this.gone) this.set(false, `the node runs again (PID ${found.pid} from ${found.from})`);
       return;
     }
-    if (this.lastPid !== undefined && !this.gone) this.set(true, `the node is gone: ${found.why}`);
+    if (this.lastPid !== undefined && !this.gone && ++this.misses >= 2) this.set(true, `the node is gone: ${found.why}`);
   }
 
   private set(gone: boolean, detail: string): void {
