@@ -9,7 +9,7 @@ import type { Logger } from "../logger.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import type { Thresholds } from "../tools/alerts/thresholds.js";
 import { BaselineWatch } from "../tools/baselines/baseline-watch.js";
-import type { LoadedLists } from "../tools/iplists/load-lists.js";
+import type { LoadedLists } from "../iplists/load-lists.js";
 import { createMetricsRegistry } from "../tools/metrics/index.js";
 import type { MetricsSource } from "../tools/metrics/metrics-server.js";
 import { registerProcessMetrics } from "../tools/metrics/process-metrics.js";

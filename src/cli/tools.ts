@@ -6,7 +6,7 @@ import type { Logger } from "../logger.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import { loadThresholds, type Thresholds } from "../tools/alerts/thresholds.js";
 import { BaselineWatch, DEFAULT_BASELINE } from "../tools/baselines/baseline-watch.js";
-import { loadIpLists, type LoadedLists } from "../tools/iplists/load-lists.js";
+import { loadIpLists, type LoadedLists } from "../iplists/load-lists.js";
 import { startMetricsTool, type MetricsTool } from "../tools/metrics/index.js";
 import { startNdjsonWriter, type NdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
 import { openEventFile } from "../tools/record/event-file-stream.js";

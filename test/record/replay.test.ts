@@ -10,7 +10,7 @@ import { MemoryBus } from "../../src/bus/index.js";
 import { createBus, startTools } from "../../src/cli/tools.js";
 import { encodeEvent, makeEvent, type PeerwatchEvent } from "../../src/events/index.js";
 import { loadThresholds } from "../../src/tools/alerts/thresholds.js";
-import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { loadIpLists } from "../../src/iplists/load-lists.js";
 import { openRecording } from "../../src/tools/record/line-reader.js";
 import { RecordingPlayer, type BadLine, type ReplaySpeed } from "../../src/tools/record/player.js";
 import { T0, captureEvents, eventCounters, quietLog, recordLive } from "../helpers/recording.js";

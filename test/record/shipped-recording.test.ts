@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../../src/bus/index.js";
 import { startTools } from "../../src/cli/tools.js";
 import { loadThresholds } from "../../src/tools/alerts/thresholds.js";
-import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { loadIpLists } from "../../src/iplists/load-lists.js";
 import { RecordingPlayer, type BadLine } from "../../src/tools/record/player.js";
 import { REPO_ROOT } from "../helpers/capture.js";
 import { eventCounters, quietLog } from "../helpers/recording.js";

@@ -11,7 +11,7 @@ import { playRecording } from "../../src/cli/replay.js";
 import { startTools, type Tools } from "../../src/cli/tools.js";
 import { makeEvent } from "../../src/events/index.js";
 import { loadThresholds } from "../../src/tools/alerts/thresholds.js";
-import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { loadIpLists } from "../../src/iplists/load-lists.js";
 import { startWebTool } from "../../src/tools/web/index.js";
 import { REPO_ROOT } from "../helpers/capture.js";
 import { peer } from "../helpers/events.js";

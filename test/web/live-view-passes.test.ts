@@ -2,7 +2,7 @@
 // from (a loop's heights starting over are not a reorg), and the recording's sources as replayed.
 import { describe, expect, it } from "vitest";
 import { makeEvent } from "../../src/events/index.js";
-import { PrefixTree } from "../../src/tools/iplists/prefix-tree.js";
+import { PrefixTree } from "../../src/iplists/prefix-tree.js";
 import { LiveView } from "../../src/tools/web/live-view.js";
 import { T0 } from "../helpers/recording.js";
 

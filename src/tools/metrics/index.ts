@@ -5,7 +5,7 @@ import type { EventBus, Subscription } from "../../bus/index.js";
 import type { HostPort } from "../../config/values.js";
 import type { PeerwatchEvent } from "../../events/index.js";
 import type { Instruments } from "../../sources/types.js";
-import type { LoadedLists } from "../iplists/load-lists.js";
+import type { LoadedLists } from "../../iplists/load-lists.js";
 import { registerAlertMetrics } from "./alert-metrics.js";
 import { registerChainMetrics } from "./chain-metrics.js";
 import { registerLogMetrics } from "./log-metrics.js";

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { EventBus, Subscription } from "../../bus/index.js";
 import type { HostPort } from "../../config/values.js";
-import type { LoadedLists } from "../iplists/load-lists.js";
+import type { LoadedLists } from "../../iplists/load-lists.js";
 import { LiveView } from "./live-view.js";
 import { DEFAULT_CLIENT_BUFFER_BYTES, SseClients } from "./sse-clients.js";
 
