@@ -22,7 +22,7 @@ import { logEvents } from "./event-log.js";
 import { STOP_TIMEOUT_MS } from "./observe.js";
 import { loadSourcesConfig, sourcesTable, type SourcesConfig } from "./observe-options.js";
 import { settled, startSources } from "./start-sources.js";
-import { startRecording } from "./tools.js";
+import { startRecording } from "./start-tools.js";
 
 /** Cost samples at least this often, so a short run still has a window. */
 const MAX_SAMPLE_SECONDS = 5;

@@ -18,7 +18,7 @@ import { NATS_OPTIONS, NATS_TOOLS_OPTIONS, natsSettingsProblem, type NatsConnect
 import { StreamRangeReader } from "../bus/nats/stream-range.js";
 import { awaitNats, startNatsPublisher } from "./nats-publish.js";
 import { PAGE_OPTIONS, TOOL_OPTIONS } from "./observe-options.js";
-import { createBus, loadToolFiles, startTools } from "./tools.js";
+import { createBus, loadToolFiles, startTools } from "./start-tools.js";
 
 const REPLAY_OWN_OPTIONS = defineOptions({
   speed: {

@@ -6,9 +6,9 @@ import { NatsBus } from "../bus/nats/nats-bus.js";
 import { createLogger } from "../logger.js";
 import { configOrExit, type CommandSpec } from "./command.js";
 import { stopSignal } from "./stop-signal.js";
-import { createBus, loadToolFiles, startRecording } from "./tools.js";
+import { createBus, loadToolFiles, startRecording } from "./start-tools.js";
 import { startWebTool, type WebTool } from "../tools/web/index.js";
-import { TOOLS_COMMAND_OPTIONS, loadToolsCommandConfig, type ToolsCommandConfig } from "./tools-options.js";
+import { TOOLS_COMMAND_OPTIONS, loadToolsCommandConfig, type ToolsCommandConfig } from "./tools-command-options.js";
 import { VERSION } from "./version.js";
 import type { Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
@@ -16,9 +16,9 @@ import { FleetWatch } from "../tools/fleet/fleet-watch.js";
 import { startMetricsServer, type MetricsServer } from "../tools/metrics/metrics-server.js";
 import { logEvents } from "./event-log.js";
 import { awaitNats } from "./nats-publish.js";
-import { NodeTools } from "./node-tools.js";
+import { PerNodeTools } from "./per-node-tools.js";
 
-export async function tools(config: ToolsCommandConfig, log: Logger, signal?: AbortSignal): Promise<number> {
+export async function toolsFromNats(config: ToolsCommandConfig, log: Logger, signal?: AbortSignal): Promise<number> {
   const files = loadToolFiles(config, log);
   if (!files) return 2;
   const { thresholds, lists } = files;
@@ -27,7 +27,7 @@ export async function tools(config: ToolsCommandConfig, log: Logger, signal?: Ab
   logEvents(bus, log);
   const writer = startRecording(bus, config, log);
   const single = config.nodes?.length === 1 ? config.nodes[0] : undefined;
-  const nodes = new NodeTools(bus, lists, thresholds, { single, nodeName: config.nodeName, log });
+  const nodes = new PerNodeTools(bus, lists, thresholds, { single, nodeName: config.nodeName, log });
   nodes.attach();
   // The fleet view needs several nodes; with one, /metrics stays exactly what observe serves.
   if (!single) {
@@ -120,6 +120,6 @@ export const toolsCommand: CommandSpec = {
     if (!config) return 2;
     const log = createLogger({ level: config.logLevel, format: config.logFormat });
     log.info({ node: config.nodeName, nodes: config.nodes ?? "all" }, `peerwatch ${VERSION} tools reading NATS`);
-    return tools(config, log);
+    return toolsFromNats(config, log);
   },
 };

@@ -7,7 +7,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../../../src/bus/index.js";
-import { createBus, startTools } from "../../../src/cli/tools.js";
+import { createBus, startTools } from "../../../src/cli/start-tools.js";
 import { encodeEvent, makeEvent, type PeerwatchEvent } from "../../../src/events/index.js";
 import { loadThresholds } from "../../../src/tools/alerts/thresholds.js";
 import { loadIpLists } from "../../../src/iplists/load-lists.js";

@@ -12,7 +12,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../../../src/bus/index.js";
-import { startTools } from "../../../src/cli/tools.js";
+import { startTools } from "../../../src/cli/start-tools.js";
 import { loadThresholds } from "../../../src/tools/alerts/thresholds.js";
 import { loadIpLists } from "../../../src/iplists/load-lists.js";
 import { RecordingPlayer, type BadLine } from "../../../src/tools/record/player.js";

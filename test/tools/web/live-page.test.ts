@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryBus } from "../../../src/bus/index.js";
 import { playRecording } from "../../../src/cli/replay.js";
-import { startTools, type Tools } from "../../../src/cli/tools.js";
+import { startTools, type StartedTools } from "../../../src/cli/start-tools.js";
 import { makeEvent } from "../../../src/events/index.js";
 import { loadThresholds } from "../../../src/tools/alerts/thresholds.js";
 import { loadIpLists } from "../../../src/iplists/load-lists.js";
@@ -27,7 +27,7 @@ if (!fs.existsSync(CHROMIUM)) {
   describe("live page in a browser", () => {
     const stop = new AbortController();
     let bus: MemoryBus;
-    let tools: Tools;
+    let tools: StartedTools;
     let played: Promise<unknown>;
 
     beforeAll(async () => {

@@ -12,7 +12,7 @@ import { startNdjsonWriter, type NdjsonWriter } from "../tools/ndjson/ndjson-wri
 import { openEventFile } from "../tools/record/event-file-stream.js";
 import { startWebTool, type WebTool } from "../tools/web/index.js";
 
-export interface Tools {
+export interface StartedTools {
   metrics: MetricsTool;
   web: WebTool | undefined;
   /** Resolves when every event handed to the --events writer so far is written out. */
@@ -57,7 +57,7 @@ export function loadToolFiles(config: { alerts?: string; ipLists?: string }, log
 }
 
 /** Starts the tools; on a port that cannot be bound it logs why and returns undefined. */
-export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds: Thresholds, lists: LoadedLists, log: Logger): Promise<Tools | undefined> {
+export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds: Thresholds, lists: LoadedLists, log: Logger): Promise<StartedTools | undefined> {
   // What an operator should see in the log, whatever else is configured.
   // While a replay runs, every line says so: "ipc up" from a recording is not this machine's node.
   let replaying = false;
