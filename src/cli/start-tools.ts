@@ -2,7 +2,7 @@
 // recording, alerts, adaptive baselines, metrics and the live page. One place, so the two commands
 // cannot drift. Each tool is started by its own `run(options, { bus, signal, log })`
 // (src/tools/<name>/run.ts); one signal stops them all.
-import { MemoryBus, type EventBus } from "../bus/index.js";
+import { MemoryBus } from "../bus/index.js";
 import type { ToolContext } from "../bus/tool.js";
 import type { HostPort } from "../config/values.js";
 import type { Logger } from "../logger.js";
@@ -11,7 +11,7 @@ import { loadThresholds, type Thresholds } from "../tools/alerts/thresholds.js";
 import { run as runBaselines } from "../tools/baselines/run.js";
 import { loadIpLists, type LoadedLists } from "../iplists/load-lists.js";
 import { run as runMetrics, type RunningMetrics } from "../tools/metrics/run.js";
-import { startNdjsonWriter, type NdjsonWriter, type OpenTarget } from "../tools/ndjson/ndjson-writer.js";
+import type { OpenTarget } from "../tools/ndjson/ndjson-writer.js";
 import { run as runNdjson, type RunningNdjson } from "../tools/ndjson/run.js";
 import { openEventFile } from "../tools/record/event-file-stream.js";
 import { run as runWeb, type RunningWeb } from "../tools/web/run.js";
@@ -40,12 +40,7 @@ export function recordingOpener(config: { eventsMaxBytes?: number }): OpenTarget
   return (f) => openEventFile(f, { maxBytes: config.eventsMaxBytes });
 }
 
-/** The --events writer, or undefined without --events (`compare`, which stops it itself). */
-export function startRecording(bus: EventBus, config: { events?: string; eventsMaxBytes?: number }, log: Logger): NdjsonWriter | undefined {
-  return config.events ? startNdjsonWriter(bus, config.events, log, recordingOpener(config)) : undefined;
-}
-
-/** The --events tool, or undefined without --events; throws (NdjsonError) when the file cannot be opened. */
+/** The --events writer (the NDJSON tool with the recording's opener), or undefined without --events; rejects (NdjsonError) when the file cannot be opened. */
 export async function runRecording(config: { events?: string; eventsMaxBytes?: number }, ctx: ToolContext): Promise<RunningNdjson | undefined> {
   return config.events ? runNdjson({ events: config.events, open: recordingOpener(config) }, ctx) : undefined;
 }
