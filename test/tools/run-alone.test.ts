@@ -17,6 +17,7 @@ import { run as runFleet } from "../../src/tools/fleet/run.js";
 import { run as runMetrics } from "../../src/tools/metrics/run.js";
 import { run as runNdjson } from "../../src/tools/ndjson/run.js";
 import { openEventFile } from "../../src/tools/record/event-file-stream.js";
+import { run as runPlayer } from "../../src/tools/record/run.js";
 import { run as runWeb } from "../../src/tools/web/run.js";
 import { captureEvents, quietLog } from "../helpers/recording.js";
 
@@ -143,6 +144,23 @@ describe("each tool runs alone with its options and stops on its signal", () => 
     await c.stopped?.(t);
     await bus.close();
     expect(servers()).toBe(before);
+  });
+
+  it("the recording player (a producer) plays alone until its signal aborts, and leaves nothing on the signal", async () => {
+    const file = path.join(dir, "loop.ndjson");
+    fs.writeFileSync(file, captureEvents().map((e) => JSON.stringify(e)).join("\n") + "\n");
+    const bus = new MemoryBus({ nodeName: "regtest" });
+    let seen = 0;
+    bus.subscribe({ name: "watcher" }, () => void seen++);
+    const stop = new AbortController();
+    const played = runPlayer({ files: [file], speed: "max", loop: true, nodeName: "regtest", progress: false }, { bus, signal: stop.signal, log: quietLog });
+    while (seen < 3 * captureEvents().length) await new Promise((r) => setTimeout(r, 10));
+    stop.abort();
+    const summary = await played;
+    expect(summary.aborted).toBe(true);
+    expect(summary.passes).toBeGreaterThanOrEqual(3);
+    expect(getEventListeners(stop.signal, "abort")).toHaveLength(0);
+    await bus.close();
   });
 
   it("a tool given a signal that has already aborted starts and stops at once", async () => {

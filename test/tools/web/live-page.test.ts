@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryBus } from "../../../src/bus/index.js";
-import { playRecording } from "../../../src/cli/replay.js";
+import { run as playRecording } from "../../../src/tools/record/run.js";
 import { startTools, type StartedTools } from "../../../src/cli/start-tools.js";
 import { makeEvent } from "../../../src/events/index.js";
 import { loadThresholds } from "../../../src/tools/alerts/thresholds.js";
@@ -44,7 +44,7 @@ if (!fs.existsSync(CHROMIUM)) {
       bus = new MemoryBus({ nodeName: "page" });
       tools = (await startTools(bus, { metrics: "off", nodeName: "page", web: { host: "127.0.0.1", port: 0 } }, loadThresholds(undefined), loadIpLists(), quietLog))!;
       // As the demo plays it: in a loop, each pass said on the bus.
-      played = playRecording(bus, { files: [file], speed, loop: true, nodeName: "page", label: "test", signal: stop.signal, progress: false }, quietLog);
+      played = playRecording({ files: [file], speed, loop: true, nodeName: "page", label: "test", progress: false }, { bus, signal: stop.signal, log: quietLog });
     });
     afterAll(async () => {
       stop.abort();
