@@ -11,7 +11,7 @@ const { emitterFor, emitBatch, decodeEvent } = await dist("events/index.js");
 const { startMetricsTool } = await dist("tools/metrics/index.js");
 const { AlertEngine, defaultHeuristics } = await dist("tools/alerts/alert-engine.js");
 const { DEFAULT_THRESHOLDS } = await dist("tools/alerts/thresholds.js");
-const { loadIpLists } = await dist("tools/iplists/load-lists.js");
+const { loadIpLists } = await dist("iplists/load-lists.js");
 const { startNdjsonWriter } = await dist("tools/ndjson/ndjson-writer.js");
 const { createLogger } = await dist("logger.js");
 

@@ -11,7 +11,7 @@ import { AlertEngine, defaultHeuristics } from "../src/tools/alerts/alert-engine
 import { DEFAULT_THRESHOLDS } from "../src/tools/alerts/thresholds.js";
 import { CostTally } from "../src/tools/compare/cost-tally.js";
 import type { CostReport } from "../src/tools/compare/report.js";
-import { loadIpLists } from "../src/tools/iplists/load-lists.js";
+import { loadIpLists } from "../src/iplists/load-lists.js";
 import { readRecording, type RecordingStats } from "../src/tools/record/read-events.js";
 import { LabError } from "./safety.js";
 import { SCENARIOS } from "./scenarios/index.js";

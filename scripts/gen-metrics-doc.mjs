@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { MemoryBus } = await import(path.join(root, "dist/bus/index.js"));
 const { createMetricsRegistry } = await import(path.join(root, "dist/tools/metrics/index.js"));
-const { loadIpLists } = await import(path.join(root, "dist/tools/iplists/load-lists.js"));
+const { loadIpLists } = await import(path.join(root, "dist/iplists/load-lists.js"));
 
 export function metricsTable() {
   const bus = new MemoryBus({ nodeName: "doc" });

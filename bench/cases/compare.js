@@ -6,7 +6,7 @@ export async function run() {
   const { MemoryBus } = await dist("bus/index.js");
   const { makeEvent } = await dist("events/index.js");
   const { createMetricsRegistry } = await dist("tools/metrics/index.js");
-  const { loadIpLists } = await dist("tools/iplists/load-lists.js");
+  const { loadIpLists } = await dist("iplists/load-lists.js");
   const { Comparer } = await dist("tools/compare/comparer.js");
   const types = ["ping", "pong", "inv", "tx", "addrv2", "getdata"];
   const events = [];

@@ -10,7 +10,7 @@ import { compare, dist, report, root } from "../lib.js";
 const { AlertEngine, defaultHeuristics } = await dist("tools/alerts/alert-engine.js");
 const { detectorHeuristics } = await dist("tools/alerts/detectors.js");
 const { DEFAULT_THRESHOLDS: T } = await dist("tools/alerts/thresholds.js");
-const { loadIpLists } = await dist("tools/iplists/load-lists.js");
+const { loadIpLists } = await dist("iplists/load-lists.js");
 const lists = loadIpLists();
 
 function demo() {

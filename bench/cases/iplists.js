@@ -5,7 +5,7 @@ import net from "node:net";
 import { compare, dist, report } from "../lib.js";
 
 export async function run() {
-  const { PrefixTree, hostOf } = await dist("tools/iplists/prefix-tree.js");
+  const { PrefixTree, hostOf } = await dist("iplists/prefix-tree.js");
   let seed = 7;
   const rnd = (n) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
   const v4 = () => `${rnd(223) + 1}.${rnd(256)}.${rnd(256)}.${rnd(256)}`;

@@ -11,7 +11,7 @@ export async function run() {
   const { MemoryBus } = await dist("bus/index.js");
   const { makeEvent, decodeEventLine, encodeEvent } = await dist("events/index.js");
   const { createMetricsRegistry } = await dist("tools/metrics/index.js");
-  const { loadIpLists } = await dist("tools/iplists/load-lists.js");
+  const { loadIpLists } = await dist("iplists/load-lists.js");
   const { RecordingPlayer } = await dist("tools/record/player.js");
   const types = ["inv", "tx", "ping", "pong", "addrv2", "getdata", "headers"];
   const events = Array.from({ length: 50_000 }, (_, i) => makeEvent("ebpf", "b", "net.message", { peerId: i % 50, addr: `10.0.0.${i % 50}:8333`, connType: "inbound", direction: i % 3 ? "in" : "out", msgType: types[i % types.length], size: 40 + (i % 200) }, 1_795_470_000_000_000 + i * 1000));

@@ -22,7 +22,7 @@ import { logEvents } from "./event-log.js";
 import { STOP_TIMEOUT_MS } from "./observe.js";
 import { loadSourcesConfig, sourcesTable, type SourcesConfig } from "./observe-options.js";
 import { settled, startSources } from "./start-sources.js";
-import { startRecording } from "./tools.js";
+import { runRecording } from "./start-tools.js";
 
 /** Cost samples at least this often, so a short run still has a window. */
 const MAX_SAMPLE_SECONDS = 5;
@@ -82,7 +82,8 @@ export async function compareLive(config: CompareConfig, log: Logger, signal?: A
   bus.subscribe({ name: "compare", maxQueue: 200_000 }, (e) => comparer.add(e));
   // Which sources are not up, and why, as they say so: not only in the report at the end.
   logEvents(bus, log);
-  const writer = startRecording(bus, config, log);
+  const recordingStop = new AbortController(); // after the bus has delivered everything
+  const writer = await runRecording(config, { bus, signal: recordingStop.signal, log });
   const publish = (e: PeerwatchEvent) => bus.publish(e);
 
   const stop = new AbortController();
@@ -119,6 +120,7 @@ export async function compareLive(config: CompareConfig, log: Logger, signal?: A
   await sampling;
   if (!(await settled(runs, STOP_TIMEOUT_MS))) log.warn(`some sources did not stop within ${STOP_TIMEOUT_MS} ms`);
   await bus.close();
-  await writer?.close();
+  recordingStop.abort();
+  await writer?.stopped;
   return comparer.report();
 }

@@ -8,7 +8,7 @@ import type { MemoryBus } from "../bus/index.js";
 import type { ObserveConfig } from "./observe-options.js";
 import type { Logger } from "../logger.js";
 import type { SourcePlan } from "../sources/types.js";
-import { playRecording } from "./replay.js";
+import { run as playRecording } from "../tools/record/run.js";
 
 export const DEMO_RECORDING = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../data/regtest-demo.ndjson.gz");
 
@@ -29,5 +29,5 @@ export function demoBanner(file: string): { watching: string; note: string } {
 
 /** Replays the demo recording in a loop until `signal`; resolves when it stops. */
 export async function runDemo(bus: MemoryBus, file: string, config: ObserveConfig, log: Logger, signal: AbortSignal): Promise<void> {
-  await playRecording(bus, { files: [file], speed: 1, loop: true, nodeName: config.nodeName, label: "DEMO", signal, progress: false }, log);
+  await playRecording({ files: [file], speed: 1, loop: true, nodeName: config.nodeName, label: "DEMO", progress: false }, { bus, signal, log });
 }

@@ -11,7 +11,7 @@ import { PROC_OPTIONS } from "../proc/descriptor.js";
 import { RPC_OPTIONS } from "../rpc/descriptor.js";
 import { ALERTS_OPTIONS } from "../tools/alerts/options.js";
 import { BASELINE_OPTIONS } from "../tools/baselines/options.js";
-import { IPLISTS_OPTIONS } from "../tools/iplists/options.js";
+import { IPLISTS_OPTIONS } from "../iplists/options.js";
 import { METRICS_OPTIONS } from "../tools/metrics/options.js";
 import { NDJSON_OPTIONS } from "../tools/ndjson/options.js";
 import { RECORD_OPTIONS } from "../tools/record/options.js";

@@ -14,7 +14,7 @@ import { OBSERVE_COMMAND_OPTIONS, loadObserveConfig, type ObserveConfig } from "
 import { stopSignal } from "./stop-signal.js";
 import { explainMissingIpc } from "./ipc-explainer.js";
 import { discoverSources, settled, startSources } from "./start-sources.js";
-import { createBus, loadToolFiles, startTools } from "./tools.js";
+import { createBus, loadToolFiles, startTools } from "./start-tools.js";
 import { VERSION } from "./version.js";
 
 export { discoverSources } from "./start-sources.js";

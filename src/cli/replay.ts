@@ -10,7 +10,7 @@ import { onOff, strictNumber } from "../config/values.js";
 import { makeEvent } from "../events/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { RecordingPlayer, type ReplaySpeed, type ReplaySummary } from "../tools/record/player.js";
-import { showProgress } from "../tools/record/progress-line.js";
+import { run as playRecording, type PlayOptions } from "../tools/record/run.js";
 import { showBanner } from "./banner.js";
 import { configOrExit, type CommandSpec } from "./command.js";
 import { VERSION } from "./version.js";
@@ -18,7 +18,7 @@ import { NATS_OPTIONS, NATS_TOOLS_OPTIONS, natsSettingsProblem, type NatsConnect
 import { StreamRangeReader } from "../bus/nats/stream-range.js";
 import { awaitNats, startNatsPublisher } from "./nats-publish.js";
 import { PAGE_OPTIONS, TOOL_OPTIONS } from "./observe-options.js";
-import { createBus, loadToolFiles, startTools } from "./tools.js";
+import { createBus, loadToolFiles, startTools } from "./start-tools.js";
 
 const REPLAY_OWN_OPTIONS = defineOptions({
   speed: {
@@ -142,7 +142,7 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
   );
   const stop = stopOnSignals(signal);
   const play = { files, speed: config.speed as ReplaySpeed, loop: config.loop, nodeName: config.nodeName, signal: stop.signal };
-  const summary = config.fromStream ? await playStreamRange(bus, play, config as ReplayConfig & { fromStream: string; nats: string[] }, log) : await playRecording(bus, play, log);
+  const summary = config.fromStream ? await playStreamRange(bus, play, config as ReplayConfig & { fromStream: string; nats: string[] }, log) : await playRecording(play, { bus, signal: stop.signal, log });
   if (!summary) {
     stop.dispose();
     await nats?.close(100);
@@ -170,54 +170,6 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
   return code;
 }
 
-export interface PlayOptions {
-  files: string[];
-  speed: ReplaySpeed;
-  loop: boolean;
-  nodeName: string;
-  label?: string;
-  signal: AbortSignal;
-  /** Draw the progress line (on a TTY); the demo, which loops under the log, does not. */
-  progress?: boolean;
-}
-
-/** Bad lines told one by one before the rest are only counted. */
-export const BAD_LINES_SHOWN = 5;
-
-/** A reason quoting the bad bytes, made safe for a terminal: control and non-ASCII bytes as `?`, cut to 200. */
-function printable(s: string): string {
-  const t = s.replace(/[^\x20-\x7e…]/g, "?");
-  return t.length > 200 ? `${t.slice(0, 200)}…` : t;
-}
-
-/** Plays recordings with the log telling the first bad lines and a summary at the end; progress on a TTY. */
-export async function playRecording(bus: MemoryBus, o: PlayOptions, log: Logger): Promise<ReplaySummary> {
-  let badShown = 0;
-  const player = new RecordingPlayer(bus, {
-    ...o,
-    // A few bad lines are told one by one; past that (a file that is not a recording at all) they
-    // are only counted, and the summary below gives the total.
-    onBadLine: (b) => {
-      if (++badShown <= BAD_LINES_SHOWN) log.warn({ file: b.file, line: b.lineNo }, `${b.file} line ${b.lineNo} skipped: ${printable(b.reason)}`);
-      if (badShown === BAD_LINES_SHOWN) log.warn(`further bad lines are counted, not shown`);
-    },
-    onPassEnd: (n) => {
-      log.debug(`replay pass ${n} done`);
-      // Each new pass of a loop is said on the bus: the page marks blocks by pass, so heights
-      // starting over read as the recording again, not as a reorg. (Not at speed max, where a
-      // pass lasts a moment and a line per pass would flood the log.)
-      if (o.loop && o.speed !== "max" && !o.signal.aborted) bus.publish(makeEvent("replay", o.nodeName, "source.status", { source: "replay", state: "up", detail: `${o.label ? `${o.label}: ` : ""}pass ${n + 1}: replaying the recording ${o.files.map((f) => path.basename(f)).join(", ")} again, time moving on; these events are not from a live node` }));
-    },
-  });
-  const endProgress = o.progress === false ? () => {} : showProgress(process.stderr, () => player.progress());
-  const s = await player.play();
-  endProgress();
-  const bad = s.badLines > 0 ? `; ${s.badLines} bad line(s) skipped${s.truncatedFiles.length ? `, truncated: ${s.truncatedFiles.join(", ")}` : ""}` : "";
-  const derived = s.rederivedAlerts > 0 ? `; ${s.rederivedAlerts} recorded alert(s) left for the alert tool to raise again` : "";
-  log[s.badLines > 0 ? "warn" : "info"]({ events: s.events, passes: s.passes, badLines: s.badLines }, `replay ${s.aborted ? "stopped" : "finished"}: ${s.events} events${bad}${derived}`);
-  return s;
-}
-
 /** Checks between the --from-stream settings and the files given; the problem or undefined. */
 function streamRangeProblem(c: ReplayConfig, files: string[]): string | undefined {
   if (!c.fromStream) {
@@ -234,7 +186,7 @@ function streamRangeProblem(c: ReplayConfig, files: string[]): string | undefine
 }
 
 /** Plays a time range of a JetStream stream; undefined when the stream cannot be read. */
-async function playStreamRange(bus: MemoryBus, o: PlayOptions, c: ReplayConfig & { fromStream: string; nats: string[] }, log: Logger): Promise<ReplaySummary | undefined> {
+async function playStreamRange(bus: MemoryBus, o: PlayOptions & { signal: AbortSignal }, c: ReplayConfig & { fromStream: string; nats: string[] }, log: Logger): Promise<ReplaySummary | undefined> {
   const reader = new StreamRangeReader(c as NatsConnectSettings, { stream: c.fromStream, since: c.since, until: c.until, nodes: c.nodes }, log);
   try {
     await reader.open();

@@ -6,63 +6,70 @@ import { NatsBus } from "../bus/nats/nats-bus.js";
 import { createLogger } from "../logger.js";
 import { configOrExit, type CommandSpec } from "./command.js";
 import { stopSignal } from "./stop-signal.js";
-import { createBus, loadToolFiles, startRecording } from "./tools.js";
-import { startWebTool, type WebTool } from "../tools/web/index.js";
-import { TOOLS_COMMAND_OPTIONS, loadToolsCommandConfig, type ToolsCommandConfig } from "./tools-options.js";
+import { createBus, loadToolFiles, runRecording } from "./start-tools.js";
+import type { ToolContext } from "../bus/tool.js";
+import { run as runWeb, type RunningWeb } from "../tools/web/run.js";
+import { TOOLS_COMMAND_OPTIONS, loadToolsCommandConfig, type ToolsCommandConfig } from "./tools-command-options.js";
 import { VERSION } from "./version.js";
 import type { Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
-import { FleetWatch } from "../tools/fleet/fleet-watch.js";
+import { run as runFleet } from "../tools/fleet/run.js";
 import { startMetricsServer, type MetricsServer } from "../tools/metrics/metrics-server.js";
 import { logEvents } from "./event-log.js";
 import { awaitNats } from "./nats-publish.js";
-import { NodeTools } from "./node-tools.js";
+import { PerNodeTools } from "./per-node-tools.js";
 
-export async function tools(config: ToolsCommandConfig, log: Logger, signal?: AbortSignal): Promise<number> {
+export async function toolsFromNats(config: ToolsCommandConfig, log: Logger, signal?: AbortSignal): Promise<number> {
   const files = loadToolFiles(config, log);
   if (!files) return 2;
   const { thresholds, lists } = files;
 
   const bus = createBus(config.nodeName, log);
   logEvents(bus, log);
-  const writer = startRecording(bus, config, log);
+  // The tools started here (NDJSON, fleet view, live page) stop on one signal.
+  const toolsStop = new AbortController();
+  const ctx: ToolContext = { bus, signal: toolsStop.signal, log };
+  const running: Promise<void>[] = [];
+  const stopTools = async (): Promise<void> => {
+    toolsStop.abort();
+    await Promise.all(running);
+  };
+  const writer = await runRecording(config, ctx);
+  if (writer) running.push(writer.stopped);
   const single = config.nodes?.length === 1 ? config.nodes[0] : undefined;
-  const nodes = new NodeTools(bus, lists, thresholds, { single, nodeName: config.nodeName, log });
+  const nodes = new PerNodeTools(bus, lists, thresholds, { single, nodeName: config.nodeName, log });
   nodes.attach();
   // The fleet view needs several nodes; with one, /metrics stays exactly what observe serves.
-  if (!single) {
-    const fleet = new FleetWatch();
-    fleet.attach(bus, config.nodeName);
-    fleet.registerMetrics(nodes.registry);
-  }
+  if (!single) running.push((await runFleet({ nodeName: config.nodeName, registry: nodes.registry }, ctx)).stopped);
   let server: MetricsServer | undefined;
   if (config.metrics !== "off") {
     try {
       server = await startMetricsServer(nodes.metricsSource(), config.metrics);
     } catch (e) {
       log.error(`cannot serve metrics on ${config.metrics.host}:${config.metrics.port}: ${(e as Error).message} (use --metrics host:port or --metrics off)`);
-      await writer?.close();
+      await stopTools();
       await bus.close();
       return 1;
     }
     log.info(`metrics at http://${server.address.host}:${server.address.port}/metrics`);
   }
   // The live page shows one node; over several it would mix their peers.
-  let web: WebTool | undefined;
+  let web: RunningWeb | undefined;
   if (config.web && config.web !== "off") {
     const registry = single !== undefined ? nodes.registryOf(single) : undefined;
     if (!registry) {
       log.error("--web needs --nodes naming exactly one node (the live page shows one node)");
-      await Promise.all([writer?.close(), server?.close(), bus.close()]);
+      await Promise.all([stopTools(), server?.close(), bus.close()]);
       return 2;
     }
     try {
-      web = await startWebTool(bus, config.web, lists, registry);
+      web = await runWeb({ web: config.web, lists, registry }, ctx);
     } catch (e) {
       log.error(`cannot serve the live page on ${config.web.host}:${config.web.port}: ${(e as Error).message} (use --web host:port or --web off)`);
-      await Promise.all([writer?.close(), server?.close(), bus.close()]);
+      await Promise.all([stopTools(), server?.close(), bus.close()]);
       return 1;
     }
+    running.push(web.stopped);
     log.info(`live page at ${web.url}`);
   }
 
@@ -83,7 +90,7 @@ export async function tools(config: ToolsCommandConfig, log: Logger, signal?: Ab
     });
   } catch (e) {
     log.error(`NATS: ${(e as Error).message}`);
-    await Promise.all([writer?.close(), server?.close(), bus.close()]);
+    await Promise.all([stopTools(), server?.close(), bus.close()]);
     return 2;
   }
   nats.subscribe({ name: "tools", maxQueue: 100_000 }, (e) => {
@@ -104,9 +111,8 @@ export async function tools(config: ToolsCommandConfig, log: Logger, signal?: Ab
   await nats.close();
   nodes.close();
   await bus.close();
-  await writer?.close();
+  await stopTools();
   await server?.close();
-  await web?.close();
   return code;
 }
 
@@ -120,6 +126,6 @@ export const toolsCommand: CommandSpec = {
     if (!config) return 2;
     const log = createLogger({ level: config.logLevel, format: config.logFormat });
     log.info({ node: config.nodeName, nodes: config.nodes ?? "all" }, `peerwatch ${VERSION} tools reading NATS`);
-    return tools(config, log);
+    return toolsFromNats(config, log);
   },
 };

@@ -11,7 +11,7 @@ import type { PeerwatchEvent } from "../../src/events/index.js";
 import { createLogger } from "../../src/logger.js";
 import { AlertEngine, defaultHeuristics } from "../../src/tools/alerts/alert-engine.js";
 import { DEFAULT_THRESHOLDS } from "../../src/tools/alerts/thresholds.js";
-import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { loadIpLists } from "../../src/iplists/load-lists.js";
 import { startMetricsTool } from "../../src/tools/metrics/index.js";
 import { LiveCli } from "../helpers/cli.js";
 import { eventMetrics, metricsUrl } from "../helpers/live-metrics.js";

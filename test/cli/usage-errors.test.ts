@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMMANDS, USAGE_ERROR, buildProgram } from "../../src/cli/main.js";
 import { EXAMPLES } from "../../src/cli/help-examples.js";
-import { BAD_LINES_SHOWN } from "../../src/cli/replay.js";
+import { BAD_LINES_SHOWN } from "../../src/tools/record/run.js";
 import { loadSettings } from "../../src/config/load.js";
 import { runCli } from "../helpers/cli.js";
 

@@ -9,7 +9,7 @@ import { readBoundedFile } from "../../src/config/bounded-file.js";
 import { loadObserveConfig as loadConfig } from "../../src/cli/observe-options.js";
 import { ConfigError } from "../../src/config/load.js";
 import { loadThresholds } from "../../src/tools/alerts/thresholds.js";
-import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { loadIpLists } from "../../src/iplists/load-lists.js";
 import { runCli } from "../helpers/cli.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pw-bounded-"));

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../../src/bus/index.js";
 import { FACT_SOURCE_SILENCE_US, FactSourceSelector, makeEvent, type SourceName } from "../../src/events/index.js";
 import { createMetricsRegistry } from "../../src/tools/metrics/index.js";
-import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { loadIpLists } from "../../src/iplists/load-lists.js";
 
 const msg = (source: SourceName, ts: number, peerId = 1) =>
   makeEvent(source, "n", "net.message", { peerId, addr: "127.0.0.1:1", connType: "inbound", direction: "in", msgType: "ping", size: 8 }, ts);

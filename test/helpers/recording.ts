@@ -8,9 +8,9 @@ import { parseLine } from "../../src/ebpf/line-parser.js";
 import { makeEvent, type GetPeerInfoPeer, type PeerwatchEvent } from "../../src/events/index.js";
 import { createLogger } from "../../src/logger.js";
 import { toPeerInfo } from "../../src/codecs/jsonrpc/peers.js";
-import { startTools } from "../../src/cli/tools.js";
+import { startTools } from "../../src/cli/start-tools.js";
 import { loadThresholds } from "../../src/tools/alerts/thresholds.js";
-import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { loadIpLists } from "../../src/iplists/load-lists.js";
 import { captureFile, captureJson } from "./capture.js";
 
 export const T0 = 1_795_470_000_000_000;

@@ -6,7 +6,7 @@ import { AlertEngine, defaultHeuristics } from "../../src/tools/alerts/alert-eng
 import { ProcessingBacklog } from "../../src/tools/alerts/heuristics.js";
 import { DEFAULT_THRESHOLDS } from "../../src/tools/alerts/thresholds.js";
 import { RecentSamples, WindowMax, WindowSum } from "../../src/tools/alerts/windows.js";
-import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/iplists/load-lists.js";
 import { ev, msg } from "../helpers/events.js";
 
 /** A small deterministic PRNG, so a failure can be replayed. */

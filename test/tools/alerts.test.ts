@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { PeerwatchEvent } from "../../src/events/index.js";
 import { AlertEngine, defaultHeuristics } from "../../src/tools/alerts/alert-engine.js";
 import { DEFAULT_THRESHOLDS, loadThresholds, type Thresholds } from "../../src/tools/alerts/thresholds.js";
-import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/iplists/load-lists.js";
 import { ev, msg, peer } from "../helpers/events.js";
 import fs from "node:fs";
 import os from "node:os";

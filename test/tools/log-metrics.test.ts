@@ -2,7 +2,7 @@
 // disconnect causes, refused inbound connections, and the node_info gauge.
 import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../../src/bus/index.js";
-import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/iplists/load-lists.js";
 import { createMetricsRegistry } from "../../src/tools/metrics/index.js";
 import { ev } from "../helpers/events.js";
 

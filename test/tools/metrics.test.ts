@@ -3,7 +3,7 @@ import http from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryBus } from "../../src/bus/index.js";
 import type { PeerwatchEvent } from "../../src/events/index.js";
-import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/iplists/load-lists.js";
 import { startMetricsTool, type MetricsTool } from "../../src/tools/metrics/index.js";
 import { captureJson } from "../helpers/capture.js";
 import { ev, msg, peer } from "../helpers/events.js";

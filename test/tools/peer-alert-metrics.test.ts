@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Registry } from "prom-client";
 import { MemoryBus } from "../../src/bus/index.js";
 import { makeEvent } from "../../src/events/index.js";
-import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { loadIpLists } from "../../src/iplists/load-lists.js";
 import { MAX_ALERT_SERIES, SERIES_TTL_SECONDS, registerAlertMetrics } from "../../src/tools/metrics/alert-metrics.js";
 import { createMetricsRegistry } from "../../src/tools/metrics/index.js";
 import { TOP_PEERS, netgroup, registerPeerTrafficMetrics } from "../../src/tools/metrics/peer-traffic-metrics.js";

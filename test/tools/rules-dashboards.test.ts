@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../../src/bus/index.js";
-import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/tools/iplists/load-lists.js";
+import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/iplists/load-lists.js";
 import { createMetricsRegistry } from "../../src/tools/metrics/index.js";
 import { Ajv } from "ajv";
 import { REPO_ROOT } from "../helpers/capture.js";

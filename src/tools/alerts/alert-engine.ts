@@ -3,7 +3,7 @@
 // alert, not thousands.
 import type { EventBus, Subscription } from "../../bus/index.js";
 import { FactSourceSelector, makeEvent, type PeerwatchEvent } from "../../events/index.js";
-import type { PrefixTree } from "../iplists/prefix-tree.js";
+import type { PrefixTree } from "../../iplists/prefix-tree.js";
 import { AddrSpam, InboundChurn, ListedAddress, LowFeeFilter, PingSpam, ProcessingBacklog, V2ShareDrop, type AlertData, type Due, type Heuristic } from "./heuristics.js";
 import type { Thresholds } from "./thresholds.js";
 import { detectorHeuristics } from "./detectors.js";

@@ -4,7 +4,7 @@
 // flood costs per event what normal traffic does. Heuristics ask `due` before formatting an alert,
 // so one that holds for every event of a flood does not build a message per event.
 import type { PeerInfo, PeerwatchEvent } from "../../events/index.js";
-import type { PrefixTree } from "../iplists/prefix-tree.js";
+import type { PrefixTree } from "../../iplists/prefix-tree.js";
 import { RecentSamples, WindowMax, WindowSum } from "./windows.js";
 import type { Thresholds } from "./thresholds.js";
 

@@ -5,7 +5,7 @@
 // State: per node, its inbound peers (from peers.snapshot, kept current by net.connection); per
 // key (address, prefix, AS), how many of each node's peers have it. Bounded by FLEET_LIMITS.
 import type { PeerwatchEvent } from "../../events/index.js";
-import { addressBytes, hostOf } from "../iplists/prefix-tree.js";
+import { addressBytes, hostOf } from "../../iplists/prefix-tree.js";
 import { FLEET_LIMITS, type FleetThresholds } from "./thresholds.js";
 import type { FleetAlert } from "./types.js";
 

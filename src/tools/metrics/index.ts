@@ -5,7 +5,7 @@ import type { EventBus, Subscription } from "../../bus/index.js";
 import type { HostPort } from "../../config/values.js";
 import type { PeerwatchEvent } from "../../events/index.js";
 import type { Instruments } from "../../sources/types.js";
-import type { LoadedLists } from "../iplists/load-lists.js";
+import type { LoadedLists } from "../../iplists/load-lists.js";
 import { registerAlertMetrics } from "./alert-metrics.js";
 import { registerChainMetrics } from "./chain-metrics.js";
 import { registerLogMetrics } from "./log-metrics.js";
@@ -73,7 +73,13 @@ export function createMetricsRegistry(
 export async function startMetricsTool(bus: EventBus, at: HostPort | "off", lists: LoadedLists): Promise<MetricsTool> {
   const { registry, handleBatch, instruments } = createMetricsRegistry(bus, lists);
   const subscription = bus.subscribeBatches({ name: "metrics", maxQueue: 100_000 }, handleBatch);
-  const server = at === "off" ? undefined : await startMetricsServer(registry, at);
+  let server: MetricsServer | undefined;
+  try {
+    server = at === "off" ? undefined : await startMetricsServer(registry, at);
+  } catch (e) {
+    subscription.unsubscribe(); // a port that cannot be bound: nothing stays on the bus
+    throw e;
+  }
   return {
     registry,
     server,

@@ -2,7 +2,7 @@
 // snapshot (no per-peer labels: a few hundred peers must cost a few dozen series).
 import { Gauge, type Registry } from "prom-client";
 import type { PeerInfo, PeerwatchEvent } from "../../events/index.js";
-import type { PrefixTree } from "../iplists/prefix-tree.js";
+import type { PrefixTree } from "../../iplists/prefix-tree.js";
 import { connTypeLabel } from "./labels.js";
 
 const median = (xs: number[]) => {

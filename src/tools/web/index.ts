@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { EventBus, Subscription } from "../../bus/index.js";
 import type { HostPort } from "../../config/values.js";
-import type { LoadedLists } from "../iplists/load-lists.js";
+import type { LoadedLists } from "../../iplists/load-lists.js";
 import { LiveView } from "./live-view.js";
 import { DEFAULT_CLIENT_BUFFER_BYTES, SseClients } from "./sse-clients.js";
 
@@ -90,7 +90,14 @@ export async function startWebTool(bus: EventBus, at: HostPort, lists: LoadedLis
     });
   });
   server.keepAliveTimeout = 5000;
-  await once(server.listen(at.port, at.host), "listening"); // rejects on "error" (port taken)
+  try {
+    await once(server.listen(at.port, at.host), "listening"); // rejects on "error" (port taken)
+  } catch (e) {
+    subscription.unsubscribe(); // nothing stays on the bus or in the registry
+    registry.removeSingleMetric("peerwatch_web_clients");
+    registry.removeSingleMetric("peerwatch_web_clients_cut_off_total");
+    throw e;
+  }
   const timer = setInterval(() => {
     if (!changed || clients.size === 0) return;
     changed = false;

@@ -2,7 +2,7 @@
 // peers, message rates per type, pinger RTTs and recent alerts. Time is event time (the events'
 // `ts`), so the page reads the same live and in a replay. Every collection is bounded.
 import type { PeerwatchEvent } from "../../events/index.js";
-import type { PrefixTree } from "../iplists/prefix-tree.js";
+import type { PrefixTree } from "../../iplists/prefix-tree.js";
 
 /** Width of one message-rate bucket and how many are kept (10 s × 60 = the last 10 minutes). */
 export const RATE_BUCKET_SECONDS = 10;

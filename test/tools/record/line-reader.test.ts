@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { openRecording, type FileLine } from "../../src/tools/record/line-reader.js";
+import { openRecording, type FileLine } from "../../../src/tools/record/line-reader.js";
 
 function expected(text: string, max: number): FileLine[] {
   const parts = text.split("\n");

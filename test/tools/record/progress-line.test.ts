@@ -1,7 +1,7 @@
 // The replay's progress line: its words, and that it is drawn on a terminal only.
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { formatProgress, showProgress } from "../../src/tools/record/progress-line.js";
+import { formatProgress, showProgress } from "../../../src/tools/record/progress-line.js";
 
 describe("replay progress line", () => {
   it("says events, events/s, percent and time left", () => {

@@ -1,20 +1,24 @@
 // The tools both `observe` and `replay` feed from the bus: the operator's log lines, the NDJSON
-// recording, alerts, metrics and the live page. One place, so the two commands cannot drift.
-import { MemoryBus, type EventBus } from "../bus/index.js";
+// recording, alerts, adaptive baselines, metrics and the live page. One place, so the two commands
+// cannot drift. Each tool is started by its own `run(options, { bus, signal, log })`
+// (src/tools/<name>/run.ts); one signal stops them all.
+import { MemoryBus } from "../bus/index.js";
+import type { ToolContext } from "../bus/tool.js";
 import type { HostPort } from "../config/values.js";
 import type { Logger } from "../logger.js";
-import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
+import { run as runAlerts } from "../tools/alerts/run.js";
 import { loadThresholds, type Thresholds } from "../tools/alerts/thresholds.js";
-import { BaselineWatch, DEFAULT_BASELINE } from "../tools/baselines/baseline-watch.js";
-import { loadIpLists, type LoadedLists } from "../tools/iplists/load-lists.js";
-import { startMetricsTool, type MetricsTool } from "../tools/metrics/index.js";
-import { startNdjsonWriter, type NdjsonWriter } from "../tools/ndjson/ndjson-writer.js";
+import { run as runBaselines } from "../tools/baselines/run.js";
+import { loadIpLists, type LoadedLists } from "../iplists/load-lists.js";
+import { run as runMetrics, type RunningMetrics } from "../tools/metrics/run.js";
+import type { OpenTarget } from "../tools/ndjson/ndjson-writer.js";
+import { run as runNdjson, type RunningNdjson } from "../tools/ndjson/run.js";
 import { openEventFile } from "../tools/record/event-file-stream.js";
-import { startWebTool, type WebTool } from "../tools/web/index.js";
+import { run as runWeb, type RunningWeb } from "../tools/web/run.js";
 
-export interface Tools {
-  metrics: MetricsTool;
-  web: WebTool | undefined;
+export interface StartedTools {
+  metrics: RunningMetrics;
+  web: RunningWeb | undefined;
   /** Resolves when every event handed to the --events writer so far is written out. */
   flushed(): Promise<void>;
   close(): Promise<void>;
@@ -31,9 +35,14 @@ export interface ToolsConfig {
   quietReplay?: boolean;
 }
 
-/** The --events writer (gzip for .gz, rotation at --events-max-bytes), or undefined without --events. */
-export function startRecording(bus: EventBus, config: { events?: string; eventsMaxBytes?: number }, log: Logger): NdjsonWriter | undefined {
-  return config.events ? startNdjsonWriter(bus, config.events, log, (f) => openEventFile(f, { maxBytes: config.eventsMaxBytes })) : undefined;
+/** How the --events file is opened: gzip for .gz, rotation at --events-max-bytes (src/tools/record). */
+export function recordingOpener(config: { eventsMaxBytes?: number }): OpenTarget {
+  return (f) => openEventFile(f, { maxBytes: config.eventsMaxBytes });
+}
+
+/** The --events writer (the NDJSON tool with the recording's opener), or undefined without --events; rejects (NdjsonError) when the file cannot be opened. */
+export async function runRecording(config: { events?: string; eventsMaxBytes?: number }, ctx: ToolContext): Promise<RunningNdjson | undefined> {
+  return config.events ? runNdjson({ events: config.events, open: recordingOpener(config) }, ctx) : undefined;
 }
 
 /** The in-process bus, with handler failures logged; `lossless` for a producer that waits for room itself (replay). */
@@ -57,7 +66,7 @@ export function loadToolFiles(config: { alerts?: string; ipLists?: string }, log
 }
 
 /** Starts the tools; on a port that cannot be bound it logs why and returns undefined. */
-export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds: Thresholds, lists: LoadedLists, log: Logger): Promise<Tools | undefined> {
+export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds: Thresholds, lists: LoadedLists, log: Logger): Promise<StartedTools | undefined> {
   // What an operator should see in the log, whatever else is configured.
   // While a replay runs, every line says so: "ipc up" from a recording is not this machine's node.
   let replaying = false;
@@ -77,51 +86,52 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
       log.warn({ alert: e.data.name, severity: e.data.severity, peerId: e.data.peerId }, `${tag}alert ${e.data.name}: ${e.data.detail}`);
     }
   });
-  let writer: NdjsonWriter | undefined;
+  const stop = new AbortController();
+  const ctx: ToolContext = { bus, signal: stop.signal, log };
+  const running: Promise<void>[] = [];
+  /** Stops what started so far, for a tool that could not start. */
+  const stopStarted = async (): Promise<undefined> => {
+    stop.abort();
+    await Promise.all(running);
+    return undefined;
+  };
+  let recording: RunningNdjson | undefined;
   try {
-    writer = startRecording(bus, config, log);
+    recording = await runRecording(config, ctx);
   } catch (e) {
     log.error((e as Error).message); // an events file that cannot be opened: say so, start nothing
     return undefined;
   }
-  new AlertEngine(defaultHeuristics(thresholds, lists.tree), thresholds).attach(bus, config.nodeName);
-  const baselines = new BaselineWatch({ ...DEFAULT_BASELINE, ...(config.baselineState ? { stateFile: config.baselineState } : {}) });
-  const baselineSub = baselines.attach(bus, config.nodeName);
-  const baselineProblems = () => {
-    for (const p of baselines.problems.splice(0)) log.warn(p);
-  };
-  baselineProblems();
-  let metrics: MetricsTool;
+  if (recording) running.push(recording.stopped);
+  running.push((await runAlerts({ nodeName: config.nodeName, thresholds, lists }, ctx)).stopped);
+  running.push((await runBaselines({ nodeName: config.nodeName, baselineState: config.baselineState }, ctx)).stopped);
+  let metrics: RunningMetrics;
   try {
-    metrics = await startMetricsTool(bus, config.metrics, lists);
+    metrics = await runMetrics({ metrics: config.metrics, lists }, ctx);
   } catch (e) {
     log.error(`cannot serve metrics on ${config.metrics === "off" ? "" : `${config.metrics.host}:${config.metrics.port}`}: ${(e as Error).message} (use --metrics host:port or --metrics off)`);
-    await writer?.close();
-    return undefined;
+    return stopStarted();
   }
+  running.push(metrics.stopped);
   if (metrics.server) log.info(`metrics at http://${metrics.server.address.host}:${metrics.server.address.port}/metrics`);
-  let web: WebTool | undefined;
+  let web: RunningWeb | undefined;
   if (config.web !== "off") {
     try {
-      web = await startWebTool(bus, config.web, lists, metrics.registry);
+      web = await runWeb({ web: config.web, lists, registry: metrics.registry }, ctx);
     } catch (e) {
       log.error(`cannot serve the live page on ${config.web.host}:${config.web.port}: ${(e as Error).message} (use --web host:port or --web off)`);
-      await metrics.close();
-      await writer?.close();
-      return undefined;
+      return stopStarted();
     }
+    running.push(web.stopped);
     log.info(`live page at ${web.url}`);
   }
   return {
     metrics,
     web,
-    flushed: () => writer?.flushed() ?? Promise.resolve(),
+    flushed: () => recording?.flushed() ?? Promise.resolve(),
     async close() {
-      baselineSub.unsubscribe(); // saves the learnt normal
-      baselineProblems();
-      await web?.close();
-      await writer?.close();
-      await metrics.close();
+      stop.abort();
+      await Promise.all(running);
     },
   };
 }

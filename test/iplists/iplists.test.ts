@@ -2,8 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/tools/iplists/load-lists.js";
-import { PrefixTree, addressBytes, hostOf } from "../../src/tools/iplists/prefix-tree.js";
+import { DEFAULT_LISTS_DIR, loadIpLists } from "../../src/iplists/load-lists.js";
+import { PrefixTree, addressBytes, hostOf } from "../../src/iplists/prefix-tree.js";
 
 describe("IP lists", () => {
   it("every list in data/iplists parses, and LinkingLion's ranges match", () => {

@@ -1,6 +1,6 @@
 // Option rows of the IP lists.
-import { defineOptions } from "../../config/options.js";
-import { pathString } from "../../config/values.js";
+import { defineOptions } from "../config/options.js";
+import { pathString } from "../config/values.js";
 
 export const IPLISTS_OPTIONS = defineOptions({
   ipLists: {

@@ -3,13 +3,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readBoundedFile } from "../../config/bounded-file.js";
+import { readBoundedFile } from "../config/bounded-file.js";
 import { PrefixTree } from "./prefix-tree.js";
 
 /** Largest list file read: a few hundred thousand ranges. */
 const MAX_LIST_BYTES = 16 * 1024 * 1024;
 
-export const DEFAULT_LISTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../data/iplists");
+export const DEFAULT_LISTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../data/iplists");
 
 export interface LoadedLists {
   tree: PrefixTree;

@@ -6,17 +6,17 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryBus } from "../../src/bus/index.js";
-import { playRecording } from "../../src/cli/replay.js";
-import { startTools, type Tools } from "../../src/cli/tools.js";
-import { makeEvent } from "../../src/events/index.js";
-import { loadThresholds } from "../../src/tools/alerts/thresholds.js";
-import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
-import { startWebTool } from "../../src/tools/web/index.js";
-import { REPO_ROOT } from "../helpers/capture.js";
-import { peer } from "../helpers/events.js";
-import { T0, captureEvents, quietLog, recordLive } from "../helpers/recording.js";
-import { reportSkip } from "../helpers/skip.js";
+import { MemoryBus } from "../../../src/bus/index.js";
+import { run as playRecording } from "../../../src/tools/record/run.js";
+import { startTools, type StartedTools } from "../../../src/cli/start-tools.js";
+import { makeEvent } from "../../../src/events/index.js";
+import { loadThresholds } from "../../../src/tools/alerts/thresholds.js";
+import { loadIpLists } from "../../../src/iplists/load-lists.js";
+import { startWebTool } from "../../../src/tools/web/index.js";
+import { REPO_ROOT } from "../../helpers/capture.js";
+import { peer } from "../../helpers/events.js";
+import { T0, captureEvents, quietLog, recordLive } from "../../helpers/recording.js";
+import { reportSkip } from "../../helpers/skip.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-web-"));
@@ -27,7 +27,7 @@ if (!fs.existsSync(CHROMIUM)) {
   describe("live page in a browser", () => {
     const stop = new AbortController();
     let bus: MemoryBus;
-    let tools: Tools;
+    let tools: StartedTools;
     let played: Promise<unknown>;
 
     beforeAll(async () => {
@@ -44,7 +44,7 @@ if (!fs.existsSync(CHROMIUM)) {
       bus = new MemoryBus({ nodeName: "page" });
       tools = (await startTools(bus, { metrics: "off", nodeName: "page", web: { host: "127.0.0.1", port: 0 } }, loadThresholds(undefined), loadIpLists(), quietLog))!;
       // As the demo plays it: in a loop, each pass said on the bus.
-      played = playRecording(bus, { files: [file], speed, loop: true, nodeName: "page", label: "test", signal: stop.signal, progress: false }, quietLog);
+      played = playRecording({ files: [file], speed, loop: true, nodeName: "page", label: "test", progress: false }, { bus, signal: stop.signal, log: quietLog });
     });
     afterAll(async () => {
       stop.abort();

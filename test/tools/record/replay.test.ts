@@ -6,14 +6,14 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { MemoryBus } from "../../src/bus/index.js";
-import { createBus, startTools } from "../../src/cli/tools.js";
-import { encodeEvent, makeEvent, type PeerwatchEvent } from "../../src/events/index.js";
-import { loadThresholds } from "../../src/tools/alerts/thresholds.js";
-import { loadIpLists } from "../../src/tools/iplists/load-lists.js";
-import { openRecording } from "../../src/tools/record/line-reader.js";
-import { RecordingPlayer, type BadLine, type ReplaySpeed } from "../../src/tools/record/player.js";
-import { T0, captureEvents, eventCounters, quietLog, recordLive } from "../helpers/recording.js";
+import { MemoryBus } from "../../../src/bus/index.js";
+import { createBus, startTools } from "../../../src/cli/start-tools.js";
+import { encodeEvent, makeEvent, type PeerwatchEvent } from "../../../src/events/index.js";
+import { loadThresholds } from "../../../src/tools/alerts/thresholds.js";
+import { loadIpLists } from "../../../src/iplists/load-lists.js";
+import { openRecording } from "../../../src/tools/record/line-reader.js";
+import { RecordingPlayer, type BadLine, type ReplaySpeed } from "../../../src/tools/record/player.js";
+import { T0, captureEvents, eventCounters, quietLog, recordLive } from "../../helpers/recording.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-replay-"));
 

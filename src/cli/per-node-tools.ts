@@ -1,5 +1,5 @@
-// `peerwatch tools` serving one node or many: the per-node tools (metrics registry, alert engine)
-// keep per-node state (peer ids, windows, gauges), so each node gets its own set, fed from the one
+// The tools of one node, once per node, for `peerwatch tools` (tools-command.ts) serving one node or
+// many from NATS: the per-node tools (metrics registry, alert engine, baselines) keep per-node state (peer ids, windows, gauges), so each node gets its own set, fed from the one
 // bus that carries every node's events. With several nodes every series carries node="<name>";
 // the number of nodes is bounded so the label stays bounded too.
 import { AggregatorRegistry, Registry } from "prom-client";
@@ -9,7 +9,7 @@ import type { Logger } from "../logger.js";
 import { AlertEngine, defaultHeuristics } from "../tools/alerts/alert-engine.js";
 import type { Thresholds } from "../tools/alerts/thresholds.js";
 import { BaselineWatch } from "../tools/baselines/baseline-watch.js";
-import type { LoadedLists } from "../tools/iplists/load-lists.js";
+import type { LoadedLists } from "../iplists/load-lists.js";
 import { createMetricsRegistry } from "../tools/metrics/index.js";
 import type { MetricsSource } from "../tools/metrics/metrics-server.js";
 import { registerProcessMetrics } from "../tools/metrics/process-metrics.js";
@@ -25,7 +25,7 @@ interface NodeGroup {
   baselines: BaselineWatch;
 }
 
-export interface NodeToolsOptions {
+export interface PerNodeToolsOptions {
   /** Exactly one node is served: no node label, and every event counts for it (as in `observe`). */
   single?: string;
   /** This process's name, on its own loss reports. */
@@ -34,7 +34,7 @@ export interface NodeToolsOptions {
   maxNodes?: number;
 }
 
-export class NodeTools {
+export class PerNodeTools {
   private readonly groups = new Map<string, NodeGroup>();
   /** Process metrics once, and the fleet's, without a node label. */
   readonly registry = new Registry();
@@ -46,7 +46,7 @@ export class NodeTools {
     private readonly bus: EventBus,
     private readonly lists: LoadedLists,
     private readonly thresholds: Thresholds,
-    private readonly opts: NodeToolsOptions,
+    private readonly opts: PerNodeToolsOptions,
   ) {
     registerProcessMetrics(this.registry);
   }

@@ -1,4 +1,5 @@
-// The option table of `peerwatch tools`: a few core rows, the tools' rows and the NATS rows.
+// The option table of the `peerwatch tools` command (tools-command.ts): a few core rows, the tools'
+// rows and the NATS rows.
 import { NATS_OPTIONS, NATS_TOOLS_OPTIONS, natsSettingsProblem } from "../bus/nats/options.js";
 import { ConfigError, loadSettings } from "../config/load.js";
 import { coreOptions, defaultNodeName, defineOptions, mergeOptions, type OptionValues } from "../config/options.js";

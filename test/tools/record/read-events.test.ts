@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { MAX_EVENT_LINE_BYTES, encodeEvent, type PeerwatchEvent } from "../../src/events/index.js";
-import { readRecording, type RecordingStats } from "../../src/tools/record/read-events.js";
-import { ev, msg } from "../helpers/events.js";
+import { MAX_EVENT_LINE_BYTES, encodeEvent, type PeerwatchEvent } from "../../../src/events/index.js";
+import { readRecording, type RecordingStats } from "../../../src/tools/record/read-events.js";
+import { ev, msg } from "../../helpers/events.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pw-rec-"));
 

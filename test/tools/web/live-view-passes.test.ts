@@ -1,10 +1,10 @@
 // The live view marks what comes from a recording: which pass of a looping replay each block is
 // from (a loop's heights starting over are not a reorg), and the recording's sources as replayed.
 import { describe, expect, it } from "vitest";
-import { makeEvent } from "../../src/events/index.js";
-import { PrefixTree } from "../../src/tools/iplists/prefix-tree.js";
-import { LiveView } from "../../src/tools/web/live-view.js";
-import { T0 } from "../helpers/recording.js";
+import { makeEvent } from "../../../src/events/index.js";
+import { PrefixTree } from "../../../src/iplists/prefix-tree.js";
+import { LiveView } from "../../../src/tools/web/live-view.js";
+import { T0 } from "../../helpers/recording.js";
 
 const block = (height: number, ts: number) => makeEvent("ipc", "n", "block.connected", { height, hash: height.toString(16).padStart(64, "0"), txs: 1, inputs: 1, sigops: 0, connectNs: 1e6 }, ts);
 const replay = (state: "up" | "down", detail: string) => makeEvent("replay", "n", "source.status", { source: "replay", state, detail });
