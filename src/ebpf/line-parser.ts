@@ -5,7 +5,7 @@
 import { NETWORK_BY_NUMBER, type EventDataMap, type EventType } from "../events/index.js";
 import { DECODED_TYPES, decodePayload } from "../codecs/p2p/payload-decoder.js";
 import { ebpfCaptureBytes } from "./program.js";
-import { RECORDS, fieldCount, fieldIndex, minOf, type RecordField, type RecordKind } from "./records.js";
+import { RECORDS, RecordTableError, fieldCount, fieldIndex, minOf, type RecordField, type RecordKind } from "./records.js";
 
 /** An event of one type with its data, as a union over the types (so `type` narrows `data`). */
 export type ParsedEvent = { [T in EventType]: { kind: "event"; type: T; data: EventDataMap[T] } }[EventType];
@@ -263,15 +263,15 @@ for (const r of RECORDS) {
 }
 for (const [code, c] of byCode) {
   // One count and one name per code: the line's length is checked before its tag is read.
-  if (new Set(c.rows.map((r) => `${r.what} ${fieldCount(r, 0)} ${fieldCount(r, 1)}`)).size !== 1) throw new Error(`records ${code}: rows disagree`);
-  if (code.length !== 1 || starts.length < fieldCount(c.rows[0]!, 1) + 1) throw new Error(`records ${code}: not one letter, or too many fields`);
+  if (new Set(c.rows.map((r) => `${r.what} ${fieldCount(r, 0)} ${fieldCount(r, 1)}`)).size !== 1) throw new RecordTableError(`records ${code}: rows disagree`);
+  if (code.length !== 1 || starts.length < fieldCount(c.rows[0]!, 1) + 1) throw new RecordTableError(`records ${code}: not one letter, or too many fields`);
 }
 
 /** A message record's fields, where its rows (one per direction) have them. */
 const messageRows = byCode.get("M")!;
 const messageRow = messageRows.rows[0]!;
 for (const r of messageRows.rows) {
-  if (r.fields.map((f) => f.name).join() !== messageRow.fields.map((f) => f.name).join()) throw new Error("records M: rows disagree");
+  if (r.fields.map((f) => f.name).join() !== messageRow.fields.map((f) => f.name).join()) throw new RecordTableError("records M: rows disagree");
 }
 const M_CODE = messageRow.code.charCodeAt(0);
 const M_PEER = fieldIndex(messageRow, "peerId");
@@ -288,7 +288,7 @@ const payloadField = fieldNamed("payloadHex");
 const directionByTag = new Map<number, "in" | "out">();
 for (const r of messageRows.rows) {
   const d = r.fixed?.direction;
-  if (r.tag?.length !== 1 || (d !== "in" && d !== "out")) throw new Error("records M: a tag is not one letter for in or out");
+  if (r.tag?.length !== 1 || (d !== "in" && d !== "out")) throw new RecordTableError("records M: a tag is not one letter for in or out");
   directionByTag.set(r.tag.charCodeAt(0), d);
 }
 const directionError = `direction is not ${messageRows.rows.map((r) => r.tag).join(" or ")}`;

@@ -31,6 +31,11 @@ export type FieldType = "int64" | "uint64" | "int32" | "uint32" | "bool" | "netw
 
 export type TracepointArg = 0 | 1 | 2 | 3 | 4 | 5;
 
+/** A record table the program or the parser cannot work with (a programming error, found at load). */
+export class RecordTableError extends Error {
+  override name = "RecordTableError";
+}
+
 export interface RecordField {
   /** The event's data field it fills. */
   readonly name: string;
@@ -257,7 +262,7 @@ export function recordsOf(code: string): readonly RecordKind[] {
 /** A field's position in its line (the code is 0, a tag 1). */
 export function fieldIndex(r: RecordKind, name: string): number {
   const i = r.fields.findIndex((f) => f.name === name);
-  if (i < 0) throw new Error(`record ${r.code} has no field ${name}`);
+  if (i < 0) throw new RecordTableError(`record ${r.code} has no field ${name}`);
   return i + (r.tag === undefined ? 1 : 2);
 }
 
