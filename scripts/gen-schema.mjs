@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates TypeScript from schema/*.capnp with capnp-es into src/ipc/generated/ (or --out DIR),
+// Generates TypeScript from capnp/*.capnp (Bitcoin Core's IPC interface) with capnp-es into src/ipc/generated/ (or --out DIR),
 // then rewrites capnp-es's broken absolute imports (`".//mp/proxy.js"`) into relative ones.
 // Needs the `capnp` compiler (Debian: capnproto). Without it, keeps the committed files and says so,
 // unless --require is given.
@@ -12,7 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const outIdx = args.indexOf("--out");
 const out = path.resolve(outIdx >= 0 ? args[outIdx + 1] : path.join(root, "src/ipc/generated"));
-const schemaDir = path.join(root, "schema");
+const capnpDir = path.join(root, "capnp");
 
 if (spawnSync("capnp", ["--version"]).status !== 0) {
   const msg = "gen-schema: the capnp compiler is not installed (Debian: apt-get install capnproto)";
@@ -31,7 +31,7 @@ const sources = [];
     if (e.isDirectory()) walk(p);
     else if (e.name.endsWith(".capnp")) sources.push(path.relative(root, p));
   }
-})(schemaDir);
+})(capnpDir);
 sources.sort();
 
 // Generated into a scratch folder, then copied over only where a file changed: the committed files
@@ -39,10 +39,10 @@ sources.sort();
 const scratch = fs.mkdtempSync(path.join(path.dirname(out), ".gen-schema-"));
 try {
   const bin = path.join(root, "node_modules/capnp-es/dist/compiler/capnpc-js.mjs");
-  execFileSync(process.execPath, [bin, `-ots:${scratch}`, "-Ischema", "--src-prefix=schema", ...sources], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(process.execPath, [bin, `-ots:${scratch}`, "-Icapnp", "--src-prefix=capnp", ...sources], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   const wanted = new Set();
   for (const src of sources) {
-    const rel = src.replace(/^schema\//, "").replace(/\.capnp$/, ".ts");
+    const rel = src.replace(/^capnp\//, "").replace(/\.capnp$/, ".ts");
     const file = path.join(out, rel);
     const toRoot = path.relative(path.dirname(file), out) || ".";
     let text = fs.readFileSync(path.join(scratch, rel), "utf8");

@@ -82,7 +82,7 @@ export function runBpftrace(o: RunOptions): { stats: RunnerStats; done: Promise<
     switch (r.kind) {
       case "event":
         stats.events++;
-        o.emit(r.type, r.data as never);
+        o.emit(r.type, r.data);
         break;
       case "lost":
         stats.lost = Math.min(stats.lost + r.count, Number.MAX_SAFE_INTEGER);

@@ -1,12 +1,17 @@
-// Parses the lines of the program in program.ts into events. Untrusted in the sense that matters:
-// bpftrace may cut a line, interleave its own messages, or print something unexpected; every line
-// is checked field by field and a bad one comes back as a typed result, never an exception.
+// Parses the lines of the program in program.ts into events, field by field as the rows of
+// RECORDS (records.ts) say. Untrusted in the sense that matters: bpftrace may cut a line, interleave
+// its own messages, or print something unexpected; every line is checked field by field and a bad
+// one comes back as a typed result, never an exception.
 import { NETWORK_BY_NUMBER, type EventDataMap, type EventType } from "../events/index.js";
 import { DECODED_TYPES, decodePayload } from "../codecs/p2p/payload-decoder.js";
-import { ADDR_BYTES, SHORT_BYTES, ebpfCaptureBytes } from "./program.js";
+import { ebpfCaptureBytes } from "./program.js";
+import { RECORDS, RecordTableError, fieldCount, fieldIndex, minOf, type RecordField, type RecordKind } from "./records.js";
+
+/** An event of one type with its data, as a union over the types (so `type` narrows `data`). */
+export type ParsedEvent = { [T in EventType]: { kind: "event"; type: T; data: EventDataMap[T] } }[EventType];
 
 export type ParsedLine =
-  | { kind: "event"; type: EventType; data: EventDataMap[EventType] }
+  | ParsedEvent
   /** `saturated`: bpftrace printed a count past 2^53, kept as Number.MAX_SAFE_INTEGER. */
   | { kind: "lost"; count: number; saturated?: true }
   | { kind: "attaching"; probes: number }
@@ -20,7 +25,10 @@ export type ParsedLine =
 /** Longest line accepted: a message record with a 128-byte payload is under 1,100 characters. */
 export const MAX_LINE = 4096;
 
-class BadField extends Error {}
+/** A field that does not parse: the record becomes `invalid`, with this as its reason. */
+class BadField extends Error {
+  override name = "BadField";
+}
 
 /** Value of a lower-case hex digit's byte, or -1 (any other byte, including ≥ 0x80). */
 const HEX = new Int16Array(256).fill(-1);
@@ -108,9 +116,16 @@ class CStringField {
   }
 }
 
-const addrField = new CStringField(ADDR_BYTES, "addr");
-const connTypeField = new CStringField(SHORT_BYTES, "conn type", 256);
-const msgTypeField = new CStringField(SHORT_BYTES, "msg type", 256);
+/** The cache of each field that repeats (by name: the rows of one code share it); addresses are many more. */
+const repeating = new Map<string, CStringField>();
+for (const r of RECORDS) {
+  for (const f of r.fields) {
+    if (f.repeats && !repeating.has(f.name)) repeating.set(f.name, new CStringField(f.bytes!, f.label, f.name === "addr" ? 4096 : 256));
+  }
+}
+const addrField = repeating.get("addr")!;
+const connTypeField = repeating.get("connType")!;
+const msgTypeField = repeating.get("msgType")!;
 
 interface PeerFields {
   addrRaw: string;
@@ -160,11 +175,6 @@ function hash(field: string | undefined, name: string): string {
   const hex = rxHex(field, 32, name, true);
   if (hex.length !== 64) throw new BadField(`${name} is ${hex.length >> 1} bytes, not 32`);
   return hex;
-}
-
-function int(field: string | undefined, name: string, min = Number.MIN_SAFE_INTEGER): number {
-  if (field === undefined) throw new BadField(`${name} is not an integer`);
-  return intAt(field, 0, field.length, name, min);
 }
 
 /** The integer in `line[start, end)`. */
@@ -236,22 +246,67 @@ function scanFields(line: string, max: number): number {
   }
 }
 
+/** The rows of each code, and what its lines share: the record's name and field count. */
+interface CodeRows {
+  what: string;
+  rows: readonly RecordKind[];
+  /** The row of each tag, or the one row of a code without tags. */
+  byTag: ReadonlyMap<string, RecordKind> | undefined;
+  single: RecordKind | undefined;
+}
+const byCode = new Map<string, CodeRows>();
+for (const r of RECORDS) {
+  const c = byCode.get(r.code) ?? { what: r.what, rows: [], byTag: r.tag === undefined ? undefined : new Map(), single: r.tag === undefined ? r : undefined };
+  (c.rows as RecordKind[]).push(r);
+  if (r.tag !== undefined) (c.byTag as Map<string, RecordKind>).set(r.tag, r);
+  byCode.set(r.code, c);
+}
+for (const [code, c] of byCode) {
+  // One count and one name per code: the line's length is checked before its tag is read.
+  if (new Set(c.rows.map((r) => `${r.what} ${fieldCount(r, 0)} ${fieldCount(r, 1)}`)).size !== 1) throw new RecordTableError(`records ${code}: rows disagree`);
+  if (code.length !== 1 || starts.length < fieldCount(c.rows[0]!, 1) + 1) throw new RecordTableError(`records ${code}: not one letter, or too many fields`);
+}
+
+/** A message record's fields, where its rows (one per direction) have them. */
+const messageRows = byCode.get("M")!;
+const messageRow = messageRows.rows[0]!;
+for (const r of messageRows.rows) {
+  if (r.fields.map((f) => f.name).join() !== messageRow.fields.map((f) => f.name).join()) throw new RecordTableError("records M: rows disagree");
+}
+const M_CODE = messageRow.code.charCodeAt(0);
+const M_PEER = fieldIndex(messageRow, "peerId");
+const M_ADDR = fieldIndex(messageRow, "addr");
+const M_CONN = fieldIndex(messageRow, "connType");
+const M_TYPE = fieldIndex(messageRow, "msgType");
+const M_SIZE = fieldIndex(messageRow, "size");
+const M_PAYLOAD = fieldIndex(messageRow, "payloadHex");
+const fieldNamed = (name: string) => messageRow.fields.find((f) => f.name === name)!;
+const peerIdField = fieldNamed("peerId");
+const sizeField = fieldNamed("size");
+const payloadField = fieldNamed("payloadHex");
+/** The direction each tag (one character) stands for, by its character code. */
+const directionByTag = new Map<number, "in" | "out">();
+for (const r of messageRows.rows) {
+  const d = r.fixed?.direction;
+  if (r.tag?.length !== 1 || (d !== "in" && d !== "out")) throw new RecordTableError("records M: a tag is not one letter for in or out");
+  directionByTag.set(r.tag.charCodeAt(0), d);
+}
+const directionError = `direction is not ${messageRows.rows.map((r) => r.tag).join(" or ")}`;
+
 /**
  * A message record, the one a flood consists of: read in place, by field positions, instead of
  * splitting the line into strings (the split was a quarter of the parse).
  */
 function parseMessage(line: string, payloadBytes: number): ParsedLine {
-  const want = payloadBytes > 0 ? 8 : 7;
-  scannedFieldsOf(line, want, "message");
-  const dir = ends[1]! - starts[1]! === 1 ? line.charCodeAt(starts[1]!) : 0;
-  if (dir !== 105 /* i */ && dir !== 111 /* o */) throw new BadField("direction is not i or o");
-  const msgType = msgTypeField.readAt(line, starts[5]!, ends[5]!);
-  const size = intAt(line, starts[6]!, ends[6]!, "size", 0);
-  const peerId = intAt(line, starts[2]!, ends[2]!, "peer id", 0);
-  const { addr, connType } = peerFields.readAt(peerId, line, starts[3]!, ends[3]!, starts[4]!, ends[4]!);
-  const direction = dir === 105 ? ("in" as const) : ("out" as const);
+  scannedFieldsOf(line, fieldCount(messageRow, payloadBytes), messageRows.what);
+  const direction = ends[1]! - starts[1]! === 1 ? directionByTag.get(line.charCodeAt(starts[1]!)) : undefined;
+  if (direction === undefined) throw new BadField(directionError);
+  const msgType = msgTypeField.readAt(line, starts[M_TYPE]!, ends[M_TYPE]!);
+  const size = intAt(line, starts[M_SIZE]!, ends[M_SIZE]!, sizeField.label, minOf(sizeField));
+  const peerId = intAt(line, starts[M_PEER]!, ends[M_PEER]!, peerIdField.label, minOf(peerIdField));
+  const { addr, connType } = peerFields.readAt(peerId, line, starts[M_ADDR]!, ends[M_ADDR]!, starts[M_CONN]!, ends[M_CONN]!);
   if (payloadBytes === 0) return { kind: "event", type: "net.message", data: { peerId, addr, connType, direction, msgType, size } };
-  const payloadHex = rxHex(line.slice(starts[7]!, ends[7]!), ebpfCaptureBytes(msgType, payloadBytes), "payload");
+  const payloadHex = rxHex(line.slice(starts[M_PAYLOAD]!, ends[M_PAYLOAD]!), ebpfCaptureBytes(msgType, payloadBytes), payloadField.label);
   const kept = payloadHex.length >> 1;
   if (kept > size) throw new BadField(`payload of ${kept} bytes for a ${size}-byte message`);
   const decoded = DECODED_TYPES.has(msgType) ? decodePayload(msgType, Buffer.from(payloadHex, "hex")) : undefined;
@@ -263,108 +318,58 @@ function parseMessage(line: string, payloadBytes: number): ParsedLine {
   return { kind: "event", type: "net.message", data };
 }
 
-/** A block record (many of them in a row during initial block download): read in place as well. */
-function parseBlock(line: string): ParsedLine {
-  scannedFieldsOf(line, 7, "block connected");
-  return {
-    kind: "event",
-    type: "block.connected",
-    data: {
-      hash: hash(line.slice(starts[1]!, ends[1]!), "hash"),
-      height: intAt(line, starts[2]!, ends[2]!, "height", 0),
-      txs: intAt(line, starts[3]!, ends[3]!, "txs", 0),
-      inputs: intAt(line, starts[4]!, ends[4]!, "inputs", 0),
-      sigops: intAt(line, starts[5]!, ends[5]!, "sigops", 0),
-      connectNs: intAt(line, starts[6]!, ends[6]!, "connect ns", 0),
-    },
-  };
+/** The value of field `f` of the record being read in place, at `line[start, end)`. */
+function readField(line: string, f: RecordField, start: number, end: number): unknown {
+  switch (f.type) {
+    case "int64":
+    case "uint64":
+    case "int32":
+    case "uint32":
+      return intAt(line, start, end, f.label, minOf(f));
+    case "bool":
+      return intAt(line, start, end, f.label, 0) !== 0;
+    case "network":
+      return network(intAt(line, start, end, f.label, 0));
+    case "cstring":
+      return f.repeats ? repeating.get(f.name)!.readAt(line, start, end) : cString(line.slice(start, end), f.bytes!, f.label);
+    case "hash":
+      return hash(line.slice(start, end), f.label);
+    case "payload":
+      throw new BadField(`${f.label} is read by the message parser only`);
+  }
+}
+
+/**
+ * Any other record, read in place by its row: the tag's fields first, then one per field in the
+ * row's order, then `null` for what bpftrace cannot read (the event's key order is the row's).
+ */
+function parseRow(line: string, c: CodeRows): ParsedLine {
+  scannedFieldsOf(line, fieldCount(c.rows[0]!, 0), c.what);
+  let r = c.single;
+  if (r === undefined) {
+    const tag = line.slice(starts[1]!, ends[1]!);
+    r = c.byTag!.get(tag);
+    if (r === undefined) throw new BadField(`unknown ${c.what} kind ${tag}`);
+  }
+  const data: Record<string, unknown> = {};
+  if (r.fixed) for (const k in r.fixed) data[k] = r.fixed[k];
+  const first = r.tag === undefined ? 1 : 2;
+  for (let i = 0; i < r.fields.length; i++) data[r.fields[i]!.name] = readField(line, r.fields[i]!, starts[first + i]!, ends[first + i]!);
+  if (r.unread) for (const k of r.unread) data[k] = null;
+  // The row's field names are checked against its event type (records.ts); its values by
+  // test/ebpf/records.test.ts, which parses a line of every row and validates the event.
+  return { kind: "event", type: r.event, data } as ParsedEvent;
 }
 
 function parseRecord(line: string, payloadBytes: number): ParsedLine {
   try {
-    // The records that come in floods are read in place; the others are split into fields.
-    const kind = line.charCodeAt(0);
-    if (kind === 77 /* M */) return parseMessage(line, payloadBytes);
-    if (kind === 66 /* B */) return parseBlock(line);
-    return parseSplit(line.split("\t"));
+    // Messages, the records that come in floods, have a reader of their own.
+    if (line.charCodeAt(0) === M_CODE) return parseMessage(line, payloadBytes);
+    const c = byCode.get(line[0]!);
+    return c === undefined ? { kind: "unexpected" } : parseRow(line, c);
   } catch (e) {
     // Our records start with one letter and a tab (parseLine checked): line[0] names the record.
     if (e instanceof BadField) return { kind: "invalid", why: `${line[0]} record: ${e.message}` };
     throw e;
-  }
-}
-
-function parseSplit(f: string[]): ParsedLine {
-  switch (f[0]) {
-    case "C": {
-      fieldsOf(f, 7, "connection");
-      const kind = f[1];
-      if (kind !== "inbound" && kind !== "outbound" && kind !== "closed" && kind !== "evicted") throw new BadField(`unknown connection kind ${kind}`);
-      const n = int(f[6], kind === "closed" || kind === "evicted" ? "connected-at" : "existing", 0);
-      return {
-        kind: "event",
-        type: "net.connection",
-        data: {
-          kind,
-          peerId: int(f[2], "peer id", 0),
-          addr: addrField.read(f[3]),
-          connType: connTypeField.read(f[4]),
-          network: network(int(f[5], "network", 0)),
-          ...(kind === "closed" || kind === "evicted" ? { connectedAt: n } : { existing: n }),
-        },
-      };
-    }
-    case "X":
-      fieldsOf(f, 3, "misbehaving");
-      return { kind: "event", type: "net.connection", data: { kind: "misbehaving", peerId: int(f[1], "peer id", 0), reason: cString(f[2], 128, "reason").slice(0, 256) } };
-    case "A":
-      fieldsOf(f, 4, "mempool added");
-      return { kind: "event", type: "mempool.added", data: { txid: hash(f[1], "txid"), vsize: int(f[2], "vsize", 0), fee: int(f[3], "fee") } };
-    case "R":
-      fieldsOf(f, 6, "mempool removed");
-      return {
-        kind: "event",
-        type: "mempool.removed",
-        data: { txid: hash(f[1], "txid"), reason: cString(f[2], 20, "reason"), vsize: int(f[3], "vsize", 0), fee: int(f[4], "fee"), entryTime: int(f[5], "entry time", 0) },
-      };
-    case "P":
-      fieldsOf(f, 6, "mempool replaced");
-      return {
-        kind: "event",
-        type: "mempool.replaced",
-        data: {
-          replacedTxid: hash(f[1], "replaced txid"),
-          replacedVsize: int(f[2], "replaced vsize", 0),
-          replacedFee: int(f[3], "replaced fee"),
-          replacedEntryTime: int(f[4], "replaced entry time", 0),
-          replacementTxid: hash(f[5], "replacement txid"),
-          // arg5…arg7: beyond what bpftrace reads on x86_64
-          replacementVsize: null,
-          replacementFee: null,
-          replacedByTransaction: null,
-        },
-      };
-    case "J":
-      fieldsOf(f, 3, "mempool rejected");
-      return { kind: "event", type: "mempool.rejected", data: { txid: hash(f[1], "txid"), reason: cString(f[2], 128, "reason") } };
-    case "U": {
-      fieldsOf(f, 7, "utxocache");
-      const type = f[1] === "a" ? "utxocache.add" : f[1] === "s" ? "utxocache.spent" : f[1] === "u" ? "utxocache.uncache" : undefined;
-      if (!type) throw new BadField(`unknown utxocache kind ${f[1]}`);
-      return {
-        kind: "event",
-        type,
-        data: { txid: hash(f[2], "txid"), vout: int(f[3], "vout", 0), height: int(f[4], "height", 0), value: int(f[5], "value"), coinbase: int(f[6], "coinbase", 0) !== 0 },
-      };
-    }
-    case "F":
-      fieldsOf(f, 6, "utxocache flush");
-      return {
-        kind: "event",
-        type: "utxocache.flush",
-        data: { durationUs: int(f[1], "duration", 0), mode: int(f[2], "mode", 0), coins: int(f[3], "coins", 0), memoryBytes: int(f[4], "memory", 0), forPrune: int(f[5], "for prune", 0) !== 0 },
-      };
-    default:
-      return { kind: "unexpected" };
   }
 }

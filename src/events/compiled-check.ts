@@ -1,13 +1,14 @@
 // A fast yes/no check of an event against the model, for the decode hot path (NDJSON replay, NATS).
-// zod stays the one definition: each type's zod schema is turned into JSON Schema (z.toJSONSchema)
-// and compiled by ajv into a plain function, about 2.6× faster than zod's parse (`npm run bench --
-// validate`). Unknown keys are rejected, strings are measured in UTF-16 units and numbers must be
-// finite, as zod has them, so an event the check accepts is one zod accepts unchanged
-// (test/events/compiled-check.test.ts compares them on real and broken events); anything it
-// rejects goes to zod, which decides and words the error. Compiled lazily, per type, on first use.
+// zod stays the one definition: each type's zod schema is turned into JSON Schema (json-schema.ts;
+// schema/events.schema.json holds the same) and compiled by ajv into a plain function, about 2.6×
+// faster than zod's parse (`npm run bench -- validate`). Unknown keys are rejected, strings are
+// measured in UTF-16 units and numbers must be finite, as zod has them, so an event the check
+// accepts is one zod accepts unchanged (test/events/compiled-check.test.ts compares them on real and
+// broken events); anything it rejects goes to zod, which decides and words the error. Compiled
+// lazily, per type, on first use.
 import { Ajv, type ValidateFunction } from "ajv";
-import { z } from "zod";
-import { EVENT_DATA_SCHEMAS, envelope, type EventType } from "./schema.js";
+import { eventJsonSchema } from "./json-schema.js";
+import { EVENT_DATA_SCHEMAS, type EventType } from "./schema.js";
 
 // `unicode: false` (lengths in UTF-16 units, as zod counts) is deprecated in ajv 8 and says so on
 // stderr at every start; that one notice is dropped, every other warning still shows.
@@ -23,8 +24,7 @@ const compiled = new Map<string, ValidateFunction | null>();
 
 function compile(type: EventType): ValidateFunction | null {
   try {
-    const schema = envelope.extend({ type: z.literal(type), data: EVENT_DATA_SCHEMAS[type] as z.ZodType });
-    return ajv.compile(z.toJSONSchema(schema, { target: "draft-7", io: "output", unrepresentable: "throw" }) as object);
+    return ajv.compile(eventJsonSchema(type));
   } catch {
     return null; // not expressible as JSON Schema: zod alone decides
   }

@@ -19,7 +19,7 @@ export class TraceDecodeError extends Error {
 
 export type NetMessageData = EventDataMap["net.message"];
 
-/** NetMessage's layout (schema/experimental/tracing_net.capnp): 4 data words, 4 pointers. */
+/** NetMessage's layout (capnp/experimental/tracing_net.capnp): 4 data words, 4 pointers. */
 const DATA_BYTES = 32;
 const POINTERS = 4;
 const TWO_32 = 2 ** 32;

@@ -65,7 +65,7 @@ export function explainSubscribeFailure(e: unknown): TraceSubscribeError {
     return new TraceSubscribeError(true, `the node serves no more net-message subscribers (another peerwatch or peer-observer holds them): ${msg}`);
   }
   if (e instanceof IpcError && e.kind === "remote") {
-    return new TraceSubscribeError(false, `the node refused the subscription; its tracing interface may be a newer or older version of the fork than schema/experimental/tracing_net.capnp: ${msg}`);
+    return new TraceSubscribeError(false, `the node refused the subscription; its tracing interface may be a newer or older version of the fork than capnp/experimental/tracing_net.capnp: ${msg}`);
   }
   return new TraceSubscribeError(true, msg);
 }

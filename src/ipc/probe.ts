@@ -21,7 +21,7 @@ export interface IpcCapabilities {
   missing: Record<string, string>;
 }
 
-/** Init ordinal of makeTracing on the net-tracing fork (see schema/experimental/tracing_net.capnp). */
+/** Init ordinal of makeTracing on the net-tracing fork (see capnp/experimental/tracing_net.capnp). */
 export const MAKE_TRACING_NET_ORDINAL = 5;
 
 const makeTracingNet: $.Method<MakeTracingParams, MakeTracingResults> = {

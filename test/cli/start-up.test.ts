@@ -11,7 +11,7 @@ import { REPO_ROOT } from "../helpers/capture.js";
 
 describe("scripts/build-if-stale", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-build-if-stale-"));
-  for (const d of ["scripts", "src/cli", "schema", "bin"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  for (const d of ["scripts", "src/cli", "capnp", "bin"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
   fs.copyFileSync(path.join(REPO_ROOT, "scripts/build-if-stale"), path.join(dir, "scripts/build-if-stale"));
   fs.writeFileSync(path.join(dir, "src/cli/main.ts"), "export {};\n");
   fs.writeFileSync(path.join(dir, "tsconfig.json"), "{}\n");

@@ -33,15 +33,15 @@ export function buildStandin(): { path: string } | { skip: string } {
   const src = path.join(REPO_ROOT, "test/ipc/standin/standin-node.c++");
   // A later version of the tracing fork's schema, served by the stand-in with --tracing=next.
   const nextSchema = path.join(REPO_ROOT, "test/ipc/standin/tracing_net_next.capnp");
-  const schemas = listFiles(path.join(REPO_ROOT, "schema"), ".capnp");
+  const schemas = listFiles(path.join(REPO_ROOT, "capnp"), ".capnp");
   const bin = path.join(BUILD, "standin-node");
   if (fs.existsSync(bin) && fs.statSync(bin).mtimeMs > newestMtime([src, nextSchema, ...schemas])) return { path: bin };
   const gen = path.join(BUILD, "standin-gen");
   fs.rmSync(gen, { recursive: true, force: true });
   fs.mkdirSync(gen, { recursive: true });
   const rel = schemas.map((s) => path.relative(REPO_ROOT, s));
-  execFileSync("capnp", ["compile", `-oc++:${gen}`, "--src-prefix=schema", "-Ischema", ...rel], { cwd: REPO_ROOT, stdio: "inherit" });
-  execFileSync("capnp", ["compile", `-oc++:${gen}`, "--src-prefix=test/ipc/standin", "-Ischema", path.relative(REPO_ROOT, nextSchema)], { cwd: REPO_ROOT, stdio: "inherit" });
+  execFileSync("capnp", ["compile", `-oc++:${gen}`, "--src-prefix=capnp", "-Icapnp", ...rel], { cwd: REPO_ROOT, stdio: "inherit" });
+  execFileSync("capnp", ["compile", `-oc++:${gen}`, "--src-prefix=test/ipc/standin", "-Icapnp", path.relative(REPO_ROOT, nextSchema)], { cwd: REPO_ROOT, stdio: "inherit" });
   // tracing_utxo's interfaces share names with tracing_net's; the stand-in serves only the latter.
   const generated = listFiles(gen, ".c++").filter((f) => !f.includes("tracing_utxo"));
   execFileSync("g++", ["-std=c++17", "-O1", `-I${gen}`, "-o", `${bin}.tmp`, src, ...generated, "-lcapnp-rpc", "-lcapnp", "-lkj-async", "-lkj", "-pthread"], { stdio: "inherit" });

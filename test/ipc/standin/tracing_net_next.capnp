@@ -1,5 +1,5 @@
 # For the stand-in node only: the structs of a later version of the net-message tracing fork, with
-# more option fields and more message fields than schema/experimental/tracing_net.capnp. The
+# more option fields and more message fields than capnp/experimental/tracing_net.capnp. The
 # interfaces are unchanged; a node of that version reads the options and writes the messages with
 # these layouts, which is what the stand-in does with --tracing=next.
 @0xd4b0f3a1c2e5f607;

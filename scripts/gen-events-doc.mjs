@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// Writes the event model's JSON Schema to schema/events.schema.json (for other languages) and the
+// field reference of docs/events.md from it, between the BEGIN/END markers, so neither can drift
+// from src/events/schema.ts. Both come from src/events/json-schema.ts, which the decode path's
+// compiled check uses too. `--check` changes nothing and fails when either file is out of date, or
+// when the hand-written type table of docs/events.md misses a type. A test runs it.
+// Usage: node scripts/gen-events-doc.mjs [--check]   (needs `npm run build` first)
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const { eventModelJsonSchema } = await import(path.join(root, "dist/events/json-schema.js"));
+
+const SAFE = Number.MAX_SAFE_INTEGER;
+const code = (s) => `\`${String(s).replace(/\|/g, "\\|")}\``;
+
+/** What a schema says of one value: its type in words and its bounds. */
+function describe(s) {
+  if (s.anyOf) {
+    const parts = s.anyOf.map(describe);
+    const bounds = parts.map((p) => p.bounds).filter(Boolean);
+    return { type: parts.map((p) => p.type).join(" or "), bounds: bounds.join("; ") };
+  }
+  const bounds = [];
+  if (s.const !== undefined) bounds.push(`= ${code(JSON.stringify(s.const))}`);
+  if (s.enum) bounds.push(`one of ${s.enum.map(code).join(", ")}`);
+  if (s.exclusiveMinimum !== undefined) bounds.push(`> ${s.exclusiveMinimum}`);
+  if (s.minimum !== undefined && s.minimum !== -SAFE) bounds.push(`≥ ${s.minimum}`);
+  if (s.maximum !== undefined && s.maximum !== SAFE) bounds.push(`≤ ${s.maximum}`);
+  if (s.minLength) bounds.push(`${s.minLength}…${s.maxLength ?? ""} chars`);
+  else if (s.maxLength !== undefined) bounds.push(`≤ ${s.maxLength} chars`);
+  if (s.pattern) bounds.push(code(s.pattern));
+  if (s.maxItems !== undefined) bounds.push(`≤ ${s.maxItems} items`);
+  if (s.propertyNames?.maxLength !== undefined) bounds.push(`keys ≤ ${s.propertyNames.maxLength} chars`);
+  let type = Array.isArray(s.type) ? s.type.join(" or ") : (s.type ?? "any");
+  if (s.type === "array") type = `array of ${describe(s.items ?? {}).type}`;
+  if (s.type === "object" && !s.properties && s.additionalProperties && typeof s.additionalProperties === "object") {
+    type = `map of ${describe(s.additionalProperties).type}`;
+  }
+  if (s.type === "object" && s.properties && s.additionalProperties && s.additionalProperties !== false) bounds.push("other keys kept");
+  return { type, bounds: bounds.join("; ") };
+}
+
+/** Rows `| field | type | required | bounds |` of an object's properties, nested ones by dotted path. */
+function rows(s, prefix = "") {
+  const out = [];
+  const required = new Set(s.required ?? []);
+  for (const [name, p] of Object.entries(s.properties ?? {})) {
+    const at = `${prefix}${name}`;
+    const d = describe(p);
+    out.push(`| ${code(at)} | ${d.type} | ${required.has(name) ? "yes" : ""} | ${d.bounds} |`);
+    out.push(...nested(p, at));
+  }
+  return out;
+}
+
+/** The rows inside a value: an object's fields, an array's items' fields, a map's values' fields. */
+function nested(p, at) {
+  const inner = p.anyOf?.find((a) => a.type !== "null") ?? p;
+  if (inner.type === "object" && inner.properties) return rows(inner, `${at}.`);
+  if (inner.type === "array" && inner.items?.properties) return rows(inner.items, `${at}[].`);
+  if (inner.type === "object" && inner.additionalProperties?.properties) return rows(inner.additionalProperties, `${at}.*.`);
+  return [];
+}
+
+const HEAD = ["| field | type | required | bounds |", "|---|---|---|---|"];
+
+export function fieldReference(schema) {
+  const types = Object.keys(schema.definitions);
+  const first = schema.definitions[types[0]];
+  const envelope = { ...first, properties: Object.fromEntries(Object.entries(first.properties).filter(([k]) => k !== "type" && k !== "data")) };
+  const out = ["### Envelope", "", "Every event; `type` is one of the types below, `data` that type's fields.", "", ...HEAD, ...rows(envelope)];
+  for (const type of types) {
+    const data = schema.definitions[type].properties.data;
+    out.push("", `### ${code(type)}`, "");
+    if (data.oneOf) {
+      // One table per variant, named by the field whose constant tells them apart.
+      for (const v of data.oneOf) {
+        const [key, p] = Object.entries(v.properties).find(([, p]) => p.const !== undefined);
+        out.push(`With ${code(key)} = ${code(p.const)}:`, "", ...HEAD, ...rows(v), "");
+      }
+      out.pop();
+    } else {
+      out.push(...HEAD, ...rows(data));
+    }
+  }
+  return out.join("\n");
+}
+
+const schema = eventModelJsonSchema();
+const schemaFile = path.join(root, "schema/events.schema.json");
+const schemaText = `${JSON.stringify(schema, null, 2)}\n`;
+
+const docFile = path.join(root, "docs/events.md");
+const doc = fs.readFileSync(docFile, "utf8");
+const begin = "<!-- BEGIN EVENT FIELDS (generated by scripts/gen-events-doc.mjs from schema/events.schema.json) -->";
+const end = "<!-- END EVENT FIELDS -->";
+const i = doc.indexOf(begin);
+const j = doc.indexOf(end);
+if (i < 0 || j < 0) throw new Error("docs/events.md lacks the BEGIN/END EVENT FIELDS markers");
+const nextDoc = `${doc.slice(0, i + begin.length)}\n${fieldReference(schema)}\n${doc.slice(j)}`;
+
+// The hand-written table (what each type means) must name every type and no other.
+const table = /## Types\n([\s\S]*?)\n## /.exec(doc)?.[1] ?? "";
+const listed = new Set([...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((m) => [...m[1].matchAll(/`([^`]+)`/g)].map((x) => x[1])));
+const types = Object.keys(schema.definitions);
+const problems = [
+  ...types.filter((t) => !listed.has(t)).map((t) => `the type table of docs/events.md does not list ${t}`),
+  ...[...listed].filter((t) => !types.includes(t)).map((t) => `the type table of docs/events.md lists ${t}, which is no type`),
+];
+
+if (process.argv.includes("--check")) {
+  const current = fs.existsSync(schemaFile) ? fs.readFileSync(schemaFile, "utf8") : "";
+  if (current !== schemaText) problems.push("schema/events.schema.json is out of date");
+  if (nextDoc !== doc) problems.push("docs/events.md's field reference is out of date");
+  if (problems.length) {
+    console.error(`${problems.join("; ")}: run \`npm run build && node scripts/gen-events-doc.mjs\` (a type's meaning goes in the table by hand)`);
+    process.exit(1);
+  }
+} else {
+  fs.mkdirSync(path.dirname(schemaFile), { recursive: true });
+  fs.writeFileSync(schemaFile, schemaText);
+  fs.writeFileSync(docFile, nextDoc);
+  for (const p of problems) console.error(`gen-events-doc: ${p}`);
+}
