@@ -3,7 +3,7 @@
 import { aborted } from "../sources/abort.js";
 import { runningNodeBinary } from "../sources/discover.js";
 import type { Source, SourceContext } from "../sources/types.js";
-import { rpcCookiePath, rpcUrl, type RpcConfig } from "./descriptor.js";
+import { rpcCookiePath, rpcUrl, type RpcConfig } from "./options.js";
 import { HttpRpcTransport } from "./http-transport.js";
 import { RpcPoller, defaultSchedule } from "../codecs/jsonrpc/poller.js";
 
