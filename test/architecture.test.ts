@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./helpers/capture.js";
 
 const SRC = path.join(REPO_ROOT, "src");
-const CORE = ["events", "bus", "config", "codecs", "sources", "logger"];
+const CORE = ["events", "bus", "config", "codecs", "sources", "util", "logger", "version"];
 const EXTRACTORS = ["ipc", "ebpf", "rpc", "p2p", "proc", "log"];
 
 function files(dir: string): string[] {

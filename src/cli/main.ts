@@ -7,7 +7,7 @@ import { compareCommand } from "./compare.js";
 import { observeCommand } from "./observe.js";
 import { replayCommand } from "./replay.js";
 import { toolsCommand } from "./tools-command.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "../version.js";
 
 /** Exit code of every usage error: a bad flag, a bad value, a missing argument. */
 export const USAGE_ERROR = 2;

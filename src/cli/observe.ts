@@ -15,7 +15,7 @@ import { stopSignal } from "./stop-signal.js";
 import { explainMissingIpc } from "./ipc-explainer.js";
 import { discoverSources, settled, startSources } from "./start-sources.js";
 import { createBus, loadToolFiles, startTools } from "./tools.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "../version.js";
 
 export { discoverSources } from "./start-sources.js";
 

@@ -13,7 +13,7 @@ import { RecordingPlayer, type ReplaySpeed, type ReplaySummary } from "../tools/
 import { showProgress } from "../tools/record/progress-line.js";
 import { showBanner } from "./banner.js";
 import { configOrExit, type CommandSpec } from "./command.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "../version.js";
 import { NATS_OPTIONS, NATS_TOOLS_OPTIONS, natsSettingsProblem, type NatsConnectSettings } from "../bus/nats/options.js";
 import { StreamRangeReader } from "../bus/nats/stream-range.js";
 import { awaitNats, startNatsPublisher } from "./nats-publish.js";

@@ -9,7 +9,7 @@ import { stopSignal } from "./stop-signal.js";
 import { createBus, loadToolFiles, startRecording } from "./tools.js";
 import { startWebTool, type WebTool } from "../tools/web/index.js";
 import { TOOLS_COMMAND_OPTIONS, loadToolsCommandConfig, type ToolsCommandConfig } from "./tools-options.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "../version.js";
 import type { Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
 import { FleetWatch } from "../tools/fleet/fleet-watch.js";

@@ -2,7 +2,7 @@
 // variables, a JSON config file. They are merged, then validated once by the table's zod schema;
 // an error names the setting and where its bad value came from.
 import { z } from "zod";
-import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../events/json-depth.js";
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../util/json-depth.js";
 import { readBoundedFile } from "./bounded-file.js";
 import { deprecationNotice, envName, settingsSchema, type OptionTable, type OptionValues } from "./options.js";
 

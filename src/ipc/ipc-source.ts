@@ -1,7 +1,7 @@
 // The IPC source: connects to bitcoin-node's -ipcbind=unix socket, finds what the node serves,
 // and runs the tip watcher, the RPC poller over executeRpc and (patched nodes) net-message tracing.
 // When the node goes away it reports down and reconnects with backoff; peerwatch never restarts.
-import { RpcPoller, defaultSchedule } from "../codecs/jsonrpc/poller.js";
+import { RpcPoller, defaultSchedule } from "../sources/rpc-poller.js";
 import { sleep, unlessAborted } from "../sources/abort.js";
 import { Backoff } from "../sources/backoff.js";
 import { StatusReporter } from "../sources/status-reporter.js";

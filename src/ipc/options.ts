@@ -3,7 +3,7 @@
 import { defineOptions, pathOrDefault } from "../config/options.js";
 import { onOff, pathString, wholeNumber } from "../config/values.js";
 import { PAYLOAD_OPTIONS } from "../codecs/p2p/options.js";
-import { POLLER_OPTIONS } from "../codecs/jsonrpc/options.js";
+import { POLLER_OPTIONS } from "../sources/rpc-poller-options.js";
 import type { SourceConfig } from "../sources/types.js";
 
 export const IPC_OPTIONS = defineOptions({

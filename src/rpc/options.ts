@@ -4,7 +4,7 @@ import { z } from "zod";
 import { CHAIN_PARAMS } from "../config/chains.js";
 import { defineOptions, pathOrDefault } from "../config/options.js";
 import { pathString } from "../config/values.js";
-import { POLLER_OPTIONS } from "../codecs/jsonrpc/options.js";
+import { POLLER_OPTIONS } from "../sources/rpc-poller-options.js";
 import type { SourceConfig } from "../sources/types.js";
 
 export const RPC_OPTIONS = defineOptions({
