@@ -2,7 +2,7 @@
 // `--help`, the zod schema and the README flag table all come from it.
 import { NATS_OPTIONS, natsSettingsProblem } from "../bus/nats/options.js";
 import { ConfigError, loadSettings } from "../config/load.js";
-import { coreOptions, deriveCore, mergeOptions, type CoreConfig, type Joined, type OptionTable, type OptionValues } from "../config/options.js";
+import { coreOptions, deriveCore, mergeOptions, type CoreConfig, type CoreSettings, type Joined, type OptionTable, type OptionValues } from "../config/options.js";
 import { ALERTS_OPTIONS } from "../tools/alerts/options.js";
 import { BASELINE_OPTIONS } from "../tools/baselines/options.js";
 import { IPLISTS_OPTIONS } from "../tools/iplists/options.js";
@@ -38,10 +38,14 @@ export function sourcesTable(...own: OptionTable[]): OptionTable {
   return mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), ...own);
 }
 
-/** Merges flags, environment and config file against a table; validates; fills in the derived defaults. */
-export function loadSourcesConfig<C extends SourcesConfig>(table: OptionTable, flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): C {
-  const settings = loadSettings(table, flags, env) as OptionValues<ReturnType<typeof coreOptions>> & Record<string, unknown>;
-  const config = deriveCore(settings) as unknown as C;
+/**
+ * Merges flags, environment and config file against a table; validates; fills in the derived
+ * defaults. `C` is what the table's rows make (the table is assembled at run time, so the caller
+ * names it). A deprecated setting in use is told to `warn`.
+ */
+export function loadSourcesConfig<C extends SourcesConfig>(table: OptionTable, flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, warn?: (message: string) => void): C {
+  const settings = loadSettings(table, flags, env, warn) as CoreSettings & Record<string, unknown>;
+  const config = deriveCore(settings) as C;
   for (const s of SOURCES) {
     const problem = s.validate?.(config);
     if (problem) throw new ConfigError(problem);
@@ -51,6 +55,6 @@ export function loadSourcesConfig<C extends SourcesConfig>(table: OptionTable, f
   return config;
 }
 
-export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, table = OBSERVE_OPTIONS): ObserveConfig {
-  return loadSourcesConfig<ObserveConfig>(table, flags, env);
+export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, table = OBSERVE_OPTIONS, warn?: (message: string) => void): ObserveConfig {
+  return loadSourcesConfig<ObserveConfig>(table, flags, env, warn);
 }

@@ -60,7 +60,8 @@ export type SourceSettings<T extends OptionTable> = Partial<Record<keyof CoreSet
 /**
  * A source's config without the CLI: `settings` as a config file would hold them, parsed by the core
  * rows and the source's own rows (their defaults filled in, e.g. `{ chain: "regtest", procInterval: 1 }`),
- * then the source's cross-setting check. Throws ConfigError on a bad setting, like the CLI.
+ * then the source's cross-setting check. Throws ConfigError on a bad setting, like the CLI (and
+ * naming it by its flag).
  */
 export function sourceConfig<T extends OptionTable>(d: Pick<SourceDescriptor<T>, "name" | "options" | "validate">, settings: SourceSettings<T> = {}, env: NodeJS.ProcessEnv = {}): SourceConfig<T> {
   const core = coreOptions([d.name]);
