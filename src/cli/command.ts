@@ -1,6 +1,12 @@
 // What a `peerwatch` command is: a name, its option table, and what it runs. main.ts registers
 // each one with commander; the README flag table of each comes from the same table.
-import { ConfigError } from "../config/load.js";
+//
+// One failure convention: a command and its helpers throw a named error, main.ts catches it once.
+// - ConfigError (src/config/load.ts): a bad flag, setting or argument, found before anything
+//   starts; main prints `peerwatch <command>: <message>` and exits 2.
+// - CommandFailed: the command could not go on after it started logging; its log has said why,
+//   main exits with the error's code.
+import { createLogger, type Logger, type LoggerOptions } from "../logger.js";
 import type { OptionTable } from "../config/options.js";
 
 export interface CommandSpec {
@@ -11,17 +17,33 @@ export interface CommandSpec {
   table: OptionTable;
   /** Text after the flags in --help. */
   helpAfter?: string;
-  /** Runs the command; resolves to the process exit code. `opts` are commander's parsed flags. */
+  /** Runs the command; resolves to the process exit code, or throws ConfigError / CommandFailed. `opts` are commander's parsed flags. */
   run(opts: Record<string, unknown>, args: string[]): Promise<number>;
 }
 
-/** Loads a command's settings; a bad setting is printed as `peerwatch <command>: …` and gives undefined (exit 2). */
-export function configOrExit<C>(command: string, load: () => C): C | undefined {
-  try {
-    return load();
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    process.stderr.write(`peerwatch ${command}: ${e.message}\n`);
-    return undefined;
+/** A command that stopped after its log said why; main.ts exits with `exitCode`. */
+export class CommandFailed extends Error {
+  override name = "CommandFailed";
+  constructor(
+    readonly exitCode: number,
+    message = `stopped with exit code ${exitCode} (the log says why)`,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
   }
+}
+
+/**
+ * @deprecated Call the loader directly: main.ts catches its ConfigError (and prints the same
+ * `peerwatch <command>: …` line, exit 2). Kept so callers written before that still work.
+ */
+export function configOrExit<C>(_command: string, load: () => C): C | undefined {
+  return load();
+}
+
+/** The command's logger, after which the deprecated settings the loader met (`notices`) are told in it. */
+export function commandLogger(opts: Pick<LoggerOptions, "level" | "format">, notices: readonly string[]): Logger {
+  const log = createLogger(opts);
+  for (const n of notices) log.warn(n);
+  return log;
 }

@@ -6,7 +6,8 @@ import fs from "node:fs";
 import { MemoryBus } from "../bus/index.js";
 import type { OptionValues } from "../config/options.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
-import { createLogger, type Logger } from "../logger.js";
+import type { Logger } from "../logger.js";
+import { ConfigError } from "../config/load.js";
 import { sampleProcesses } from "../proc/process-sampler.js";
 import { aborted, sleep } from "../sources/abort.js";
 import { findNodePid } from "../sources/discover.js";
@@ -17,7 +18,7 @@ import { RECORD_OPTIONS } from "../tools/record/options.js";
 import { readRecording, type RecordingStats } from "../tools/record/read-events.js";
 import { renderMarkdown, renderText } from "../tools/compare/render.js";
 import type { CompareReport } from "../tools/compare/report.js";
-import { configOrExit, type CommandSpec } from "./command.js";
+import { CommandFailed, commandLogger, type CommandSpec } from "./command.js";
 import { logEvents } from "./event-log.js";
 import { STOP_TIMEOUT_MS } from "./observe.js";
 import { loadSourcesConfig, sourcesTable, type SourcesConfig } from "./observe-options.js";
@@ -40,15 +41,13 @@ export const compareCommand: CommandSpec = {
   run: (opts, args) => runCompare(args, opts),
 };
 
+/** Resolves to 0; throws ConfigError on a bad setting or a missing recording, CommandFailed when the report cannot be written. */
 export async function runCompare(files: string[], opts: Record<string, unknown>): Promise<number> {
   const { json, markdown, ...observeOpts } = opts;
   let report: CompareReport;
   if (files.length > 0) {
     const missing = files.find((f) => !fs.existsSync(f));
-    if (missing) {
-      process.stderr.write(`peerwatch compare: no such recording ${missing}\n`);
-      return 2;
-    }
+    if (missing) throw new ConfigError(`no such recording ${missing}`);
     const stats: RecordingStats = { lines: 0, invalid: 0, errors: [] };
     const c = new Comparer();
     for await (const e of readRecording(files, stats)) c.add(e);
@@ -56,9 +55,9 @@ export async function runCompare(files: string[], opts: Record<string, unknown>)
     for (const err of stats.errors) process.stderr.write(`peerwatch compare: skipped ${err.slice(0, 300)}\n`);
     report = c.report();
   } else {
-    const config = configOrExit("compare", () => loadSourcesConfig<CompareConfig>(COMPARE_TABLE, observeOpts));
-    if (!config) return 2;
-    const log = createLogger({ level: config.logLevel, format: config.logFormat });
+    const notices: string[] = [];
+    const config = loadSourcesConfig<CompareConfig>(COMPARE_TABLE, observeOpts, process.env, (n) => notices.push(n));
+    const log = commandLogger({ level: config.logLevel, format: config.logFormat }, notices);
     report = await compareLive(config, log);
   }
   process.stdout.write(json ? `${JSON.stringify(report)}\n` : renderText(report));
@@ -66,8 +65,9 @@ export async function runCompare(files: string[], opts: Record<string, unknown>)
     try {
       fs.writeFileSync(markdown, renderMarkdown(report));
     } catch (e) {
-      process.stderr.write(`peerwatch compare: cannot write ${markdown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
-      return 1;
+      const why = `cannot write ${markdown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      process.stderr.write(`peerwatch compare: ${why}\n`);
+      throw new CommandFailed(1, why, { cause: e });
     }
   }
   return 0;

@@ -1,13 +1,14 @@
 // The `peerwatch` command line. Each command's flags come from its option table.
 import { Command, CommanderError } from "commander";
-import type { CommandSpec } from "./command.js";
+import { ConfigError } from "../config/load.js";
+import { VERSION } from "../version.js";
+import { CommandFailed, type CommandSpec } from "./command.js";
 import { addOptions } from "./flags-doc.js";
 import { examplesHelp } from "./help-examples.js";
 import { compareCommand } from "./compare.js";
 import { observeCommand } from "./observe.js";
 import { replayCommand } from "./replay.js";
 import { toolsCommand } from "./tools-command.js";
-import { VERSION } from "./version.js";
 
 /** Exit code of every usage error: a bad flag, a bad value, a missing argument. */
 export const USAGE_ERROR = 2;
@@ -34,13 +35,16 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram().exitOverride();
   // Each command's own errors (unknown flag, missing value) too: commander would exit by itself.
   for (const cmd of program.commands) cmd.exitOverride();
-  let action: Promise<number> | undefined;
+  let action: { spec: CommandSpec; run: Promise<number> } | undefined;
   for (const [i, spec] of COMMANDS.entries()) {
     program.commands[i]?.action((...a: unknown[]) => {
       // commander passes the positional arguments, then the options, then the command.
       const opts = a[a.length - 2] as Record<string, unknown>;
       const args = a.slice(0, -2).flat() as string[];
-      action = spec.run(opts, args);
+      // Started here, awaited below: commander must not see (and wrap) the command's own errors.
+      const run = spec.run(opts, args);
+      run.catch(() => {}); // handled below
+      action = { spec, run };
     });
   }
   try {
@@ -55,5 +59,19 @@ export async function main(argv: string[]): Promise<number> {
     program.outputHelp();
     return 0;
   }
-  return action;
+  try {
+    return await action.run;
+  } catch (e) {
+    return failed(action.spec.name, e);
+  }
+}
+
+/** The one place a command's failure becomes an exit code (command.ts says which error means what). */
+function failed(command: string, e: unknown): number {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`peerwatch ${command}: ${e.message}\n`);
+    return USAGE_ERROR;
+  }
+  if (e instanceof CommandFailed) return e.exitCode;
+  throw e; // a bug: bin/peerwatch.js says so and exits 1
 }

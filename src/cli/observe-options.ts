@@ -2,13 +2,7 @@
 // `--help`, the zod schema and the README flag table all come from it.
 import { NATS_OPTIONS, natsSettingsProblem } from "../bus/nats/options.js";
 import { ConfigError, loadSettings } from "../config/load.js";
-import { coreOptions, deriveCore, mergeOptions, type CoreConfig, type OptionTable, type OptionValues } from "../config/options.js";
-import { EBPF_OPTIONS } from "../ebpf/descriptor.js";
-import { IPC_OPTIONS } from "../ipc/descriptor.js";
-import { LOG_OPTIONS } from "../log/options.js";
-import { P2P_OPTIONS } from "../p2p/descriptor.js";
-import { PROC_OPTIONS } from "../proc/descriptor.js";
-import { RPC_OPTIONS } from "../rpc/descriptor.js";
+import { coreOptions, deriveCore, mergeOptions, type CoreConfig, type CoreSettings, type Joined, type OptionTable, type OptionValues } from "../config/options.js";
 import { ALERTS_OPTIONS } from "../tools/alerts/options.js";
 import { BASELINE_OPTIONS } from "../tools/baselines/options.js";
 import { IPLISTS_OPTIONS } from "../iplists/options.js";
@@ -24,7 +18,8 @@ export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...RECORD_OPTIONS, ...METRICS_O
 /** Rows of the commands that serve the live page (observe, replay; not compare). */
 export const PAGE_OPTIONS = { ...WEB_OPTIONS };
 
-const SOURCE_OPTIONS = { ...IPC_OPTIONS, ...RPC_OPTIONS, ...EBPF_OPTIONS, ...P2P_OPTIONS, ...PROC_OPTIONS, ...LOG_OPTIONS };
+/** Every extractor's rows (each descriptor's `options`), joined. */
+type SourceOptions = Joined<(typeof SOURCES)[number]["options"]>;
 
 /** What watching a node takes. */
 export const OBSERVE_OPTIONS = sourcesTable(TOOL_OPTIONS);
@@ -32,23 +27,27 @@ export const OBSERVE_OPTIONS = sourcesTable(TOOL_OPTIONS);
 export const OBSERVE_COMMAND_OPTIONS = mergeOptions(OBSERVE_OPTIONS, PAGE_OPTIONS, DEMO_OPTIONS, NATS_OPTIONS);
 
 export type ObserveConfig = CoreConfig &
-  Omit<OptionValues<typeof SOURCE_OPTIONS & typeof TOOL_OPTIONS>, keyof CoreConfig> &
+  Omit<OptionValues<SourceOptions & typeof TOOL_OPTIONS>, keyof CoreConfig> &
   Partial<OptionValues<typeof PAGE_OPTIONS & typeof DEMO_OPTIONS & typeof NATS_OPTIONS>>;
 
 /** What starting the sources needs: core settings and every extractor's rows (observe and compare have them). */
-export type SourcesConfig = CoreConfig & Omit<OptionValues<typeof SOURCE_OPTIONS>, keyof CoreConfig>;
+export type SourcesConfig = CoreConfig & Omit<OptionValues<SourceOptions>, keyof CoreConfig>;
 
 /** The rows of a command that runs the sources: core and every extractor's, plus the command's own. */
 export function sourcesTable(...own: OptionTable[]): OptionTable {
   return mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), ...own);
 }
 
-/** Merges flags, environment and config file against a table; validates; fills in the derived defaults. */
-export function loadSourcesConfig<C extends SourcesConfig>(table: OptionTable, flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): C {
-  const settings = loadSettings(table, flags, env) as OptionValues<ReturnType<typeof coreOptions>> & Record<string, unknown>;
-  const config = deriveCore(settings) as unknown as C;
+/**
+ * Merges flags, environment and config file against a table; validates; fills in the derived
+ * defaults. `C` is what the table's rows make (the table is assembled at run time, so the caller
+ * names it). A deprecated setting in use is told to `warn`.
+ */
+export function loadSourcesConfig<C extends SourcesConfig>(table: OptionTable, flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, warn?: (message: string) => void): C {
+  const settings = loadSettings(table, flags, env, warn) as CoreSettings & Record<string, unknown>;
+  const config = deriveCore(settings) as C;
   for (const s of SOURCES) {
-    const problem = s.validate?.(config as never);
+    const problem = s.validate?.(config);
     if (problem) throw new ConfigError(problem);
   }
   const nats = natsSettingsProblem(config);
@@ -56,6 +55,6 @@ export function loadSourcesConfig<C extends SourcesConfig>(table: OptionTable, f
   return config;
 }
 
-export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, table = OBSERVE_OPTIONS): ObserveConfig {
-  return loadSourcesConfig<ObserveConfig>(table, flags, env);
+export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, table = OBSERVE_OPTIONS, warn?: (message: string) => void): ObserveConfig {
+  return loadSourcesConfig<ObserveConfig>(table, flags, env, warn);
 }

@@ -3,10 +3,10 @@ import type { NatsBus } from "../bus/nats/nats-bus.js";
 import type { NatsConnectSettings } from "../bus/nats/options.js";
 import type { MemoryBus } from "../bus/index.js";
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
-import { createLogger, type Logger } from "../logger.js";
+import type { Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
 import { DEFAULT_WEB } from "../tools/web/index.js";
-import { configOrExit, type CommandSpec } from "./command.js";
+import { CommandFailed, commandLogger, type CommandSpec } from "./command.js";
 import { showBanner, stopHint } from "./banner.js";
 import { demoFile, demoBanner, runDemo } from "./demo.js";
 import { awaitNats, startNatsPublisher } from "./nats-publish.js";
@@ -15,16 +15,17 @@ import { stopSignal } from "./stop-signal.js";
 import { explainMissingIpc } from "./ipc-explainer.js";
 import { discoverSources, settled, startSources } from "./start-sources.js";
 import { createBus, loadToolFiles, startTools } from "./start-tools.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "../version.js";
 
 export { discoverSources } from "./start-sources.js";
 
 /** How long sources get to stop after shutdown begins. */
 export const STOP_TIMEOUT_MS = 5000;
 
+/** Runs until stopped; resolves to 0, or throws CommandFailed when something it needs cannot start (its log says why). */
 export async function observe(config: ObserveConfig, log: Logger, signal?: AbortSignal): Promise<number> {
   const files = loadToolFiles(config, log);
-  if (!files) return 2;
+  if (!files) throw new CommandFailed(2, "a tools' settings file is bad");
   const { thresholds, lists } = files;
 
   const bus = createBus(config.nodeName, log);
@@ -38,15 +39,17 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   const tools = await startTools(bus, { ...config, web: config.web ?? ("file" in demo ? DEFAULT_WEB : "off"), quietReplay: "file" in demo }, thresholds, lists, log);
   if (!tools) {
     await bus.close();
-    return 1;
+    throw new CommandFailed(1, "a tool could not start");
   }
   const metrics = tools.metrics;
   explainMissingIpc(bus, emitterFor("ipc", config.nodeName, publish));
-  const nats = await publishToNats(bus, config, log);
-  if (nats === "failed") {
+  let nats: NatsBus | undefined;
+  try {
+    nats = await publishToNats(bus, config, log);
+  } catch (e) {
     await tools.close();
     await bus.close();
-    return 1;
+    throw e;
   }
 
   const stop = stopSignal(log, signal, config.duration);
@@ -78,8 +81,8 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
   return 0;
 }
 
-/** `--nats`: publish every event there too (see nats-publish.ts); "failed" when it cannot start. */
-async function publishToNats(bus: MemoryBus, config: ObserveConfig, log: Logger): Promise<NatsBus | "failed" | undefined> {
+/** `--nats`: publish every event there too (see nats-publish.ts); throws CommandFailed (exit 1) when it cannot start. */
+async function publishToNats(bus: MemoryBus, config: ObserveConfig, log: Logger): Promise<NatsBus | undefined> {
   if (!config.nats) return undefined;
   let nats: NatsBus;
   try {
@@ -87,11 +90,11 @@ async function publishToNats(bus: MemoryBus, config: ObserveConfig, log: Logger)
     nats = startNatsPublisher(bus, { ...config, nats: config.nats } as ObserveConfig & NatsConnectSettings, log);
   } catch (e) {
     log.error(`NATS: ${(e as Error).message}`);
-    return "failed";
+    throw new CommandFailed(1, `NATS: ${(e as Error).message}`, { cause: e });
   }
   if (await awaitNats(nats, log)) return nats;
   await nats.close(100);
-  return "failed";
+  throw new CommandFailed(1, "NATS refused the connection"); // the bus has logged why
 }
 
 export const observeCommand: CommandSpec = {
@@ -100,9 +103,9 @@ export const observeCommand: CommandSpec = {
   table: OBSERVE_COMMAND_OPTIONS,
   helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
   async run(opts) {
-    const config = configOrExit("observe", () => loadObserveConfig(opts, process.env, OBSERVE_COMMAND_OPTIONS));
-    if (!config) return 2;
-    const log = createLogger({ level: config.logLevel, format: config.logFormat });
+    const notices: string[] = [];
+    const config = loadObserveConfig(opts, process.env, OBSERVE_COMMAND_OPTIONS, (n) => notices.push(n));
+    const log = commandLogger({ level: config.logLevel, format: config.logFormat }, notices);
     log.info({ chain: config.chain, node: config.nodeName, sources: config.sources }, `peerwatch ${VERSION} observing`);
     return observe(config, log);
   },

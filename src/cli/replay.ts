@@ -8,12 +8,12 @@ import { ConfigError, loadSettings } from "../config/load.js";
 import { coreOptions, defaultNodeName, defineOptions, mergeOptions, type OptionValues } from "../config/options.js";
 import { onOff, strictNumber } from "../config/values.js";
 import { makeEvent } from "../events/index.js";
-import { createLogger, type Logger } from "../logger.js";
+import type { Logger } from "../logger.js";
 import { RecordingPlayer, type ReplaySpeed, type ReplaySummary } from "../tools/record/player.js";
 import { run as playRecording, type PlayOptions } from "../tools/record/run.js";
 import { showBanner } from "./banner.js";
-import { configOrExit, type CommandSpec } from "./command.js";
-import { VERSION } from "./version.js";
+import { CommandFailed, commandLogger, type CommandSpec } from "./command.js";
+import { VERSION } from "../version.js";
 import { NATS_OPTIONS, NATS_TOOLS_OPTIONS, natsSettingsProblem, type NatsConnectSettings } from "../bus/nats/options.js";
 import { StreamRangeReader } from "../bus/nats/stream-range.js";
 import { awaitNats, startNatsPublisher } from "./nats-publish.js";
@@ -77,38 +77,34 @@ export const replayCommand: CommandSpec = {
   run: (opts, files) => runReplay(files, opts),
 };
 
-/** Exit codes: 0 done, 1 a port could not be bound, 2 bad settings or no events to play. */
+/**
+ * Exit codes: 0 done, 1 a port could not be bound, 2 bad settings or no events to play. A bad
+ * setting or file throws ConfigError, a failure after start CommandFailed (main.ts turns both into
+ * the exit code).
+ */
 export async function runReplay(files: string[], opts: Record<string, unknown>, signal?: AbortSignal): Promise<number> {
-  const say = (m: string) => process.stderr.write(`peerwatch replay: ${m}\n`);
-  const config = configOrExit("replay", (): ReplayConfig => {
-    const s = loadSettings(REPLAY_OPTIONS, opts) as ReplayConfig;
-    const c = { ...s, nodeName: s.nodeName ?? defaultNodeName() };
-    const problem = natsSettingsProblem(c) ?? streamRangeProblem(c, files);
-    if (problem) throw new ConfigError(problem);
-    return c;
-  });
-  if (!config) return 2;
+  const notices: string[] = [];
+  const s = loadSettings(REPLAY_OPTIONS, opts, process.env, (n) => notices.push(n)) as ReplayConfig;
+  const config = { ...s, nodeName: s.nodeName ?? defaultNodeName() };
+  const problem = natsSettingsProblem(config) ?? streamRangeProblem(config, files);
+  if (problem) throw new ConfigError(problem);
   for (const f of files) {
     let size: number;
     try {
       size = fs.statSync(f).size;
       fs.accessSync(f, fs.constants.R_OK);
     } catch (e) {
-      say(`cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      return 2;
+      throw new ConfigError(`cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
     }
-    if (size === 0) {
-      say(`${f} is empty: nothing to replay`);
-      return 2;
-    }
+    if (size === 0) throw new ConfigError(`${f} is empty: nothing to replay`);
   }
-  const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  const log = commandLogger({ level: config.logLevel, format: config.logFormat }, notices);
   return replay(files, config, log, signal);
 }
 
 async function replay(files: string[], config: ReplayConfig, log: Logger, signal?: AbortSignal): Promise<number> {
   const settings = loadToolFiles(config, log);
-  if (!settings) return 2;
+  if (!settings) throw new CommandFailed(2, "a tools' settings file is bad");
   const { thresholds, lists } = settings;
   // The player waits for room before each batch, so nothing it plays is dropped; lossless also
   // keeps what the tools publish meanwhile (alerts) when it finds a queue the player just filled.
@@ -116,7 +112,7 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
   const tools = await startTools(bus, { ...config, web: config.web ?? "off" }, thresholds, lists, log);
   if (!tools) {
     await bus.close();
-    return 1;
+    throw new CommandFailed(1, "a tool could not start");
   }
   // --nats: the recording goes to NATS as well, waiting for room so that nothing is dropped.
   // (--from-stream reads --nats instead: publishing there too would feed the stream its own replay.)
@@ -125,7 +121,7 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
     await nats.close(100);
     await bus.close();
     await tools.close();
-    return 1;
+    throw new CommandFailed(1, "NATS refused the connection"); // the bus has logged why
   }
   showBanner(
     {
@@ -142,21 +138,23 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
   );
   const stop = stopOnSignals(signal);
   const play = { files, speed: config.speed as ReplaySpeed, loop: config.loop, nodeName: config.nodeName, signal: stop.signal };
-  const summary = config.fromStream ? await playStreamRange(bus, play, config as ReplayConfig & { fromStream: string; nats: string[] }, log) : await playRecording(play, { bus, signal: stop.signal, log });
-  if (!summary) {
+  let summary: ReplaySummary;
+  try {
+    summary = config.fromStream ? await playStreamRange(bus, play, config as ReplayConfig & { fromStream: string; nats: string[] }, log) : await playRecording(play, { bus, signal: stop.signal, log });
+  } catch (e) {
     stop.dispose();
     await nats?.close(100);
     await bus.close();
     await tools.close();
-    return 2;
+    throw e;
   }
   await bus.drained();
   await tools.flushed(); // every event written before "done" is said (lines wait up to 50 ms in a batch)
   await nats?.close(30_000); // sends what is still buffered
-  let code = 0;
+  let nothing: string | undefined;
   if (summary.events === 0 && !summary.aborted) {
-    log.error(`no events in ${config.fromStream ? `stream ${config.fromStream} in the range` : files.join(", ")}: nothing was replayed`);
-    code = 2;
+    nothing = `no events in ${config.fromStream ? `stream ${config.fromStream} in the range` : files.join(", ")}: nothing was replayed`;
+    log.error(nothing);
   } else if (config.linger > 0 && !stop.signal.aborted) {
     log.info(`replay done; /metrics and the live page stay up for ${config.linger} s (--linger)`);
     await new Promise<void>((res) => {
@@ -167,7 +165,8 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
   stop.dispose();
   await bus.close();
   await tools.close();
-  return code;
+  if (nothing) throw new CommandFailed(2, nothing);
+  return 0;
 }
 
 /** Checks between the --from-stream settings and the files given; the problem or undefined. */
@@ -185,14 +184,14 @@ function streamRangeProblem(c: ReplayConfig, files: string[]): string | undefine
   return undefined;
 }
 
-/** Plays a time range of a JetStream stream; undefined when the stream cannot be read. */
-async function playStreamRange(bus: MemoryBus, o: PlayOptions & { signal: AbortSignal }, c: ReplayConfig & { fromStream: string; nats: string[] }, log: Logger): Promise<ReplaySummary | undefined> {
+/** Plays a time range of a JetStream stream; throws CommandFailed (exit 2, logged) when the stream cannot be read. */
+async function playStreamRange(bus: MemoryBus, o: PlayOptions & { signal: AbortSignal }, c: ReplayConfig & { fromStream: string; nats: string[] }, log: Logger): Promise<ReplaySummary> {
   const reader = new StreamRangeReader(c as NatsConnectSettings, { stream: c.fromStream, since: c.since, until: c.until, nodes: c.nodes }, log);
   try {
     await reader.open();
   } catch (e) {
     log.error(`cannot read the stream: ${(e as Error).message}`);
-    return undefined;
+    throw new CommandFailed(2, `cannot read the stream: ${(e as Error).message}`, { cause: e });
   }
   try {
     const player = new RecordingPlayer(bus, { ...o, files: [] });
@@ -206,7 +205,7 @@ async function playStreamRange(bus: MemoryBus, o: PlayOptions & { signal: AbortS
     return s;
   } catch (e) {
     log.error(`reading stream ${c.fromStream} failed: ${(e as Error).message}`);
-    return undefined;
+    throw new CommandFailed(2, `reading stream ${c.fromStream} failed: ${(e as Error).message}`, { cause: e });
   } finally {
     await reader.close();
   }

@@ -10,7 +10,7 @@ import { SOURCES } from "./sources.js";
 export function discoverSources(config: SourcesConfig): { descriptor: (typeof SOURCES)[number]; plan: SourcePlan }[] {
   const wanted = config.sources === "auto" ? SOURCES : SOURCES.filter((s) => config.sources.includes(s.name));
   return wanted.map((descriptor) => {
-    const r = descriptor.check(config as never);
+    const r = descriptor.check(config);
     const plan: SourcePlan = r.ok ? { name: descriptor.name, start: true, detail: r.detail } : { name: descriptor.name, start: false, reason: r.reason };
     return { descriptor, plan };
   });
@@ -38,7 +38,7 @@ export function startSources(
     runs.push(
       descriptor
         .create()
-        .then((source) => source.run({ config: config as never, emit, log: slog, signal, ...(instruments ? { instruments } : {}) }))
+        .then((source) => source.run({ config, emit, log: slog, signal, ...(instruments ? { instruments } : {}) }))
         .catch((err: unknown) => {
           slog.error({ err }, `${plan.name} source failed`);
           emit("source.status", { source: descriptor.name, state: "down", detail: `failed: ${(err as Error).message ?? String(err)}` });

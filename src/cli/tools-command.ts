@@ -10,7 +10,7 @@ import { createBus, loadToolFiles, runRecording } from "./start-tools.js";
 import type { ToolContext } from "../bus/tool.js";
 import { run as runWeb, type RunningWeb } from "../tools/web/run.js";
 import { TOOLS_COMMAND_OPTIONS, loadToolsCommandConfig, type ToolsCommandConfig } from "./tools-command-options.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "../version.js";
 import type { Logger } from "../logger.js";
 import { aborted } from "../sources/abort.js";
 import { run as runFleet } from "../tools/fleet/run.js";

@@ -2,9 +2,9 @@
 // variables, a JSON config file. They are merged, then validated once by the table's zod schema;
 // an error names the setting and where its bad value came from.
 import { z } from "zod";
-import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../events/json-depth.js";
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../util/json-depth.js";
 import { readBoundedFile } from "./bounded-file.js";
-import { envName, settingsSchema, type OptionTable } from "./options.js";
+import { deprecationNotice, envName, settingsSchema, type OptionTable, type OptionValues } from "./options.js";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -54,9 +54,10 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, table: OptionTable): Rec
 /**
  * Merges the layers and validates them against the table. `flags` are commander's options (keys
  * are the table's keys). Throws ConfigError with a message fit for the user; a secret's value is
- * never part of it.
+ * never part of it. A deprecated row in use (OptionSpec.deprecated) gives its value to the row it
+ * stands for, unless that row is given too, and is told to `warn`.
  */
-export function loadSettings(table: OptionTable, flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+export function loadSettings<T extends OptionTable>(table: T, flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, warn?: (message: string) => void): OptionValues<T> {
   const configFile = (flags.config as string | undefined) ?? (table.config ? env.PEERWATCH_CONFIG : undefined);
   const layers: [Origin, Record<string, unknown>][] = [
     ["file", configFile ? readConfigFile(configFile, table) : {}],
@@ -73,7 +74,15 @@ export function loadSettings(table: OptionTable, flags: Record<string, unknown>,
   }
   const r = settingsSchema(table).safeParse(merged);
   if (!r.success) throw new ConfigError(describe(r.error, origin, table));
-  return r.data;
+  const values: Record<string, unknown> = r.data;
+  for (const [key, row] of Object.entries(table)) {
+    if (!row.deprecated || merged[key] === undefined) continue;
+    const notice = deprecationNotice(table, key);
+    if (notice) warn?.(notice);
+    if (merged[row.deprecated.use] === undefined) values[row.deprecated.use] = values[key];
+  }
+  // The schema is the table's own (settingsSchema): its output has the rows' types.
+  return values as OptionValues<T>;
 }
 
 function describe(err: z.ZodError, origin: Record<string, Origin>, table: OptionTable): string {

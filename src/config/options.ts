@@ -30,6 +30,12 @@ export interface OptionSpec<S extends z.ZodType = z.ZodType> {
   flagOnly?: boolean;
   /** Also offer `--no-<flag>`, which sets the value to false (e.g. `--no-p2p`). */
   negatable?: string;
+  /**
+   * A deprecated alias of another row: `use` is that row's key (in the same table). When the alias is
+   * given and that row is not, its value goes to that row; using it makes the loader warn (`loadSettings`,
+   * whichever command has the row), with `why` after "use --<flag>".
+   */
+  deprecated?: { use: string; why?: string };
 }
 
 export type OptionTable = Record<string, OptionSpec>;
@@ -40,8 +46,11 @@ export function defineOptions<const T extends OptionTable>(rows: T): T {
   return rows;
 }
 
-/** Joins option tables. A key may appear twice only as the very same row (shared rows). */
-export function mergeOptions(...tables: OptionTable[]): OptionTable {
+/** `A | B` to `A & B`: the tables joined by mergeOptions. */
+export type Joined<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+/** Joins option tables, keeping their row types. A key may appear twice only as the very same row (shared rows). */
+export function mergeOptions<const T extends readonly OptionTable[]>(...tables: T): Joined<T[number]> & OptionTable {
   const out: OptionTable = {};
   for (const t of tables) {
     for (const [key, row] of Object.entries(t)) {
@@ -49,7 +58,15 @@ export function mergeOptions(...tables: OptionTable[]): OptionTable {
       out[key] = row;
     }
   }
-  return out;
+  return out as Joined<T[number]> & OptionTable;
+}
+
+/** What a deprecated row says when it is used: "--old (PEERWATCH_OLD, old) is deprecated: use --new, why". */
+export function deprecationNotice(table: OptionTable, key: string): string | undefined {
+  const row = Object.hasOwn(table, key) ? table[key] : undefined;
+  if (!row?.deprecated) return undefined;
+  const use = table[row.deprecated.use];
+  return `--${row.flag} (${envName(row)}, ${key}) is deprecated: use --${use?.flag ?? row.deprecated.use}${row.deprecated.why ? `, ${row.deprecated.why}` : ""}`;
 }
 
 /** PEERWATCH_RPC_PASSWORD for --rpc-password, etc. */

@@ -5,10 +5,9 @@
 import { sleep } from "../sources/abort.js";
 import { Backoff } from "../sources/backoff.js";
 import { findNodePid, processAlive } from "../sources/discover.js";
-import { nodeBinary, type EbpfConfig } from "./descriptor.js";
+import { nodeBinary, type EbpfConfig } from "./options.js";
 import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
-import { EBPF_PAYLOAD_BYTES_DEPRECATED, capturePayloadBytes } from "../codecs/p2p/options.js";
 import { runBpftrace } from "./bpftrace-runner.js";
 
 
@@ -19,7 +18,6 @@ export class EbpfSource implements Source<EbpfConfig> {
     const { config, emit, log, signal } = ctx;
     const backoff = new Backoff(1000, 30_000);
     const status = new StatusReporter(emit, "ebpf");
-    if (config.ebpfPayloadBytes !== undefined) log.warn(EBPF_PAYLOAD_BYTES_DEPRECATED);
     while (!signal.aborted) {
       const found = findNodePid(config);
       if (found.pid === undefined || !processAlive(found.pid)) {
@@ -41,7 +39,7 @@ export class EbpfSource implements Source<EbpfConfig> {
         binary,
         pid,
         groups: config.ebpfGroups,
-        payloadBytes: capturePayloadBytes(config),
+        payloadBytes: config.payloadBytes,
         emit,
         log,
         signal,

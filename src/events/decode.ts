@@ -1,7 +1,7 @@
 // Decoding events from untrusted input (NDJSON files, NATS messages, replay): never throws, returns a
 // typed error that says what was wrong, where (path in the object, or line/byte) and why.
 import { z } from "zod";
-import { MAX_JSON_DEPTH, jsonDepthExceeds } from "./json-depth.js";
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../util/json-depth.js";
 import { passesCompiledCheck } from "./compiled-check.js";
 import { EVENT_DATA_SCHEMAS, envelope, type EventType, type PeerwatchEvent } from "./schema.js";
 

@@ -4,7 +4,7 @@ export * from "./schema.js";
 export * from "./rpc-results.js";
 export * from "./decode.js";
 export * from "./make.js";
-export * from "./json-depth.js";
+export * from "../util/json-depth.js";
 export * from "./drop-reasons.js";
 export * from "./node-identity.js";
 export * from "./fact-source.js";

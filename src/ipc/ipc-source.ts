@@ -1,13 +1,12 @@
 // The IPC source: connects to bitcoin-node's -ipcbind=unix socket, finds what the node serves,
 // and runs the tip watcher, the RPC poller over executeRpc and (patched nodes) net-message tracing.
 // When the node goes away it reports down and reconnects with backoff; peerwatch never restarts.
-import { RpcPoller, defaultSchedule } from "../codecs/jsonrpc/poller.js";
-import { capturePayloadBytes } from "../codecs/p2p/options.js";
+import { RpcPoller, defaultSchedule } from "../sources/rpc-poller.js";
 import { sleep, unlessAborted } from "../sources/abort.js";
 import { Backoff } from "../sources/backoff.js";
 import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
-import { ipcSocketPath, type IpcConfig } from "./descriptor.js";
+import { ipcSocketPath, type IpcConfig } from "./options.js";
 import { NetTracing, TraceSubscribeError, explainSubscribeFailure } from "./net-tracing.js";
 import { describeCapabilities, probeCapabilities } from "./probe.js";
 import { IpcRpcTransport } from "./rpc-transport.js";
@@ -124,7 +123,7 @@ export class IpcSource implements Source<IpcConfig> {
           traces,
           emit,
           {
-            payloadBytes: capturePayloadBytes(config),
+            payloadBytes: config.payloadBytes,
             maxQueueEvents: config.ipcTraceQueueEvents,
             maxBatchEvents: config.ipcTraceBatchEvents,
             maxBatchWaitUs: config.ipcTraceBatchWaitUs,

@@ -33,7 +33,8 @@ export async function lastIdentity(file: string, upTo: number, chain: string | u
         const parser = new LogParser(chain);
         const r = parser.parse(line);
         if (r.kind !== "version") continue;
-        return (ipcListening ? parser.multiprocess() : r.facts) as LogFact<"node.info">[];
+        const facts = ipcListening ? parser.multiprocess() : r.facts;
+        return facts.filter((f): f is LogFact<"node.info"> => f.type === "node.info");
       }
       end = start;
     }

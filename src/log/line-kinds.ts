@@ -7,10 +7,8 @@ import { parseVersionLine } from "../events/node-identity.js";
 import { parseLinePrefix, ThreadNameMode, type LogLine } from "./line-prefix.js";
 import { PeerTable } from "./peer-table.js";
 
-export interface LogFact<T extends EventType = EventType> {
-  type: T;
-  data: EventDataMap[T];
-}
+/** One fact of a line: an event type with that type's data (a union over the types, so the two stay tied). */
+export type LogFact<T extends EventType = EventType> = { [K in T]: { type: K; data: EventDataMap[K] } }[T];
 
 export interface ParsedLine {
   line: LogLine;
@@ -23,7 +21,8 @@ const HASH = "([0-9a-f]{64})";
 /** ", peeraddr=…" appears when the node runs with -logips. */
 const PEER = "peer=(\\d{1,15})(?:, peeraddr=(\\S{1,256}))?";
 
-const fact = <T extends EventType>(type: T, data: EventDataMap[T]): LogFact => ({ type, data }) as LogFact;
+// (TypeScript cannot see that { type: T, data: EventDataMap[T] } is LogFact<T> while T is open.)
+const fact = <T extends EventType>(type: T, data: EventDataMap[T]): LogFact<T> => ({ type, data }) as LogFact<T>;
 
 /** "<what>, disconnecting peer=N": the reasons CNode::DisconnectMsg is used with (net.cpp, net_processing.cpp). */
 const DISCONNECT_CAUSES: [RegExp, EventDataMap["peer.disconnecting"]["cause"]][] = [

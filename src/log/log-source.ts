@@ -89,7 +89,7 @@ export class LogSource implements Source<LogConfig> {
         parsed[r.kind] = (parsed[r.kind] ?? 0) + 1;
         for (const f of r.facts) {
           try {
-            emit(f.type, f.data as never, ts);
+            emit(f.type, f.data, ts);
           } catch (e) {
             // A fact the model refuses (checked builds only): lost, and said so, never a crash.
             emit("events.dropped", { source: "log", count: 1, reason: `${r.kind} line gave an invalid ${f.type}: ${String((e as Error).message).slice(0, 160)}` });

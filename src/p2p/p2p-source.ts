@@ -9,7 +9,7 @@ import { Backoff } from "../sources/backoff.js";
 import { StatusReporter } from "../sources/status-reporter.js";
 import { parseUserAgent } from "../events/node-identity.js";
 import type { Source, SourceContext } from "../sources/types.js";
-import { p2pTarget, type P2pConfig } from "./descriptor.js";
+import { p2pTarget, type P2pConfig } from "./options.js";
 import { PeerConnection, V2_OFFERED } from "./peer-connection.js";
 
 

@@ -19,10 +19,12 @@ import {
   encodeVersion,
   type VersionPayload,
 } from "../codecs/p2p/messages.js";
+import { VERSION } from "../version.js";
 
 /** What we claim: protocol 70016 (wtxidrelay era), no services, no relay. */
 export const OUR_PROTOCOL_VERSION = 70016;
-export const USER_AGENT = "/peerwatch:0.1.0/";
+/** peerwatch and its version (package.json), as BIP 14 spells a user agent. */
+export const USER_AGENT = `/peerwatch:${VERSION}/`;
 /** The reason given when a connecting node offers BIP324 v2: expected, and it retries with v1. */
 export const V2_OFFERED = "the node offered BIP324 v2 transport; closed so that it retries with v1";
 

@@ -1,20 +1,7 @@
 // The /proc thread-CPU extractor as the CLI sees it: its options, its discovery check, its factory.
-import { defineOptions } from "../config/options.js";
-import { seconds } from "../config/values.js";
 import { findRunningNode } from "../sources/discover.js";
-import { defineSource, type SourceConfig } from "../sources/types.js";
-
-export const PROC_OPTIONS = defineOptions({
-  procInterval: {
-    flag: "proc-interval",
-    arg: "seconds",
-    description: "how often the node's per-thread CPU time is read from /proc",
-    defaultText: "10",
-    schema: seconds(86400).default(10),
-  },
-});
-
-export type ProcConfig = SourceConfig<typeof PROC_OPTIONS>;
+import { defineSource } from "../sources/types.js";
+import { PROC_OPTIONS } from "./options.js";
 
 export const procDescriptor = defineSource({
   name: "proc",

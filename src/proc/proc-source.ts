@@ -4,7 +4,7 @@ import { sleep } from "../sources/abort.js";
 import { findNodePid } from "../sources/discover.js";
 import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
-import type { ProcConfig } from "./descriptor.js";
+import type { ProcConfig } from "./options.js";
 import { readThreads } from "./thread-stats.js";
 
 export class ProcSource implements Source<ProcConfig> {

@@ -3,9 +3,9 @@
 import { aborted } from "../sources/abort.js";
 import { runningNodeBinary } from "../sources/discover.js";
 import type { Source, SourceContext } from "../sources/types.js";
-import { rpcCookiePath, rpcUrl, type RpcConfig } from "./descriptor.js";
+import { rpcCookiePath, rpcUrl, type RpcConfig } from "./options.js";
 import { HttpRpcTransport } from "./http-transport.js";
-import { RpcPoller, defaultSchedule } from "../codecs/jsonrpc/poller.js";
+import { RpcPoller, defaultSchedule } from "../sources/rpc-poller.js";
 
 export class RpcSource implements Source<RpcConfig> {
   readonly name = "rpc" as const;

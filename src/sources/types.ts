@@ -1,7 +1,8 @@
 // What every extractor implements to plug into peerwatch: a Source that runs, and a descriptor
 // that names it, lists its option rows, says whether it can start, and creates it. The CLI
 // assembles the descriptors; nothing below the CLI knows which extractors exist.
-import type { CoreConfig, OptionTable, OptionValues } from "../config/options.js";
+import { ConfigError, loadSettings } from "../config/load.js";
+import { coreOptions, deriveCore, mergeOptions, type CoreConfig, type CoreSettings, type OptionTable, type OptionValues } from "../config/options.js";
 import type { Emit } from "../events/index.js";
 import type { Logger } from "../logger.js";
 
@@ -51,6 +52,26 @@ export interface SourceDescriptor<T extends OptionTable = OptionTable> {
 /** Keeps a descriptor's exact option types. */
 export function defineSource<const T extends OptionTable>(d: SourceDescriptor<T>): SourceDescriptor<T> {
   return d;
+}
+
+/** Settings as a config file holds them (camelCase keys, JSON values): core ones and a source's own. */
+export type SourceSettings<T extends OptionTable> = Partial<Record<keyof CoreSettings | keyof T, unknown>>;
+
+/**
+ * A source's config without the CLI: `settings` as a config file would hold them, parsed by the core
+ * rows and the source's own rows (their defaults filled in, e.g. `{ chain: "regtest", procInterval: 1 }`),
+ * then the source's cross-setting check. Throws ConfigError on a bad setting, like the CLI (and
+ * naming it by its flag).
+ */
+export function sourceConfig<T extends OptionTable>(d: Pick<SourceDescriptor<T>, "name" | "options" | "validate">, settings: SourceSettings<T> = {}, env: NodeJS.ProcessEnv = {}): SourceConfig<T> {
+  const core = coreOptions([d.name]);
+  const values = loadSettings(mergeOptions(core, d.options), settings, env);
+  // The merged table holds both sets of rows, so the values are both: core settings and the source's own.
+  const own = values as OptionValues<T>;
+  const config: SourceConfig<T> = { ...own, ...deriveCore(values as CoreSettings) };
+  const problem = d.validate?.(config);
+  if (problem) throw new ConfigError(problem);
+  return config;
 }
 
 /** What discovery found for a source: start it, or why not. */

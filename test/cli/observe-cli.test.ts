@@ -30,6 +30,12 @@ describe("peerwatch observe without a node", () => {
     expect(r.stderr).toMatch(/"msg":"ipc down: no IPC socket/);
   });
 
+  it("warns in its log that --ebpf-payload-bytes is deprecated (the row says so, not the eBPF source)", async () => {
+    const r = await runCli(["observe", "--datadir", empty, "--duration", "0.2", "--metrics", "off", "--no-demo", "--sources", "proc", "--ebpf-payload-bytes", "32"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/"level":40,.*"msg":"--ebpf-payload-bytes \(PEERWATCH_EBPF_PAYLOAD_BYTES, ebpfPayloadBytes\) is deprecated: use --payload-bytes/);
+  });
+
   it("writes events to a file and only to it", async () => {
     const out = path.join(empty, "events.ndjson");
     const r = await runCli(["observe", "--datadir", empty, "--events", out, "--duration", "0.5", "--metrics", "off", "--no-demo"]);

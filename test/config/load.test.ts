@@ -3,10 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadObserveConfig as loadConfig } from "../../src/cli/observe-options.js";
-import { capturePayloadBytes } from "../../src/codecs/p2p/options.js";
-import { ConfigError } from "../../src/config/load.js";
-import { ipcSocketPath } from "../../src/ipc/descriptor.js";
-import { rpcCookiePath, rpcUrl } from "../../src/rpc/descriptor.js";
+import { PAYLOAD_OPTIONS } from "../../src/codecs/p2p/options.js";
+import { ConfigError, loadSettings } from "../../src/config/load.js";
+import { ipcSocketPath } from "../../src/ipc/options.js";
+import { rpcCookiePath, rpcUrl } from "../../src/rpc/options.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pw-config-"));
 const writeConfig = (obj: unknown) => {
@@ -110,16 +110,30 @@ describe("config", () => {
 describe("net-message capture settings (shared by eBPF and IPC tracing)", () => {
   it("one --payload-bytes for both sources, 64 by default, the IPC trace options settable", () => {
     const d = loadConfig({}, {});
-    expect(capturePayloadBytes(d)).toBe(64);
+    expect(d.payloadBytes).toBe(64);
     expect([d.ipcTrace, d.ipcTraceQueueEvents, d.ipcTraceBatchEvents, d.ipcTraceBatchWaitUs]).toEqual([true, 65536, 1024, 1000]);
     const c = loadConfig({ payloadBytes: "16", ipcTrace: "off", ipcTraceQueueEvents: "10", ipcTraceBatchEvents: "5", ipcTraceBatchWaitUs: "0" }, {});
-    expect([capturePayloadBytes(c), c.ipcTrace, c.ipcTraceQueueEvents, c.ipcTraceBatchEvents, c.ipcTraceBatchWaitUs]).toEqual([16, false, 10, 5, 0]);
+    expect([c.payloadBytes, c.ipcTrace, c.ipcTraceQueueEvents, c.ipcTraceBatchEvents, c.ipcTraceBatchWaitUs]).toEqual([16, false, 10, 5, 0]);
   });
 
   it("keeps --ebpf-payload-bytes working as an alias; --payload-bytes wins when both are given", () => {
-    expect(capturePayloadBytes(loadConfig({ ebpfPayloadBytes: "32" }, {}))).toBe(32);
-    expect(capturePayloadBytes(loadConfig({}, { PEERWATCH_EBPF_PAYLOAD_BYTES: "8" }))).toBe(8);
-    expect(capturePayloadBytes(loadConfig({ ebpfPayloadBytes: "32", payloadBytes: "0" }, {}))).toBe(0);
+    expect(loadConfig({ ebpfPayloadBytes: "32" }, {}).payloadBytes).toBe(32);
+    expect(loadConfig({}, { PEERWATCH_EBPF_PAYLOAD_BYTES: "8" }).payloadBytes).toBe(8);
+    expect(loadConfig({ ebpfPayloadBytes: "32", payloadBytes: "0" }, {}).payloadBytes).toBe(0);
+  });
+
+  it("says from the row that the alias is deprecated, once, whichever layer set it; says nothing when it is not used", () => {
+    const told: string[] = [];
+    const warn = (m: string) => told.push(m);
+    loadConfig({ ebpfPayloadBytes: "32" }, {}, undefined, warn);
+    loadConfig({}, { PEERWATCH_EBPF_PAYLOAD_BYTES: "8" }, undefined, warn);
+    loadConfig({ payloadBytes: "16" }, {}, undefined, warn);
+    const notice = "--ebpf-payload-bytes (PEERWATCH_EBPF_PAYLOAD_BYTES, ebpfPayloadBytes) is deprecated: use --payload-bytes, which sets eBPF and IPC tracing alike";
+    expect(told).toEqual([notice, notice]);
+    // Any table with the row: the loader warns, not the eBPF source.
+    const alone: string[] = [];
+    expect(loadSettings(PAYLOAD_OPTIONS, { ebpfPayloadBytes: "0" }, {}, (m) => alone.push(m))).toMatchObject({ payloadBytes: 0 });
+    expect(alone).toEqual([notice]);
   });
 
   it("refuses payload sizes eBPF cannot copy and an empty trace queue", () => {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../../src/bus/index.js";
 import { explainMissingIpc } from "../../src/cli/ipc-explainer.js";
-import { RpcPoller } from "../../src/codecs/jsonrpc/poller.js";
+import { RpcPoller } from "../../src/sources/rpc-poller.js";
 import { RpcError, type RpcTransport } from "../../src/codecs/jsonrpc/transport.js";
 import { toPeerInfo } from "../../src/codecs/jsonrpc/peers.js";
 import { RPC_SNAPSHOT_SCHEMAS, decodeEvent, emitterFor, getPeerInfoResult, makeEvent, type PeerwatchEvent } from "../../src/events/index.js";

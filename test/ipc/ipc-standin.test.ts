@@ -4,7 +4,7 @@ import { makeEvent, type Emit, type PeerwatchEvent } from "../../src/events/inde
 import { describeCapabilities, probeCapabilities } from "../../src/ipc/probe.js";
 import { IpcRpcTransport } from "../../src/ipc/rpc-transport.js";
 import { IpcError, IpcSession } from "../../src/ipc/session.js";
-import { RpcPoller, defaultSchedule, type PollerHealth } from "../../src/codecs/jsonrpc/poller.js";
+import { RpcPoller, defaultSchedule, type PollerHealth } from "../../src/sources/rpc-poller.js";
 import { toPeerInfo } from "../../src/codecs/jsonrpc/peers.js";
 import { getPeerInfoResult } from "../../src/events/index.js";
 import { captureJson } from "../helpers/capture.js";

@@ -2,10 +2,11 @@
 // interface probe (the node still loading), or while running. It used to say "IPC connection
 // lost: closed by peerwatch" (or the interrupted call's error) when the stop closed the session first.
 import { describe, expect, it } from "vitest";
-import { loadObserveConfig } from "../../src/cli/observe-options.js";
 import { makeEvent, type Emit, type PeerwatchEvent } from "../../src/events/index.js";
+import { ipcDescriptor } from "../../src/ipc/descriptor.js";
 import { IpcSource } from "../../src/ipc/ipc-source.js";
 import { createLogger } from "../../src/logger.js";
+import { sourceConfig } from "../../src/sources/types.js";
 import { Standin, standinBinary } from "../helpers/standin.js";
 import { until } from "../helpers/wait.js";
 
@@ -21,7 +22,8 @@ describe.skipIf("skip" in bin)("stopping the IPC source", () => {
       const e = makeEvent("ipc", "t", type, data) as PeerwatchEvent;
       if (e.type === "source.status") statuses.push({ state: e.data.state, detail: e.data.detail });
     };
-    const config = { ...loadObserveConfig({ chain: "regtest" }, {}), ipcSocket: node.socket, rpcInterval: 0.05 } as never;
+    // Built from the IPC source's own rows, without the CLI.
+    const config = sourceConfig(ipcDescriptor, { chain: "regtest", ipcSocket: node.socket, rpcInterval: 0.05 });
     const ac = new AbortController();
     const run = new IpcSource().run({ config, emit, log: createLogger({ level: "silent", format: "json" }), signal: ac.signal });
     await new Promise((r) => setTimeout(r, afterMs));

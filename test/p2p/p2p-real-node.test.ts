@@ -1,6 +1,7 @@
 // The P2P pinger against a real Bitcoin Core on regtest (runs when BITCOIND or BITCOIN_NODE and
 // BITCOIN_CLI point at binaries).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { USER_AGENT } from "../../src/p2p/peer-connection.js";
 import { LiveCli } from "../helpers/cli.js";
 import { RealNode, freePort, realNodeBinaries } from "../helpers/real-node.js";
 import { reportSkip } from "../helpers/skip.js";
@@ -23,7 +24,7 @@ describe.skipIf("skip" in bins)("P2P pinger against a real node", () => {
     expect(rtts.length, cli.stderr).toBeGreaterThanOrEqual(3);
     for (const e of rtts) expect((e.data as { rttNs: number }).rttNs).toBeLessThan(1e9);
     const peers = JSON.parse(await node.cli("getpeerinfo")) as { subver: string }[];
-    expect(peers.every((p) => p.subver !== "/peerwatch:0.1.0/"), "the pinger disconnected when it stopped").toBe(true);
+    expect(peers.every((p) => p.subver !== USER_AGENT), "the pinger disconnected when it stopped").toBe(true);
   });
 
   it("listen mode: the node connects with -addnode", async () => {

@@ -11,7 +11,7 @@ import { IpcRpcTransport } from "../../src/ipc/rpc-transport.js";
 import { IpcSession } from "../../src/ipc/session.js";
 import { HttpRpcTransport } from "../../src/rpc/http-transport.js";
 import { toPeerInfo } from "../../src/codecs/jsonrpc/peers.js";
-import { RpcPoller, defaultSchedule, type PollerHealth, type PolledMethod } from "../../src/codecs/jsonrpc/poller.js";
+import { RpcPoller, defaultSchedule, type PollerHealth, type PolledMethod } from "../../src/sources/rpc-poller.js";
 import { RpcError, type RpcTransport } from "../../src/codecs/jsonrpc/transport.js";
 import { captureJson } from "../helpers/capture.js";
 import { Standin, standinBinary } from "../helpers/standin.js";

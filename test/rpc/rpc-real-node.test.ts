@@ -6,7 +6,7 @@ import { probeCapabilities } from "../../src/ipc/probe.js";
 import { IpcRpcTransport } from "../../src/ipc/rpc-transport.js";
 import { IpcSession } from "../../src/ipc/session.js";
 import { HttpRpcTransport } from "../../src/rpc/http-transport.js";
-import { RpcPoller, defaultSchedule } from "../../src/codecs/jsonrpc/poller.js";
+import { RpcPoller, defaultSchedule } from "../../src/sources/rpc-poller.js";
 import type { RpcTransport } from "../../src/codecs/jsonrpc/transport.js";
 import { RealNode, realNodeBinaries } from "../helpers/real-node.js";
 import { reportSkip } from "../helpers/skip.js";

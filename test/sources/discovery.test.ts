@@ -5,8 +5,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadObserveConfig } from "../../src/cli/observe-options.js";
 import { discoverSources } from "../../src/cli/observe.js";
-import { nodeBinary } from "../../src/ebpf/descriptor.js";
-import { p2pTarget } from "../../src/p2p/descriptor.js";
+import { nodeBinary } from "../../src/ebpf/options.js";
+import { p2pTarget } from "../../src/p2p/options.js";
 
 const emptyDatadir = () => fs.mkdtempSync(path.join(os.tmpdir(), "pw-discover-"));
 const plans = (flags: Record<string, unknown>) => Object.fromEntries(discoverSources(loadObserveConfig(flags, {})).map((d) => [d.descriptor.name, d.plan]));

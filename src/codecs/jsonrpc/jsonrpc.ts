@@ -2,7 +2,7 @@
 // validated: a reply is parsed once (after a depth check), checked for the JSON-RPC shape, and turned into a result or
 // an RpcError; it never throws anything else.
 import { z } from "zod";
-import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../../events/json-depth.js";
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../../util/json-depth.js";
 import { RpcError } from "./transport.js";
 
 /** Largest reply accepted: getpeerinfo of a full node is well under 1 MiB. */

@@ -21,14 +21,14 @@ export const PAYLOAD_OPTIONS = defineOptions({
     arg: "n",
     description: `message payload bytes eBPF and IPC tracing capture and decode (the same prefix for both), 0 to ${MAX_CAPTURE_BYTES}; version messages are captured up to 256 bytes (eBPF: 160, what fits the BPF stack) to decode the user agent, 0 captures none; longer payloads are marked truncated`,
     defaultText: String(DEFAULT_CAPTURE_BYTES),
-    // No default here: the deprecated alias below applies when this is not given.
-    schema: wholeNumber(0, MAX_CAPTURE_BYTES).optional(),
+    schema: wholeNumber(0, MAX_CAPTURE_BYTES).default(DEFAULT_CAPTURE_BYTES),
   },
   ebpfPayloadBytes: {
     flag: "ebpf-payload-bytes",
     arg: "n",
     description: "deprecated alias of --payload-bytes (still works, with a warning)",
     schema: wholeNumber(0, MAX_CAPTURE_BYTES).optional(),
+    deprecated: { use: "payloadBytes", why: "which sets eBPF and IPC tracing alike" },
   },
 });
 
@@ -49,10 +49,3 @@ export function captureBytesFor(msgType: string, payloadBytes: number, ceiling =
 export function largestCapture(payloadBytes: number, ceiling = Infinity): number {
   return Math.max(0, ...Object.keys(CAPTURE_BYTES_BY_TYPE).map((t) => captureBytesFor(t, payloadBytes, ceiling)), payloadBytes);
 }
-
-/** The payload prefix to capture: --payload-bytes, else its deprecated alias, else 64. */
-export function capturePayloadBytes(c: { payloadBytes?: number | undefined; ebpfPayloadBytes?: number | undefined }): number {
-  return c.payloadBytes ?? c.ebpfPayloadBytes ?? DEFAULT_CAPTURE_BYTES;
-}
-
-export const EBPF_PAYLOAD_BYTES_DEPRECATED = "--ebpf-payload-bytes (PEERWATCH_EBPF_PAYLOAD_BYTES, ebpfPayloadBytes) is deprecated: use --payload-bytes, which sets eBPF and IPC tracing alike";

@@ -2,7 +2,7 @@
 // long form). Overridable with --alerts <file> (JSON, the same keys), validated by zod.
 import { z } from "zod";
 import { readBoundedFile } from "../../config/bounded-file.js";
-import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../../events/json-depth.js";
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../../util/json-depth.js";
 import { DETECTOR_THRESHOLD_FIELDS } from "./detector-thresholds.js";
 
 /** Largest thresholds file read: a dozen numbers. */

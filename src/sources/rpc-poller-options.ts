@@ -1,7 +1,7 @@
 // Option rows of the RPC poller, shared by every extractor that polls (RPC over HTTP, RPC over IPC).
-import { defineOptions, type OptionValues } from "../../config/options.js";
-import { commaList, seconds } from "../../config/values.js";
-import { POLLED_METHODS } from "./poller.js";
+import { defineOptions, type OptionValues } from "../config/options.js";
+import { commaList, seconds } from "../config/values.js";
+import { POLLED_METHODS } from "./rpc-poller.js";
 
 export const POLLER_OPTIONS = defineOptions({
   rpcInterval: { flag: "rpc-interval", arg: "seconds", description: "how often the fast RPC snapshots are polled", defaultText: "10", schema: seconds(86400).default(10) },

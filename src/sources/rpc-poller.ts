@@ -11,10 +11,10 @@ import {
   type Emit,
   type RpcSnapshot,
   type RpcSnapshotMethod,
-} from "../../events/index.js";
-import { parseUserAgent } from "../../events/node-identity.js";
-import { toPeerInfo } from "./peers.js";
-import { RPC_IN_WARMUP, RPC_METHOD_NOT_FOUND, RpcError, type RpcTransport } from "./transport.js";
+} from "../events/index.js";
+import { parseUserAgent } from "../events/node-identity.js";
+import { toPeerInfo } from "../codecs/jsonrpc/peers.js";
+import { RPC_IN_WARMUP, RPC_METHOD_NOT_FOUND, RpcError, type RpcTransport } from "../codecs/jsonrpc/transport.js";
 
 export type PolledMethodName = "getpeerinfo" | RpcSnapshotMethod;
 
