@@ -33,14 +33,6 @@ export class CommandFailed extends Error {
   }
 }
 
-/**
- * @deprecated Call the loader directly: main.ts catches its ConfigError (and prints the same
- * `peerwatch <command>: …` line, exit 2). Kept so callers written before that still work.
- */
-export function configOrExit<C>(_command: string, load: () => C): C | undefined {
-  return load();
-}
-
 /** The command's logger, after which the deprecated settings the loader met (`notices`) are told in it. */
 export function commandLogger(opts: Pick<LoggerOptions, "level" | "format">, notices: readonly string[]): Logger {
   const log = createLogger(opts);

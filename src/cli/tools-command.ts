@@ -4,7 +4,7 @@
 // raised are not counted again).
 import { NatsBus } from "../bus/nats/nats-bus.js";
 import { createLogger } from "../logger.js";
-import { configOrExit, type CommandSpec } from "./command.js";
+import { CommandFailed, type CommandSpec } from "./command.js";
 import { stopSignal } from "./stop-signal.js";
 import { createBus, loadToolFiles, runRecording } from "./start-tools.js";
 import type { ToolContext } from "../bus/tool.js";
@@ -21,7 +21,7 @@ import { PerNodeTools } from "./per-node-tools.js";
 
 export async function toolsFromNats(config: ToolsCommandConfig, log: Logger, signal?: AbortSignal): Promise<number> {
   const files = loadToolFiles(config, log);
-  if (!files) return 2;
+  if (!files) throw new CommandFailed(2); // the log says why
   const { thresholds, lists } = files;
 
   const bus = createBus(config.nodeName, log);
@@ -49,7 +49,7 @@ export async function toolsFromNats(config: ToolsCommandConfig, log: Logger, sig
       log.error(`cannot serve metrics on ${config.metrics.host}:${config.metrics.port}: ${(e as Error).message} (use --metrics host:port or --metrics off)`);
       await stopTools();
       await bus.close();
-      return 1;
+      throw new CommandFailed(1);
     }
     log.info(`metrics at http://${server.address.host}:${server.address.port}/metrics`);
   }
@@ -60,14 +60,14 @@ export async function toolsFromNats(config: ToolsCommandConfig, log: Logger, sig
     if (!registry) {
       log.error("--web needs --nodes naming exactly one node (the live page shows one node)");
       await Promise.all([stopTools(), server?.close(), bus.close()]);
-      return 2;
+      throw new CommandFailed(2);
     }
     try {
       web = await runWeb({ web: config.web, lists, registry }, ctx);
     } catch (e) {
       log.error(`cannot serve the live page on ${config.web.host}:${config.web.port}: ${(e as Error).message} (use --web host:port or --web off)`);
       await Promise.all([stopTools(), server?.close(), bus.close()]);
-      return 1;
+      throw new CommandFailed(1);
     }
     running.push(web.stopped);
     log.info(`live page at ${web.url}`);
@@ -91,7 +91,7 @@ export async function toolsFromNats(config: ToolsCommandConfig, log: Logger, sig
   } catch (e) {
     log.error(`NATS: ${(e as Error).message}`);
     await Promise.all([stopTools(), server?.close(), bus.close()]);
-    return 2;
+    throw new CommandFailed(2);
   }
   nats.subscribe({ name: "tools", maxQueue: 100_000 }, (e) => {
     if (e.type === "alert" && e.source === "peerwatch") return; // re-derived here
@@ -113,7 +113,8 @@ export async function toolsFromNats(config: ToolsCommandConfig, log: Logger, sig
   await bus.close();
   await stopTools();
   await server?.close();
-  return code;
+  if (code) throw new CommandFailed(code, "NATS refused the connection"); // the bus has logged why
+  return 0;
 }
 
 export const toolsCommand: CommandSpec = {
@@ -122,8 +123,7 @@ export const toolsCommand: CommandSpec = {
   table: TOOLS_COMMAND_OPTIONS,
   helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee docs/nats.md and docs/deploy.md for a multi-node set-up.",
   async run(opts) {
-    const config = configOrExit("tools", () => loadToolsCommandConfig(opts));
-    if (!config) return 2;
+    const config = loadToolsCommandConfig(opts); // a ConfigError: main.ts says it, exit 2
     const log = createLogger({ level: config.logLevel, format: config.logFormat });
     log.info({ node: config.nodeName, nodes: config.nodes ?? "all" }, `peerwatch ${VERSION} tools reading NATS`);
     return toolsFromNats(config, log);
