@@ -59,7 +59,7 @@ export function ebpfCaptureBytes(msgType: string, payloadBytes: number): number 
 
 export function generateProgram(o: ProgramOptions): string {
   if (!Number.isInteger(o.payloadBytes) || o.payloadBytes < 0 || o.payloadBytes > MAX_PAYLOAD_BYTES) {
-    throw new RangeError(`payload bytes must be 0…${MAX_PAYLOAD_BYTES}, got ${o.payloadBytes}`);
+    throw new EbpfProgramError(`payload bytes must be 0…${MAX_PAYLOAD_BYTES}, got ${o.payloadBytes}`);
   }
   if (/["\n\\]/.test(o.binary)) throw new EbpfProgramError(`unusable binary path ${JSON.stringify(o.binary)}`);
   const u = (tp: string) => `usdt:${o.binary}:${tp}`;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeEvent, makeEvent } from "../../src/events/index.js";
 import { parseLine } from "../../src/ebpf/line-parser.js";
-import { generateProgram } from "../../src/ebpf/program.js";
+import { EbpfProgramError, generateProgram } from "../../src/ebpf/program.js";
 import { REPO_ROOT, captureFile } from "../helpers/capture.js";
 import { FIXTURE_EVENTS } from "./fixture-expected.js";
 
@@ -148,7 +148,7 @@ describe("bpftrace program", () => {
 
   it("leaves utxocache out unless asked, and refuses bad options", () => {
     expect(generateProgram({ binary: "/b", groups: ["net"], payloadBytes: 0 })).not.toContain("utxocache");
-    expect(() => generateProgram({ binary: "/b", groups: ["net"], payloadBytes: 129 })).toThrow(RangeError);
+    expect(() => generateProgram({ binary: "/b", groups: ["net"], payloadBytes: 129 })).toThrow(EbpfProgramError);
     expect(() => generateProgram({ binary: '/b"; system("x', groups: ["net"], payloadBytes: 0 })).toThrow(/unusable binary path/);
     expect(() => generateProgram({ binary: "/b", groups: [], payloadBytes: 0 })).toThrow(/no tracepoint group/);
   });

@@ -1,7 +1,7 @@
 // Counts summed off prom-client's hot path read the same as direct inc() calls, across scrapes.
 import { Counter, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { collectFrom, DeferredCounts } from "../../src/tools/metrics/deferred-counts.js";
+import { collectFrom, DeferredCounts, DeferredCountsError } from "../../src/tools/metrics/deferred-counts.js";
 
 describe("DeferredCounts", () => {
   it("shows at every scrape exactly what direct inc() calls show, and never counts twice", async () => {
@@ -45,6 +45,6 @@ describe("DeferredCounts", () => {
       [{ x: "a", y: "bc", z: "" }, 1],
       [{ x: "ab", y: "c", z: "" }, 1],
     ]);
-    expect(() => new DeferredCounts([c], [])).toThrow(RangeError);
+    expect(() => new DeferredCounts([c], [])).toThrow(DeferredCountsError);
   });
 });

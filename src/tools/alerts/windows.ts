@@ -17,6 +17,11 @@ interface Ring {
   total: number;
 }
 
+/** A window built with sizes that cannot work (a programming error, found when it is made). */
+export class WindowSizeError extends RangeError {
+  override name = "WindowSizeError";
+}
+
 export class WindowSum {
   readonly bucketUs: number;
   private readonly rings = new Map<Key, Ring>();
@@ -27,7 +32,7 @@ export class WindowSum {
     readonly maxKeys = 10_000,
   ) {
     if (!(windowUs > 0) || !Number.isInteger(buckets) || buckets < 1 || !Number.isInteger(maxKeys) || maxKeys < 1) {
-      throw new RangeError(`bad window: ${windowUs} µs, ${buckets} buckets, ${maxKeys} keys`);
+      throw new WindowSizeError(`bad window: ${windowUs} µs, ${buckets} buckets, ${maxKeys} keys`);
     }
     this.bucketUs = Math.max(1, Math.ceil(windowUs / buckets));
   }

@@ -18,6 +18,11 @@ interface Pending {
 /** Nested maps, one level per label, down to the label set's sums. */
 type Level = Map<string, Level | Pending>;
 
+/** DeferredCounts made with a label count it does not handle (a programming error). */
+export class DeferredCountsError extends RangeError {
+  override name = "DeferredCountsError";
+}
+
 export class DeferredCounts {
   private readonly root: Level = new Map();
   private readonly all: Pending[] = [];
@@ -30,7 +35,7 @@ export class DeferredCounts {
     private readonly counters: readonly Counter<string>[],
     private readonly labelNames: readonly string[],
   ) {
-    if (labelNames.length < 1 || labelNames.length > 3) throw new RangeError(`DeferredCounts takes 1 to 3 label names, got ${labelNames.length}`);
+    if (labelNames.length < 1 || labelNames.length > 3) throw new DeferredCountsError(`DeferredCounts takes 1 to 3 label names, got ${labelNames.length}`);
   }
 
   /**
