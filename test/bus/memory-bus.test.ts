@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryBus, BoundedQueue } from "../../src/bus/index.js";
+import { MemoryBus } from "../../src/bus/index.js";
+import { BoundedQueue } from "../../src/bus/bounded-queue.js";
 import { makeEvent, type PeerwatchEvent } from "../../src/events/index.js";
 import { until } from "../helpers/wait.js";
 

@@ -1,8 +1,10 @@
-// JetStream set-up for durable mode: the stream every publisher writes into (created if missing,
-// with the operator's limits) and the durable consumer a tools process reads through.
+// JetStream set-up: whether this client may manage streams at all (least privilege), the stream
+// every publisher writes into (created if missing, with the operator's limits) and the durable
+// consumer a tools process reads through.
 import { AckPolicy, DeliverPolicy, jetstreamManager, StorageType, type JetStreamManager } from "@nats-io/jetstream";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "../../logger.js";
+import { natsErrorKind } from "./errors.js";
 import { ALL_SUBJECTS } from "./subjects.js";
 
 export interface StreamSettings {
@@ -18,6 +20,23 @@ export const MAX_ACK_PENDING = 20_000;
 /** Window in which the stream drops a re-sent event (same message id) after a lost ack. */
 const DUPLICATE_WINDOW_MS = 2 * 60_000;
 
+/**
+ * A publisher under least privilege (docs/deploy.md) may publish its own subjects and nothing of
+ * JetStream's API: it cannot create, change, purge or delete the stream, so it does not try. It
+ * asks once whether it may manage streams; refused, it publishes into the stream the operator or
+ * `peerwatch tools` made (true). Allowed, the caller creates the stream if missing (false).
+ */
+export async function publishOnly(nc: NatsConnection, stream: string, log: Logger): Promise<boolean> {
+  try {
+    await nc.request("$JS.API.INFO", undefined, { timeout: 5000 });
+    return false;
+  } catch (e) {
+    if (natsErrorKind(e) !== "permission") return false; // let ensureStream say what is wrong
+    log.info(`NATS: not allowed to manage JetStream (least privilege): publishing into stream ${stream}, which the operator or peerwatch tools creates`);
+    return true;
+  }
+}
+
 /** Creates the stream unless it exists; an existing stream keeps its limits (said in the log if they differ). */
 export async function ensureStream(nc: NatsConnection, s: StreamSettings, log: Logger): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc);
@@ -29,7 +48,7 @@ export async function ensureStream(nc: NatsConnection, s: StreamSettings, log: L
     }
     return jsm;
   } catch (e) {
-    if (!/not found/i.test((e as Error).message)) throw e;
+    if (natsErrorKind(e) !== "stream-not-found") throw e;
   }
   try {
     await jsm.streams.add({
@@ -43,7 +62,7 @@ export async function ensureStream(nc: NatsConnection, s: StreamSettings, log: L
     log.info(`NATS stream ${s.name} created (max age ${s.maxAgeSeconds} s, max bytes ${s.maxBytes})`);
   } catch (e) {
     // Another publisher may have created it a moment ago.
-    if (!/already in use|exists/i.test((e as Error).message)) throw e;
+    if (natsErrorKind(e) !== "stream-name-in-use") throw e;
   }
   return jsm;
 }
@@ -58,7 +77,7 @@ export async function ensureDurableConsumer(jsm: JetStreamManager, stream: strin
     }
     return;
   } catch (e) {
-    if (!/not found/i.test((e as Error).message)) throw e;
+    if (natsErrorKind(e) !== "consumer-not-found") throw e;
   }
   await jsm.consumers.add(stream, {
     durable_name: durable,

@@ -6,6 +6,7 @@ import { credsAuthenticator, nkeyAuthenticator, type Authenticator, type Connect
 import { z } from "zod";
 import { defineOptions, type OptionValues } from "../../config/options.js";
 import { pathString, seconds, wholeNumber } from "../../config/values.js";
+import { NatsConfigError } from "./errors.js";
 
 const file = pathString;
 const SUBJECT_SAFE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -103,11 +104,6 @@ function kebab(k: string): string {
 
 /** Largest secret or credentials file read. */
 const MAX_SECRET_FILE_BYTES = 64 * 1024;
-
-/** NATS settings or files that cannot be used; never carries a secret's value. */
-export class NatsConfigError extends Error {
-  override name = "NatsConfigError";
-}
 
 /** Reads a secret file; the error names the file and why, never its content. */
 export function readSecretFile(path: string, what: string): Uint8Array {

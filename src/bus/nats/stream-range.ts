@@ -7,6 +7,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { formatDecodeError, type PeerwatchEvent } from "../../events/index.js";
 import type { Logger } from "../../logger.js";
 import { decodeNatsEvent } from "./codec.js";
+import { StreamRangeError } from "./errors.js";
 import { connectionOptions, describeServers, type NatsConnectSettings } from "./options.js";
 import { nodeToken, subjectsFor } from "./subjects.js";
 
@@ -33,11 +34,6 @@ const BATCH = 256;
 const IDLE_MS = 2000;
 /** Rejected messages logged one by one; the rest are only counted. */
 const LOGGED_REJECTS = 20;
-
-/** The stream range could not be read: which stream on which server, the client's reason as cause. */
-export class StreamRangeError extends Error {
-  override name = "StreamRangeError";
-}
 
 export class StreamRangeReader {
   readonly counters: StreamRangeCounters = { received: 0, rejected: 0 };
