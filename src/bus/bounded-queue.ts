@@ -1,11 +1,16 @@
 // A FIFO with a hard capacity: push refuses when full, so the caller decides what a drop means.
 // Array with a moving head, compacted now and then: O(1) amortised, no per-item allocation.
+/** A queue made with a capacity below 1 (a programming error, found when it is made). */
+export class QueueCapacityError extends RangeError {
+  override name = "QueueCapacityError";
+}
+
 export class BoundedQueue<T> {
   private items: T[] = [];
   private head = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`queue capacity must be ≥ 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new QueueCapacityError(`queue capacity must be ≥ 1, got ${capacity}`);
   }
 
   get length(): number {
@@ -53,7 +58,7 @@ export class EventQueue<T> {
   events = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`queue capacity must be ≥ 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new QueueCapacityError(`queue capacity must be ≥ 1, got ${capacity}`);
   }
 
   /** Room for this many more events now. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryBus } from "../../src/bus/index.js";
-import { BoundedQueue } from "../../src/bus/bounded-queue.js";
+import { BoundedQueue, QueueCapacityError } from "../../src/bus/bounded-queue.js";
 import { makeEvent, type PeerwatchEvent } from "../../src/events/index.js";
 import { until } from "../helpers/wait.js";
 
@@ -196,6 +196,6 @@ describe("BoundedQueue", () => {
     expect(q.shift()).toBeUndefined();
   });
   it("rejects a capacity below 1", () => {
-    expect(() => new BoundedQueue(0)).toThrow(RangeError);
+    expect(() => new BoundedQueue(0)).toThrow(QueueCapacityError);
   });
 });
