@@ -40,7 +40,17 @@ while (n < total) {
     globalThis.gc?.();
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage(cpu0);
-    console.log(JSON.stringify({ events: n, rssMB: mem.rss / 2 ** 20, heapUsedMB: mem.heapUsed / 2 ** 20, cpuS: (cpu.user + cpu.system) / 1e6, invalid, ...p.stats(), ...(await p.sizes()) }));
+    console.log(
+      JSON.stringify({
+        events: n,
+        rssMB: mem.rss / 2 ** 20,
+        heapUsedMB: mem.heapUsed / 2 ** 20,
+        cpuS: (cpu.user + cpu.system) / 1e6,
+        invalid,
+        ...p.stats(),
+        ...(await p.sizes()),
+      }),
+    );
   }
 }
 await p.close();

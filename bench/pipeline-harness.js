@@ -29,7 +29,15 @@ export async function pipeline({ stage = "bus", tools = {}, validator, ndjsonTar
   let invalid = 0;
   const validate = validator ?? ((e) => decodeEvent(e).ok);
   if (stage === "parse" || stage === "event" || stage === "validate") {
-    const emit = emitterFor("ebpf", "bench", stage === "validate" ? (e) => { if (!validate(e)) invalid++; } : noop);
+    const emit = emitterFor(
+      "ebpf",
+      "bench",
+      stage === "validate"
+        ? (e) => {
+            if (!validate(e)) invalid++;
+          }
+        : noop,
+    );
     return {
       async feed(lines, start = 0, end = lines.length) {
         for (let i = start; i < end; i++) {
@@ -43,7 +51,12 @@ export async function pipeline({ stage = "bus", tools = {}, validator, ndjsonTar
       stats: () => ({ events, invalid }),
     };
   }
-  const bus = new MemoryBus({ nodeName: "bench", onHandlerError: (n, err) => { throw new Error(`${n}: ${err}`); } });
+  const bus = new MemoryBus({
+    nodeName: "bench",
+    onHandlerError: (n, err) => {
+      throw new Error(`${n}: ${err}`);
+    },
+  });
   const subs = [];
   const closers = [];
   let m;
@@ -55,16 +68,29 @@ export async function pipeline({ stage = "bus", tools = {}, validator, ndjsonTar
   const heuristics = defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree);
   const engine = new AlertEngine(heuristics, DEFAULT_THRESHOLDS);
   if (tools.alerts) subs.push(engine.attach(bus, "bench"));
-  else subs.push(bus.subscribeBatches({ name: "alerts", prefixes: [...new Set(defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree).flatMap((h) => h.prefixes))], maxQueue: 100_000 }, noop));
+  else
+    subs.push(
+      bus.subscribeBatches(
+        { name: "alerts", prefixes: [...new Set(defaultHeuristics(DEFAULT_THRESHOLDS, lists.tree).flatMap((h) => h.prefixes))], maxQueue: 100_000 },
+        noop,
+      ),
+    );
   if (tools.ndjson) {
     const w = startNdjsonWriter(bus, ndjsonTarget, log);
     subs.push(w.subscription);
     closers.push(() => w.close());
   } else subs.push(bus.subscribeBatches({ name: "ndjson", maxQueue: 50_000 }, noop));
   const alerts = {};
-  bus.subscribe({ name: "alert-count", prefixes: ["alert"] }, (e) => { alerts[e.data.name] = (alerts[e.data.name] ?? 0) + 1; });
+  bus.subscribe({ name: "alert-count", prefixes: ["alert"] }, (e) => {
+    alerts[e.data.name] = (alerts[e.data.name] ?? 0) + 1;
+  });
   // As the bpftrace runner does: the events of one pipe read go on the bus as one batch.
-  const emit = emitterFor("ebpf", "bench", (e) => bus.publish(e), (es) => bus.publishBatch(es));
+  const emit = emitterFor(
+    "ebpf",
+    "bench",
+    (e) => bus.publish(e),
+    (es) => bus.publishBatch(es),
+  );
   const feedLines = (lines, start, end) => {
     for (let i = start; i < end; i++) {
       const r = parseLine(lines[i], PAYLOAD_BYTES);

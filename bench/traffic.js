@@ -21,7 +21,12 @@ function template(f) {
   switch (`${f[0]} ${f[1]}`) {
     case "msg in":
     case "msg out":
-      return { head: `M\t${f[1] === "in" ? "i" : "o"}\t`, tail: `\t${rx(f[4], SHORT)}\t${rx(f[5], SHORT)}\t${f[6]}\t${f[7] ?? ""}`, msgType: f[5], direction: f[1] };
+      return {
+        head: `M\t${f[1] === "in" ? "i" : "o"}\t`,
+        tail: `\t${rx(f[4], SHORT)}\t${rx(f[5], SHORT)}\t${f[6]}\t${f[7] ?? ""}`,
+        msgType: f[5],
+        direction: f[1],
+      };
     case "conn inbound":
     case "conn outbound":
     case "conn closed":
@@ -75,4 +80,21 @@ export function* trafficChunks(templates, total, { peers = 1000, chunk = 20_000 
 }
 
 /** One getpeerinfo-like peer for peers.snapshot. */
-export const snapshotPeer = (id) => ({ id, addr: peerAddr(id), network: "ipv4", inbound: id % 2 === 0, connectionType: id % 2 ? "outbound-full-relay" : "inbound", transport: id % 3 ? "v2" : "v1", pingMs: 40 + (id % 50), minPingMs: 30, version: 70016, subversion: "/Satoshi:29.0.0/", relayTxes: true, minFeeFilterSatVb: 1, bytesSent: 1, bytesRecv: 1, connTime: 1, mappedAs: 64500 + (id % 300) });
+export const snapshotPeer = (id) => ({
+  id,
+  addr: peerAddr(id),
+  network: "ipv4",
+  inbound: id % 2 === 0,
+  connectionType: id % 2 ? "outbound-full-relay" : "inbound",
+  transport: id % 3 ? "v2" : "v1",
+  pingMs: 40 + (id % 50),
+  minPingMs: 30,
+  version: 70016,
+  subversion: "/Satoshi:29.0.0/",
+  relayTxes: true,
+  minFeeFilterSatVb: 1,
+  bytesSent: 1,
+  bytesRecv: 1,
+  connTime: 1,
+  mappedAs: 64500 + (id % 300),
+});

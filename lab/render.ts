@@ -24,7 +24,10 @@ function costRow(s: ScenarioScore): string {
   if (!c) return `| ${s.name} | not measured | ${THREADS.map(() => "").join(" | ")} | |`;
   const th = THREADS.map(([t]) => (c.threads[t] === undefined ? "–" : c.threads[t].toFixed(4)));
   // Threads come sorted busiest first (compare's cost tally).
-  const busiest = Object.entries(c.threads).slice(0, 2).map(([n, v]) => `${n} ${v.toFixed(4)}`).join(", ");
+  const busiest = Object.entries(c.threads)
+    .slice(0, 2)
+    .map(([n, v]) => `${n} ${v.toFixed(4)}`)
+    .join(", ");
   return `| ${s.name} | ${c.cpuPerSecond?.toFixed(4)} | ${th.join(" | ")} | ${busiest} |`;
 }
 
@@ -46,13 +49,16 @@ export function renderDetection(card: Scorecard): string {
   L.push(`file (\`docs/detection.json\`) holds every number, alert detail and reason. Scored ${card.generated}.`);
   L.push("");
   const detectedAll = attacks.filter((s) => s.cells.all?.detected).length;
-  L.push(`**Summary:** ${detectedAll} of ${attacks.length} attacks detected with all sources together; ${card.benign.warnings.all ?? 0} warnings in ${(card.benign.hours * 60).toFixed(0)} minutes of benign recordings.`);
+  L.push(
+    `**Summary:** ${detectedAll} of ${attacks.length} attacks detected with all sources together; ${card.benign.warnings.all ?? 0} warnings in ${(card.benign.hours * 60).toFixed(0)} minutes of benign recordings.`,
+  );
   L.push("");
   L.push("## Attacks");
   L.push("");
   L.push(`| scenario | detector | ${cols.map((c) => c.title).join(" | ")} |`);
   L.push(`|---|---|${cols.map(() => "---").join("|")}|`);
-  for (const s of attacks) L.push(`| [${s.name}](#${s.name}) | ${s.detectWith.join(", ")} | ${cols.map((c) => cellText(s.cells[c.key] as Cell, "attack")).join(" | ")} |`);
+  for (const s of attacks)
+    L.push(`| [${s.name}](#${s.name}) | ${s.detectWith.join(", ")} | ${cols.map((c) => cellText(s.cells[c.key] as Cell, "attack")).join(" | ")} |`);
   L.push("");
   L.push("✅ detected: the alert and the seconds from the attack's first message (the adversary's first TCP");
   L.push("connection) to the event that raised it. ❌ not detected: *cannot see* means no event of that source names an");
@@ -94,13 +100,17 @@ export function renderDetection(card: Scorecard): string {
     L.push("seconds over the flood, against `/proc` alone; the machine is shared, so differences of a few percent are noise.");
     L.push("The log source costs the node nothing beyond `-debug=net`, which is on in every row.");
     L.push("");
-    L.push("| sources | up | pings | flood s | node CPU s | × /proc alone | b-msghand s/s | b-net s/s | b-capnp-loop s/s | b-nettrace s/s | net.message events |");
+    L.push(
+      "| sources | up | pings | flood s | node CPU s | × /proc alone | b-msghand s/s | b-net s/s | b-capnp-loop s/s | b-nettrace s/s | net.message events |",
+    );
     L.push("|---|---|---|---|---|---|---|---|---|---|---|");
     const base = sc.rows.find((r) => r.sources === "proc")?.nodeCpuSeconds ?? null;
     for (const r of sc.rows) {
       const ratio = base && r.nodeCpuSeconds !== null ? (r.nodeCpuSeconds / base).toFixed(2) : "–";
       const th = (t: string) => (r.threads[t] === undefined ? "–" : r.threads[t].toFixed(3));
-      L.push(`| ${r.sources} | ${(r.sourcesUp ?? []).join(", ")} | ${r.pings} | ${r.floodSeconds} | ${r.nodeCpuSeconds ?? "–"} | ${ratio} | ${th("b-msghand")} | ${th("b-net")} | ${th("b-capnp-loop")} | ${th("b-nettrace")} | ${r.netMessageEvents} |`);
+      L.push(
+        `| ${r.sources} | ${(r.sourcesUp ?? []).join(", ")} | ${r.pings} | ${r.floodSeconds} | ${r.nodeCpuSeconds ?? "–"} | ${ratio} | ${th("b-msghand")} | ${th("b-net")} | ${th("b-capnp-loop")} | ${th("b-nettrace")} | ${r.netMessageEvents} |`,
+      );
     }
     L.push("");
   }
@@ -138,13 +148,21 @@ export function renderDetection(card: Scorecard): string {
     L.push(`### ${s.name}`);
     L.push("");
     L.push(`${s.kind === "attack" ? "Attack" : "Benign"}: ${s.summary}. Imitates: ${s.imitates}.`);
-    L.push(`Sent ${s.outcome.messages} messages over ${s.outcome.connections} connections${s.outcome.notes ? `; ${s.outcome.notes}` : ""}. Recording: ${s.durationSeconds} s.`);
+    L.push(
+      `Sent ${s.outcome.messages} messages over ${s.outcome.connections} connections${s.outcome.notes ? `; ${s.outcome.notes}` : ""}. Recording: ${s.durationSeconds} s.`,
+    );
     const lost = Object.entries(s.dropped);
-    if (lost.length) L.push(`Events lost while recording (events.dropped): ${lost.map(([k, v]) => `${k} ${v}`).join(", ")}${s.dropped["bus:ndjson"] ? " (bus:ndjson is the recorder's own queue: the recording holds fewer events than the sources delivered)" : ""}.`);
+    if (lost.length)
+      L.push(
+        `Events lost while recording (events.dropped): ${lost.map(([k, v]) => `${k} ${v}`).join(", ")}${s.dropped["bus:ndjson"] ? " (bus:ndjson is the recorder's own queue: the recording holds fewer events than the sources delivered)" : ""}.`,
+      );
     if (s.kind === "attack") {
       for (const c of card.columns) {
         const cell = s.cells[c.key] as Cell;
-        if (!cell.detected) L.push(`- ${c.title}: ${cell.why}${cell.otherAlerts.length ? `; other alerts: ${cell.otherAlerts.map((a) => `${a.name} (+${a.afterSeconds} s)`).join(", ")}` : ""}`);
+        if (!cell.detected)
+          L.push(
+            `- ${c.title}: ${cell.why}${cell.otherAlerts.length ? `; other alerts: ${cell.otherAlerts.map((a) => `${a.name} (+${a.afterSeconds} s)`).join(", ")}` : ""}`,
+          );
       }
       const miss = card.expectedMisses.misses[s.name];
       if (miss) L.push(`- Expected miss today: ${miss}`);

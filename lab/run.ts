@@ -34,30 +34,54 @@ const HOST = "127.0.0.1";
 const PRE_QUIET_S = Number(env("LAB_PRE_QUIET", "12"));
 const POST_QUIET_S = Number(env("LAB_POST_QUIET", "10"));
 /** The node's flags beyond the base set: what the log source needs, and what keeps scenarios short. */
-const LAB_FLAGS = ["-debug=net", "-debug=mempool", "-debug=mempoolrej", "-debug=validation", "-logtimemicros", "-logthreadnames", ...new Set(SCENARIOS.flatMap((s) => s.nodeFlags ?? []))];
+const LAB_FLAGS = [
+  "-debug=net",
+  "-debug=mempool",
+  "-debug=mempoolrej",
+  "-debug=validation",
+  "-logtimemicros",
+  "-logthreadnames",
+  ...new Set(SCENARIOS.flatMap((s) => s.nodeFlags ?? [])),
+];
 
 const say = (m: string) => process.stderr.write(`lab: ${m}\n`);
 
 function observeArgs(file: string, sources = "auto"): string[] {
   return [
     "observe",
-    "--sources", sources,
-    "--chain", "regtest",
-    "--datadir", DATADIR,
-    "--node-name", "lab",
-    "--rpc-url", `http://${HOST}:${RPC_PORT}`,
-    "--p2p", `${HOST}:${PORT}`,
-    "--ping-interval", "5",
-    "--rpc-interval", "2",
-    "--rpc-slow-interval", "10",
-    "--proc-interval", "2",
-    "--log-state", "off",
-    "--log-from", "end",
-    "--metrics", "off",
+    "--sources",
+    sources,
+    "--chain",
+    "regtest",
+    "--datadir",
+    DATADIR,
+    "--node-name",
+    "lab",
+    "--rpc-url",
+    `http://${HOST}:${RPC_PORT}`,
+    "--p2p",
+    `${HOST}:${PORT}`,
+    "--ping-interval",
+    "5",
+    "--rpc-interval",
+    "2",
+    "--rpc-slow-interval",
+    "10",
+    "--proc-interval",
+    "2",
+    "--log-state",
+    "off",
+    "--log-from",
+    "end",
+    "--metrics",
+    "off",
     "--no-demo",
-    "--log-level", "info",
-    "--log-format", "json",
-    "--events", file,
+    "--log-level",
+    "info",
+    "--log-format",
+    "json",
+    "--events",
+    file,
   ];
 }
 
@@ -71,7 +95,9 @@ class Observer {
   ) {}
 
   start(): void {
-    this.child = spawn(process.execPath, [path.join(ROOT, "bin/peerwatch.js"), ...observeArgs(this.file, this.sources)], { stdio: ["ignore", "ignore", "pipe"] });
+    this.child = spawn(process.execPath, [path.join(ROOT, "bin/peerwatch.js"), ...observeArgs(this.file, this.sources)], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     this.child.stderr?.on("data", (b: Buffer) => {
       const text = b.toString();
       this.stderrTail = (this.stderrTail + text).slice(-4000);
@@ -137,7 +163,9 @@ async function score(): Promise<number> {
   fs.writeFileSync(path.join(ROOT, "docs/detection.json"), JSON.stringify(card, null, 1) + "\n");
   fs.writeFileSync(path.join(ROOT, "docs/detection.md"), renderDetection(card));
   const attacks = card.scenarios.filter((s) => s.kind === "attack");
-  say(`scored ${card.scenarios.length} recordings: ${attacks.filter((s) => s.cells.all?.detected).length}/${attacks.length} attacks detected (all sources), ${card.benign.warnings.all} benign warnings; wrote docs/detection.md and docs/detection.json`);
+  say(
+    `scored ${card.scenarios.length} recordings: ${attacks.filter((s) => s.cells.all?.detected).length}/${attacks.length} attacks detected (all sources), ${card.benign.warnings.all} benign warnings; wrote docs/detection.md and docs/detection.json`,
+  );
   return 0;
 }
 
@@ -179,7 +207,13 @@ async function record(only: Set<string> | undefined, costRuns: boolean): Promise
     const writeManifest = () => {
       const manifest: Manifest = {
         made: new Date().toISOString(),
-        node: { version: String(net.version), subversion: net.subversion, binary: path.basename(bin), flags: node.args.filter((a) => !a.startsWith("-datadir")), ipcTracing },
+        node: {
+          version: String(net.version),
+          subversion: net.subversion,
+          binary: path.basename(bin),
+          flags: node.args.filter((a) => !a.startsWith("-datadir")),
+          ipcTracing,
+        },
         observe: observeArgs("data/attacks/<scenario>.ndjson.gz").map((a) => a.replace(DATADIR, "<datadir>")),
         recordings: SCENARIOS.filter((s) => entries.has(s.name)).map((s) => entries.get(s.name) as RecordingEntry),
       };
@@ -221,7 +255,16 @@ async function measureCost(lab: Lab): Promise<void> {
     for (const ev of events) if (ev.type === "threads.snapshot" && ev.ts >= e.attackStartUs - 2_000_000 && ev.ts <= e.attackEndUs + 2_000_000) t.add(ev);
     const node = t.report().node;
     const msgs = events.filter((ev) => ev.type === "net.message").length;
-    rows.push({ sources: set, sourcesUp: e.sourcesUp, pings: e.outcome.messages, floodSeconds: Math.round((e.attackEndUs - e.attackStartUs) / 1e4) / 100, nodeCpuPerSecond: node.cpuPerSecond, nodeCpuSeconds: node.cpuPerSecond === null ? null : Math.round(node.cpuPerSecond * node.seconds * 1000) / 1000, threads: node.threads, netMessageEvents: msgs });
+    rows.push({
+      sources: set,
+      sourcesUp: e.sourcesUp,
+      pings: e.outcome.messages,
+      floodSeconds: Math.round((e.attackEndUs - e.attackStartUs) / 1e4) / 100,
+      nodeCpuPerSecond: node.cpuPerSecond,
+      nodeCpuSeconds: node.cpuPerSecond === null ? null : Math.round(node.cpuPerSecond * node.seconds * 1000) / 1000,
+      threads: node.threads,
+      netMessageEvents: msgs,
+    });
     say(`  cost ${set}: node ${node.cpuPerSecond} CPU s/s over ${node.seconds} s`);
   }
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -265,7 +308,13 @@ async function runScenario(s: Scenario, idx: number, octet: number, lab: Lab, so
     signal: controller.signal,
     address: (i, range = 0) => `127.0.${octet + range}.${(Math.max(0, i - 1) % 254) + 1}`,
     extraNode: (i, extraArgs = []) => {
-      const n = new LabNode({ bin: lab.extraBin, datadir: `${DATADIR}-extra-${i}`, port: EXTRA_PORT_BASE + 2 * i, rpcPort: EXTRA_PORT_BASE + 2 * i + 1, extraArgs });
+      const n = new LabNode({
+        bin: lab.extraBin,
+        datadir: `${DATADIR}-extra-${i}`,
+        port: EXTRA_PORT_BASE + 2 * i,
+        rpcPort: EXTRA_PORT_BASE + 2 * i + 1,
+        extraArgs,
+      });
       fs.rmSync(n.spec.datadir, { recursive: true, force: true });
       lab.extras.push(n);
       return n;
@@ -344,7 +393,7 @@ function readme(m: Manifest): string {
     `- Each run: a block is mined, observe starts, ${PRE_QUIET_S} s of quiet, the scenario (bounded by its maxSeconds), ${POST_QUIET_S} s of`,
     "  quiet, observe stops (SIGINT: the gzip is closed cleanly).",
     "- Adversaries connect from 127.0.x.y source addresses (one or two /24s per scenario; see manifest.json) and talk",
-    "  only to 127.0.0.1. Before the first byte the runner checked `getblockchaininfo.chain == \"regtest\"` over RPC.",
+    '  only to 127.0.0.1. Before the first byte the runner checked `getblockchaininfo.chain == "regtest"` over RPC.',
     "",
     "| file | node | kind | length | size | sources up | sent |",
     "|---|---|---|---|---|---|---|",

@@ -29,5 +29,6 @@ export interface ChainInfoCaller {
 export async function assertRegtest(rpc: ChainInfoCaller): Promise<void> {
   const info = (await rpc.call("getblockchaininfo", [])) as { chain?: unknown } | null;
   const chain = info && typeof info === "object" ? info.chain : undefined;
-  if (chain !== "regtest") throw new LabSafetyError(`refusing a node whose getblockchaininfo.chain is ${JSON.stringify(chain)}: the lab attacks regtest nodes only`);
+  if (chain !== "regtest")
+    throw new LabSafetyError(`refusing a node whose getblockchaininfo.chain is ${JSON.stringify(chain)}: the lab attacks regtest nodes only`);
 }

@@ -1,7 +1,7 @@
 // What a lab scenario is: a named, bounded run against the node, an attack or a benign run, with
 // what it imitates and which alerts count as detecting it. The runner gives it a context (target,
 // RPC, source addresses, a deadline) and records what it did (first message time, counts).
-import { AdversaryPeer, type PeerTarget } from "./adversary/peer.js";
+import type { AdversaryPeer, PeerTarget } from "./adversary/peer.js";
 import type { LabNode } from "./node.js";
 
 export interface ScenarioContext {

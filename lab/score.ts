@@ -116,7 +116,16 @@ export interface Scorecard {
 export interface SourceCost {
   made: string;
   scenario: string;
-  rows: { sources: string; sourcesUp?: string[]; pings: number; floodSeconds: number; nodeCpuPerSecond: number | null; nodeCpuSeconds: number | null; threads: Record<string, number>; netMessageEvents: number }[];
+  rows: {
+    sources: string;
+    sourcesUp?: string[];
+    pings: number;
+    floodSeconds: number;
+    nodeCpuPerSecond: number | null;
+    nodeCpuSeconds: number | null;
+    threads: Record<string, number>;
+    netMessageEvents: number;
+  }[];
 }
 
 /** Today's misses, listed once (lab/expected-misses.json): scenario → why it is not detected yet. */

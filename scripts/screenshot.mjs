@@ -22,7 +22,26 @@ if (!fs.existsSync(CHROMIUM)) {
   process.exit(1);
 }
 
-const replay = spawn(process.execPath, [path.join(root, "bin/peerwatch.js"), "replay", path.join(root, "data/regtest-demo.ndjson.gz"), "--speed", "8", "--loop", "--web", "127.0.0.1:0", "--metrics", "off", "--log-format", "json", "--node-name", "regtest-demo"], { stdio: ["ignore", "ignore", "pipe"] });
+const replay = spawn(
+  process.execPath,
+  [
+    path.join(root, "bin/peerwatch.js"),
+    "replay",
+    path.join(root, "data/regtest-demo.ndjson.gz"),
+    "--speed",
+    "8",
+    "--loop",
+    "--web",
+    "127.0.0.1:0",
+    "--metrics",
+    "off",
+    "--log-format",
+    "json",
+    "--node-name",
+    "regtest-demo",
+  ],
+  { stdio: ["ignore", "ignore", "pipe"] },
+);
 let log = "";
 const url = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error(`no page URL in 20 s:\n${log}`)), 20_000);
@@ -38,13 +57,27 @@ const url = await new Promise((resolve, reject) => {
 });
 
 const { chromium } = await import("playwright-core");
-const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync", "--disable-background-networking"] });
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync", "--disable-background-networking"],
+});
 try {
   const page = await browser.newPage({ viewport: { width, height: 1100 } });
   await page.goto(url);
   // The first pass's three blocks and its ping-spam alert: the recording has shown what it holds.
-  await page.waitForFunction(`document.querySelectorAll("#blocks tbody tr").length >= 3 && document.querySelector("#alerts tbody").innerText.includes("ping-spam")`, undefined, { timeout: 90_000 });
-  if (await page.locator("#blocks tbody").innerText().then((t) => t.includes("pass 2"))) throw new Error("the page came up too late: the second pass had begun (a slow machine?); run again");
+  await page.waitForFunction(
+    `document.querySelectorAll("#blocks tbody tr").length >= 3 && document.querySelector("#alerts tbody").innerText.includes("ping-spam")`,
+    undefined,
+    { timeout: 90_000 },
+  );
+  if (
+    await page
+      .locator("#blocks tbody")
+      .innerText()
+      .then((t) => t.includes("pass 2"))
+  )
+    throw new Error("the page came up too late: the second pass had begun (a slow machine?); run again");
   await page.waitForTimeout(1500); // one more push, so both plots are drawn with the same data
   fs.mkdirSync(path.dirname(out), { recursive: true });
   await page.screenshot({ path: out, fullPage: true });

@@ -79,7 +79,13 @@ const child = spawn(process.execPath, [vitest, "run", days ? "test/soak/days-soa
   cwd: root,
   stdio: "inherit",
   env: days
-    ? { ...process.env, PEERWATCH_SOAK_DAYS: String(o.days), PEERWATCH_SOAK_OUT: path.resolve(o.out), PEERWATCH_SOAK_MODE: "days", PEERWATCH_SOAK_JETSTREAM: o.jetstream ? "1" : "0" }
+    ? {
+        ...process.env,
+        PEERWATCH_SOAK_DAYS: String(o.days),
+        PEERWATCH_SOAK_OUT: path.resolve(o.out),
+        PEERWATCH_SOAK_MODE: "days",
+        PEERWATCH_SOAK_JETSTREAM: o.jetstream ? "1" : "0",
+      }
     : { ...process.env, PEERWATCH_SOAK_DURATION: String(o.duration), PEERWATCH_SOAK_MODE: o.standin ? "standin" : "real" },
 });
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

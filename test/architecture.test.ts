@@ -23,7 +23,6 @@ function part(file: string): string {
   const [first, second] = path.relative(SRC, file).split(path.sep) as [string, string?];
   if (first === "tools" && second) return `tools/${second}`;
   return first.replace(/\.[jt]s$/, ""); // a file right under src/, e.g. logger.ts
-
 }
 
 function layer(p: string): "core" | "extractor" | "tool" | "cli" {

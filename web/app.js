@@ -36,7 +36,7 @@ function fillTable(id, rows) {
 const time = (us) => (us ? new Date(us / 1000).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "");
 const pad = (n) => String(n).padStart(2, "0");
 /** An axis tick (unix seconds) as HH:MM:SS UTC; HH:MM when every tick is on a whole minute. */
-function tickLabels(u, splits) {
+function tickLabels(_u, splits) {
   const whole = splits.every((s) => s % 60 === 0);
   return splits.map((s) => {
     const d = new Date(s * 1000);
@@ -52,7 +52,7 @@ const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 720
  */
 const TIME_AXIS = { label: "time (UTC)", values: tickLabels, space: 60, incrs: TIME_STEPS, size: 50 };
 /** The cursor's time in the legend, UTC like the rest. */
-const cursorTime = (u, v) => (v == null ? "–" : time(v * 1e6).slice(11));
+const cursorTime = (_u, v) => (v == null ? "–" : time(v * 1e6).slice(11));
 
 function chartWidth(el) {
   return Math.max(300, el.parentElement.clientWidth - 24);
@@ -90,7 +90,10 @@ function drawRtt(r) {
         width: chartWidth(el),
         height: 180,
         scales: { x: { time: true } },
-        series: [{ label: "time", value: cursorTime }, { label: "RTT ms", stroke: "#2f6fdd", width: 1.5, points: { show: true, size: 4 } }],
+        series: [
+          { label: "time", value: cursorTime },
+          { label: "RTT ms", stroke: "#2f6fdd", width: 1.5, points: { show: true, size: 4 } },
+        ],
         axes: [TIME_AXIS, { label: "ms" }],
       },
       data,
@@ -110,15 +113,46 @@ function render(s) {
   $("replay-detail").textContent = s.replay.active ? `This is a replay of a recording, not a live node: ${s.replay.detail}` : "";
   $("clock").textContent = `${time(s.now)} · ${s.events} events`;
   // A recording's "ipc up" is not a source of this machine: it reads "up (replayed)", not green.
-  fillTable("sources", s.sources.map((x) => [x.source, x.replayed ? { text: `${x.state} (replayed)`, cls: "state-replayed" } : { text: x.state, cls: `state-${x.state}` }, { text: x.detail, cls: "detail" }]));
-  $("tip").textContent = s.tip ? `tip ${s.tip.height} ${s.tip.hash.slice(0, 16)}… at ${time(s.tip.ts)}${s.tip.pass ? ` (replay pass ${s.tip.pass})` : ""}` : "no tip yet";
-  fillTable("blocks", s.blocks.map((b) => [{ text: b.pass ? `pass ${b.pass}` : "", cls: "replay-only" }, b.height, { text: `${b.hash.slice(0, 20)}…`, cls: "mono" }, b.txs, b.connectMs.toFixed(1)]));
+  fillTable(
+    "sources",
+    s.sources.map((x) => [
+      x.source,
+      x.replayed ? { text: `${x.state} (replayed)`, cls: "state-replayed" } : { text: x.state, cls: `state-${x.state}` },
+      { text: x.detail, cls: "detail" },
+    ]),
+  );
+  $("tip").textContent = s.tip
+    ? `tip ${s.tip.height} ${s.tip.hash.slice(0, 16)}… at ${time(s.tip.ts)}${s.tip.pass ? ` (replay pass ${s.tip.pass})` : ""}`
+    : "no tip yet";
+  fillTable(
+    "blocks",
+    s.blocks.map((b) => [
+      { text: b.pass ? `pass ${b.pass}` : "", cls: "replay-only" },
+      b.height,
+      { text: `${b.hash.slice(0, 20)}…`, cls: "mono" },
+      b.txs,
+      b.connectMs.toFixed(1),
+    ]),
+  );
   $("peer-count").textContent = s.peersTotal > s.peers.length ? `(${s.peers.length} of ${s.peersTotal})` : `(${s.peersTotal})`;
   fillTable(
     "peers",
-    s.peers.map((p) => [p.id, { text: p.addr, cls: "mono" }, p.network, p.direction, p.connectionType, p.transport, p.pingMs == null ? null : p.pingMs.toFixed(1), p.minFeeFilterSatVb, p.lists.join(", ") || ""]),
+    s.peers.map((p) => [
+      p.id,
+      { text: p.addr, cls: "mono" },
+      p.network,
+      p.direction,
+      p.connectionType,
+      p.transport,
+      p.pingMs == null ? null : p.pingMs.toFixed(1),
+      p.minFeeFilterSatVb,
+      p.lists.join(", ") || "",
+    ]),
   );
-  fillTable("alerts", s.alerts.map((a) => [time(a.ts), a.name, { text: a.severity, cls: `sev-${a.severity}` }, a.peerId, a.count, { text: a.detail, cls: "detail" }]));
+  fillTable(
+    "alerts",
+    s.alerts.map((a) => [time(a.ts), a.name, { text: a.severity, cls: `sev-${a.severity}` }, a.peerId, a.count, { text: a.detail, cls: "detail" }]),
+  );
   $("alerts-empty").hidden = s.alerts.length > 0;
   drawRates(s.rates);
   drawRtt(s.rtt);

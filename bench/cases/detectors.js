@@ -14,7 +14,10 @@ const { loadIpLists } = await dist("iplists/load-lists.js");
 const lists = loadIpLists();
 
 function demo() {
-  const lines = gunzipSync(fs.readFileSync(path.join(root, "data/regtest-demo.ndjson.gz"))).toString("utf8").split("\n").filter(Boolean);
+  const lines = gunzipSync(fs.readFileSync(path.join(root, "data/regtest-demo.ndjson.gz")))
+    .toString("utf8")
+    .split("\n")
+    .filter(Boolean);
   return lines.map((l) => JSON.parse(l)).filter((e) => e.type !== "alert");
 }
 
@@ -34,7 +37,22 @@ function repeated(base, n) {
 
 function invs(n, peers) {
   const t0 = 1_800_000_000_000_000;
-  return Array.from({ length: n }, (_, i) => ({ v: 1, ts: t0 + i * 100, node: "bench", source: "ebpf", type: "net.message", data: { peerId: i % peers, addr: `10.${(i % peers) >> 8}.${(i % peers) & 255}.1:8333`, connType: "inbound", direction: "in", msgType: "inv", size: 1801, decoded: { entries: 50, invTypes: { wtx: 50 } } } }));
+  return Array.from({ length: n }, (_, i) => ({
+    v: 1,
+    ts: t0 + i * 100,
+    node: "bench",
+    source: "ebpf",
+    type: "net.message",
+    data: {
+      peerId: i % peers,
+      addr: `10.${(i % peers) >> 8}.${(i % peers) & 255}.1:8333`,
+      connType: "inbound",
+      direction: "in",
+      msgType: "inv",
+      size: 1801,
+      decoded: { entries: 50, invTypes: { wtx: 50 } },
+    },
+  }));
 }
 
 export async function run({ events = Number(process.env.BENCH_DETECTOR_EVENTS ?? 200_000), rounds = Number(process.env.BENCH_ROUNDS ?? 5) } = {}) {
@@ -57,5 +75,11 @@ export async function run({ events = Number(process.env.BENCH_DETECTOR_EVENTS ??
     },
     rounds,
   );
-  report(`Detectors: ${events.toLocaleString("en")} events per variant, median of ${rounds}`, med, "demo traffic, heuristics before issue 20", events, "events");
+  report(
+    `Detectors: ${events.toLocaleString("en")} events per variant, median of ${rounds}`,
+    med,
+    "demo traffic, heuristics before issue 20",
+    events,
+    "events",
+  );
 }

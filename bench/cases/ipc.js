@@ -43,7 +43,9 @@ function metricSum(text, name, match = "") {
 export async function run() {
   const bin = path.join(root, "test/.build/standin-node");
   if (!fs.existsSync(bin)) {
-    console.log(`\nIPC tracing flood: SKIPPED: the stand-in node is not built (${path.relative(root, bin)}); run the IPC tests once (they build it with g++ and libcapnp-dev)`);
+    console.log(
+      `\nIPC tracing flood: SKIPPED: the stand-in node is not built (${path.relative(root, bin)}); run the IPC tests once (they build it with g++ and libcapnp-dev)`,
+    );
     results.push({ title: "ipc", skipped: "stand-in not built" });
     return;
   }
@@ -60,7 +62,30 @@ export async function run() {
       await sleep(50);
     }
     const profile = process.env.BENCH_IPC_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_IPC_CPU_PROF}`] : [];
-    pw = spawn(process.execPath, [...profile, path.join(root, "bin/peerwatch.js"), "observe", "--sources", "ipc", "--ipc-socket", socket, ...(process.env.BENCH_IPC_EVENTS === "off" ? [] : ["--events", "/dev/null"]), "--metrics", `127.0.0.1:${port}`, "--rpc-interval", "60", "--rpc-slow-interval", "600", "--node-name", "bench", "--log-level", "warn"], { stdio: ["ignore", "ignore", "inherit"] });
+    pw = spawn(
+      process.execPath,
+      [
+        ...profile,
+        path.join(root, "bin/peerwatch.js"),
+        "observe",
+        "--sources",
+        "ipc",
+        "--ipc-socket",
+        socket,
+        ...(process.env.BENCH_IPC_EVENTS === "off" ? [] : ["--events", "/dev/null"]),
+        "--metrics",
+        `127.0.0.1:${port}`,
+        "--rpc-interval",
+        "60",
+        "--rpc-slow-interval",
+        "600",
+        "--node-name",
+        "bench",
+        "--log-level",
+        "warn",
+      ],
+      { stdio: ["ignore", "ignore", "inherit"] },
+    );
     const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     let text = "";
     for (let i = 0; !/peerwatch_source_up\{source="ipc"\} 1/.test(text); i++) {
@@ -94,7 +119,11 @@ export async function run() {
     await sleep(1500);
     text = await scrape();
     const busDropped = metricSum(text, "peerwatch_events_dropped_total");
-    const dropLines = text.split("\n").filter((l) => l.startsWith("peerwatch_events_dropped_total{")).map((l) => l.replace("peerwatch_events_dropped_total", "")).join(", ");
+    const dropLines = text
+      .split("\n")
+      .filter((l) => l.startsWith("peerwatch_events_dropped_total{"))
+      .map((l) => l.replace("peerwatch_events_dropped_total", ""))
+      .join(", ");
     const p2pCounted = metricSum(text, "peerwatch_p2p_messages_total") - metricSum(text0, "peerwatch_p2p_messages_total");
     const figures = {
       "messages pushed by the stand-in": sent,

@@ -33,10 +33,17 @@ export async function run() {
     if (tree.match(a).sort().join() !== viaBlockList(a).sort().join()) throw new Error(`prefix tree and BlockList disagree on ${a}`);
   }
   let hits = 0;
-  const med = await compare({
-    "PrefixTree (peerwatch)": () => { for (const a of addrs) hits += tree.match(a).length; },
-    "net.BlockList, one per list": () => { for (const a of addrs) hits += viaBlockList(a).length; },
-  }, 5);
+  const med = await compare(
+    {
+      "PrefixTree (peerwatch)": () => {
+        for (const a of addrs) hits += tree.match(a).length;
+      },
+      "net.BlockList, one per list": () => {
+        for (const a of addrs) hits += viaBlockList(a).length;
+      },
+    },
+    5,
+  );
   report("IP lists: 20,000 lookups in 3 lists of 2,000 ranges", med, "PrefixTree (peerwatch)", addrs.length, "lookups");
   if (hits < 0) console.log(hits);
 }

@@ -12,8 +12,17 @@ export async function run() {
   const follow = (file, onLine) => {
     const ac = new AbortController();
     const f = new LogFollower({
-      path: file, stateFile: undefined, startAt: "start", maxLineBytes: 16384, chunkBytes: 65536, pollMs: 5, maxLinesPerSecond: 1e12,
-      signal: ac.signal, onLine: (l) => onLine(l, ac), onRestart: () => {}, onStatus: () => {},
+      path: file,
+      stateFile: undefined,
+      startAt: "start",
+      maxLineBytes: 16384,
+      chunkBytes: 65536,
+      pollMs: 5,
+      maxLinesPerSecond: 1e12,
+      signal: ac.signal,
+      onLine: (l) => onLine(l, ac),
+      onRestart: () => {},
+      onStatus: () => {},
     });
     return f.run();
   };
@@ -25,23 +34,36 @@ export async function run() {
     while (size < 30 * 1024 * 1024) size += fs.writeSync(fd, block);
     fs.closeSync(fd);
     const total = Math.floor(size / Buffer.byteLength(block)) * real.length;
-    const med = await compare({
-      "LogFollower (64 KiB chunks)": () => {
-        let n = 0;
-        return follow(file, (_l, ac) => { if (++n === total) ac.abort(); });
+    const med = await compare(
+      {
+        "LogFollower (64 KiB chunks)": () => {
+          let n = 0;
+          return follow(file, (_l, ac) => {
+            if (++n === total) ac.abort();
+          });
+        },
+        "readFileSync + split": () => {
+          fs.readFileSync(file, "utf8").split("\n");
+        },
       },
-      "readFileSync + split": () => { fs.readFileSync(file, "utf8").split("\n"); },
-    }, 5);
+      5,
+    );
     report(`Log: follow a ${Math.round(size / 1048576)} MB debug.log (${total.toLocaleString("en")} lines)`, med, "readFileSync + split", total, "lines");
 
     const huge = path.join(dir, "huge.log");
     fs.writeFileSync(huge, Buffer.alloc(64 * 1024 * 1024, 0x41));
     fs.appendFileSync(huge, "\nend\n");
-    const mem = () => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
+    const mem = () => {
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
     const before = mem();
     let peak = before;
     const t = setInterval(() => (peak = Math.max(peak, mem())), 5);
-    await follow(huge, (l, ac) => { peak = Math.max(peak, mem()); if (l.text === "end") ac.abort(); });
+    await follow(huge, (l, ac) => {
+      peak = Math.max(peak, mem());
+      if (l.text === "end") ac.abort();
+    });
     clearInterval(t);
     record("Log: a 64 MB line without newline", { "heap + buffers growth while following it (KiB)": Math.round((peak - before) / 1024) });
   } finally {

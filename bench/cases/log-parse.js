@@ -17,13 +17,19 @@ export async function run() {
   const med = await compare({
     "LogParser.parse + makeEvent": () => {
       const p = new LogParser("regtest");
-      for (const l of lines) for (const f of p.parse(l).facts) { makeEvent("log", "b", f.type, f.data); events++; }
+      for (const l of lines)
+        for (const f of p.parse(l).facts) {
+          makeEvent("log", "b", f.type, f.data);
+          events++;
+        }
     },
     "prefix only (timestamp, thread, category)": () => {
       const m = new ThreadNameMode();
       for (const l of lines) parseLinePrefix(l, m);
     },
-    "JSON.parse of the resulting events": () => { for (const l of ndjson) JSON.parse(l); },
+    "JSON.parse of the resulting events": () => {
+      for (const l of ndjson) JSON.parse(l);
+    },
   });
   report(`Log: parse 50,000 real debug.log lines (${ndjson.length} events)`, med, "JSON.parse of the resulting events", lines.length, "lines");
   if (events < 0) console.log(events);

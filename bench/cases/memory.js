@@ -29,8 +29,14 @@ export async function run({ small = Number(process.env.BENCH_MEMORY_SMALL ?? 1_0
   }
   fs.closeSync(out);
   try {
-    const stdout = execFileSync(process.execPath, ["--expose-gc", path.join(root, "bench/memory-child.js"), file, String(small), String(big)], { encoding: "utf8", maxBuffer: 1 << 20 });
-    const [a, b] = stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const stdout = execFileSync(process.execPath, ["--expose-gc", path.join(root, "bench/memory-child.js"), file, String(small), String(big)], {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+    });
+    const [a, b] = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const change = (b.rssMB / a.rssMB - 1) * 100;
     record(`Memory: a ${fs.statSync(file).size >> 20} MB NDJSON recording replayed through every tool (1000 peers in snapshots)`, {
       [`RSS after ${a.events.toLocaleString("en")} events`]: `${a.rssMB.toFixed(0)} MB (heap ${a.heapUsedMB.toFixed(0)} MB)`,
@@ -38,8 +44,26 @@ export async function run({ small = Number(process.env.BENCH_MEMORY_SMALL ?? 1_0
       "change (target within ±10 %)": `${change >= 0 ? "+" : ""}${change.toFixed(1)} % (${Math.abs(change) <= 10 ? "met" : "missed"})`,
       "replay rate (decode + every tool)": `${Math.round(b.events / b.cpuS).toLocaleString("en")} events per CPU-second`,
       "dropped / invalid": `${JSON.stringify(b.dropped)} / ${b.invalid}`,
-      [`bounded structures at ${a.events.toLocaleString("en")}`]: JSON.stringify({ ...a, events: undefined, rssMB: undefined, heapUsedMB: undefined, cpuS: undefined, dropped: undefined, alerts: undefined, invalid: undefined }),
-      [`bounded structures at ${b.events.toLocaleString("en")}`]: JSON.stringify({ ...b, events: undefined, rssMB: undefined, heapUsedMB: undefined, cpuS: undefined, dropped: undefined, alerts: undefined, invalid: undefined }),
+      [`bounded structures at ${a.events.toLocaleString("en")}`]: JSON.stringify({
+        ...a,
+        events: undefined,
+        rssMB: undefined,
+        heapUsedMB: undefined,
+        cpuS: undefined,
+        dropped: undefined,
+        alerts: undefined,
+        invalid: undefined,
+      }),
+      [`bounded structures at ${b.events.toLocaleString("en")}`]: JSON.stringify({
+        ...b,
+        events: undefined,
+        rssMB: undefined,
+        heapUsedMB: undefined,
+        cpuS: undefined,
+        dropped: undefined,
+        alerts: undefined,
+        invalid: undefined,
+      }),
     });
     results.push({ title: "memory", checkpoints: [a, b], rssChangePercent: change });
   } finally {

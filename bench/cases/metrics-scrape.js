@@ -12,15 +12,34 @@ export async function run() {
     const bus = new MemoryBus({ nodeName: "b" });
     const m = createMetricsRegistry(bus, lists);
     m.handle(makeEvent("rpc", "b", "peers.snapshot", { peers: Array.from({ length: n }, (_, i) => snapshotPeer(i)) }));
-    for (let i = 0; i < 5000; i++) m.handle(makeEvent("ebpf", "b", "net.message", { peerId: i % n, addr: "x", connType: "inbound", direction: i % 2 ? "in" : "out", msgType: ["inv", "tx", "ping", "addrv2"][i % 4], size: 40 }));
+    for (let i = 0; i < 5000; i++)
+      m.handle(
+        makeEvent("ebpf", "b", "net.message", {
+          peerId: i % n,
+          addr: "x",
+          connType: "inbound",
+          direction: i % 2 ? "in" : "out",
+          msgType: ["inv", "tx", "ping", "addrv2"][i % 4],
+          size: 40,
+        }),
+      );
     return { bus, m };
   };
   const small = setup(10);
   const big = setup(1000);
-  const med = await compare({
-    "snapshot of 1000 peers + scrape": async () => { big.m.handle(makeEvent("rpc", "b", "peers.snapshot", { peers: Array.from({ length: 1000 }, (_, i) => snapshotPeer(i)) })); await big.m.registry.metrics(); },
-    "snapshot of 10 peers + scrape": async () => { small.m.handle(makeEvent("rpc", "b", "peers.snapshot", { peers: Array.from({ length: 10 }, (_, i) => snapshotPeer(i)) })); await small.m.registry.metrics(); },
-  }, 15);
+  const med = await compare(
+    {
+      "snapshot of 1000 peers + scrape": async () => {
+        big.m.handle(makeEvent("rpc", "b", "peers.snapshot", { peers: Array.from({ length: 1000 }, (_, i) => snapshotPeer(i)) }));
+        await big.m.registry.metrics();
+      },
+      "snapshot of 10 peers + scrape": async () => {
+        small.m.handle(makeEvent("rpc", "b", "peers.snapshot", { peers: Array.from({ length: 10 }, (_, i) => snapshotPeer(i)) }));
+        await small.m.registry.metrics();
+      },
+    },
+    15,
+  );
   report("Metrics: peers.snapshot + /metrics scrape", med, "snapshot of 10 peers + scrape");
   await small.bus.close(0);
   await big.bus.close(0);

@@ -21,7 +21,9 @@ async function freePort() {
 }
 
 async function startServer() {
-  const bin = ["/usr/bin/nats-server", "/usr/sbin/nats-server"].find((p) => fs.existsSync(p)) ?? (spawnSync("sh", ["-c", "command -v nats-server"], { encoding: "utf8" }).stdout.trim() || undefined);
+  const bin =
+    ["/usr/bin/nats-server", "/usr/sbin/nats-server"].find((p) => fs.existsSync(p)) ??
+    (spawnSync("sh", ["-c", "command -v nats-server"], { encoding: "utf8" }).stdout.trim() || undefined);
   if (!bin) return undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-bench-nats-"));
   const port = await freePort();
@@ -36,7 +38,13 @@ async function startServer() {
     child.stderr.on("data", on);
     child.once("exit", () => reject(new Error(`nats-server exited: ${log}`)));
   });
-  return { url: `nats://127.0.0.1:${port}`, stop: () => { child.kill("SIGTERM"); fs.rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    stop: () => {
+      child.kill("SIGTERM");
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function run() {
@@ -50,9 +58,13 @@ export async function run() {
   const { makeEvent } = await dist("events/index.js");
   const { createLogger } = await dist("logger.js");
   const log = createLogger({ level: "silent", format: "json" });
-  const events = Array.from({ length: N }, (_, i) => makeEvent("ebpf", "b", "net.message", { peerId: i % 100, addr: "127.0.0.1:1", connType: "inbound", direction: "in", msgType: "inv", size: 37 }));
+  const events = Array.from({ length: N }, (_, i) =>
+    makeEvent("ebpf", "b", "net.message", { peerId: i % 100, addr: "127.0.0.1:1", connType: "inbound", direction: "in", msgType: "inv", size: 37 }),
+  );
   const settings = (stream) => ({ nats: [server.url], natsStreamMaxAge: 3600, natsStreamMaxBytes: 1 << 30, natsBuffer: N * 2, natsStream: stream });
-  const until = async (cond) => { while (!cond()) await new Promise((r) => setTimeout(r, 1)); };
+  const until = async (cond) => {
+    while (!cond()) await new Promise((r) => setTimeout(r, 1));
+  };
   let round = 0;
   const viaNats = async (stream) => {
     const streamOpt = stream ? { name: stream, maxAgeSeconds: 3600, maxBytes: 1 << 30 } : undefined;

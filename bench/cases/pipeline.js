@@ -31,9 +31,17 @@ async function yardstick(templates, events) {
     return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, events };
   };
   return {
-    parse: () => time(() => { for (let i = 0; i < events; i++) JSON.parse(lines[i % lines.length]); }),
+    parse: () =>
+      time(() => {
+        for (let i = 0; i < events; i++) JSON.parse(lines[i % lines.length]);
+      }),
     // What NDJSON out cannot go below with JSON.stringify: encoding alone, no batching or writing.
-    stringify: () => time(() => { let n = 0; for (let i = 0; i < events; i++) n += JSON.stringify(built[i % built.length]).length; return n; }),
+    stringify: () =>
+      time(() => {
+        let n = 0;
+        for (let i = 0; i < events; i++) n += JSON.stringify(built[i % built.length]).length;
+        return n;
+      }),
   };
 }
 
@@ -53,7 +61,11 @@ export const VARIANTS = {
   "all tools (end to end)": { stage: "bus", tools: { metrics: true, alerts: true, ndjson: true } },
 };
 
-export async function run({ events = Number(process.env.BENCH_EVENTS ?? 1_000_000), rounds = Number(process.env.BENCH_ROUNDS ?? 3), variants = VARIANTS } = {}) {
+export async function run({
+  events = Number(process.env.BENCH_EVENTS ?? 1_000_000),
+  rounds = Number(process.env.BENCH_ROUNDS ?? 3),
+  variants = VARIANTS,
+} = {}) {
   const templates = captureTemplates();
   const runs = Object.fromEntries([...Object.keys(variants), YARDSTICK, STRINGIFY].map((k) => [k, []]));
   const json = await yardstick(templates, events);
@@ -71,9 +83,13 @@ export async function run({ events = Number(process.env.BENCH_EVENTS ?? 1_000_00
   const wall = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v.map((x) => x.ms))]));
   const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v.map((x) => x.cpuMs))]));
   const n = runs["all tools (end to end)"][0].events;
-  console.log(`\nPipeline: ${fmt(n)} events of recorded traffic (regtest capture, 1000 peers), ${rounds} rounds, median; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`);
+  console.log(
+    `\nPipeline: ${fmt(n)} events of recorded traffic (regtest capture, 1000 peers), ${rounds} rounds, median; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`,
+  );
   for (const k of [...Object.keys(variants), YARDSTICK, STRINGIFY]) {
-    console.log(`  ${k.padEnd(40)} CPU ${med[k].toFixed(0).padStart(7)} ms  ${((med[k] * 1000) / n).toFixed(2).padStart(6)} µs/event  ${fmt((n / med[k]) * 1000).padStart(10)} events/CPU-s   (wall ${fmt((n / wall[k]) * 1000)} events/s)`);
+    console.log(
+      `  ${k.padEnd(40)} CPU ${med[k].toFixed(0).padStart(7)} ms  ${((med[k] * 1000) / n).toFixed(2).padStart(6)} µs/event  ${fmt((n / med[k]) * 1000).padStart(10)} events/CPU-s   (wall ${fmt((n / wall[k]) * 1000)} events/s)`,
+    );
   }
   const base = med["parse+event+bus (no-op tools)"];
   const share = {
@@ -87,14 +103,33 @@ export async function run({ events = Number(process.env.BENCH_EVENTS ?? 1_000_00
   const sum = Object.values(share).reduce((a, b) => a + b, 0);
   const all = med["all tools (end to end)"];
   console.log(`\n  stage shares of CPU (differences between the variants above; sum ${sum.toFixed(0)} ms vs ${all.toFixed(0)} ms end to end)`);
-  for (const [k, ms] of Object.entries(share)) console.log(`    ${k.padEnd(14)} ${ms.toFixed(0).padStart(6)} ms  ${((ms / sum) * 100).toFixed(1).padStart(5)} %  ${((ms * 1000) / n).toFixed(2)} µs/event`);
+  for (const [k, ms] of Object.entries(share))
+    console.log(
+      `    ${k.padEnd(14)} ${ms.toFixed(0).padStart(6)} ms  ${((ms / sum) * 100).toFixed(1).padStart(5)} %  ${((ms * 1000) / n).toFixed(2)} µs/event`,
+    );
   console.log(`    (of NDJSON's share, JSON.stringify alone: ${((med[STRINGIFY] * 1000) / n).toFixed(2)} µs/event)`);
-  console.log(`    (validate, decodeEvent: ${(med["parse+event+validate (decodeEvent)"] - med["parse+event"]).toFixed(0)} ms, not on the eBPF path: it runs on decoded input, NDJSON replay and NATS)`);
+  console.log(
+    `    (validate, decodeEvent: ${(med["parse+event+validate (decodeEvent)"] - med["parse+event"]).toFixed(0)} ms, not on the eBPF path: it runs on decoded input, NDJSON replay and NATS)`,
+  );
   const last = runs["all tools (end to end)"].at(-1);
   const rate = (n / all) * 1000;
   const ratio = all / med[YARDSTICK];
   console.log(`\n  end to end costs ×${ratio.toFixed(2)} of JSON.parse of the same events (the yardstick), measured in the same rounds`);
-  console.log(`\n  ${fmt(rate)} events/s on one core end to end through every tool (wall clock: ${fmt((n / wall["all tools (end to end)"]) * 1000)} events/s; target ${fmt(TARGET)}: ${rate >= TARGET ? "met" : `missed by ${((1 - rate / TARGET) * 100).toFixed(0)} %`}); drops ${JSON.stringify(last.dropped)}; alerts ${JSON.stringify(last.alerts)}`);
-  results.push({ title: "pipeline", events: n, cpuMs: med, wallMs: wall, shareMs: share, eventsPerSecond: rate, target: TARGET, ratioToJsonParse: ratio, loadAverage: os.loadavg()[0], dropped: last.dropped, alerts: last.alerts });
+  console.log(
+    `\n  ${fmt(rate)} events/s on one core end to end through every tool (wall clock: ${fmt((n / wall["all tools (end to end)"]) * 1000)} events/s; target ${fmt(TARGET)}: ${rate >= TARGET ? "met" : `missed by ${((1 - rate / TARGET) * 100).toFixed(0)} %`}); drops ${JSON.stringify(last.dropped)}; alerts ${JSON.stringify(last.alerts)}`,
+  );
+  results.push({
+    title: "pipeline",
+    events: n,
+    cpuMs: med,
+    wallMs: wall,
+    shareMs: share,
+    eventsPerSecond: rate,
+    target: TARGET,
+    ratioToJsonParse: ratio,
+    loadAverage: os.loadavg()[0],
+    dropped: last.dropped,
+    alerts: last.alerts,
+  });
   record("pipeline: headline", { "events/s end to end": rate });
 }

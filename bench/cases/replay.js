@@ -14,27 +14,45 @@ export async function run() {
   const { loadIpLists } = await dist("iplists/load-lists.js");
   const { RecordingPlayer } = await dist("tools/record/player.js");
   const types = ["inv", "tx", "ping", "pong", "addrv2", "getdata", "headers"];
-  const events = Array.from({ length: 50_000 }, (_, i) => makeEvent("ebpf", "b", "net.message", { peerId: i % 50, addr: `10.0.0.${i % 50}:8333`, connType: "inbound", direction: i % 3 ? "in" : "out", msgType: types[i % types.length], size: 40 + (i % 200) }, 1_795_470_000_000_000 + i * 1000));
+  const events = Array.from({ length: 50_000 }, (_, i) =>
+    makeEvent(
+      "ebpf",
+      "b",
+      "net.message",
+      {
+        peerId: i % 50,
+        addr: `10.0.0.${i % 50}:8333`,
+        connType: "inbound",
+        direction: i % 3 ? "in" : "out",
+        msgType: types[i % types.length],
+        size: 40 + (i % 200),
+      },
+      1_795_470_000_000_000 + i * 1000,
+    ),
+  );
   const lines = events.map((e) => encodeEvent(e));
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pw-bench-")), "rec.ndjson.gz");
   fs.writeFileSync(file, zlib.gzipSync(lines.join("\n") + "\n"));
   const lists = loadIpLists();
-  const med = await compare({
-    "replay --speed max (gunzip, decode, player, bus, metrics)": async () => {
-      const bus = new MemoryBus({ nodeName: "b" });
-      const m = createMetricsRegistry(bus, lists);
-      bus.subscribe({ name: "metrics", maxQueue: 100_000 }, m.handle);
-      await new RecordingPlayer(bus, { files: [file], speed: "max", nodeName: "b" }).play();
-      await bus.drained();
-      await bus.close(0);
+  const med = await compare(
+    {
+      "replay --speed max (gunzip, decode, player, bus, metrics)": async () => {
+        const bus = new MemoryBus({ nodeName: "b" });
+        const m = createMetricsRegistry(bus, lists);
+        bus.subscribe({ name: "metrics", maxQueue: 100_000 }, m.handle);
+        await new RecordingPlayer(bus, { files: [file], speed: "max", nodeName: "b" }).play();
+        await bus.drained();
+        await bus.close(0);
+      },
+      "decode in memory + metrics handler": () => {
+        const bus = new MemoryBus({ nodeName: "b" });
+        const m = createMetricsRegistry(bus, lists);
+        for (const l of lines) m.handle(decodeEventLine(l).value);
+        return bus.close(0);
+      },
     },
-    "decode in memory + metrics handler": () => {
-      const bus = new MemoryBus({ nodeName: "b" });
-      const m = createMetricsRegistry(bus, lists);
-      for (const l of lines) m.handle(decodeEventLine(l).value);
-      return bus.close(0);
-    },
-  }, 5);
+    5,
+  );
   report("Replay: 50,000 recorded events at --speed max", med, "decode in memory + metrics handler", events.length, "events");
   await runEveryTool();
 }
@@ -46,7 +64,11 @@ export async function run() {
  * into every tool (metrics, alerts, NDJSON to /dev/null), in CPU time, with JSON.parse of the same
  * lines measured in the same rounds. Nothing may be dropped; the flood must raise ping-spam.
  */
-export async function runEveryTool({ events = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000), floodEvents = 300_000, rounds = Number(process.env.BENCH_ROUNDS ?? 3) } = {}) {
+export async function runEveryTool({
+  events = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000),
+  floodEvents = 300_000,
+  rounds = Number(process.env.BENCH_ROUNDS ?? 3),
+} = {}) {
   const { captureTemplates } = await import("../traffic.js");
   const templates = captureTemplates();
   const pings = templates.filter((t) => t.msgType === "ping" && t.direction === "in");
@@ -103,10 +125,25 @@ async function replayEveryTool(what, templates, events, peers, rounds, mustRaise
   const replayMs = sorted(runs.replay)[rounds >> 1];
   const parseMs = sorted(runs.parse)[rounds >> 1];
   const rate = (n / replayMs) * 1000;
-  console.log(`\nReplay --speed max of ${fmt(n)} events, ${what} (gzip, ${fmt(fs.statSync(file).size)} bytes), into every tool (metrics, alerts, NDJSON), ${rounds} rounds, median CPU; load average ${os.loadavg()[0].toFixed(1)}`);
-  console.log(`  replay, every tool                 ${fmt(replayMs)} ms CPU  ${((replayMs * 1000) / n).toFixed(2)} µs/event  ${fmt(rate)} events/CPU-s  ×${(replayMs / parseMs).toFixed(2)} of JSON.parse of the same lines`);
+  console.log(
+    `\nReplay --speed max of ${fmt(n)} events, ${what} (gzip, ${fmt(fs.statSync(file).size)} bytes), into every tool (metrics, alerts, NDJSON), ${rounds} rounds, median CPU; load average ${os.loadavg()[0].toFixed(1)}`,
+  );
+  console.log(
+    `  replay, every tool                 ${fmt(replayMs)} ms CPU  ${((replayMs * 1000) / n).toFixed(2)} µs/event  ${fmt(rate)} events/CPU-s  ×${(replayMs / parseMs).toFixed(2)} of JSON.parse of the same lines`,
+  );
   console.log(`  JSON.parse of the same lines       ${fmt(parseMs)} ms CPU  ${((parseMs * 1000) / n).toFixed(2)} µs/event`);
-  console.log(`  dropped ${JSON.stringify(stats.dropped)}; alerts ${JSON.stringify(stats.alerts)}; target 200,000 events/s: ${rate >= 200_000 ? "met" : `missed by ${((1 - rate / 200_000) * 100).toFixed(0)} %`}`);
-  results.push({ title: `replay, every tool: ${what}`, events: n, cpuMs: replayMs, jsonParseCpuMs: parseMs, eventsPerCpuSecond: rate, dropped: stats.dropped, alerts: stats.alerts, loadAverage: os.loadavg()[0] });
+  console.log(
+    `  dropped ${JSON.stringify(stats.dropped)}; alerts ${JSON.stringify(stats.alerts)}; target 200,000 events/s: ${rate >= 200_000 ? "met" : `missed by ${((1 - rate / 200_000) * 100).toFixed(0)} %`}`,
+  );
+  results.push({
+    title: `replay, every tool: ${what}`,
+    events: n,
+    cpuMs: replayMs,
+    jsonParseCpuMs: parseMs,
+    eventsPerCpuSecond: rate,
+    dropped: stats.dropped,
+    alerts: stats.alerts,
+    loadAverage: os.loadavg()[0],
+  });
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 }

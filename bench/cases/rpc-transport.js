@@ -23,15 +23,28 @@ export async function run() {
   const url = `http://127.0.0.1:${server.address().port}`;
   const calls = 300;
   const ours = new HttpRpcTransport({ url, credentials: { kind: "userpass", username: "u", password: "p" }, timeoutMs: 5000 });
-  const variants = { "undici transport (peerwatch)": async () => { for (let i = 0; i < calls; i++) await ours.call("getpeerinfo", [], 5000); } };
+  const variants = {
+    "undici transport (peerwatch)": async () => {
+      for (let i = 0; i < calls; i++) await ours.call("getpeerinfo", [], 5000);
+    },
+  };
   let old;
   try {
-    old = new (await import("bitcoin-core")).default({ host: url, username: "u", password: "p", timeout: 5000, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    old = new (await import("bitcoin-core")).default({
+      host: url,
+      username: "u",
+      password: "p",
+      timeout: 5000,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
     old.parser.rpc = (r) => r; // as peerwatch used it: raw body, parsed by our codec
   } catch {
     console.log("\n(bitcoin-core client not installed: the RPC benchmark runs peerwatch's transport alone; see docs/benchmarks.md for the comparison)");
   }
-  if (old) variants["bitcoin-core client"] = async () => { for (let i = 0; i < calls; i++) parseReply((await old.command("getpeerinfo")).body, "getpeerinfo"); };
+  if (old)
+    variants["bitcoin-core client"] = async () => {
+      for (let i = 0; i < calls; i++) parseReply((await old.command("getpeerinfo")).body, "getpeerinfo");
+    };
   const med = await compare(variants, 9);
   report(`RPC: ${calls} getpeerinfo calls over HTTP to a local stub`, med, "undici transport (peerwatch)", calls, "calls");
   ours.close();

@@ -17,13 +17,26 @@ export async function run() {
   const lines = events.map(encodeEvent);
   decodeEvent(events[0]); // compile outside the timing (a one-off per type at first use)
   let bad = 0;
-  const med = await compare({
-    "zod safeParse (decodeEventWithZod)": () => { for (const e of events) if (!decodeEventWithZod(e).ok) bad++; },
-    "compiled check (decodeEvent)": () => { for (const e of events) if (!decodeEvent(e).ok) bad++; },
-    "JSON.parse + zod": () => { for (const l of lines) if (!decodeEventWithZod(JSON.parse(l)).ok) bad++; },
-    "JSON.parse + compiled check": () => { for (const l of lines) if (!decodeEvent(JSON.parse(l)).ok) bad++; },
-    "JSON.parse alone": () => { for (const l of lines) JSON.parse(l); },
-  }, 5);
+  const med = await compare(
+    {
+      "zod safeParse (decodeEventWithZod)": () => {
+        for (const e of events) if (!decodeEventWithZod(e).ok) bad++;
+      },
+      "compiled check (decodeEvent)": () => {
+        for (const e of events) if (!decodeEvent(e).ok) bad++;
+      },
+      "JSON.parse + zod": () => {
+        for (const l of lines) if (!decodeEventWithZod(JSON.parse(l)).ok) bad++;
+      },
+      "JSON.parse + compiled check": () => {
+        for (const l of lines) if (!decodeEvent(JSON.parse(l)).ok) bad++;
+      },
+      "JSON.parse alone": () => {
+        for (const l of lines) JSON.parse(l);
+      },
+    },
+    5,
+  );
   if (bad) throw new Error(`${bad} valid events rejected`);
   report(`Validation: ${events.length.toLocaleString("en")} events of the pipeline's traffic`, med, "JSON.parse alone", events.length, "events");
 }

@@ -15,7 +15,17 @@ export function randomRoutableIpv4(): Buffer {
     const b = randomBytes(4);
     const a = b[0] as number;
     const c = b[1] as number;
-    if (a === 0 || a === 10 || a === 127 || a >= 224 || (a === 100 && c >= 64 && c < 128) || (a === 169 && c === 254) || (a === 172 && c >= 16 && c < 32) || (a === 192 && c === 168)) continue;
+    if (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      a >= 224 ||
+      (a === 100 && c >= 64 && c < 128) ||
+      (a === 169 && c === 254) ||
+      (a === 172 && c >= 16 && c < 32) ||
+      (a === 192 && c === 168)
+    )
+      continue;
     return b;
   }
 }
@@ -64,7 +74,8 @@ export function invEntries(payload: Buffer): { type: number; hash: Buffer }[] {
     o = 5;
   }
   const out: { type: number; hash: Buffer }[] = [];
-  for (let i = 0; i < Math.min(n, MAX_INV_ENTRIES) && o + 36 <= payload.length; i++, o += 36) out.push({ type: payload.readUInt32LE(o), hash: payload.subarray(o + 4, o + 36) });
+  for (let i = 0; i < Math.min(n, MAX_INV_ENTRIES) && o + 36 <= payload.length; i++, o += 36)
+    out.push({ type: payload.readUInt32LE(o), hash: payload.subarray(o + 4, o + 36) });
   return out;
 }
 

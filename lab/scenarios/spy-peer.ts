@@ -22,7 +22,12 @@ export const spyPeer: Scenario = {
   maxSeconds: 75,
   async run(ctx) {
     const p = await ctx.connect(ctx.address(1));
-    const ok = await p.handshake({ version: 70015, userAgent: "/Satoshi:0.16.3/", services: NODE_NETWORK | NODE_WITNESS | NODE_COMPACT_FILTERS | NODE_P2P_V2, relay: true });
+    const ok = await p.handshake({
+      version: 70015,
+      userAgent: "/Satoshi:0.16.3/",
+      services: NODE_NETWORK | NODE_WITNESS | NODE_COMPACT_FILTERS | NODE_P2P_V2,
+      relay: true,
+    });
     if (!ok) return { messages: p.sent, connections: 1, notes: "handshake failed" };
     let asked = 0;
     let got = 0;

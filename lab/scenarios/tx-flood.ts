@@ -34,7 +34,10 @@ export const txFlood: Scenario = {
     for (let f = 0; f * FAN < LOW_FEE && p.isOpen; f++) {
       const coin = ctx.takeCoin();
       const each = (coin.value - 5_000n) / BigInt(FAN);
-      const fan = buildTx([{ txid: coin.txid, vout: coin.vout, witness: [OP_TRUE_SCRIPT] }], Array.from({ length: FAN }, () => ({ value: each, script: P2WSH_OP_TRUE })));
+      const fan = buildTx(
+        [{ txid: coin.txid, vout: coin.vout, witness: [OP_TRUE_SCRIPT] }],
+        Array.from({ length: FAN }, () => ({ value: each, script: P2WSH_OP_TRUE })),
+      );
       await p.send("tx", fan.bytes);
       for (let k = 0; k < FAN && p.isOpen; k++) {
         const tx = buildTx([{ txid: fan.txid, vout: k, witness: [OP_TRUE_SCRIPT] }], [{ value: each - 20n, script: P2WSH_OP_TRUE }]);

@@ -8,15 +8,7 @@
 // events queued back to back reach a batch handler gathered into one array.
 import { DROP_REASONS, makeEvent, type PeerwatchEvent } from "../events/index.js";
 import { EventQueue } from "./bounded-queue.js";
-import {
-  matchesPrefixes,
-  type BatchHandler,
-  type BusStats,
-  type EventBus,
-  type EventHandler,
-  type SubscribeOptions,
-  type Subscription,
-} from "./types.js";
+import { matchesPrefixes, type BatchHandler, type BusStats, type EventBus, type EventHandler, type SubscribeOptions, type Subscription } from "./types.js";
 
 export const DEFAULT_MAX_QUEUE = 10_000;
 /**
@@ -153,7 +145,11 @@ export class MemoryBus implements EventBus {
     }
     for (const [s, n] of takes) {
       if (n === types.size) this.offer(s, events);
-      else this.offer(s, events.filter((e) => matchesPrefixes(e.type, s.prefixes)));
+      else
+        this.offer(
+          s,
+          events.filter((e) => matchesPrefixes(e.type, s.prefixes)),
+        );
     }
   }
 
@@ -178,17 +174,11 @@ export class MemoryBus implements EventBus {
   }
 
   private add(options: SubscribeOptions, handler: MemorySubscription["handler"]): Subscription {
-    const s = new MemorySubscription(
-      options.name,
-      options.prefixes,
-      options.maxQueue ?? this.defaultMaxQueue,
-      handler,
-      (x) => {
-        this.subs.delete(x);
-        this.routes.clear();
-        if (this.writableWaiters.length > 0) this.wakeWritable();
-      },
-    );
+    const s = new MemorySubscription(options.name, options.prefixes, options.maxQueue ?? this.defaultMaxQueue, handler, (x) => {
+      this.subs.delete(x);
+      this.routes.clear();
+      if (this.writableWaiters.length > 0) this.wakeWritable();
+    });
     this.subs.add(s);
     this.routes.clear();
     return s;
@@ -306,7 +296,8 @@ export class MemoryBus implements EventBus {
     if (Array.isArray(entry)) events = entry as readonly PeerwatchEvent[];
     else {
       const gathered = [entry as PeerwatchEvent];
-      for (let next = s.queue.peek(); next !== undefined && !Array.isArray(next) && gathered.length < SLICE; next = s.queue.peek()) gathered.push(s.queue.shift() as PeerwatchEvent);
+      for (let next = s.queue.peek(); next !== undefined && !Array.isArray(next) && gathered.length < SLICE; next = s.queue.peek())
+        gathered.push(s.queue.shift() as PeerwatchEvent);
       events = gathered;
     }
     try {

@@ -28,7 +28,7 @@ export function bannerLines(b: BannerInfo): string[] {
     ["stop", b.stop],
   ];
   const title = `peerwatch ${b.version}${b.replay ? " — REPLAY of a recording, not a live node" : ""}`;
-  const width = Math.max(title.length, ...rows.map(([k, v]) => 13 + v.length));
+  const width = Math.max(title.length, ...rows.map(([, v]) => 13 + v.length));
   const rule = "─".repeat(Math.min(width, 100));
   return [rule, title, ...rows.map(([k, v]) => `  ${k.padEnd(11)}${v}`), rule];
 }
@@ -36,7 +36,11 @@ export function bannerLines(b: BannerInfo): string[] {
 /** Prints the banner: plain lines on stderr with pretty logs, one `ready` log line with JSON logs. */
 export function showBanner(b: BannerInfo, log: Logger, format: "json" | "pretty" | undefined, out: NodeJS.WritableStream = process.stderr): void {
   if (resolveLogFormat(format) === "pretty") out.write(`\n${bannerLines(b).join("\n")}\n\n`);
-  else log.info({ watching: b.watching, note: b.note, replay: b.replay, page: b.pageUrl ?? null, metrics: b.metricsUrl ?? null, stop: b.stop }, `ready: ${b.pageUrl ? `live page at ${b.pageUrl}, ` : ""}${b.metricsUrl ? `metrics at ${b.metricsUrl}` : "metrics off"}`);
+  else
+    log.info(
+      { watching: b.watching, note: b.note, replay: b.replay, page: b.pageUrl ?? null, metrics: b.metricsUrl ?? null, stop: b.stop },
+      `ready: ${b.pageUrl ? `live page at ${b.pageUrl}, ` : ""}${b.metricsUrl ? `metrics at ${b.metricsUrl}` : "metrics off"}`,
+    );
 }
 
 /** "Ctrl-C", or with --duration when it stops by itself. */

@@ -8,7 +8,10 @@ export function logEvents(bus: EventBus, log: Logger): Subscription {
     const node = { node: e.node };
     if (e.type === "source.status") {
       const level = e.data.state === "up" ? "info" : "warn";
-      log[level]({ ...node, source: e.data.source, state: e.data.state, capabilities: e.data.capabilities }, `${e.node}: ${e.data.source} ${e.data.state}: ${e.data.detail}`);
+      log[level](
+        { ...node, source: e.data.source, state: e.data.state, capabilities: e.data.capabilities },
+        `${e.node}: ${e.data.source} ${e.data.state}: ${e.data.detail}`,
+      );
     } else if (e.type === "events.dropped") {
       log.warn({ ...node, source: e.data.source, count: e.data.count }, `${e.node}: ${e.data.count} events dropped by ${e.data.source}: ${e.data.reason}`);
     } else if (e.type === "alert") {

@@ -15,7 +15,13 @@ const FIRST_CONNECT_WAIT_MS = 5000;
  * player waits for room too and nothing is dropped. Live (observe) it does not wait: a node does
  * not slow down for us, so what cannot be sent is dropped and counted.
  */
-export function startNatsPublisher(bus: MemoryBus, config: Pick<ObserveConfig, "nodeName"> & NatsConnectSettings, log: Logger, command = "observe", waitForRoom = false): NatsBus {
+export function startNatsPublisher(
+  bus: MemoryBus,
+  config: Pick<ObserveConfig, "nodeName"> & NatsConnectSettings,
+  log: Logger,
+  command = "observe",
+  waitForRoom = false,
+): NatsBus {
   const nats = new NatsBus(config, {
     nodeName: config.nodeName,
     log,

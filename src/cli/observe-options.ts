@@ -2,7 +2,16 @@
 // `--help`, the zod schema and the README flag table all come from it.
 import { NATS_OPTIONS, natsSettingsProblem } from "../bus/nats/options.js";
 import { ConfigError, loadSettings } from "../config/load.js";
-import { coreOptions, deriveCore, mergeOptions, type CoreConfig, type CoreSettings, type Joined, type OptionTable, type OptionValues } from "../config/options.js";
+import {
+  coreOptions,
+  deriveCore,
+  mergeOptions,
+  type CoreConfig,
+  type CoreSettings,
+  type Joined,
+  type OptionTable,
+  type OptionValues,
+} from "../config/options.js";
 import { ALERTS_OPTIONS } from "../tools/alerts/options.js";
 import { BASELINE_OPTIONS } from "../tools/baselines/options.js";
 import { IPLISTS_OPTIONS } from "../iplists/options.js";
@@ -43,7 +52,12 @@ export function sourcesTable(...own: OptionTable[]): OptionTable {
  * defaults. `C` is what the table's rows make (the table is assembled at run time, so the caller
  * names it). A deprecated setting in use is told to `warn`.
  */
-export function loadSourcesConfig<C extends SourcesConfig>(table: OptionTable, flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, warn?: (message: string) => void): C {
+export function loadSourcesConfig<C extends SourcesConfig>(
+  table: OptionTable,
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+  warn?: (message: string) => void,
+): C {
   const settings = loadSettings(table, flags, env, warn) as CoreSettings & Record<string, unknown>;
   const config = deriveCore(settings) as C;
   for (const s of SOURCES) {
@@ -55,6 +69,11 @@ export function loadSourcesConfig<C extends SourcesConfig>(table: OptionTable, f
   return config;
 }
 
-export function loadObserveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, table = OBSERVE_OPTIONS, warn?: (message: string) => void): ObserveConfig {
+export function loadObserveConfig(
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+  table = OBSERVE_OPTIONS,
+  warn?: (message: string) => void,
+): ObserveConfig {
   return loadSourcesConfig<ObserveConfig>(table, flags, env, warn);
 }

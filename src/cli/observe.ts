@@ -34,9 +34,18 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
 
   // Discovery first: whether the demo runs decides whether the live page is on by default.
   const found = discoverSources(config);
-  const demo = demoFile(config, found.map((f) => f.plan));
+  const demo = demoFile(
+    config,
+    found.map((f) => f.plan),
+  );
   if ("why" in demo) log.debug(`no demo: ${demo.why}`);
-  const tools = await startTools(bus, { ...config, web: config.web ?? ("file" in demo ? DEFAULT_WEB : "off"), quietReplay: "file" in demo }, thresholds, lists, log);
+  const tools = await startTools(
+    bus,
+    { ...config, web: config.web ?? ("file" in demo ? DEFAULT_WEB : "off"), quietReplay: "file" in demo },
+    thresholds,
+    lists,
+    log,
+  );
   if (!tools) {
     await bus.close();
     throw new CommandFailed(1, "a tool could not start");
@@ -61,7 +70,9 @@ export async function observe(config: ObserveConfig, log: Logger, signal?: Abort
     {
       version: VERSION,
       replay: "file" in demo,
-      ...("file" in demo ? demoBanner(demo.file) : { watching: `node "${config.nodeName}" on ${config.chain} (${config.datadir}): ${starting.join(", ") || "no source yet (see the lines above)"}` }),
+      ...("file" in demo
+        ? demoBanner(demo.file)
+        : { watching: `node "${config.nodeName}" on ${config.chain} (${config.datadir}): ${starting.join(", ") || "no source yet (see the lines above)"}` }),
       pageUrl: tools.web?.url,
       metricsUrl: metrics.server ? `http://${metrics.server.address.host}:${metrics.server.address.port}/metrics` : undefined,
       stop: stopHint(config.duration),
@@ -101,7 +112,8 @@ export const observeCommand: CommandSpec = {
   name: "observe",
   description: "Read the node through every available source (IPC, eBPF, RPC, P2P, /proc, debug.log) and serve events, metrics and alerts.",
   table: OBSERVE_COMMAND_OPTIONS,
-  helpAfter: "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
+  helpAfter:
+    "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
   async run(opts) {
     const notices: string[] = [];
     const config = loadObserveConfig(opts, process.env, OBSERVE_COMMAND_OPTIONS, (n) => notices.push(n));

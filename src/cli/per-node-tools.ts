@@ -78,11 +78,19 @@ export class PerNodeTools {
     const g = this.groups.get(name);
     if (g) return g;
     if (this.groups.size >= (this.opts.maxNodes ?? MAX_NODES)) {
-      if (this.refused++ === 0) this.opts.log.warn(`events of node "${name}" ignored: this tools process serves at most ${this.opts.maxNodes ?? MAX_NODES} nodes (use --nodes, or one tools process per group of nodes)`);
+      if (this.refused++ === 0)
+        this.opts.log.warn(
+          `events of node "${name}" ignored: this tools process serves at most ${this.opts.maxNodes ?? MAX_NODES} nodes (use --nodes, or one tools process per group of nodes)`,
+        );
       return undefined;
     }
     const m = createMetricsRegistry(this.bus, this.lists, { processMetrics: false, node: this.opts.single ? undefined : name });
-    const created: NodeGroup = { registry: m.registry, handle: m.handle, alerts: new AlertEngine(defaultHeuristics(this.thresholds, this.lists.tree), this.thresholds), baselines: new BaselineWatch() };
+    const created: NodeGroup = {
+      registry: m.registry,
+      handle: m.handle,
+      alerts: new AlertEngine(defaultHeuristics(this.thresholds, this.lists.tree), this.thresholds),
+      baselines: new BaselineWatch(),
+    };
     this.groups.set(name, created);
     return created;
   }
@@ -91,7 +99,13 @@ export class PerNodeTools {
     const count = this.refused - this.reportedRefused;
     if (count <= 0) return;
     this.reportedRefused = this.refused;
-    this.bus.publish(makeEvent("peerwatch", this.opts.nodeName, "events.dropped", { source: "tools", count, reason: `more nodes than this tools process serves (${this.opts.maxNodes ?? MAX_NODES})` }));
+    this.bus.publish(
+      makeEvent("peerwatch", this.opts.nodeName, "events.dropped", {
+        source: "tools",
+        count,
+        reason: `more nodes than this tools process serves (${this.opts.maxNodes ?? MAX_NODES})`,
+      }),
+    );
   }
 
   /** What /metrics serves: one registry as is, several merged series by series (node labels keep them apart). */

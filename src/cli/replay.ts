@@ -24,10 +24,13 @@ const REPLAY_OWN_OPTIONS = defineOptions({
   speed: {
     flag: "speed",
     arg: "n|max",
-    description: "how fast to play: 1 keeps the recorded timing, 10 plays ten times faster (any number above 0, at most 1000000), max as fast as the tools take events (never dropping one)",
+    description:
+      "how fast to play: 1 keeps the recorded timing, 10 plays ten times faster (any number above 0, at most 1000000), max as fast as the tools take events (never dropping one)",
     defaultText: "1",
     schema: z
-      .union([z.literal("max"), strictNumber.pipe(z.number().positive("must be more than 0").max(1e6, "at most 1000000"))], { message: "expected a positive number or max" })
+      .union([z.literal("max"), strictNumber.pipe(z.number().positive("must be more than 0").max(1e6, "at most 1000000"))], {
+        message: "expected a positive number or max",
+      })
       .default(1),
   },
   loop: { flag: "loop", description: "start again at the end (time moving on), until stopped", schema: onOff.default(false) },
@@ -52,9 +55,29 @@ const pointInTime = z.string().transform((v, ctx) => {
 
 // Replaying a time range of a JetStream stream instead of files (`--from-stream`).
 const REPLAY_STREAM_OPTIONS = defineOptions({
-  fromStream: { flag: "from-stream", arg: "name", description: "replay the events of this JetStream stream on --nats (instead of files), between --since and --until", schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, '_' and '-' only, at most 64").optional() },
-  since: { flag: "since", arg: "time", description: "with --from-stream: first store time to replay, ISO 8601 or seconds before now", defaultText: "the stream's first event", schema: pointInTime.optional() },
-  until: { flag: "until", arg: "time", description: "with --from-stream: last store time to replay, ISO 8601 or seconds before now", defaultText: "the stream's last event", schema: pointInTime.optional() },
+  fromStream: {
+    flag: "from-stream",
+    arg: "name",
+    description: "replay the events of this JetStream stream on --nats (instead of files), between --since and --until",
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, '_' and '-' only, at most 64")
+      .optional(),
+  },
+  since: {
+    flag: "since",
+    arg: "time",
+    description: "with --from-stream: first store time to replay, ISO 8601 or seconds before now",
+    defaultText: "the stream's first event",
+    schema: pointInTime.optional(),
+  },
+  until: {
+    flag: "until",
+    arg: "time",
+    description: "with --from-stream: last store time to replay, ISO 8601 or seconds before now",
+    defaultText: "the stream's last event",
+    schema: pointInTime.optional(),
+  },
   nodes: { ...NATS_TOOLS_OPTIONS.nodes, description: "with --from-stream: comma list of node names to replay", defaultText: "every node in the stream" },
 });
 
@@ -67,12 +90,19 @@ export const REPLAY_OPTIONS = mergeOptions(
   NATS_OPTIONS,
   REPLAY_STREAM_OPTIONS,
 );
-type ReplayConfig = OptionValues<typeof REPLAY_OWN_OPTIONS & typeof REPLAY_STREAM_OPTIONS & typeof TOOL_OPTIONS & typeof PAGE_OPTIONS & Pick<typeof core, "nodeName" | "logLevel" | "logFormat">> & { nodeName: string } & Partial<OptionValues<typeof NATS_OPTIONS>>;
+type ReplayConfig = OptionValues<
+  typeof REPLAY_OWN_OPTIONS &
+    typeof REPLAY_STREAM_OPTIONS &
+    typeof TOOL_OPTIONS &
+    typeof PAGE_OPTIONS &
+    Pick<typeof core, "nodeName" | "logLevel" | "logFormat">
+> & { nodeName: string } & Partial<OptionValues<typeof NATS_OPTIONS>>;
 
 export const replayCommand: CommandSpec = {
   name: "replay",
   args: "[file...]",
-  description: "Play recordings (what `observe --events` wrote, plain or .gz; rotated files oldest first), or a time range of a JetStream stream (--from-stream), into the same tools as observe.",
+  description:
+    "Play recordings (what `observe --events` wrote, plain or .gz; rotated files oldest first), or a time range of a JetStream stream (--from-stream), into the same tools as observe.",
   table: REPLAY_OPTIONS,
   run: (opts, files) => runReplay(files, opts),
 };
@@ -116,7 +146,10 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
   }
   // --nats: the recording goes to NATS as well, waiting for room so that nothing is dropped.
   // (--from-stream reads --nats instead: publishing there too would feed the stream its own replay.)
-  const nats = config.nats && !config.fromStream ? startNatsPublisher(bus, { ...config, nats: config.nats } as ReplayConfig & NatsConnectSettings, log, "replay", true) : undefined;
+  const nats =
+    config.nats && !config.fromStream
+      ? startNatsPublisher(bus, { ...config, nats: config.nats } as ReplayConfig & NatsConnectSettings, log, "replay", true)
+      : undefined;
   if (nats && !(await awaitNats(nats, log))) {
     await nats.close(100);
     await bus.close();
@@ -140,7 +173,9 @@ async function replay(files: string[], config: ReplayConfig, log: Logger, signal
   const play = { files, speed: config.speed as ReplaySpeed, loop: config.loop, nodeName: config.nodeName, signal: stop.signal };
   let summary: ReplaySummary;
   try {
-    summary = config.fromStream ? await playStreamRange(bus, play, config as ReplayConfig & { fromStream: string; nats: string[] }, log) : await playRecording(play, { bus, signal: stop.signal, log });
+    summary = config.fromStream
+      ? await playStreamRange(bus, play, config as ReplayConfig & { fromStream: string; nats: string[] }, log)
+      : await playRecording(play, { bus, signal: stop.signal, log });
   } catch (e) {
     stop.dispose();
     await nats?.close(100);
@@ -185,7 +220,12 @@ function streamRangeProblem(c: ReplayConfig, files: string[]): string | undefine
 }
 
 /** Plays a time range of a JetStream stream; throws CommandFailed (exit 2, logged) when the stream cannot be read. */
-async function playStreamRange(bus: MemoryBus, o: PlayOptions & { signal: AbortSignal }, c: ReplayConfig & { fromStream: string; nats: string[] }, log: Logger): Promise<ReplaySummary> {
+async function playStreamRange(
+  bus: MemoryBus,
+  o: PlayOptions & { signal: AbortSignal },
+  c: ReplayConfig & { fromStream: string; nats: string[] },
+  log: Logger,
+): Promise<ReplaySummary> {
   const reader = new StreamRangeReader(c as NatsConnectSettings, { stream: c.fromStream, since: c.since, until: c.until, nodes: c.nodes }, log);
   try {
     await reader.open();
@@ -201,7 +241,10 @@ async function playStreamRange(bus: MemoryBus, o: PlayOptions & { signal: AbortS
       // Counted like the NATS bus counts them: an events.dropped the metrics tool adds up.
       bus.publish(makeEvent("peerwatch", c.nodeName, "events.dropped", { source: "nats:receive", count: rejected, reason: "foreign or malformed message" }));
     }
-    log[rejected > 0 ? "warn" : "info"]({ events: s.events, received, rejected }, `replay ${s.aborted ? "stopped" : "finished"}: ${s.events} events from stream ${c.fromStream}${rejected ? `; ${rejected} foreign or malformed message(s) skipped` : ""}`);
+    log[rejected > 0 ? "warn" : "info"](
+      { events: s.events, received, rejected },
+      `replay ${s.aborted ? "stopped" : "finished"}: ${s.events} events from stream ${c.fromStream}${rejected ? `; ${rejected} foreign or malformed message(s) skipped` : ""}`,
+    );
     return s;
   } catch (e) {
     log.error(`reading stream ${c.fromStream} failed: ${(e as Error).message}`);
@@ -226,4 +269,3 @@ export function stopOnSignals(signal?: AbortSignal): { signal: AbortSignal; disp
     },
   };
 }
-

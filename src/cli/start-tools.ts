@@ -52,7 +52,7 @@ export function createBus(nodeName: string, log: Logger, lossless = false): Memo
 
 /** Reads the tools' settings files first: a bad thresholds file stops the command (exit 2) before anything starts. */
 export function loadToolFiles(config: { alerts?: string; ipLists?: string }, log: Logger): { thresholds: Thresholds; lists: LoadedLists } | undefined {
-  let thresholds;
+  let thresholds: Thresholds;
   try {
     thresholds = loadThresholds(config.alerts);
   } catch (e) {
@@ -66,7 +66,13 @@ export function loadToolFiles(config: { alerts?: string; ipLists?: string }, log
 }
 
 /** Starts the tools; on a port that cannot be bound it logs why and returns undefined. */
-export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds: Thresholds, lists: LoadedLists, log: Logger): Promise<StartedTools | undefined> {
+export async function startTools(
+  bus: MemoryBus,
+  config: ToolsConfig,
+  thresholds: Thresholds,
+  lists: LoadedLists,
+  log: Logger,
+): Promise<StartedTools | undefined> {
   // What an operator should see in the log, whatever else is configured.
   // While a replay runs, every line says so: "ipc up" from a recording is not this machine's node.
   let replaying = false;
@@ -74,7 +80,10 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
     if (e.type === "source.status" && e.data.source === "replay") replaying = e.data.state === "up";
     const tag = replaying && e.source !== "replay" ? "[replay] " : "";
     if (tag && config.quietReplay) {
-      log.debug({ type: e.type }, `${tag}${e.type === "alert" ? `alert ${e.data.name}` : e.type === "source.status" ? `${e.data.source} ${e.data.state}` : "events dropped"}`);
+      log.debug(
+        { type: e.type },
+        `${tag}${e.type === "alert" ? `alert ${e.data.name}` : e.type === "source.status" ? `${e.data.source} ${e.data.state}` : "events dropped"}`,
+      );
       return;
     }
     if (e.type === "source.status") {
@@ -109,7 +118,9 @@ export async function startTools(bus: MemoryBus, config: ToolsConfig, thresholds
   try {
     metrics = await runMetrics({ metrics: config.metrics, lists }, ctx);
   } catch (e) {
-    log.error(`cannot serve metrics on ${config.metrics === "off" ? "" : `${config.metrics.host}:${config.metrics.port}`}: ${(e as Error).message} (use --metrics host:port or --metrics off)`);
+    log.error(
+      `cannot serve metrics on ${config.metrics === "off" ? "" : `${config.metrics.host}:${config.metrics.port}`}: ${(e as Error).message} (use --metrics host:port or --metrics off)`,
+    );
     return stopStarted();
   }
   running.push(metrics.stopped);

@@ -1,7 +1,7 @@
 // Settings come from three layers, highest first: command-line flags, PEERWATCH_* environment
 // variables, a JSON config file. They are merged, then validated once by the table's zod schema;
 // an error names the setting and where its bad value came from.
-import { z } from "zod";
+import type { z } from "zod";
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../util/json-depth.js";
 import { readBoundedFile } from "./bounded-file.js";
 import { deprecationNotice, envName, settingsSchema, type OptionTable, type OptionValues } from "./options.js";
@@ -57,7 +57,12 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, table: OptionTable): Rec
  * never part of it. A deprecated row in use (OptionSpec.deprecated) gives its value to the row it
  * stands for, unless that row is given too, and is told to `warn`.
  */
-export function loadSettings<T extends OptionTable>(table: T, flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, warn?: (message: string) => void): OptionValues<T> {
+export function loadSettings<T extends OptionTable>(
+  table: T,
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+  warn?: (message: string) => void,
+): OptionValues<T> {
   const configFile = (flags.config as string | undefined) ?? (table.config ? env.PEERWATCH_CONFIG : undefined);
   const layers: [Origin, Record<string, unknown>][] = [
     ["file", configFile ? readConfigFile(configFile, table) : {}],

@@ -87,7 +87,14 @@ const sourcesList = (known: readonly string[]) =>
   z.string().transform((s, ctx) => {
     const v = s.trim();
     if (v === "" || v === "auto") return "auto" as const;
-    const names = [...new Set(v.split(",").map((x) => x.trim()).filter(Boolean))];
+    const names = [
+      ...new Set(
+        v
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ),
+    ];
     const bad = names.find((n) => !known.includes(n));
     if (bad !== undefined) {
       ctx.addIssue({ code: "custom", message: `unknown source "${bad.slice(0, 40)}" (known: ${known.join(", ")}, or auto)` });
@@ -102,7 +109,13 @@ export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "
 /** The rows every observing command has; `sourceNames` are the extractors the CLI assembled. */
 export function coreOptions(sourceNames: readonly string[]) {
   return defineOptions({
-    config: { flag: "config", arg: "file", description: "JSON config file with any of these settings (camelCase keys)", schema: pathString.optional(), flagOnly: true },
+    config: {
+      flag: "config",
+      arg: "file",
+      description: "JSON config file with any of these settings (camelCase keys)",
+      schema: pathString.optional(),
+      flagOnly: true,
+    },
     chain: {
       flag: "chain",
       arg: "name",
@@ -116,7 +129,12 @@ export function coreOptions(sourceNames: readonly string[]) {
       arg: "name",
       description: "name of the watched node, stamped on every event",
       defaultText: "host name",
-      schema: z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' and '-' only").optional(),
+      schema: z
+        .string()
+        .min(1)
+        .max(128)
+        .regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' and '-' only")
+        .optional(),
     },
     sources: {
       flag: "sources",
@@ -132,7 +150,13 @@ export function coreOptions(sourceNames: readonly string[]) {
       defaultText: "from <datadir>/<chain>/bitcoind.pid",
       schema: wholeNumber(1, 2 ** 31 - 1).optional(),
     },
-    duration: { flag: "duration", arg: "seconds", description: "stop cleanly after this long", defaultText: "run until stopped", schema: seconds(10 * 365 * 86400).optional() },
+    duration: {
+      flag: "duration",
+      arg: "seconds",
+      description: "stop cleanly after this long",
+      defaultText: "run until stopped",
+      schema: seconds(10 * 365 * 86400).optional(),
+    },
     logLevel: {
       flag: "log-level",
       arg: "level",
@@ -140,7 +164,13 @@ export function coreOptions(sourceNames: readonly string[]) {
       defaultText: "info",
       schema: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(", ")}` }).default("info"),
     },
-    logFormat: { flag: "log-format", arg: "format", description: "json or pretty; logs go to stderr", defaultText: "pretty on a terminal, else json", schema: z.enum(["json", "pretty"]).optional() },
+    logFormat: {
+      flag: "log-format",
+      arg: "format",
+      description: "json or pretty; logs go to stderr",
+      defaultText: "pretty on a terminal, else json",
+      schema: z.enum(["json", "pretty"]).optional(),
+    },
   });
 }
 
@@ -159,7 +189,10 @@ export interface CoreConfig extends Omit<CoreSettings, "datadir" | "nodeName" | 
 
 /** This host's name, made fit for a node name (the default of --node-name). */
 export function defaultNodeName(): string {
-  return os.hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128);
+  return os
+    .hostname()
+    .replace(/[^A-Za-z0-9._-]/g, "-")
+    .slice(0, 128);
 }
 
 export function expandHome(p: string): string {

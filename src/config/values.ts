@@ -55,8 +55,7 @@ export const strictNumber = z.unknown().transform((v, ctx) => {
 });
 
 /** Seconds, more than 0 and at most `max`. */
-export const seconds = (max: number) =>
-  strictNumber.pipe(z.number().positive("must be more than 0").max(max, `at most ${max}`));
+export const seconds = (max: number) => strictNumber.pipe(z.number().positive("must be more than 0").max(max, `at most ${max}`));
 
 /** A whole number within bounds. */
 export const wholeNumber = (min: number, max: number) =>
@@ -77,7 +76,14 @@ export const onOff = z.unknown().transform((v, ctx) => {
 /** A comma list whose items must be among `known`; duplicates dropped, order kept. */
 export const commaList = <T extends string>(known: readonly T[], what: string, opts: { nonEmpty?: boolean } = {}) =>
   z.string().transform((s, ctx) => {
-    const names = [...new Set(s.split(",").map((x) => x.trim()).filter(Boolean))];
+    const names = [
+      ...new Set(
+        s
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ),
+    ];
     const bad = names.find((n) => !(known as readonly string[]).includes(n));
     if (bad !== undefined || (opts.nonEmpty && names.length === 0)) {
       ctx.addIssue({ code: "custom", message: `unknown ${what} "${(bad ?? "").slice(0, 40)}" (known: ${known.join(", ")})` });

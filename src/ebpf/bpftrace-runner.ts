@@ -37,14 +37,20 @@ export interface RunOptions extends ProgramOptions {
 /** bpftrace's stderr, turned into something an operator can act on. */
 export function explainFailure(stderr: string, code: number | null, signal: string | null): string {
   const s = stderr;
-  if (/Operation not permitted|EPERM|permission denied|must be run as root|running as the root user/i.test(s)) return "bpftrace was refused: it needs root (or CAP_BPF+CAP_PERFMON+CAP_SYS_RESOURCE)";
+  if (/Operation not permitted|EPERM|permission denied|must be run as root|running as the root user/i.test(s))
+    return "bpftrace was refused: it needs root (or CAP_BPF+CAP_PERFMON+CAP_SYS_RESOURCE)";
   if (/No probes to attach|Could not resolve|no probes|Error finding or enabling probe|couldn't find|ERROR: usdt probe/i.test(s)) {
     return "bpftrace could not attach to the tracepoints: is the binary built with USDT (-DWITH_USDT=ON), and is it the one the PID runs?";
   }
   if (/No such process|does not exist|Failed to attach to PID|pid .* not found/i.test(s)) return "bpftrace could not find the node process (did it exit?)";
   if (/BPF stack limit/i.test(s)) return "the bpftrace program exceeds the 512-byte BPF stack: lower the payload capture size";
   if (/ENOENT|not found/i.test(s) && /bpftrace/i.test(s)) return "bpftrace is not installed (Debian: apt-get install bpftrace)";
-  const last = s.split("\n").map((l) => l.trim()).filter((l) => l && !/RLIMIT_MEMLOCK|failed to detach|uprobe_events/.test(l)).slice(-2).join(" / ");
+  const last = s
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !/RLIMIT_MEMLOCK|failed to detach|uprobe_events/.test(l))
+    .slice(-2)
+    .join(" / ");
   return `bpftrace exited (${signal ?? `code ${code}`})${last ? `: ${last.slice(0, 300)}` : ""}`;
 }
 
@@ -71,7 +77,8 @@ export function runBpftrace(o: RunOptions): { stats: RunnerStats; done: Promise<
       const reason = `${DROP_REASONS.bpftraceLost}: its perf buffer was full${lostSaturated ? " (at least this many: the count passed 2^53)" : ""}`;
       o.emit("events.dropped", { source: "ebpf", count: pendingLost, reason });
     }
-    if (pendingInvalid > 0) o.emit("events.dropped", { source: "ebpf", count: pendingInvalid, reason: `${DROP_REASONS.bpftraceUnparseable} (last: ${lastInvalid})`.slice(0, 256) });
+    if (pendingInvalid > 0)
+      o.emit("events.dropped", { source: "ebpf", count: pendingInvalid, reason: `${DROP_REASONS.bpftraceUnparseable} (last: ${lastInvalid})`.slice(0, 256) });
     pendingLost = 0;
     lostSaturated = false;
     pendingInvalid = 0;

@@ -10,7 +10,6 @@ import { StatusReporter } from "../sources/status-reporter.js";
 import type { Source, SourceContext } from "../sources/types.js";
 import { runBpftrace } from "./bpftrace-runner.js";
 
-
 export class EbpfSource implements Source<EbpfConfig> {
   readonly name = "ebpf" as const;
 
@@ -60,5 +59,3 @@ export class EbpfSource implements Source<EbpfConfig> {
     status.report("down", "stopped");
   }
 }
-
-

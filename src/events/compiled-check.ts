@@ -40,5 +40,5 @@ export function passesCompiledCheck(input: unknown): boolean {
     check = compile(type as EventType);
     compiled.set(type, check);
   }
-  return check !== null && check(input);
+  return check ? check(input) : false;
 }

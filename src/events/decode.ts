@@ -1,6 +1,6 @@
 // Decoding events from untrusted input (NDJSON files, NATS messages, replay): never throws, returns a
 // typed error that says what was wrong, where (path in the object, or line/byte) and why.
-import { z } from "zod";
+import type { z } from "zod";
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from "../util/json-depth.js";
 import { passesCompiledCheck } from "./compiled-check.js";
 import { EVENT_DATA_SCHEMAS, envelope, type EventType, type PeerwatchEvent } from "./schema.js";
@@ -26,9 +26,7 @@ export function formatDecodeError(e: DecodeError): string {
 /** Turn a zod error into a DecodeError (first issue only: enough to fix the input, bounded in size). */
 export function fromZodError(what: string, err: z.ZodError, prefix = ""): DecodeError {
   const issue = err.issues[0];
-  const path = [prefix, ...(issue?.path ?? []).map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))]
-    .join("")
-    .replace(/^\./, "");
+  const path = [prefix, ...(issue?.path ?? []).map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))].join("").replace(/^\./, "");
   const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more problems)` : "";
   return { what, where: path || "(root)", why: `${issue?.message ?? "invalid"}${more}` };
 }

@@ -3,9 +3,7 @@
 import { z } from "zod";
 
 /** A 32-byte hash or txid in display order (the way Bitcoin Core's RPC and explorers print it). */
-export const hash256Hex = z
-  .string()
-  .regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex characters (a 32-byte hash in display order)");
+export const hash256Hex = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex characters (a 32-byte hash in display order)");
 
 /** A hash in internal byte order (tracepoints, IPC) → display hex (reversed, as RPC prints it). */
 export function displayHex(internal: Uint8Array): string {
@@ -28,15 +26,7 @@ export const nonNegInt = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const int = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 
 /** Network names as getpeerinfo prints them, in Bitcoin Core's `enum Network` order (the net:* tracepoints pass the number). */
-export const networkName = z.enum([
-  "not_publicly_routable",
-  "ipv4",
-  "ipv6",
-  "onion",
-  "i2p",
-  "cjdns",
-  "internal",
-]);
+export const networkName = z.enum(["not_publicly_routable", "ipv4", "ipv6", "onion", "i2p", "cjdns", "internal"]);
 export type NetworkName = z.infer<typeof networkName>;
 
 /** Bitcoin Core's `enum Network` order (netaddress.h), as the net:* tracepoints pass it: the enum above is in that order. */

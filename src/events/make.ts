@@ -19,13 +19,7 @@ export function nowMicros(): number {
 
 const checkEvents = process.env.PEERWATCH_CHECK_EVENTS === "1" || process.env.VITEST !== undefined;
 
-export function makeEvent<T extends EventType>(
-  source: SourceName,
-  node: string,
-  type: T,
-  data: EventDataMap[T],
-  ts: number = nowMicros(),
-): PeerwatchEvent<T> {
+export function makeEvent<T extends EventType>(source: SourceName, node: string, type: T, data: EventDataMap[T], ts: number = nowMicros()): PeerwatchEvent<T> {
   const event = { v: EVENT_MODEL_VERSION, ts, node, source, type, data } as PeerwatchEvent<T>;
   if (checkEvents) {
     const r = decodeEvent(event);

@@ -40,7 +40,13 @@ export function parseVersionLine(message: string): NodeInfo | undefined {
   const version = m[2] as string;
   if (name === "Bitcoin Knots" || /knots/i.test(version)) {
     const k = /^v?(\d+\.\d+(?:\.\d+)?)\.knots(\S+)$/.exec(version);
-    return { implementation: "Bitcoin Knots", version: k ? (k[1] as string) : version, ...(k ? { implementationVersion: k[2] as string } : {}), userAgent: message.trim().slice(0, 256), ipcCapable: false };
+    return {
+      implementation: "Bitcoin Knots",
+      version: k ? (k[1] as string) : version,
+      ...(k ? { implementationVersion: k[2] as string } : {}),
+      userAgent: message.trim().slice(0, 256),
+      ipcCapable: false,
+    };
   }
   if (name === "Bitcoin Core") return { implementation: "Bitcoin Core", version, userAgent: message.trim().slice(0, 256), ipcCapable: true };
   return { implementation: "other", version, userAgent: message.trim().slice(0, 256) };

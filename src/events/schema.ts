@@ -2,18 +2,7 @@
 // the TypeScript types below are inferred from these schemas. Version 1: add types and optional
 // fields freely, never rename or change the meaning of an existing one without bumping `v`.
 import { z } from "zod";
-import {
-  bytesHex,
-  connType,
-  hash256Hex,
-  int,
-  msgType,
-  networkName,
-  nonNegInt,
-  peerAddr,
-  peerId,
-  text,
-} from "./fields.js";
+import { bytesHex, connType, hash256Hex, int, msgType, networkName, nonNegInt, peerAddr, peerId, text } from "./fields.js";
 import { RPC_SNAPSHOT_SCHEMAS, type RpcSnapshotMethod } from "./rpc-results.js";
 
 export const EVENT_MODEL_VERSION = 1;
@@ -39,7 +28,10 @@ export const tipChanged = z.object({
   /** Blocks between the previous pushed tip and this one that got no push of their own. */
   skipped: nonNegInt.optional(),
   /** Those blocks, oldest first, as executeRpc's getblockhash named them (absent when not looked up). */
-  skippedBlocks: z.array(z.object({ height: nonNegInt, hash: hash256Hex })).max(64).optional(),
+  skippedBlocks: z
+    .array(z.object({ height: nonNegInt, hash: hash256Hex }))
+    .max(64)
+    .optional(),
 });
 
 export const blockConnected = z.object({
@@ -84,7 +76,10 @@ export const peerInfo = z.object({
   /** Newer or patched nodes only (getpeerinfo's inv_to_send, cpu_load): kept when present. */
   invToSend: nonNegInt.optional(),
   /** getpeerinfo's services: the service bits the peer announced, 16 hex digits (u64). */
-  services: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+  services: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
   /** getpeerinfo's pingwait: how long an unanswered ping has been outstanding (absent when none is). */
   pingWaitMs: z.number().min(0).optional(),
   cpuLoad: z.number().min(0).optional(),
@@ -101,7 +96,10 @@ export const direction = z.enum(["in", "out"]);
 /** What could be read from a captured payload (the capture may be a prefix of the message). */
 export const decodedPayload = z.object({
   /** ping/pong nonce: the 8 payload bytes as hex, in wire order. */
-  nonce: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+  nonce: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
   /** feefilter: the peer's minimum fee rate. */
   feeRateSatVb: z.number().min(0).optional(),
   /** version: as much as the captured bytes hold. */
@@ -109,7 +107,10 @@ export const decodedPayload = z.object({
     .object({
       version: int,
       /** Service bits as 16 hex digits (u64). */
-      services: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+      services: z
+        .string()
+        .regex(/^[0-9a-f]{16}$/)
+        .optional(),
       userAgent: text(256).optional(),
       startHeight: int.optional(),
       relay: z.boolean().optional(),
@@ -381,9 +382,11 @@ export const nodeInfo = z.object({
 });
 
 /** `rpc.snapshot`: one variant per polled method, each with its result schema. */
-const rpcSnapshotVariants = Object.entries(RPC_SNAPSHOT_SCHEMAS).map(([method, result]) =>
-  z.object({ method: z.literal(method), result }),
-) as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]];
+const rpcSnapshotVariants = Object.entries(RPC_SNAPSHOT_SCHEMAS).map(([method, result]) => z.object({ method: z.literal(method), result })) as unknown as [
+  z.ZodObject,
+  z.ZodObject,
+  ...z.ZodObject[],
+];
 export const rpcSnapshot = z.discriminatedUnion("method", rpcSnapshotVariants);
 export type RpcSnapshot = {
   [M in RpcSnapshotMethod]: { method: M; result: z.infer<(typeof RPC_SNAPSHOT_SCHEMAS)[M]> };

@@ -19,7 +19,10 @@ export const ipcDescriptor = defineSource({
       const running = runningNodeBinary(c);
       if (running?.multiprocess === false) {
         // bitcoind (Bitcoin Core's or Knots') cannot serve IPC: advising -ipcbind would mislead.
-        return { ok: false, reason: `no IPC socket at ${socket}: the running node (PID ${running.pid}) is ${running.binary}, not bitcoin-node, and this node's implementation serves no IPC interface (in Bitcoin Core only the multiprocess bitcoin-node does, with -ipcbind=unix)` };
+        return {
+          ok: false,
+          reason: `no IPC socket at ${socket}: the running node (PID ${running.pid}) is ${running.binary}, not bitcoin-node, and this node's implementation serves no IPC interface (in Bitcoin Core only the multiprocess bitcoin-node does, with -ipcbind=unix)`,
+        };
       }
       return { ok: false, reason: `no IPC socket at ${socket} (${errCode(e)}): start bitcoin-node with -ipcbind=unix, or pass --ipc-socket` };
     }

@@ -65,7 +65,7 @@ export class FrameDecoder {
     const head = this.peek(Math.min(this.buffered, 8 + 4 * MAX_SEGMENTS));
     const segments = head.readUInt32LE(0) + 1;
     if (segments > MAX_SEGMENTS) throw new FramingError(`message claims ${segments} segments (at most ${MAX_SEGMENTS})`);
-    const headerBytes = 4 + 4 * segments + ((segments % 2 === 0) ? 4 : 0);
+    const headerBytes = 4 + 4 * segments + (segments % 2 === 0 ? 4 : 0);
     if (head.length < headerBytes) return undefined;
     let words = 0;
     for (let i = 0; i < segments; i++) words += head.readUInt32LE(4 + 4 * i);

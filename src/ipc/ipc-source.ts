@@ -67,7 +67,8 @@ export class IpcSource implements Source<IpcConfig> {
       ]);
       // makeMining waits until a starting node has loaded its chainstate: say so if that takes a while.
       const slow = setTimeout(
-        () => status.report("degraded", `connected to ${socket}; waiting for the node to finish loading (Init.makeMining answers once the chainstate is loaded)`),
+        () =>
+          status.report("degraded", `connected to ${socket}; waiting for the node to finish loading (Init.makeMining answers once the chainstate is loaded)`),
         PROBE_NOTICE_MS,
       );
       const caps = await probeCapabilities(session, calls, timeoutMs).finally(() => clearTimeout(slow));
@@ -75,8 +76,7 @@ export class IpcSource implements Source<IpcConfig> {
       const upDetail = `connected to ${socket}; ${detail}`;
       // Net-message tracing adds to the status once the node accepted the subscription.
       const trace: TraceState = { names, note: "", trouble: false };
-      const reportUp = () =>
-        status.report(caps.rpc && caps.mining && !trace.trouble ? "up" : "degraded", `${upDetail}${trace.note}`, trace.names);
+      const reportUp = () => status.report(caps.rpc && caps.mining && !trace.trouble ? "up" : "degraded", `${upDetail}${trace.note}`, trace.names);
       reportUp();
       log.debug({ missing: caps.missing }, "IPC interfaces not served");
 
@@ -198,4 +198,3 @@ async function keepSubscribed(tracing: NetTracing, t: TraceState, report: () => 
     signal.removeEventListener("abort", onAbort);
   }
 }
-

@@ -10,11 +10,7 @@ import { emitBatch, type Emit } from "../events/index.js";
 import { captureBytesFor, largestCapture } from "../codecs/p2p/options.js";
 import { decodePayload } from "../codecs/p2p/payload-decoder.js";
 import type { Handler$Client } from "./generated/experimental/handler.js";
-import {
-  NetMessageTrace$Server,
-  type NetMessage,
-  type Tracing$Client,
-} from "./generated/experimental/tracing_net.js";
+import { NetMessageTrace$Server, type NetMessage, type Tracing$Client } from "./generated/experimental/tracing_net.js";
 import type { Thread$Client } from "./generated/mp/proxy.js";
 import { TraceDecodeError, readNetMessages } from "./net-message-reader.js";
 import { mapNodeStamp, readClocks, type StampClock } from "./node-clock.js";
@@ -65,7 +61,10 @@ export function explainSubscribeFailure(e: unknown): TraceSubscribeError {
     return new TraceSubscribeError(true, `the node serves no more net-message subscribers (another peerwatch or peer-observer holds them): ${msg}`);
   }
   if (e instanceof IpcError && e.kind === "remote") {
-    return new TraceSubscribeError(false, `the node refused the subscription; its tracing interface may be a newer or older version of the fork than capnp/experimental/tracing_net.capnp: ${msg}`);
+    return new TraceSubscribeError(
+      false,
+      `the node refused the subscription; its tracing interface may be a newer or older version of the fork than capnp/experimental/tracing_net.capnp: ${msg}`,
+    );
   }
   return new TraceSubscribeError(true, msg);
 }
@@ -165,7 +164,10 @@ export class NetTracing {
       (data, timestampUs) => {
         const t = mapNodeStamp(timestampUs, clocks);
         if (t === undefined) {
-          if (this.stats.untimed++ === 0) this.onClockNotice(`the node's message timestamp ${timestampUs} µs is neither this host's monotonic clock (steady_clock, as the tracing interface stamps) nor wall-clock time; net.message events carry the time peerwatch received them`);
+          if (this.stats.untimed++ === 0)
+            this.onClockNotice(
+              `the node's message timestamp ${timestampUs} µs is neither this host's monotonic clock (steady_clock, as the tracing interface stamps) nor wall-clock time; net.message events carry the time peerwatch received them`,
+            );
           this.emit("net.message", data);
         } else {
           this.stats.clock = t.clock;

@@ -7,7 +7,13 @@ import { POLLER_OPTIONS } from "../sources/rpc-poller-options.js";
 import type { SourceConfig } from "../sources/types.js";
 
 export const IPC_OPTIONS = defineOptions({
-  ipcSocket: { flag: "ipc-socket", arg: "path", description: "bitcoin-node's -ipcbind=unix socket", defaultText: "<datadir>/<chain>/node.sock", schema: pathString.optional() },
+  ipcSocket: {
+    flag: "ipc-socket",
+    arg: "path",
+    description: "bitcoin-node's -ipcbind=unix socket",
+    defaultText: "<datadir>/<chain>/node.sock",
+    schema: pathString.optional(),
+  },
   ipcMaxMessageBytes: {
     flag: "ipc-max-message-bytes",
     arg: "n",

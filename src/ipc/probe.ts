@@ -42,10 +42,16 @@ export async function probeCapabilities(session: IpcSession, thread: Thread$Clie
   const e = init.makeEcho(ctx);
   const echo = e.getResult();
   await session.track("Init.makeEcho", e.promise(), timeoutMs);
-  const said = await session.track("Echo.echo", echo.echo((p) => {
-    ctx(p);
-    p.echo = "peerwatch";
-  }).promise(), timeoutMs);
+  const said = await session.track(
+    "Echo.echo",
+    echo
+      .echo((p) => {
+        ctx(p);
+        p.echo = "peerwatch";
+      })
+      .promise(),
+    timeoutMs,
+  );
   if (said.result !== "peerwatch") throw new IpcError("protocol", "Echo.echo", `node echoed "${said.result.slice(0, 40)}"`);
 
   const optional = async <T>(name: string, ask: () => { promise(): Promise<unknown>; get(): T }, ms = timeoutMs): Promise<T | null> => {
@@ -68,10 +74,14 @@ export async function probeCapabilities(session: IpcSession, thread: Thread$Clie
       return { promise: () => a.promise(), get: () => a.getResult() };
     }),
     // makeMining waits until the chainstate is loaded: give it longer.
-    optional("Init.makeMining", () => {
-      const a = init.makeMining(ctx);
-      return { promise: () => a.promise(), get: () => a.getResult() };
-    }, Math.max(timeoutMs, 120_000)),
+    optional(
+      "Init.makeMining",
+      () => {
+        const a = init.makeMining(ctx);
+        return { promise: () => a.promise(), get: () => a.getResult() };
+      },
+      Math.max(timeoutMs, 120_000),
+    ),
     optional("Init.makeTracing", () => {
       const answer = init.client.call({ method: makeTracingNet, paramsFunc: (p: MakeTracingParams) => ctx(p) });
       const pipeline = new $.Pipeline(MakeTracingResults, answer);
@@ -88,7 +98,8 @@ export function describeCapabilities(c: IpcCapabilities): { names: string[]; det
   // `net-tracing` is not a capability yet: the source adds it once the node accepted the subscription.
   const names = ["echo", ...(c.rpc ? ["rpc"] : []), ...(c.mining ? ["mining"] : [])];
   let detail = `serves ${names.join(", ")}${c.netTracing ? "; offers net-message tracing (Init.makeTracing @5)" : ""}`;
-  if (!c.rpc && !c.mining) detail += "; neither Rpc nor Mining: this looks like Bitcoin Core v30 or older, peerwatch expects the interfaces of v31 (master); use the RPC poller";
+  if (!c.rpc && !c.mining)
+    detail += "; neither Rpc nor Mining: this looks like Bitcoin Core v30 or older, peerwatch expects the interfaces of v31 (master); use the RPC poller";
   else if (!c.rpc) detail += "; no Rpc interface (Init.makeRpc @4): snapshots need the RPC poller";
   else if (!c.mining) detail += "; no Mining interface (Init.makeMining @3): no push tip notifications";
   return { names, detail };

@@ -5,7 +5,7 @@
 import net from "node:net";
 import { Conn } from "capnp-es";
 import { Init, type Init$Client } from "./generated/init.js";
-import { Context, Thread$Client, Thread$Server, ThreadMap$Client, ThreadMap$Server } from "./generated/mp/proxy.js";
+import { type Context, type Thread$Client, Thread$Server, type ThreadMap$Client, ThreadMap$Server } from "./generated/mp/proxy.js";
 import { SocketTransport, type CloseReason } from "./socket-transport.js";
 
 export type IpcErrorKind = "connect" | "closed" | "timeout" | "remote" | "protocol";

@@ -3,7 +3,7 @@
 // DeferredTransport would drop a message that arrives while none is awaited). Any failure ends the
 // transport once, with a reason, and the owner is told through onClose.
 import type net from "node:net";
-import { Message as RpcMessage } from "capnp-es/capnp/rpc";
+import type { Message as RpcMessage } from "capnp-es/capnp/rpc";
 import { FrameDecoder, FramingError } from "./frame-decoder.js";
 import { openRpcMessage } from "./message-bounds.js";
 

@@ -50,10 +50,7 @@ export class TipWatcher {
 
   /** Runs until stop() or the connection ends (then rejects with the IpcError). */
   async run(): Promise<void> {
-    const tip = await this.session.track(
-      "Mining.getTip",
-      this.mining.getTip(IpcSession.withThread(this.callThread)).promise(),
-    );
+    const tip = await this.session.track("Mining.getTip", this.mining.getTip(IpcSession.withThread(this.callThread)).promise());
     if (!tip.hasResult) throw new IpcError("remote", "Mining.getTip", "the node has no tip yet");
     let current = new Uint8Array(tip.result.hash.toUint8Array());
     let height = tip.result.height;

@@ -24,7 +24,10 @@ export function loadIpLists(dir = DEFAULT_LISTS_DIR): LoadedLists {
   const errors: string[] = [];
   let files: string[] = [];
   try {
-    files = fs.readdirSync(dir).filter((f) => f.endsWith(".txt")).sort();
+    files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".txt"))
+      .sort();
   } catch (e) {
     errors.push(`cannot read IP list folder ${dir}: ${(e as NodeJS.ErrnoException).code}`);
   }
@@ -38,17 +41,15 @@ export function loadIpLists(dir = DEFAULT_LISTS_DIR): LoadedLists {
       continue;
     }
     names.push(name);
-    text
-      .split("\n")
-      .forEach((raw, i) => {
-        const line = raw.replace(/#.*/, "").trim();
-        if (!line) return;
-        try {
-          tree.add(line, name);
-        } catch (e) {
-          errors.push(`${f}:${i + 1}: ${(e as Error).message}`);
-        }
-      });
+    text.split("\n").forEach((raw, i) => {
+      const line = raw.replace(/#.*/, "").trim();
+      if (!line) return;
+      try {
+        tree.add(line, name);
+      } catch (e) {
+        errors.push(`${f}:${i + 1}: ${(e as Error).message}`);
+      }
+    });
   }
   return { tree, names, errors };
 }

@@ -24,7 +24,7 @@ export function addressBytes(ip: string): Uint8Array | undefined {
   let h = parse(head);
   let t = parse(tail);
   const last = (t.length ? t : h).at(-1);
-  const v4 = last && last.includes(".") ? last : undefined;
+  const v4 = last?.includes(".") ? last : undefined;
   if (v4) {
     if (t.length) t = t.slice(0, -1);
     else h = h.slice(0, -1);
@@ -80,7 +80,7 @@ export class PrefixTree {
     let node: Node | undefined = bytes.length === 4 ? this.v4 : this.v6;
     const found = new Set<string>();
     for (let i = 0; node; i++) {
-      node.lists?.forEach((l) => found.add(l));
+      for (const l of node.lists ?? []) found.add(l);
       if (i === bytes.length * 8) break;
       const bit = ((bytes[i >> 3] as number) >> (7 - (i & 7))) & 1;
       node = bit ? node.one : node.zero;

@@ -138,7 +138,10 @@ export class LogFollower {
       this.lastTsUs = saved.lastTsUs;
       if (saved.dev === fst.dev && saved.ino === fst.ino && saved.offset <= fst.size) return saved.offset;
       const why = saved.dev === fst.dev && saved.ino === fst.ino ? "shrank" : "was replaced";
-      this.o.onRestart(`${this.o.path} ${why} while peerwatch was stopped: reading it from its start, skipping lines older than the last one handled`, saved.lastTsUs);
+      this.o.onRestart(
+        `${this.o.path} ${why} while peerwatch was stopped: reading it from its start, skipping lines older than the last one handled`,
+        saved.lastTsUs,
+      );
       return 0;
     }
     return this.o.startAt === "end" ? fst.size : 0;
@@ -225,7 +228,13 @@ export class LogFollower {
 
   private save(force: boolean): void {
     if (!this.o.stateFile || this.fifo || this.ino === 0) return;
-    const state: FollowState = { path: this.o.path, dev: this.dev, ino: this.ino, offset: this.committed, ...(this.lastTsUs !== undefined ? { lastTsUs: this.lastTsUs } : {}) };
+    const state: FollowState = {
+      path: this.o.path,
+      dev: this.dev,
+      ino: this.ino,
+      offset: this.committed,
+      ...(this.lastTsUs !== undefined ? { lastTsUs: this.lastTsUs } : {}),
+    };
     const key = JSON.stringify(state);
     if (key === this.savedKey || (!force && Date.now() - this.lastSave < SAVE_EVERY_MS)) return;
     try {
@@ -233,7 +242,10 @@ export class LogFollower {
       this.savedKey = key;
       this.lastSave = Date.now();
     } catch (e) {
-      this.o.onStatus("up", `following ${this.o.path}, but cannot save the position to ${this.o.stateFile} (${(e as NodeJS.ErrnoException).code ?? String(e)}): a restart will start at the end`);
+      this.o.onStatus(
+        "up",
+        `following ${this.o.path}, but cannot save the position to ${this.o.stateFile} (${(e as NodeJS.ErrnoException).code ?? String(e)}): a restart will start at the end`,
+      );
     }
   }
 }

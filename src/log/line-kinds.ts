@@ -80,7 +80,9 @@ const PATTERNS: Pattern[] = [
   {
     kind: "update-tip",
     hint: "UpdateTip: ",
-    re: new RegExp(`^UpdateTip: new best=${HASH} height=(\\d{1,10}) version=0x[0-9a-f]{8} log2_work=[0-9.]+ tx=(\\d{1,15}) date='[^']{0,32}' progress=(\\d{1,3}\\.\\d{1,9}) cache=(\\d{1,9}\\.\\d)MiB\\((\\d{1,15})txo\\)`),
+    re: new RegExp(
+      `^UpdateTip: new best=${HASH} height=(\\d{1,10}) version=0x[0-9a-f]{8} log2_work=[0-9.]+ tx=(\\d{1,15}) date='[^']{0,32}' progress=(\\d{1,3}\\.\\d{1,9}) cache=(\\d{1,9}\\.\\d)MiB\\((\\d{1,15})txo\\)`,
+    ),
     handle: (m) => [
       fact("tip.changed", {
         hash: m[1] as string,
@@ -137,7 +139,12 @@ const PATTERNS: Pattern[] = [
     handle: (m, p) => p.connected(num(m[2]), m[4] ?? "outbound", undefined, num(m[1]), m[3]),
   },
   // net.cpp CloseSocketDisconnect: "Resetting socket for %s" (LogPeer); before v28: "disconnecting peer=%d"
-  { kind: "peer-disconnected", hint: "peer=", re: new RegExp(`^(?:Resetting socket for |disconnecting )${PEER}$`), handle: (m, p) => p.closed(num(m[1]), m[2]) },
+  {
+    kind: "peer-disconnected",
+    hint: "peer=",
+    re: new RegExp(`^(?:Resetting socket for |disconnecting )${PEER}$`),
+    handle: (m, p) => p.closed(num(m[1]), m[2]),
+  },
   // net.cpp AttemptToEvictConnection: "selected %s connection for eviction, %s" (DisconnectMsg)
   {
     kind: "peer-evicted",
@@ -183,7 +190,9 @@ const PATTERNS: Pattern[] = [
     kind: "pong-problem",
     hint: "pong peer=",
     re: /^pong peer=(\d{1,15}): ([A-Za-z ]{1,64}), ([0-9a-f]{1,16}) expected, ([0-9a-f]{1,16}) received, (\d{1,10}) bytes$/,
-    handle: (m) => [fact("pong.problem", { peerId: num(m[1]), problem: m[2] as string, expectedNonce: m[3] as string, receivedNonce: m[4] as string, bytes: num(m[5]) })],
+    handle: (m) => [
+      fact("pong.problem", { peerId: num(m[1]), problem: m[2] as string, expectedNonce: m[3] as string, receivedNonce: m[4] as string, bytes: num(m[5]) }),
+    ],
   },
   // net.cpp V1Transport: "Header error: Wrong MessageStart %s received, peer=%d", "… Size too large (%s, %u bytes), peer=%d",
   // "… Wrong checksum (%s, %u bytes), expected %s was %s, peer=%d", "… Invalid message type (%s, %u bytes), peer=%d", "… Unable to deserialize, peer=%d"
@@ -198,7 +207,13 @@ const PATTERNS: Pattern[] = [
     kind: "protocol-error",
     hint: "V2 transport error: ",
     re: /^V2 transport error: (V1 peer with wrong MessageStart [0-9a-f]{0,16}|.{1,200}?, peer=(\d{1,15}))$/,
-    handle: (m) => [fact("net.protocol_error", { ...(m[2] !== undefined ? { peerId: num(m[2]) } : {}), problem: m[1]!.startsWith("V1 peer") ? "wrong_magic" : "v2_transport", detail: m[0].slice(0, 256) })],
+    handle: (m) => [
+      fact("net.protocol_error", {
+        ...(m[2] !== undefined ? { peerId: num(m[2]) } : {}),
+        problem: m[1]!.startsWith("V1 peer") ? "wrong_magic" : "v2_transport",
+        detail: m[0].slice(0, 256),
+      }),
+    ],
   },
   // net.cpp/net_processing.cpp: "received: %s (%u bytes) peer=%d" and "sending %s (%d bytes) peer=%d"
   {
@@ -307,12 +322,22 @@ export class LogParser {
 
   misbehaving(id: number, reason: string): LogFact[] {
     const known = this.peers.get(id);
-    return [fact("net.connection", { kind: "misbehaving", peerId: id, reason, ...(known?.addr ? { addr: known.addr } : {}), ...(known?.connType ? { connType: known.connType } : {}) })];
+    return [
+      fact("net.connection", {
+        kind: "misbehaving",
+        peerId: id,
+        reason,
+        ...(known?.addr ? { addr: known.addr } : {}),
+        ...(known?.connType ? { connType: known.connType } : {}),
+      }),
+    ];
   }
 
   disconnecting(id: number, addr: string | undefined, cause: EventDataMap["peer.disconnecting"]["cause"], detail: string, pingWaitSeconds?: number): LogFact[] {
     const a = addr ?? this.peers.get(id)?.addr;
-    return [fact("peer.disconnecting", { peerId: id, cause, detail, ...(a ? { addr: a } : {}), ...(pingWaitSeconds !== undefined ? { pingWaitSeconds } : {}) })];
+    return [
+      fact("peer.disconnecting", { peerId: id, cause, detail, ...(a ? { addr: a } : {}), ...(pingWaitSeconds !== undefined ? { pingWaitSeconds } : {}) }),
+    ];
   }
 
   message(id: number, direction: "in" | "out", msgType: string, size: number): LogFact[] {

@@ -92,7 +92,11 @@ export class LogSource implements Source<LogConfig> {
             emit(f.type, f.data, ts);
           } catch (e) {
             // A fact the model refuses (checked builds only): lost, and said so, never a crash.
-            emit("events.dropped", { source: "log", count: 1, reason: `${r.kind} line gave an invalid ${f.type}: ${String((e as Error).message).slice(0, 160)}` });
+            emit("events.dropped", {
+              source: "log",
+              count: 1,
+              reason: `${r.kind} line gave an invalid ${f.type}: ${String((e as Error).message).slice(0, 160)}`,
+            });
           }
         }
       },

@@ -38,7 +38,10 @@ export class NodePresence {
     if (kind !== "shutdown-started" && kind !== "shutdown-done") return;
     if (tsUs === undefined || this.now() - tsUs / 1000 > SHUTDOWN_LINE_FRESH_MS) return;
     const at = new Date(tsUs / 1000).toISOString();
-    this.set(true, kind === "shutdown-done" ? `the node shut down (debug.log says "Shutdown done" at ${at})` : `the node is shutting down (debug.log says so at ${at})`);
+    this.set(
+      true,
+      kind === "shutdown-done" ? `the node shut down (debug.log says "Shutdown done" at ${at})` : `the node is shutting down (debug.log says so at ${at})`,
+    );
   }
 
   /** Looks for the node's process; called every few seconds. */

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { SettingsFileError, readBoundedFile } from "../config/bounded-file.js";
+import { type SettingsFileError, readBoundedFile } from "../config/bounded-file.js";
 
 export const followState = z.object({
   path: z.string().max(4096),

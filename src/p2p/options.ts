@@ -13,7 +13,8 @@ export const P2P_OPTIONS = defineOptions({
   p2p: {
     flag: "p2p",
     arg: "host:port",
-    description: "connect the P2P pinger to the node; a bare host uses the chain's P2P port (8333, 48333, 38333, 18444). `--no-p2p` (or `off`) turns the pinger off",
+    description:
+      "connect the P2P pinger to the node; a bare host uses the chain's P2P port (8333, 48333, 38333, 18444). `--no-p2p` (or `off`) turns the pinger off",
     defaultText: "127.0.0.1:<port> when a node is found",
     // commander gives false for --no-p2p; env and file say "off".
     schema: z.union([z.literal(false).transform(() => "off" as const), z.literal("off"), hostMaybePort]).optional(),

@@ -12,7 +12,6 @@ import type { Source, SourceContext } from "../sources/types.js";
 import { p2pTarget, type P2pConfig } from "./options.js";
 import { PeerConnection, V2_OFFERED } from "./peer-connection.js";
 
-
 type Ctx = SourceContext<P2pConfig>;
 
 export class P2pSource implements Source<P2pConfig> {
@@ -34,7 +33,10 @@ export class P2pSource implements Source<P2pConfig> {
       role,
       emit,
       onHandshake: (v) => {
-        status.report("up", `connected to ${target}: ${v.userAgent.slice(0, 100)} protocol ${v.version}, height ${v.startHeight}; pinging every ${config.pingInterval} s`);
+        status.report(
+          "up",
+          `connected to ${target}: ${v.userAgent.slice(0, 100)} protocol ${v.version}, height ${v.startHeight}; pinging every ${config.pingInterval} s`,
+        );
         // Who the node is, on every (re)connection: its user agent names the implementation.
         const info = parseUserAgent(v.userAgent);
         if (info) emit("node.info", { ...info, chain: config.chain });

@@ -116,16 +116,19 @@ export class PeerConnection {
   }
 
   private sendVersion(): void {
-    this.send("version", encodeVersion({
-      version: OUR_PROTOCOL_VERSION,
-      services: 0n,
-      recvIp: this.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "0.0.0.0",
-      recvPort: this.socket.remotePort ?? 0,
-      nonce: randomBytes(8).readBigUInt64LE(),
-      userAgent: USER_AGENT,
-      startHeight: 0,
-      relay: this.o.relay ?? false,
-    }));
+    this.send(
+      "version",
+      encodeVersion({
+        version: OUR_PROTOCOL_VERSION,
+        services: 0n,
+        recvIp: this.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "0.0.0.0",
+        recvPort: this.socket.remotePort ?? 0,
+        nonce: randomBytes(8).readBigUInt64LE(),
+        userAgent: USER_AGENT,
+        startHeight: 0,
+        relay: this.o.relay ?? false,
+      }),
+    );
   }
 
   close(reason = "closed by peerwatch"): void {
@@ -232,7 +235,9 @@ export class PeerConnection {
     }
     const stallNs = BigInt(this.o.stallTimeoutMs ?? Math.max(30_000, 3 * this.o.pingIntervalMs)) * 1_000_000n;
     if (this.partialSince !== undefined && now - this.partialSince > stallNs) {
-      this.misbehave(`slow-loris: ${this.decoder.bufferedBytes} bytes of a message still incomplete after ${Number((now - this.partialSince) / 1_000_000n)} ms`);
+      this.misbehave(
+        `slow-loris: ${this.decoder.bufferedBytes} bytes of a message still incomplete after ${Number((now - this.partialSince) / 1_000_000n)} ms`,
+      );
       return;
     }
     this.reportLost();

@@ -24,7 +24,10 @@ export class ProcSource implements Source<ProcConfig> {
           status.report("up", `reading ${threads.length} threads of PID ${found.pid} (from ${found.from})`);
           emit("threads.snapshot", { pid: found.pid, threads });
         } catch (e) {
-          status.report("down", `cannot read ${this.procRoot}/${found.pid}/task (${(e as NodeJS.ErrnoException).code ?? String(e)}): the node process is gone or not ours to read`);
+          status.report(
+            "down",
+            `cannot read ${this.procRoot}/${found.pid}/task (${(e as NodeJS.ErrnoException).code ?? String(e)}): the node process is gone or not ours to read`,
+          );
         }
       }
       await sleep(config.procInterval * 1000, signal);

@@ -19,7 +19,12 @@ export function readCookie(path: string): Credentials {
     text = readBoundedFile(path, MAX_COOKIE_BYTES, "RPC cookie").trim();
   } catch (e) {
     const code = (e as { code?: string }).code ?? "error";
-    throw new RpcError("auth", code === "ENOENT" || code === "EACCES" ? `cannot read the RPC cookie ${path} (${code}); is the node running?` : `RPC cookie ${path}: not a cookie (${code})`);
+    throw new RpcError(
+      "auth",
+      code === "ENOENT" || code === "EACCES"
+        ? `cannot read the RPC cookie ${path} (${code}); is the node running?`
+        : `RPC cookie ${path}: not a cookie (${code})`,
+    );
   }
   const i = text.indexOf(":");
   if (i <= 0 || i === text.length - 1) throw new RpcError("auth", `cookie file ${path} is not of the form user:password`);

@@ -8,7 +8,8 @@ export const rpcDescriptor = defineSource({
   name: "rpc",
   summary: "JSON-RPC poller over HTTP: peers and node snapshots",
   options: RPC_OPTIONS,
-  validate: (c) => ((c.rpcUser === undefined) !== (c.rpcPassword === undefined) ? "--rpc-user and --rpc-password go together (or use the cookie file)" : undefined),
+  validate: (c) =>
+    (c.rpcUser === undefined) !== (c.rpcPassword === undefined) ? "--rpc-user and --rpc-password go together (or use the cookie file)" : undefined,
   check(c) {
     if (c.rpcUser !== undefined) return { ok: true, detail: `${rpcUrl(c)} with user/password` };
     const cookie = rpcCookiePath(c);

@@ -94,7 +94,8 @@ export class HttpRpcTransport implements RpcTransport {
   private transportError(method: string, e: unknown, timeoutMs: number): RpcError {
     if (e instanceof RpcError) return e;
     const name = (e as Error)?.name;
-    if (name === "TimeoutError" || ((e as NodeJS.ErrnoException)?.code === "UND_ERR_ABORTED" && !this.closing.signal.aborted)) return new RpcError("timeout", `${method}: no answer from ${this.name} in ${timeoutMs} ms`);
+    if (name === "TimeoutError" || ((e as NodeJS.ErrnoException)?.code === "UND_ERR_ABORTED" && !this.closing.signal.aborted))
+      return new RpcError("timeout", `${method}: no answer from ${this.name} in ${timeoutMs} ms`);
     if (this.closing.signal.aborted || name === "AbortError") return new RpcError("transport", `${method}: stopped`);
     const cause = (e as { cause?: NodeJS.ErrnoException })?.cause;
     const code = cause?.code ?? (e as NodeJS.ErrnoException)?.code ?? "";

@@ -16,7 +16,12 @@ export const RPC_OPTIONS = defineOptions({
     schema: z.url({ protocol: /^https?$/, message: "expected an http:// or https:// URL" }).optional(),
   },
   rpcCookie: { flag: "rpc-cookie", arg: "file", description: "RPC cookie file", defaultText: "<datadir>/<chain>/.cookie", schema: pathString.optional() },
-  rpcUser: { flag: "rpc-user", arg: "user", description: "RPC user, with --rpc-password, instead of the cookie", schema: z.string().min(1).max(256).optional() },
+  rpcUser: {
+    flag: "rpc-user",
+    arg: "user",
+    description: "RPC user, with --rpc-password, instead of the cookie",
+    schema: z.string().min(1).max(256).optional(),
+  },
   rpcPassword: {
     flag: "rpc-password",
     arg: "password",

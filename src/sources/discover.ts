@@ -68,7 +68,10 @@ export function which(cmd: string, envPath = process.env.PATH ?? ""): string | u
  * Whether the running node is the multiprocess binary: bitcoin-node (true) or bitcoind (false),
  * from the name of the binary it runs; undefined when there is no running node or another name.
  */
-export function runningNodeBinary(c: { pid?: number | undefined; pidFile: string }, procRoot = "/proc"): { pid: number; binary: string; multiprocess: boolean | undefined } | undefined {
+export function runningNodeBinary(
+  c: { pid?: number | undefined; pidFile: string },
+  procRoot = "/proc",
+): { pid: number; binary: string; multiprocess: boolean | undefined } | undefined {
   const node = findNodePid(c);
   if (node.pid === undefined || !processAlive(node.pid, procRoot)) return undefined;
   const binary = processBinary(node.pid, procRoot);

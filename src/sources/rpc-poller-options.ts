@@ -4,8 +4,20 @@ import { commaList, seconds } from "../config/values.js";
 import { POLLED_METHODS } from "./rpc-poller.js";
 
 export const POLLER_OPTIONS = defineOptions({
-  rpcInterval: { flag: "rpc-interval", arg: "seconds", description: "how often the fast RPC snapshots are polled", defaultText: "10", schema: seconds(86400).default(10) },
-  rpcSlowInterval: { flag: "rpc-slow-interval", arg: "seconds", description: "how often the expensive RPC snapshots are polled", defaultText: "120", schema: seconds(86400).default(120) },
+  rpcInterval: {
+    flag: "rpc-interval",
+    arg: "seconds",
+    description: "how often the fast RPC snapshots are polled",
+    defaultText: "10",
+    schema: seconds(86400).default(10),
+  },
+  rpcSlowInterval: {
+    flag: "rpc-slow-interval",
+    arg: "seconds",
+    description: "how often the expensive RPC snapshots are polled",
+    defaultText: "120",
+    schema: seconds(86400).default(120),
+  },
   rpcDisable: {
     flag: "rpc-disable",
     arg: "list",

@@ -30,16 +30,12 @@ export const SLOW_METHODS: readonly PolledMethodName[] = ["getmemoryinfo", "getc
 export const POLLED_METHODS: readonly PolledMethodName[] = [...FAST_METHODS, ...SLOW_METHODS];
 
 export function defaultSchedule(fastMs: number, slowMs: number, disabled: readonly string[] = []): PolledMethod[] {
-  return [
-    ...FAST_METHODS.map((method) => ({ method, intervalMs: fastMs })),
-    ...SLOW_METHODS.map((method) => ({ method, intervalMs: slowMs })),
-  ].filter((m) => !disabled.includes(m.method));
+  return [...FAST_METHODS.map((method) => ({ method, intervalMs: fastMs })), ...SLOW_METHODS.map((method) => ({ method, intervalMs: slowMs }))].filter(
+    (m) => !disabled.includes(m.method),
+  );
 }
 
-export type PollerHealth =
-  | { state: "up"; detail: string }
-  | { state: "degraded"; detail: string }
-  | { state: "down"; detail: string };
+export type PollerHealth = { state: "up"; detail: string } | { state: "degraded"; detail: string } | { state: "down"; detail: string };
 
 export interface PollerOptions {
   /** The source the poller runs in: names it in its events.dropped reports. */

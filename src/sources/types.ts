@@ -63,7 +63,11 @@ export type SourceSettings<T extends OptionTable> = Partial<Record<keyof CoreSet
  * then the source's cross-setting check. Throws ConfigError on a bad setting, like the CLI (and
  * naming it by its flag).
  */
-export function sourceConfig<T extends OptionTable>(d: Pick<SourceDescriptor<T>, "name" | "options" | "validate">, settings: SourceSettings<T> = {}, env: NodeJS.ProcessEnv = {}): SourceConfig<T> {
+export function sourceConfig<T extends OptionTable>(
+  d: Pick<SourceDescriptor<T>, "name" | "options" | "validate">,
+  settings: SourceSettings<T> = {},
+  env: NodeJS.ProcessEnv = {},
+): SourceConfig<T> {
   const core = coreOptions([d.name]);
   const values = loadSettings(mergeOptions(core, d.options), settings, env);
   // The merged table holds both sets of rows, so the values are both: core settings and the source's own.

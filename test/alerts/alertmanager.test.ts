@@ -43,7 +43,10 @@ async function until(cond: () => boolean | Promise<boolean>, ms: number, show: (
 
 const missing = [PROMETHEUS, ALERTMANAGER].filter((b) => !fs.existsSync(b));
 if (missing.length) {
-  reportSkip("alerts reach Alertmanager", `${missing.join(" and ")} not installed (apt-get install prometheus prometheus-alertmanager, or scripts/setup --test)`);
+  reportSkip(
+    "alerts reach Alertmanager",
+    `${missing.join(" and ")} not installed (apt-get install prometheus prometheus-alertmanager, or scripts/setup --test)`,
+  );
 } else if (!fs.existsSync(RECORDING)) {
   reportSkip("alerts reach Alertmanager", `${RECORDING} is not in this tree`);
 } else {
@@ -88,8 +91,25 @@ if (missing.length) {
       const hookPort = (hook.address() as net.AddressInfo).port;
 
       // peerwatch: the recording at full speed; /metrics stays up for Prometheus to scrape.
-      replay = new LiveCli(["replay", RECORDING, "--speed", "max", "--metrics", "127.0.0.1:0", "--linger", "120", "--node-name", "alerts-test", "--log-format", "json"]);
-      await until(() => /replay done; \/metrics and the live page stay up/.test(replay!.stderr), 30_000, () => replay!.stderr);
+      replay = new LiveCli([
+        "replay",
+        RECORDING,
+        "--speed",
+        "max",
+        "--metrics",
+        "127.0.0.1:0",
+        "--linger",
+        "120",
+        "--node-name",
+        "alerts-test",
+        "--log-format",
+        "json",
+      ]);
+      await until(
+        () => /replay done; \/metrics and the live page stay up/.test(replay!.stderr),
+        30_000,
+        () => replay!.stderr,
+      );
       const metricsAddr = /metrics at http:\/\/(127\.0\.0\.1:\d+)\/metrics/.exec(replay.stderr)![1]!;
       const metrics = await (await fetch(`http://${metricsAddr}/metrics`)).text();
       expect(metrics).toMatch(/^peerwatch_alert_last_raised_timestamp_seconds\{name="ping-spam",severity="warning",peer="127\.0\.0\.1:45330"\} \d/m);
@@ -104,7 +124,12 @@ if (missing.length) {
       fs.writeFileSync(path.join(dir, "alertmanager.yml"), am);
       const check = spawnSync("amtool", ["check-config", path.join(dir, "alertmanager.yml")], { encoding: "utf8" });
       if (!check.error) expect(check.status, check.stdout + check.stderr).toBe(0);
-      start("alertmanager", ALERTMANAGER, [`--config.file=${path.join(dir, "alertmanager.yml")}`, `--storage.path=${path.join(dir, "am-data")}`, `--web.listen-address=127.0.0.1:${amPort}`, "--cluster.listen-address="]);
+      start("alertmanager", ALERTMANAGER, [
+        `--config.file=${path.join(dir, "alertmanager.yml")}`,
+        `--storage.path=${path.join(dir, "am-data")}`,
+        `--web.listen-address=127.0.0.1:${amPort}`,
+        "--cluster.listen-address=",
+      ]);
 
       // Prometheus with the shipped config and rules: this peerwatch as target, node label kept.
       const promPort = await freePort();
@@ -116,13 +141,30 @@ if (missing.length) {
         .replace('"127.0.0.1:9432"', `"${metricsAddr}"`)
         .replace("node: mainnet-1", "node: regtest-demo");
       fs.writeFileSync(path.join(dir, "prometheus.yml"), prom);
-      start("prometheus", PROMETHEUS, [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "prom-data")}`, `--web.listen-address=127.0.0.1:${promPort}`, "--rules.alert.resend-delay=1s"]);
+      start("prometheus", PROMETHEUS, [
+        `--config.file=${path.join(dir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${path.join(dir, "prom-data")}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+        "--rules.alert.resend-delay=1s",
+      ]);
 
       const ours = () => received.flatMap((n) => n.alerts).filter((a) => a.labels.alertname === "PeerwatchHeuristic" && a.labels.name === "ping-spam");
-      await until(() => ours().length > 0, 50_000, () => `webhook got: ${JSON.stringify(received)}\n--- prometheus:\n${logs.prometheus.slice(-1500)}\n--- alertmanager:\n${logs.alertmanager.slice(-1500)}`);
+      await until(
+        () => ours().length > 0,
+        50_000,
+        () =>
+          `webhook got: ${JSON.stringify(received)}\n--- prometheus:\n${logs.prometheus.slice(-1500)}\n--- alertmanager:\n${logs.alertmanager.slice(-1500)}`,
+      );
       const alert = ours()[0]!;
       expect(alert.status).toBe("firing");
-      expect(alert.labels).toMatchObject({ alertname: "PeerwatchHeuristic", node: "regtest-demo", name: "ping-spam", severity: "warning", peer: "127.0.0.1:45330", job: "peerwatch" });
+      expect(alert.labels).toMatchObject({
+        alertname: "PeerwatchHeuristic",
+        node: "regtest-demo",
+        name: "ping-spam",
+        severity: "warning",
+        peer: "127.0.0.1:45330",
+        job: "peerwatch",
+      });
       expect(alert.annotations.summary).toBe("peerwatch raised ping-spam for peer 127.0.0.1:45330");
       // info-level heuristics (low-feefilter is in the recording too) are not sent to people.
       expect(received.flatMap((n) => n.alerts).some((a) => a.labels.severity === "info")).toBe(false);

@@ -87,7 +87,10 @@ if ("skip" in bin) {
       const raw = await connect({ servers: srv.url });
       const enc = new TextEncoder();
       raw.publish("peerwatch.n1.tip.changed", enc.encode("not json"));
-      raw.publish("peerwatch.n1.tip.changed", enc.encode(JSON.stringify({ v: 1, ts: 1, node: "n1", source: "ipc", type: "tip.changed", data: { height: -1 } })));
+      raw.publish(
+        "peerwatch.n1.tip.changed",
+        enc.encode(JSON.stringify({ v: 1, ts: 1, node: "n1", source: "ipc", type: "tip.changed", data: { height: -1 } })),
+      );
       raw.publish("peerwatch.n1.net.message", enc.encode(JSON.stringify(tip(5)))); // valid event, wrong subject
       raw.publish("peerwatch.other.tip.changed", enc.encode(JSON.stringify(tip(6)))); // another node's subject
       const good = tip(7);
@@ -253,7 +256,9 @@ if ("skip" in bin) {
       const srv = await server(`tls { cert_file: "${c.serverCert}", key_file: "${c.serverKey}", ca_file: "${c.ca}", verify: true }`);
       await roundTrip(settings(srv.url, { natsTlsCa: c.ca, natsTlsCert: c.clientCert, natsTlsKey: c.clientKey }));
       const noCert = bus(settings(srv.url, { natsTlsCa: c.ca }));
-      await expect(Promise.race([noCert.ready.then(() => "connected"), new Promise((r) => setTimeout(() => r("not connected"), 3000))])).resolves.not.toBe("connected");
+      await expect(Promise.race([noCert.ready.then(() => "connected"), new Promise((r) => setTimeout(() => r("not connected"), 3000))])).resolves.not.toBe(
+        "connected",
+      );
     });
     if (!("path" in ssl)) reportSkip("NATS TLS", ssl.skip);
   });

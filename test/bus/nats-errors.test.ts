@@ -64,7 +64,7 @@ describe("natsErrorKind on the library's error objects", () => {
   });
 
   it("reads no message text: a message that says 'permission' or 'not found' is not one", () => {
-    expect(natsErrorKind(new Error("Permissions Violation for Publish to \"x\""))).toBe("other");
+    expect(natsErrorKind(new Error('Permissions Violation for Publish to "x"'))).toBe("other");
     expect(natsErrorKind(new Error("stream not found"))).toBe("other");
     expect(natsErrorKind(new Error("Authorization Violation"))).toBe("other");
     expect(natsErrorKind(new errors.ConnectionError("TLS certificate problem"))).toBe("unreachable");
@@ -137,7 +137,14 @@ if ("skip" in bin) {
       let text = "";
       out.on("data", (d: Buffer) => (text += d.toString()));
       const log = createLogger({ level: "debug", format: "json", destination: out });
-      const settings: NatsConnectSettings = { nats: [srv.url], natsUser: "node", natsPassword: "pw-node", natsStreamMaxAge: 3600, natsStreamMaxBytes: 1 << 26, natsBuffer: 100 };
+      const settings: NatsConnectSettings = {
+        nats: [srv.url],
+        natsUser: "node",
+        natsPassword: "pw-node",
+        natsStreamMaxAge: 3600,
+        natsStreamMaxBytes: 1 << 26,
+        natsBuffer: 100,
+      };
       const bus = new NatsBus(settings, { nodeName: "node", log, stream: { name: "LATE", maxAgeSeconds: 3600, maxBytes: 1 << 26 } });
       try {
         await bus.ready;
@@ -171,7 +178,9 @@ if ("skip" in bin) {
       });
 
       it("a server certificate no given CA signed is a TLS failure, and connecting gives up on it", async () => {
-        const e = await thrown(() => connect({ servers: srv.url, tls: { caFile: c.clientCert, certFile: c.clientCert, keyFile: c.clientKey }, reconnect: false }));
+        const e = await thrown(() =>
+          connect({ servers: srv.url, tls: { caFile: c.clientCert, certFile: c.clientCert, keyFile: c.clientKey }, reconnect: false }),
+        );
         expect(natsErrorKind(e)).toBe("tls");
         expect(isRefusal(e)).toBe(true);
       });

@@ -59,7 +59,15 @@ if ("skip" in bin) {
     let srv: NatsServer;
     const buses: NatsBus[] = [];
     const raws: NatsConnection[] = [];
-    const as = (user: string, password: string): NatsConnectSettings => ({ nats: [srv.url], natsUser: user, natsPassword: password, natsStreamMaxAge: 3600, natsStreamMaxBytes: STREAM.maxBytes, natsBuffer: 10_000, natsStream: STREAM.name });
+    const as = (user: string, password: string): NatsConnectSettings => ({
+      nats: [srv.url],
+      natsUser: user,
+      natsPassword: password,
+      natsStreamMaxAge: 3600,
+      natsStreamMaxBytes: STREAM.maxBytes,
+      natsBuffer: 10_000,
+      natsStream: STREAM.name,
+    });
     const raw = async (user: string, pass: string) => {
       const nc = await connect({ servers: srv.url, user, pass, inboxPrefix: `_INBOX.peerwatch.${user}` });
       raws.push(nc);
@@ -79,7 +87,13 @@ if ("skip" in bin) {
       // The tools process: creates the stream and its durable consumer, reads every node.
       const got: PeerwatchEvent[] = [];
       const toolsLog = capturedLog();
-      const tools = new NatsBus(as("tools", "pt-0123456789"), { nodeName: "tools", log: toolsLog.log, stream: STREAM, durable: "tools-1", dropReportIntervalMs: 50 });
+      const tools = new NatsBus(as("tools", "pt-0123456789"), {
+        nodeName: "tools",
+        log: toolsLog.log,
+        stream: STREAM,
+        durable: "tools-1",
+        dropReportIntervalMs: 50,
+      });
       buses.push(tools);
       tools.subscribe({ name: "t" }, (e) => void got.push(e));
       await tools.ready;

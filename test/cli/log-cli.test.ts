@@ -12,7 +12,21 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-logcli-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const real = fs.readFileSync(captureFile("debug.log"), "utf8").split("\n").filter(Boolean);
 const log = path.join(dir, "regtest", "debug.log");
-const args = ["observe", "--sources", "log", "--chain", "regtest", "--datadir", dir, "--events", "-", "--metrics", "off", "--log-state", path.join(dir, "state.json")];
+const args = [
+  "observe",
+  "--sources",
+  "log",
+  "--chain",
+  "regtest",
+  "--datadir",
+  dir,
+  "--events",
+  "-",
+  "--metrics",
+  "off",
+  "--log-state",
+  path.join(dir, "state.json"),
+];
 const isUp = (e: PeerwatchEvent) => e.type === "source.status" && e.data.source === "log" && e.data.state === "up";
 
 describe("peerwatch observe --sources log", () => {

@@ -1,7 +1,3 @@
-// `observe --nats` and `peerwatch tools --nats` as separate processes against a real nats-server:
-// the same events on both sides, the same /metrics as one process alone, recovery from a server
-// restart, durable reading across a killed tools process, and secrets kept out of the logs.
-import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../../src/bus/index.js";
@@ -93,7 +89,25 @@ if ("skip" in bin) {
       const obsFile = path.join(env.dir, "observe.ndjson");
       const tools = new LiveCli(["tools", "--nats", env.srv.url, "--metrics", "off", "--events", toolsFile, "--log-format", "json", "--node-name", "tools2"]);
       await until(() => /NATS: reading/.test(tools.stderr), 15000);
-      const observe = new LiveCli(["observe", "--nats", env.srv.url, "--node-name", "obs1", "--sources", "proc", "--pid", String(process.pid), "--proc-interval", "0.1", "--metrics", "off", "--events", obsFile, "--log-format", "json"]);
+      const observe = new LiveCli([
+        "observe",
+        "--nats",
+        env.srv.url,
+        "--node-name",
+        "obs1",
+        "--sources",
+        "proc",
+        "--pid",
+        String(process.pid),
+        "--proc-interval",
+        "0.1",
+        "--metrics",
+        "off",
+        "--events",
+        obsFile,
+        "--log-format",
+        "json",
+      ]);
       try {
         await until(() => readRecording(toolsFile).filter((e) => e.type === "threads.snapshot").length >= 5, 20000);
         await env.srv.restart();
@@ -125,9 +139,43 @@ if ("skip" in bin) {
     it("without a restart, tools gets exactly what observe emitted", async () => {
       const toolsFile = path.join(env.dir, "tools3.ndjson");
       const obsFile = path.join(env.dir, "observe3.ndjson");
-      const tools = new LiveCli(["tools", "--nats", env.srv.url, "--nodes", "obs3", "--metrics", "off", "--events", toolsFile, "--log-format", "json", "--node-name", "tools3"]);
+      const tools = new LiveCli([
+        "tools",
+        "--nats",
+        env.srv.url,
+        "--nodes",
+        "obs3",
+        "--metrics",
+        "off",
+        "--events",
+        toolsFile,
+        "--log-format",
+        "json",
+        "--node-name",
+        "tools3",
+      ]);
       await until(() => /NATS: reading/.test(tools.stderr), 15000);
-      const observe = new LiveCli(["observe", "--nats", env.srv.url, "--node-name", "obs3", "--sources", "proc", "--pid", String(process.pid), "--proc-interval", "0.1", "--metrics", "off", "--events", obsFile, "--log-format", "json", "--duration", "2"]);
+      const observe = new LiveCli([
+        "observe",
+        "--nats",
+        env.srv.url,
+        "--node-name",
+        "obs3",
+        "--sources",
+        "proc",
+        "--pid",
+        String(process.pid),
+        "--proc-interval",
+        "0.1",
+        "--metrics",
+        "off",
+        "--events",
+        obsFile,
+        "--log-format",
+        "json",
+        "--duration",
+        "2",
+      ]);
       expect(await observe.exited).toBe(0);
       await new Promise((r) => setTimeout(r, 500));
       expect(await tools.stop()).toBe(0);
@@ -142,7 +190,23 @@ if ("skip" in bin) {
       const half = Math.floor(events.length / 2);
       const f1 = path.join(env.dir, "durable1.ndjson");
       const f2 = path.join(env.dir, "durable2.ndjson");
-      const args = (file: string) => ["tools", "--nats", env.srv.url, "--nats-stream", "PWJ", "--nats-durable", "tools-j", "--nodes", "j1", "--metrics", "off", "--events", file, "--log-format", "json"];
+      const args = (file: string) => [
+        "tools",
+        "--nats",
+        env.srv.url,
+        "--nats-stream",
+        "PWJ",
+        "--nats-durable",
+        "tools-j",
+        "--nodes",
+        "j1",
+        "--metrics",
+        "off",
+        "--events",
+        file,
+        "--log-format",
+        "json",
+      ];
       await feed(env.srv.url, events.slice(0, half), "PWJ");
       const first = new LiveCli(args(f1));
       await until(() => readRecording(f1).length >= 100, 20000);
@@ -170,15 +234,34 @@ if ("skip" in bin) {
       const auth = new NatsServer(bin.path, `authorization { user: pw, password: "${password}" }`);
       await auth.start();
       try {
-        const ok = new LiveCli(["tools", "--nats", auth.url, "--nats-user", "pw", "--metrics", "off", "--log-format", "json", "--log-level", "debug", "--duration", "1"], { PEERWATCH_NATS_PASSWORD: password });
+        const ok = new LiveCli(
+          ["tools", "--nats", auth.url, "--nats-user", "pw", "--metrics", "off", "--log-format", "json", "--log-level", "debug", "--duration", "1"],
+          { PEERWATCH_NATS_PASSWORD: password },
+        );
         expect(await ok.exited).toBe(0);
         expect(ok.stderr).toMatch(/NATS: connected/);
         expect(ok.stderr).not.toContain(password);
-        const bad = new LiveCli(["tools", "--nats", auth.url, "--nats-user", "pw", "--metrics", "off", "--log-format", "json"], { PEERWATCH_NATS_PASSWORD: "Wrong-Pa55-word-1234" });
+        const bad = new LiveCli(["tools", "--nats", auth.url, "--nats-user", "pw", "--metrics", "off", "--log-format", "json"], {
+          PEERWATCH_NATS_PASSWORD: "Wrong-Pa55-word-1234",
+        });
         expect(await bad.exited).toBe(1);
         expect(bad.stderr).toMatch(/Authorization Violation/);
         expect(bad.stderr).not.toContain("Wrong-Pa55-word-1234");
-        const url = new LiveCli(["observe", "--nats", `nats://pw:${password}@127.0.0.1:${auth.port}`, "--sources", "proc", "--pid", String(process.pid), "--metrics", "off", "--log-format", "json", "--duration", "1"]);
+        const url = new LiveCli([
+          "observe",
+          "--nats",
+          `nats://pw:${password}@127.0.0.1:${auth.port}`,
+          "--sources",
+          "proc",
+          "--pid",
+          String(process.pid),
+          "--metrics",
+          "off",
+          "--log-format",
+          "json",
+          "--duration",
+          "1",
+        ]);
         expect(await url.exited).toBe(0);
         expect(url.stderr).toMatch(/NATS: connected/);
         expect(url.stderr).not.toContain(password);
@@ -203,7 +286,21 @@ if ("skip" in bin) {
       const a = makeRecording({ node: "alpha" });
       const b = makeRecording({ node: "beta", connBase: "198.18.0", offsetSeconds: 45, rttMs: (s) => (s > 60 ? 300 : 1) });
       const file = path.join(env.dir, "fleet.ndjson");
-      const tools = new LiveCli(["tools", "--nats", env.srv.url, "--nodes", "alpha,beta", "--metrics", "127.0.0.1:0", "--events", file, "--log-format", "json", "--node-name", "fleet-tools"]);
+      const tools = new LiveCli([
+        "tools",
+        "--nats",
+        env.srv.url,
+        "--nodes",
+        "alpha,beta",
+        "--metrics",
+        "127.0.0.1:0",
+        "--events",
+        file,
+        "--log-format",
+        "json",
+        "--node-name",
+        "fleet-tools",
+      ]);
       try {
         const url = await metricsUrl(tools);
         await until(() => /NATS: reading/.test(tools.stderr), 10000);
@@ -212,15 +309,21 @@ if ("skip" in bin) {
         await until(() => fed().length === a.length + b.length, 20000).catch((err: Error) => {
           // Failed twice under load, cause not found: say what arrived, for the next time.
           const got = fed();
-          throw new Error(`${err.message}: ${got.length} of ${a.length + b.length} events written (alpha ${got.filter((e) => e.node === "alpha").length}, beta ${got.filter((e) => e.node === "beta").length}); tools said: ${tools.stderr.slice(-2000)}`);
+          throw new Error(
+            `${err.message}: ${got.length} of ${a.length + b.length} events written (alpha ${got.filter((e) => e.node === "alpha").length}, beta ${got.filter((e) => e.node === "beta").length}); tools said: ${tools.stderr.slice(-2000)}`,
+          );
         });
         await until(() => readRecording(file).some((e) => e.type === "alert" && e.data.name === "fleet-rtt-divergence"), 10000);
-        const alerts = readRecording(file).filter((e) => e.type === "alert" && e.node === "fleet-tools").map((e) => (e.data as { name: string; detail: string }));
+        const alerts = readRecording(file)
+          .filter((e) => e.type === "alert" && e.node === "fleet-tools")
+          .map((e) => e.data as { name: string; detail: string });
         expect(new Set(alerts.map((x) => x.name))).toEqual(new Set(["fleet-shared-peer", "fleet-block-late", "fleet-rtt-divergence"]));
         expect(alerts.find((x) => x.name === "fleet-shared-peer")!.detail).toMatch(/alpha, beta$/);
         expect(alerts.find((x) => x.name === "fleet-block-late")!.detail).toMatch(/^node beta .* after alpha$/);
         // Each node's own ping-spam alert is raised by its own engine.
-        const own = readRecording(file).filter((e) => e.type === "alert" && e.data.name === "ping-spam").map((e) => e.node);
+        const own = readRecording(file)
+          .filter((e) => e.type === "alert" && e.data.name === "ping-spam")
+          .map((e) => e.node);
         expect(own.sort()).toEqual(["alpha", "beta"]);
         const text = await (await fetch(url)).text();
         expect(text).toMatch(/^peerwatch_tip_height\{node="alpha"\} 195$/m);
@@ -253,7 +356,22 @@ if ("skip" in bin) {
       try {
         const url = await metricsUrl(tools);
         await until(() => /NATS: reading/.test(tools.stderr), 10000);
-        const replay = new LiveCli(["replay", file, "--node-name", "n9", "--speed", "max", "--metrics", "off", "--nats", env.srv.url, "--nats-buffer", "200", "--log-format", "json"]);
+        const replay = new LiveCli([
+          "replay",
+          file,
+          "--node-name",
+          "n9",
+          "--speed",
+          "max",
+          "--metrics",
+          "off",
+          "--nats",
+          env.srv.url,
+          "--nats-buffer",
+          "200",
+          "--log-format",
+          "json",
+        ]);
         expect(await replay.exited).toBe(0);
         expect(replay.stderr).not.toMatch(/events dropped/);
         const got = await metricsMatching(url, expected);

@@ -1,8 +1,3 @@
-// `replay --from-stream` against a real nats-server: three recordings published one after another
-// into a JetStream stream; a range that starts after the first and ends before the third replays
-// exactly the second (event for event, and with the same /metrics as a file replay of it); foreign
-// or malformed messages in the range are skipped and counted.
-import fs from "node:fs";
 import path from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
@@ -18,7 +13,22 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Replays with --linger and returns its event metrics and the events it wrote to stdout, once done. */
 async function replayMetrics(args: string[]): Promise<{ metrics: string[]; events: PeerwatchEvent[]; stderr: string }> {
-  const cli = new LiveCli(["replay", ...args, "--speed", "max", "--metrics", "127.0.0.1:0", "--events", "-", "--linger", "30", "--log-format", "json", "--node-name", "rr"]);
+  const cli = new LiveCli([
+    "replay",
+    ...args,
+    "--speed",
+    "max",
+    "--metrics",
+    "127.0.0.1:0",
+    "--events",
+    "-",
+    "--linger",
+    "30",
+    "--log-format",
+    "json",
+    "--node-name",
+    "rr",
+  ]);
   try {
     const url = await metricsUrl(cli);
     await until(() => /replay done|nothing was replayed/.test(cli.stderr), 30000).catch((e: Error) => {
@@ -54,11 +64,37 @@ if ("skip" in bin) {
           marks.push(new Date());
           await pause(300);
         }
-        const pub = new LiveCli(["replay", f, "--node-name", `pub${i}`, "--speed", "max", "--metrics", "off", "--nats", env.srv.url, "--nats-stream", "PWR", "--log-format", "json"]);
+        const pub = new LiveCli([
+          "replay",
+          f,
+          "--node-name",
+          `pub${i}`,
+          "--speed",
+          "max",
+          "--metrics",
+          "off",
+          "--nats",
+          env.srv.url,
+          "--nats-stream",
+          "PWR",
+          "--log-format",
+          "json",
+        ]);
         expect(await pub.exited).toBe(0);
       }
       const [since, until_] = marks as [Date, Date];
-      const fromStream = await replayMetrics(["--nats", env.srv.url, "--from-stream", "PWR", "--since", since.toISOString(), "--until", until_.toISOString(), "--nodes", "r1"]);
+      const fromStream = await replayMetrics([
+        "--nats",
+        env.srv.url,
+        "--from-stream",
+        "PWR",
+        "--since",
+        since.toISOString(),
+        "--until",
+        until_.toISOString(),
+        "--nodes",
+        "r1",
+      ]);
       expect(fromStream.stderr).toMatch(/reading stream PWR/);
       // Exactly the middle recording: nothing of the first or the third, nothing lost, same order.
       expect(recorded(fromStream.events)).toEqual(parts[1]!.map(encodeEvent));
@@ -79,7 +115,22 @@ if ("skip" in bin) {
       const f = path.join(env.dir, "junk.ndjson");
       writeRecording(f, events);
       const since = new Date();
-      const pub = new LiveCli(["replay", f, "--node-name", "pubj", "--speed", "max", "--metrics", "off", "--nats", env.srv.url, "--nats-stream", "PWR", "--log-format", "json"]);
+      const pub = new LiveCli([
+        "replay",
+        f,
+        "--node-name",
+        "pubj",
+        "--speed",
+        "max",
+        "--metrics",
+        "off",
+        "--nats",
+        env.srv.url,
+        "--nats-stream",
+        "PWR",
+        "--log-format",
+        "json",
+      ]);
       expect(await pub.exited).toBe(0);
       const nc = await connect({ servers: env.srv.url });
       try {
@@ -101,10 +152,45 @@ if ("skip" in bin) {
       const f = path.join(env.dir, "slow.ndjson");
       writeRecording(f, events);
       const since = new Date();
-      const pub = new LiveCli(["replay", f, "--node-name", "pub5", "--speed", "max", "--metrics", "off", "--nats", env.srv.url, "--nats-stream", "PWR", "--log-format", "json"]);
+      const pub = new LiveCli([
+        "replay",
+        f,
+        "--node-name",
+        "pub5",
+        "--speed",
+        "max",
+        "--metrics",
+        "off",
+        "--nats",
+        env.srv.url,
+        "--nats-stream",
+        "PWR",
+        "--log-format",
+        "json",
+      ]);
       expect(await pub.exited).toBe(0);
       const started = Date.now();
-      const cli = new LiveCli(["replay", "--nats", env.srv.url, "--from-stream", "PWR", "--since", since.toISOString(), "--nodes", "r5", "--speed", "1", "--metrics", "off", "--events", "-", "--log-format", "json", "--node-name", "rr"]);
+      const cli = new LiveCli([
+        "replay",
+        "--nats",
+        env.srv.url,
+        "--from-stream",
+        "PWR",
+        "--since",
+        since.toISOString(),
+        "--nodes",
+        "r5",
+        "--speed",
+        "1",
+        "--metrics",
+        "off",
+        "--events",
+        "-",
+        "--log-format",
+        "json",
+        "--node-name",
+        "rr",
+      ]);
       expect(await cli.exited).toBe(0);
       const spanS = (events.at(-1)!.ts - events[0]!.ts) / 1e6;
       expect((Date.now() - started) / 1000).toBeGreaterThanOrEqual(spanS - 0.2);

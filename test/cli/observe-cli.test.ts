@@ -31,7 +31,20 @@ describe("peerwatch observe without a node", () => {
   });
 
   it("warns in its log that --ebpf-payload-bytes is deprecated (the row says so, not the eBPF source)", async () => {
-    const r = await runCli(["observe", "--datadir", empty, "--duration", "0.2", "--metrics", "off", "--no-demo", "--sources", "proc", "--ebpf-payload-bytes", "32"]);
+    const r = await runCli([
+      "observe",
+      "--datadir",
+      empty,
+      "--duration",
+      "0.2",
+      "--metrics",
+      "off",
+      "--no-demo",
+      "--sources",
+      "proc",
+      "--ebpf-payload-bytes",
+      "32",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/"level":40,.*"msg":"--ebpf-payload-bytes \(PEERWATCH_EBPF_PAYLOAD_BYTES, ebpfPayloadBytes\) is deprecated: use --payload-bytes/);
   });
@@ -71,7 +84,23 @@ describe("peerwatch observe without a node", () => {
 
   it("never logs the RPC password", async () => {
     const secret = "s3cret-pw-do-not-log";
-    const r = await runCli(["observe", "--datadir", empty, "--rpc-user", "u", "--rpc-password", secret, "--duration", "0.5", "--metrics", "off", "--log-level", "trace", "--events", "-"]);
+    const r = await runCli([
+      "observe",
+      "--datadir",
+      empty,
+      "--rpc-user",
+      "u",
+      "--rpc-password",
+      secret,
+      "--duration",
+      "0.5",
+      "--metrics",
+      "off",
+      "--log-level",
+      "trace",
+      "--events",
+      "-",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr + r.stdout).not.toContain(secret);
   });

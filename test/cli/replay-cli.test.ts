@@ -38,7 +38,11 @@ describe("peerwatch replay", () => {
   it("replays at max speed with /metrics up during --linger, giving the live run's counters, then exits 0", async () => {
     const cli = new LiveCli(["replay", recording, "--speed", "max", "--metrics", "127.0.0.1:0", "--linger", "30", "--node-name", "r"]);
     try {
-      await waitFor(() => /replay finished/.test(cli.stderr), 20000, () => cli.stderr);
+      await waitFor(
+        () => /replay finished/.test(cli.stderr),
+        20000,
+        () => cli.stderr,
+      );
       const port = /metrics at http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(cli.stderr)?.[1];
       const body = await get(`http://127.0.0.1:${port}/metrics`);
       expect(eventCounters(body)).toEqual(eventCounters(liveMetrics));
@@ -86,9 +90,17 @@ describe("peerwatch replay", () => {
     expect(s.code).toBe(2);
     expect(s.stderr).toMatch(/--speed: expected a positive number or max/);
     // What --help promises: any number above 0 (here 3), or max.
-    expect(buildProgram().commands.find((c) => c.name() === "replay")!.helpInformation().replace(/\s+/g, " ")).toMatch(/--speed <n\|max> how fast to play: .*any number above 0/);
+    expect(
+      buildProgram()
+        .commands.find((c) => c.name() === "replay")!
+        .helpInformation()
+        .replace(/\s+/g, " "),
+    ).toMatch(/--speed <n\|max> how fast to play: .*any number above 0/);
     const short = path.join(dir, "short.ndjson");
-    fs.writeFileSync(short, [0, 300_000].map((dt, i) => encodeEvent(makeEvent("ebpf", "n", "tip.changed", { height: i, hash: "00".repeat(32) }, T0 + dt))).join("\n") + "\n");
+    fs.writeFileSync(
+      short,
+      [0, 300_000].map((dt, i) => encodeEvent(makeEvent("ebpf", "n", "tip.changed", { height: i, hash: "00".repeat(32) }, T0 + dt))).join("\n") + "\n",
+    );
     const three = await runCli(["replay", short, "--speed", "3", "--metrics", "off"]);
     expect(three.code, three.stderr).toBe(0);
     expect(three.stderr).toMatch(/at speed 3;/);
@@ -116,7 +128,11 @@ describe("npm start without a node: the demo", () => {
   it("says what it looked for, then a ready banner, and replays the recording in a loop with the page and /metrics up, labelled a replay", async () => {
     const cli = new LiveCli(["observe", "--datadir", empty, "--metrics", "127.0.0.1:0", "--web", "127.0.0.1:0", ...demoArgs]);
     try {
-      await waitFor(() => /"msg":"ready: /.test(cli.stderr), 20000, () => cli.stderr);
+      await waitFor(
+        () => /"msg":"ready: /.test(cli.stderr),
+        20000,
+        () => cli.stderr,
+      );
       expect(cli.stderr).toMatch(/"msg":"ipc down: no IPC socket/);
       // JSON logs (not a terminal): the banner is one line with the same facts as fields, after what it looked for.
       const lines = cli.stderr.split("\n").filter((l) => l.startsWith("{"));
@@ -136,7 +152,11 @@ describe("npm start without a node: the demo", () => {
       const body = await get(metrics);
       expect(body).toMatch(/^peerwatch_source_up\{source="ebpf"\} 0$/m);
       expect(body).toMatch(/^peerwatch_source_up\{source="replay"\} 1$/m);
-      const state = JSON.parse(await get(`${page}state.json`)) as { replay: { active: boolean; detail: string; pass: number }; peers: unknown[]; sources: { source: string; replayed: boolean }[] };
+      const state = JSON.parse(await get(`${page}state.json`)) as {
+        replay: { active: boolean; detail: string; pass: number };
+        peers: unknown[];
+        sources: { source: string; replayed: boolean }[];
+      };
       expect(state.replay.active).toBe(true);
       expect(state.replay.pass).toBe(1);
       expect(state.replay.detail).toMatch(/^DEMO: replaying the recording .* in a loop; these events are not from a live node/);
@@ -152,7 +172,9 @@ describe("npm start without a node: the demo", () => {
 
   it("--no-demo keeps the quiet wait: no replay, no page", async () => {
     // A recording is there (env), but the flag says no.
-    const r = await runCli(["observe", "--datadir", empty, "--metrics", "off", "--no-demo", "--duration", "1", "--events", "-"], { env: { PEERWATCH_DEMO: recording } });
+    const r = await runCli(["observe", "--datadir", empty, "--metrics", "off", "--no-demo", "--duration", "1", "--events", "-"], {
+      env: { PEERWATCH_DEMO: recording },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/DEMO/);
     expect(r.stderr).not.toMatch(/live page at/);

@@ -18,7 +18,11 @@ describe("scripts/build-if-stale", () => {
   // The stand-in npm: counts builds and stamps like `npm run build` does.
   const npm = path.join(dir, "bin/npm");
   fs.writeFileSync(npm, `#!/bin/sh\necho build >> "${dir}/builds"\nexec "${dir}/scripts/build-if-stale" --stamp\n`, { mode: 0o755 });
-  const run = () => spawnSync(path.join(dir, "scripts/build-if-stale"), [], { encoding: "utf8", env: { ...process.env, PATH: `${path.join(dir, "bin")}:${process.env.PATH}` } });
+  const run = () =>
+    spawnSync(path.join(dir, "scripts/build-if-stale"), [], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${path.join(dir, "bin")}:${process.env.PATH}` },
+    });
   const builds = () => (fs.existsSync(path.join(dir, "builds")) ? fs.readFileSync(path.join(dir, "builds"), "utf8").split("\n").filter(Boolean).length : 0);
   const age = (file: string, secondsAgo: number) => {
     const t = new Date(Date.now() - secondsAgo * 1000);
@@ -53,7 +57,15 @@ describe("scripts/build-if-stale", () => {
 
 describe("the start-up banner", () => {
   it("names the page, metrics, what is replayed and how to stop, in a few short lines", () => {
-    const lines = bannerLines({ version: "1.2.3", replay: true, watching: "regtest-demo.ndjson.gz (a real regtest node) in a loop", note: "no node found here", pageUrl: "http://127.0.0.1:9433/", metricsUrl: "http://127.0.0.1:9432/metrics", stop: stopHint(undefined) });
+    const lines = bannerLines({
+      version: "1.2.3",
+      replay: true,
+      watching: "regtest-demo.ndjson.gz (a real regtest node) in a loop",
+      note: "no node found here",
+      pageUrl: "http://127.0.0.1:9433/",
+      metricsUrl: "http://127.0.0.1:9432/metrics",
+      stop: stopHint(undefined),
+    });
     expect(lines.length).toBeLessThanOrEqual(8);
     expect(lines[1]).toBe("peerwatch 1.2.3 — REPLAY of a recording, not a live node");
     expect(lines).toContain("  live page  http://127.0.0.1:9433/");
@@ -64,7 +76,13 @@ describe("the start-up banner", () => {
   });
 
   it("live: says what is watched, that the page is off and how to turn it on, and --duration", () => {
-    const lines = bannerLines({ version: "1", replay: false, watching: 'node "a" on regtest (/d): ipc, rpc', metricsUrl: "http://127.0.0.1:9432/metrics", stop: stopHint(10) });
+    const lines = bannerLines({
+      version: "1",
+      replay: false,
+      watching: 'node "a" on regtest (/d): ipc, rpc',
+      metricsUrl: "http://127.0.0.1:9432/metrics",
+      stop: stopHint(10),
+    });
     expect(lines[1]).toBe("peerwatch 1");
     expect(lines).toContain('  watching   node "a" on regtest (/d): ipc, rpc');
     expect(lines).toContain("  live page  off (--web 127.0.0.1:9433 turns it on)");

@@ -34,7 +34,9 @@ describe("usage errors exit 2", () => {
     const r = await runCli(["observe", "--log-level", "loud"]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe("peerwatch observe: --log-level: expected one of trace, debug, info, warn, error, fatal, silent");
-    const help = buildProgram().commands.find((c) => c.name() === "observe")!.helpInformation();
+    const help = buildProgram()
+      .commands.find((c) => c.name() === "observe")!
+      .helpInformation();
     expect(help.replace(/\s+/g, " ")).toMatch(/--log-level <level> trace, debug, info, warn, error, fatal or silent/);
     const ok = await runCli(["observe", "--log-level", "fatal", "--no-demo", "--metrics", "off", "--duration", "0.2", "--datadir", dir]);
     expect(ok.code, ok.stderr).toBe(0);
@@ -56,7 +58,10 @@ describe("--help examples", () => {
     const examples = EXAMPLES[name] ?? [];
     expect(examples.length).toBeGreaterThanOrEqual(2);
     expect(examples.length).toBeLessThanOrEqual(3);
-    const help = buildProgram().commands.find((c) => c.name() === name)!.helpInformation() + "";
+    const help =
+      buildProgram()
+        .commands.find((c) => c.name() === name)!
+        .helpInformation() + "";
     const full = (() => {
       let out = "";
       const program = buildProgram();
@@ -68,7 +73,10 @@ describe("--help examples", () => {
     expect(help.length).toBeGreaterThan(0);
     for (const line of examples) {
       expect(full).toContain(line);
-      const argv = line.replace(/\s+#.*$/, "").trim().split(/\s+/);
+      const argv = line
+        .replace(/\s+#.*$/, "")
+        .trim()
+        .split(/\s+/);
       expect(argv[0]).toBe("peerwatch");
       expect(argv[1]).toBe(name);
       const program = buildProgram().exitOverride();

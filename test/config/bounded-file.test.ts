@@ -38,7 +38,12 @@ describe("settings files through the bounded reader", () => {
     fs.writeFileSync(big, `{"nodeName":"${"a".repeat(2 << 20)}"}`);
     const deep = path.join(tmp, "deep.json");
     fs.writeFileSync(deep, `{"nodeName":${"[".repeat(20_000)}${"]".repeat(20_000)}}`);
-    for (const [file, re] of [["/dev/zero", /not a regular file/], [fifo, /not a regular file \(a FIFO\)/], [big, /larger than 1048576 bytes/], [deep, /nests deeper than 64 levels/]] as const) {
+    for (const [file, re] of [
+      ["/dev/zero", /not a regular file/],
+      [fifo, /not a regular file \(a FIFO\)/],
+      [big, /larger than 1048576 bytes/],
+      [deep, /nests deeper than 64 levels/],
+    ] as const) {
       expect(() => loadConfig({ config: file }, {})).toThrow(ConfigError);
       expect(() => loadConfig({ config: file }, {})).toThrow(re);
     }

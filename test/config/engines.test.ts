@@ -7,7 +7,10 @@ import { describe, expect, it } from "vitest";
 type Version = [number, number, number];
 
 function parse(v: string): Version {
-  const [a = 0, b = 0, c = 0] = v.replace(/\.x$/i, "").split(".").map((n) => Number.parseInt(n, 10));
+  const [a = 0, b = 0, c = 0] = v
+    .replace(/\.x$/i, "")
+    .split(".")
+    .map((n) => Number.parseInt(n, 10));
   return [a, b, c];
 }
 

@@ -128,7 +128,8 @@ describe("net-message capture settings (shared by eBPF and IPC tracing)", () => 
     loadConfig({ ebpfPayloadBytes: "32" }, {}, undefined, warn);
     loadConfig({}, { PEERWATCH_EBPF_PAYLOAD_BYTES: "8" }, undefined, warn);
     loadConfig({ payloadBytes: "16" }, {}, undefined, warn);
-    const notice = "--ebpf-payload-bytes (PEERWATCH_EBPF_PAYLOAD_BYTES, ebpfPayloadBytes) is deprecated: use --payload-bytes, which sets eBPF and IPC tracing alike";
+    const notice =
+      "--ebpf-payload-bytes (PEERWATCH_EBPF_PAYLOAD_BYTES, ebpfPayloadBytes) is deprecated: use --payload-bytes, which sets eBPF and IPC tracing alike";
     expect(told).toEqual([notice, notice]);
     // Any table with the row: the loader warns, not the eBPF source.
     const alone: string[] = [];

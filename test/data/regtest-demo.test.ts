@@ -44,7 +44,11 @@ describe("data/regtest-demo.ndjson.gz", () => {
   });
 
   it("has every source up, in time order per source, and names no path of the machine that made it", () => {
-    const up = new Set(ofType("source.status").filter((e) => e.data.state === "up").map((e) => e.data.source));
+    const up = new Set(
+      ofType("source.status")
+        .filter((e) => e.data.state === "up")
+        .map((e) => e.data.source),
+    );
     expect([...up].sort()).toEqual(["ebpf", "ipc", "log", "p2p", "proc", "rpc"]);
     expect(new Set(events.map((e) => e.node))).toEqual(new Set(["regtest-demo"]));
     const text = JSON.stringify(ofType("source.status"));

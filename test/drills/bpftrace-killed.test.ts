@@ -26,7 +26,21 @@ describe.skipIf("skip" in setup)(TITLE, () => {
     const bin = (setup as { path: string }).path;
     fixture = new UsdtFixture(bin);
     const pid = await fixture.start();
-    cli = new LiveCli(["observe", "--sources", "ebpf", "--bitcoin-node-bin", bin, "--pid", String(pid), "--ebpf-groups", "net", "--events", "-", "--metrics", "127.0.0.1:0"]);
+    cli = new LiveCli([
+      "observe",
+      "--sources",
+      "ebpf",
+      "--bitcoin-node-bin",
+      bin,
+      "--pid",
+      String(pid),
+      "--ebpf-groups",
+      "net",
+      "--events",
+      "-",
+      "--metrics",
+      "127.0.0.1:0",
+    ]);
     const url = await metricsUrl(cli);
     await cli.waitFor(statusIs("ebpf", "up"), 60_000);
     const first = bpftraceChildren(cli);
@@ -49,7 +63,13 @@ describe.skipIf("skip" in setup)(TITLE, () => {
     expect(seriesValue(await (await fetch(url)).text(), 'peerwatch_source_restarts_total{source="ebpf"}')).toBe(1);
 
     // And again, RESTARTS - 1 times: nothing left behind per bpftrace run (no listener warning below).
-    await repeatOutages(cli, "ebpf", RESTARTS - 1, async () => void process.kill(bpftraceChildren(cli!)[0]!.pid, "SIGKILL"), async () => {});
+    await repeatOutages(
+      cli,
+      "ebpf",
+      RESTARTS - 1,
+      async () => void process.kill(bpftraceChildren(cli!)[0]!.pid, "SIGKILL"),
+      async () => {},
+    );
     const last = cli.events.length;
     await fixture.send("all");
     await cli.waitFor((e) => e.type === "net.message" && e.data.msgType === "ping", 15_000, last);

@@ -27,7 +27,13 @@ describe.skipIf("skip" in bin)(TITLE, () => {
     const url = await metricsUrl(cli);
     await cli.waitFor(statusIs("ipc", "up"), 30_000);
     const from = cli.events.length;
-    await repeatOutages(cli, "ipc", RESTARTS, () => node!.kill(), () => node!.start());
+    await repeatOutages(
+      cli,
+      "ipc",
+      RESTARTS,
+      () => node!.kill(),
+      () => node!.start(),
+    );
     const downs = cli.events.slice(from).filter(statusIs("ipc", "down")).map(detailOf);
     expect(downs.filter((d) => d.startsWith("IPC connection lost"))).toHaveLength(RESTARTS);
     // The poller's calls break with the connection: that is the same news, not a "degraded" first

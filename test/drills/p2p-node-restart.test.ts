@@ -19,7 +19,21 @@ describe("fault drill: the node behind the P2P pinger stops and starts again", (
     node = new ScriptedNode();
     await node.listen();
     const port = node.port;
-    cli = new LiveCli(["observe", "--sources", "p2p", "--chain", "regtest", "--p2p", `127.0.0.1:${port}`, "--ping-interval", "0.2", "--events", "-", "--metrics", "127.0.0.1:0"]);
+    cli = new LiveCli([
+      "observe",
+      "--sources",
+      "p2p",
+      "--chain",
+      "regtest",
+      "--p2p",
+      `127.0.0.1:${port}`,
+      "--ping-interval",
+      "0.2",
+      "--events",
+      "-",
+      "--metrics",
+      "127.0.0.1:0",
+    ]);
     const url = await metricsUrl(cli);
     await cli.waitFor(statusIs("p2p", "up"), 30_000);
     await cli.waitFor((e) => e.type === "ping.rtt", 15_000);
@@ -38,10 +52,16 @@ describe("fault drill: the node behind the P2P pinger stops and starts again", (
     expect(seriesValue(await (await fetch(url)).text(), 'peerwatch_source_restarts_total{source="p2p"}')).toBe(1);
 
     // And again, RESTARTS - 1 times: nothing left behind per outage (no listener warning below).
-    await repeatOutages(cli, "p2p", RESTARTS - 1, () => node!.close(), async () => {
-      node = new ScriptedNode();
-      await node.listen(port);
-    });
+    await repeatOutages(
+      cli,
+      "p2p",
+      RESTARTS - 1,
+      () => node!.close(),
+      async () => {
+        node = new ScriptedNode();
+        await node.listen(port);
+      },
+    );
     await cli.waitFor((e) => e.type === "ping.rtt", 15_000, cli.events.length);
     expect(seriesValue(await (await fetch(url)).text(), 'peerwatch_source_restarts_total{source="p2p"}')).toBe(RESTARTS);
 

@@ -28,7 +28,10 @@ const DURATION_S = 90;
 const EXPECT: Record<SourceName, { down: RegExp | undefined; flows: (e: PeerwatchEvent, height: number, pid: number) => boolean }> = {
   ipc: { down: /IPC connection lost/, flows: (e, h) => e.type === "tip.changed" && e.data.height === h },
   ebpf: { down: /bpftrace on PID \d+ ended: the node process is gone/, flows: (e, h) => e.type === "block.connected" && e.data.height === h },
-  rpc: { down: /connection refused by http:\/\/127\.0\.0\.1:\d+|ECONNRESET/, flows: (e, h) => e.type === "rpc.snapshot" && e.data.method === "getblockchaininfo" && (e.data.result as { blocks: number }).blocks === h },
+  rpc: {
+    down: /connection refused by http:\/\/127\.0\.0\.1:\d+|ECONNRESET/,
+    flows: (e, h) => e.type === "rpc.snapshot" && e.data.method === "getblockchaininfo" && (e.data.result as { blocks: number }).blocks === h,
+  },
   p2p: { down: /^127\.0\.0\.1:\d+: (the node closed the connection|socket error)/, flows: (e) => e.type === "ping.rtt" },
   proc: { down: /the node process is gone/, flows: (e, _h, pid) => e.type === "threads.snapshot" && e.data.pid === pid },
   // The log is a file a killed node leaves as it was: the source sees the node go by its PID
@@ -38,11 +41,33 @@ const EXPECT: Record<SourceName, { down: RegExp | undefined; flows: (e: Peerwatc
 
 function observeArgs(node: RealNode, sources: string, name: string): string[] {
   return [
-    "observe", "--chain", "regtest", "--datadir", node.datadir, "--sources", sources, "--node-name", name,
-    "--rpc-url", `http://127.0.0.1:${node.rpcPort}`, "--rpc-interval", "1",
-    "--p2p", `127.0.0.1:${node.p2pPort}`, "--ping-interval", "5",
-    "--proc-interval", "1", "--log-state", "off",
-    "--events", "-", "--metrics", "127.0.0.1:0", "--duration", String(DURATION_S),
+    "observe",
+    "--chain",
+    "regtest",
+    "--datadir",
+    node.datadir,
+    "--sources",
+    sources,
+    "--node-name",
+    name,
+    "--rpc-url",
+    `http://127.0.0.1:${node.rpcPort}`,
+    "--rpc-interval",
+    "1",
+    "--p2p",
+    `127.0.0.1:${node.p2pPort}`,
+    "--ping-interval",
+    "5",
+    "--proc-interval",
+    "1",
+    "--log-state",
+    "off",
+    "--events",
+    "-",
+    "--metrics",
+    "127.0.0.1:0",
+    "--duration",
+    String(DURATION_S),
   ];
 }
 
@@ -82,7 +107,17 @@ describe.skipIf("skip" in bins)(TITLE, () => {
     for (const r of runs.values()) r.atKill = r.cli.events.length;
     const tKill = Date.now();
     await node.kill();
-    await Promise.all([...runs.values()].map((r) => allReach(r, "down", r.atKill, 60_000, r.sources.filter((s) => EXPECT[s].down))));
+    await Promise.all(
+      [...runs.values()].map((r) =>
+        allReach(
+          r,
+          "down",
+          r.atKill,
+          60_000,
+          r.sources.filter((s) => EXPECT[s].down),
+        ),
+      ),
+    );
     timing.allDownMs = Date.now() - tKill;
 
     for (const r of runs.values()) r.atRestart = r.cli.events.length;
@@ -90,7 +125,17 @@ describe.skipIf("skip" in bins)(TITLE, () => {
     await node.start();
     newPid = node.pid!;
     timing.nodeStartMs = Date.now() - tRestart;
-    await Promise.all([...runs.values()].map((r) => allReach(r, "up", r.atRestart, 120_000, r.sources.filter((s) => EXPECT[s].down))));
+    await Promise.all(
+      [...runs.values()].map((r) =>
+        allReach(
+          r,
+          "up",
+          r.atRestart,
+          120_000,
+          r.sources.filter((s) => EXPECT[s].down),
+        ),
+      ),
+    );
     timing.allUpAgainMs = Date.now() - tRestart;
     // A new block, for the sources that report blocks.
     await node.mine(1);
@@ -99,7 +144,13 @@ describe.skipIf("skip" in bins)(TITLE, () => {
     const all = runs.get("all")!;
     const t = all.cli.events[0]!.ts;
     const line = (e: PeerwatchEvent) => `+${((e.ts - t) / 1e6).toFixed(1)} s ${e.source} ${(e.data as { state: string }).state}: ${detailOf(e)}`;
-    console.log(`all sources, status after the kill:\n${all.cli.events.slice(all.atKill).filter((e) => e.type === "source.status").map(line).join("\n")}`);
+    console.log(
+      `all sources, status after the kill:\n${all.cli.events
+        .slice(all.atKill)
+        .filter((e) => e.type === "source.status")
+        .map(line)
+        .join("\n")}`,
+    );
   }, 400_000);
 
   afterAll(async () => {
@@ -117,7 +168,10 @@ describe.skipIf("skip" in bins)(TITLE, () => {
         const exp = EXPECT[s];
         const downs = cli.events.slice(run.atKill, run.atRestart).filter(statusIs(s, "down"));
         if (exp.down) {
-          expect(downs.length, `${s}: no down after the kill; events: ${JSON.stringify(cli.events.slice(run.atKill).filter((e) => e.type === "source.status"))}`).toBeGreaterThan(0);
+          expect(
+            downs.length,
+            `${s}: no down after the kill; events: ${JSON.stringify(cli.events.slice(run.atKill).filter((e) => e.type === "source.status"))}`,
+          ).toBeGreaterThan(0);
           expect(detailOf(downs[0]!), s).toMatch(exp.down);
         } else {
           expect(downs.map(detailOf), `${s} stays up while its file stays`).toEqual([]);
@@ -135,13 +189,18 @@ describe.skipIf("skip" in bins)(TITLE, () => {
     }, 120_000);
   }
 
-  it("every observer exits 0 at --duration, each source's last word 'stopped', no process warning", async () => {
-    for (const [name, run] of runs) {
-      expect(await run.cli.exited, name).toBe(0);
-      for (const s of run.sources) expect(detailOf(run.cli.events.filter((e) => e.type === "source.status" && e.data.source === s).at(-1)!), `${name}: ${s}`).toBe("stopped");
-      expect(processWarnings(run.cli.stderr), name).toEqual([]);
-    }
-  }, (DURATION_S + 60) * 1000);
+  it(
+    "every observer exits 0 at --duration, each source's last word 'stopped', no process warning",
+    async () => {
+      for (const [name, run] of runs) {
+        expect(await run.cli.exited, name).toBe(0);
+        for (const s of run.sources)
+          expect(detailOf(run.cli.events.filter((e) => e.type === "source.status" && e.data.source === s).at(-1)!), `${name}: ${s}`).toBe("stopped");
+        expect(processWarnings(run.cli.stderr), name).toEqual([]);
+      }
+    },
+    (DURATION_S + 60) * 1000,
+  );
 });
 
 if ("skip" in bins) reportSkip(TITLE, bins.skip);

@@ -19,7 +19,23 @@ describe("fault drill: the node behind the RPC source stops and starts again", (
     stub = new StubBitcoind();
     await stub.start();
     const port = Number(new URL(stub.url).port);
-    cli = new LiveCli(["observe", "--sources", "rpc", "--rpc-url", stub.url, "--rpc-cookie", stub.cookie, "--rpc-interval", "0.3", "--rpc-slow-interval", "60", "--events", "-", "--metrics", "127.0.0.1:0"]);
+    cli = new LiveCli([
+      "observe",
+      "--sources",
+      "rpc",
+      "--rpc-url",
+      stub.url,
+      "--rpc-cookie",
+      stub.cookie,
+      "--rpc-interval",
+      "0.3",
+      "--rpc-slow-interval",
+      "60",
+      "--events",
+      "-",
+      "--metrics",
+      "127.0.0.1:0",
+    ]);
     const url = await metricsUrl(cli);
     await cli.waitFor(statusIs("rpc", "up"), 30_000);
 
@@ -40,10 +56,16 @@ describe("fault drill: the node behind the RPC source stops and starts again", (
     expect(seriesValue(await (await fetch(url)).text(), 'peerwatch_source_restarts_total{source="rpc"}')).toBe(1);
 
     // And again, RESTARTS - 1 times: nothing left behind per outage (no listener warning below).
-    await repeatOutages(cli, "rpc", RESTARTS - 1, () => stub!.stop(), async () => {
-      stub!.rotateCookie();
-      await stub!.start(port);
-    });
+    await repeatOutages(
+      cli,
+      "rpc",
+      RESTARTS - 1,
+      () => stub!.stop(),
+      async () => {
+        stub!.rotateCookie();
+        await stub!.start(port);
+      },
+    );
     const last = cli.events.length;
     await cli.waitFor((e) => e.type === "peers.snapshot", 15_000, last);
     expect(seriesValue(await (await fetch(url)).text(), 'peerwatch_source_restarts_total{source="rpc"}')).toBe(RESTARTS);

@@ -28,11 +28,25 @@ describe.skipIf(skip !== undefined)("eBPF on a real bitcoin-node", () => {
   });
 
   it("shows the handshake of a connecting peer with the right sizes", async () => {
-    cli = new LiveCli(["observe", "--sources", "ebpf", "--bitcoin-node-bin", (bins as { node: string }).node, "--pid", String(a.pid), "--events", "-", "--metrics", "off"]);
+    cli = new LiveCli([
+      "observe",
+      "--sources",
+      "ebpf",
+      "--bitcoin-node-bin",
+      (bins as { node: string }).node,
+      "--pid",
+      String(a.pid),
+      "--events",
+      "-",
+      "--metrics",
+      "off",
+    ]);
     await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up", 60_000);
     await b.cli("addnode", `127.0.0.1:${a.p2pPort}`, "onetry");
     await cli.waitFor((e) => e.type === "net.message" && e.data.msgType === "pong", 30_000);
-    const msgs = cli.events.filter((e) => e.type === "net.message").map((e) => e.data as { direction: string; msgType: string; size: number; decoded?: { nonce?: string; version?: { version: number } } });
+    const msgs = cli.events
+      .filter((e) => e.type === "net.message")
+      .map((e) => e.data as { direction: string; msgType: string; size: number; decoded?: { nonce?: string; version?: { version: number } } });
     const version = msgs.find((m) => m.direction === "in" && m.msgType === "version");
     expect(version?.size).toBeGreaterThanOrEqual(100);
     expect(version?.decoded?.version?.version).toBe(70017);

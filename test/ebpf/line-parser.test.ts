@@ -24,7 +24,11 @@ describe("bpftrace line parser on recorded output", () => {
   it("parses the real regtest session's messages (converted to this program's format)", () => {
     const hex = (s: string) => [...Buffer.from(s)].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
     const pad = (s: string, n: number) => hex(s) + "\\x00".repeat(n - Buffer.byteLength(s));
-    const lines = fs.readFileSync(captureFile("bpftrace.tsv"), "utf8").split("\n").map((l) => l.split("\t")).filter((f) => f[0] === "msg");
+    const lines = fs
+      .readFileSync(captureFile("bpftrace.tsv"), "utf8")
+      .split("\n")
+      .map((l) => l.split("\t"))
+      .filter((f) => f[0] === "msg");
     expect(lines.length).toBeGreaterThan(100);
     let pings = 0;
     for (const f of lines) {
@@ -53,7 +57,14 @@ describe("bpftrace line parser on recorded output", () => {
   it.each([
     ["a cut message line", recorded[2]!.slice(0, 200)],
     ["a cut hash", recorded.find((l) => l.startsWith("A\t"))!.slice(0, 60)],
-    ["a missing field", recorded.find((l) => l.startsWith("B\t"))!.split("\t").slice(0, 6).join("\t")],
+    [
+      "a missing field",
+      recorded
+        .find((l) => l.startsWith("B\t"))!
+        .split("\t")
+        .slice(0, 6)
+        .join("\t"),
+    ],
     ["a bad direction", recorded[2]!.replace(/^M\ti/, "M\tx")],
     ["a non-number", recorded.find((l) => l.startsWith("F\t"))!.replace("1500", "15x0")],
     ["an unknown network", recorded.find((l) => l.startsWith("C\tinbound"))!.replace(/\t3\t9$/, "\t99\t9")],
@@ -111,7 +122,8 @@ describe("bpftrace line parser on recorded output", () => {
     const line = recorded.find((l) => l.startsWith("F\t"))!.split("\t");
     line[1] = text;
     const r = parseLine(line.join("\t"), 64);
-    if (n < 0) expect(r.kind).toBe("invalid"); // a duration is never negative
+    if (n < 0)
+      expect(r.kind).toBe("invalid"); // a duration is never negative
     else expect(r).toMatchObject({ kind: "event", data: { durationUs: n } });
   });
 
@@ -133,7 +145,24 @@ describe("bpftrace program", () => {
     const p = generateProgram({ binary: "/opt/bitcoin-node", groups: ["net", "connections", "mempool", "validation", "utxocache"], payloadBytes: 64 });
     expect(p).not.toMatch(/%s/);
     expect(p).not.toMatch(/\barg[6-9]\b/);
-    for (const tp of ["net:inbound_message", "net:outbound_message", "net:inbound_connection", "net:outbound_connection", "net:closed_connection", "net:evicted_inbound_connection", "net:misbehaving_connection", "mempool:added", "mempool:removed", "mempool:replaced", "mempool:rejected", "validation:block_connected", "utxocache:add", "utxocache:spent", "utxocache:uncache", "utxocache:flush"]) {
+    for (const tp of [
+      "net:inbound_message",
+      "net:outbound_message",
+      "net:inbound_connection",
+      "net:outbound_connection",
+      "net:closed_connection",
+      "net:evicted_inbound_connection",
+      "net:misbehaving_connection",
+      "mempool:added",
+      "mempool:removed",
+      "mempool:replaced",
+      "mempool:rejected",
+      "validation:block_connected",
+      "utxocache:add",
+      "utxocache:spent",
+      "utxocache:uncache",
+      "utxocache:flush",
+    ]) {
       expect(p).toContain(`usdt:/opt/bitcoin-node:${tp} `);
     }
   });
@@ -141,8 +170,8 @@ describe("bpftrace program", () => {
   it("gives version messages probes of their own with a wider buffer, chosen by the type's first 8 bytes", () => {
     const p = generateProgram({ binary: "/b", groups: ["net"], payloadBytes: 64 });
     // "version" and its NUL, little-endian: 0x006e6f6973726576.
-    expect(p).toContain('usdt:/b:net:inbound_message / *(uint64 *)uptr(arg3) == 0x6e6f6973726576 / { $n = arg4; if ($n > 160) { $n = 160; }');
-    expect(p).toContain('usdt:/b:net:outbound_message / *(uint64 *)uptr(arg3) != 0x6e6f6973726576 / { $n = arg4; if ($n > 64) { $n = 64; }');
+    expect(p).toContain("usdt:/b:net:inbound_message / *(uint64 *)uptr(arg3) == 0x6e6f6973726576 / { $n = arg4; if ($n > 160) { $n = 160; }");
+    expect(p).toContain("usdt:/b:net:outbound_message / *(uint64 *)uptr(arg3) != 0x6e6f6973726576 / { $n = arg4; if ($n > 64) { $n = 64; }");
     expect(generateProgram({ binary: "/b", groups: ["net"], payloadBytes: 0 })).not.toContain("uptr");
   });
 

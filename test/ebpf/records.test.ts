@@ -96,7 +96,9 @@ describe("the record table", () => {
     const first = r.tag === undefined ? 1 : 2;
     r.fields.forEach((f, i) => {
       // Text for a number, or one below its bound; a number for a buffer, or one byte too many.
-      const bad = /int|bool|network/.test(f.type) ? ["x", "1.5", "", ...(minOf(f) === 0 ? ["-1"] : [])] : ["12", "\\x4", f.type === "cstring" ? cstr("", f.bytes! + 1) : rx(Buffer.alloc(33))];
+      const bad = /int|bool|network/.test(f.type)
+        ? ["x", "1.5", "", ...(minOf(f) === 0 ? ["-1"] : [])]
+        : ["12", "\\x4", f.type === "cstring" ? cstr("", f.bytes! + 1) : rx(Buffer.alloc(33))];
       for (const text of bad) {
         const line = fields.map((v, k) => (k === first + i ? text : v)).join("\t");
         const parsed = parseLine(line, 64);

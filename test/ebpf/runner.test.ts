@@ -18,13 +18,26 @@ describe("bpftrace failures in plain words", () => {
   });
 
   it("leaves out the harmless detach noise", () => {
-    const msg = explainFailure("open(/sys/kernel/tracing/uprobe_events): No such file or directory\nERROR: failed to detach probe: usdt:x\nsomething real", 1, null);
+    const msg = explainFailure(
+      "open(/sys/kernel/tracing/uprobe_events): No such file or directory\nERROR: failed to detach probe: usdt:x\nsomething real",
+      1,
+      null,
+    );
     expect(msg).toBe("bpftrace exited (code 1): something real");
   });
 
   it("says when bpftrace is not installed", async () => {
     const ac = new AbortController();
-    const r = runBpftrace({ bpftrace: "/nonexistent/bpftrace", binary: "/b", pid: 1, groups: ["net"], payloadBytes: 0, emit: () => {}, log: createLogger({ level: "silent" }), signal: ac.signal });
+    const r = runBpftrace({
+      bpftrace: "/nonexistent/bpftrace",
+      binary: "/b",
+      pid: 1,
+      groups: ["net"],
+      payloadBytes: 0,
+      emit: () => {},
+      log: createLogger({ level: "silent" }),
+      signal: ac.signal,
+    });
     expect(await r.done).toMatch(/bpftrace is not installed/);
   });
 });
@@ -37,11 +50,24 @@ describe("bpftrace loss reports", () => {
     fs.chmodSync(fake, 0o755);
     const events: PeerwatchEvent[] = [];
     const emit: Emit = (type, data) => void events.push(makeEvent("ebpf", "t", type, data) as PeerwatchEvent);
-    const r = runBpftrace({ bpftrace: fake, binary: "/b", pid: 1, groups: ["net"], payloadBytes: 0, emit, log: createLogger({ level: "silent" }), signal: new AbortController().signal });
+    const r = runBpftrace({
+      bpftrace: fake,
+      binary: "/b",
+      pid: 1,
+      groups: ["net"],
+      payloadBytes: 0,
+      emit,
+      log: createLogger({ level: "silent" }),
+      signal: new AbortController().signal,
+    });
     await r.done;
     const dropped = events.filter((e) => e.type === "events.dropped");
     expect(dropped).toHaveLength(1);
-    expect(dropped[0]?.data).toEqual({ source: "ebpf", count: Number.MAX_SAFE_INTEGER, reason: "bpftrace lost events: its perf buffer was full (at least this many: the count passed 2^53)" });
+    expect(dropped[0]?.data).toEqual({
+      source: "ebpf",
+      count: Number.MAX_SAFE_INTEGER,
+      reason: "bpftrace lost events: its perf buffer was full (at least this many: the count passed 2^53)",
+    });
     // It survives the event model's own decoder, as written to NDJSON.
     expect(decodeEventLine(encodeEvent(dropped[0]!)).ok).toBe(true);
     expect(r.stats.lost).toBe(Number.MAX_SAFE_INTEGER);
@@ -56,7 +82,17 @@ describe("stopping bpftrace", () => {
     fs.writeFileSync(fake, "#!/bin/sh\ntrap '' INT\necho 'Attaching 2 probes...'\necho 'READY'\nwhile :; do sleep 1; done\n");
     fs.chmodSync(fake, 0o755);
     const ac = new AbortController();
-    const r = runBpftrace({ bpftrace: fake, binary: "/b", pid: 1, groups: ["net"], payloadBytes: 0, emit: () => {}, log: createLogger({ level: "silent" }), signal: ac.signal, stopGraceMs: 300 });
+    const r = runBpftrace({
+      bpftrace: fake,
+      binary: "/b",
+      pid: 1,
+      groups: ["net"],
+      payloadBytes: 0,
+      emit: () => {},
+      log: createLogger({ level: "silent" }),
+      signal: ac.signal,
+      stopGraceMs: 300,
+    });
     await new Promise((res) => setTimeout(res, 300));
     const t0 = Date.now();
     ac.abort();

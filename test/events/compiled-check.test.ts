@@ -30,7 +30,28 @@ function zodDecode(input: unknown): { ok: boolean; value?: unknown } {
   return r.ok ? { ok: true, value: r.value } : { ok: false };
 }
 
-const NASTY: unknown[] = [undefined, null, NaN, Infinity, -Infinity, -1, 0.5, 2 ** 53, -(2 ** 53), "", "x", "A".repeat(300), "😀".repeat(20), "😀".repeat(40), "😀".repeat(140), "ABCDEF0123456789", true, [], {}, "12"];
+const NASTY: unknown[] = [
+  undefined,
+  null,
+  NaN,
+  Infinity,
+  -Infinity,
+  -1,
+  0.5,
+  2 ** 53,
+  -(2 ** 53),
+  "",
+  "x",
+  "A".repeat(300),
+  "😀".repeat(20),
+  "😀".repeat(40),
+  "😀".repeat(140),
+  "ABCDEF0123456789",
+  true,
+  [],
+  {},
+  "12",
+];
 
 /** Every value at `path` replaced by each nasty value, each object given an extra key, each key removed. */
 function* mutants(root: unknown): Generator<[string, unknown]> {

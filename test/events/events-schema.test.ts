@@ -36,7 +36,12 @@ describe("schema/events.schema.json and docs/events.md", () => {
     expect(events.length).toBeGreaterThan(10);
     for (const e of events) {
       expect(validate(e), JSON.stringify(validate.errors)).toBe(true);
-      for (const b of [{ ...e, type: "no.such.type" }, { ...e, v: 2 }, { ...e, node: "" }, { ...e, ts: -1 }]) {
+      for (const b of [
+        { ...e, type: "no.such.type" },
+        { ...e, v: 2 },
+        { ...e, node: "" },
+        { ...e, ts: -1 },
+      ]) {
         expect(validate(b)).toBe(false);
         expect(decodeEventWithZod(b).ok).toBe(false);
       }

@@ -28,8 +28,8 @@ describe("jsonDepthExceeds", () => {
       return false;
     };
     let seed = 7;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
-    const alphabet = ['{', '[', '}', ']', '"', "\\", "a", ","];
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const alphabet = ["{", "[", "}", "]", '"', "\\", "a", ","];
     let exceeded = 0;
     for (let k = 0; k < 5000; k++) {
       const text = Array.from({ length: rand(40) }, () => alphabet[rand(alphabet.length)]).join("");

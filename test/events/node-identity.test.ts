@@ -22,7 +22,12 @@ const knots = (m: string) => JSON.parse(fs.readFileSync(path.join(KNOTS_DIR, `${
 
 describe("parseUserAgent", () => {
   it("tells Bitcoin Core, Bitcoin Knots and others apart", () => {
-    expect(parseUserAgent("/Satoshi:31.99.0/")).toEqual({ implementation: "Bitcoin Core", version: "31.99.0", userAgent: "/Satoshi:31.99.0/", ipcCapable: true });
+    expect(parseUserAgent("/Satoshi:31.99.0/")).toEqual({
+      implementation: "Bitcoin Core",
+      version: "31.99.0",
+      userAgent: "/Satoshi:31.99.0/",
+      ipcCapable: true,
+    });
     expect(parseUserAgent("/Satoshi:31.99.0/Knots:20250101-abc/")).toEqual({
       implementation: "Bitcoin Knots",
       version: "31.99.0",
@@ -30,7 +35,11 @@ describe("parseUserAgent", () => {
       userAgent: "/Satoshi:31.99.0/Knots:20250101-abc/",
       ipcCapable: false,
     });
-    expect(parseUserAgent("/Satoshi:29.1.0(my node; eu)/Knots:20250903/")).toMatchObject({ implementation: "Bitcoin Knots", version: "29.1.0", implementationVersion: "20250903" });
+    expect(parseUserAgent("/Satoshi:29.1.0(my node; eu)/Knots:20250903/")).toMatchObject({
+      implementation: "Bitcoin Knots",
+      version: "29.1.0",
+      implementationVersion: "20250903",
+    });
     expect(parseUserAgent("/Satoshi:27.0.0(uacomment)/")).toMatchObject({ implementation: "Bitcoin Core", version: "27.0.0" });
     expect(parseUserAgent("/btcd:0.24.2/")).toMatchObject({ implementation: "other", version: "btcd:0.24.2" });
     expect(parseUserAgent("/Satoshi:28.0.0/SomethingElse:1/")).toMatchObject({ implementation: "other", version: "SomethingElse:1" });
@@ -40,8 +49,16 @@ describe("parseUserAgent", () => {
   });
 
   it("reads the log's version line, Core and Knots", () => {
-    expect(parseVersionLine("Bitcoin Core version v31.99.0-b88bffe550a3 (release build)")).toMatchObject({ implementation: "Bitcoin Core", version: "v31.99.0-b88bffe550a3" });
-    expect(parseVersionLine("Bitcoin Knots version v29.1.knots20250903")).toMatchObject({ implementation: "Bitcoin Knots", version: "29.1", implementationVersion: "20250903", ipcCapable: false });
+    expect(parseVersionLine("Bitcoin Core version v31.99.0-b88bffe550a3 (release build)")).toMatchObject({
+      implementation: "Bitcoin Core",
+      version: "v31.99.0-b88bffe550a3",
+    });
+    expect(parseVersionLine("Bitcoin Knots version v29.1.knots20250903")).toMatchObject({
+      implementation: "Bitcoin Knots",
+      version: "29.1",
+      implementationVersion: "20250903",
+      ipcCapable: false,
+    });
     expect(parseVersionLine("Bitcoin Core version")).toBeUndefined();
     expect(servesIpc("Bitcoin Knots")).toBe(false);
     expect(servesIpc("Bitcoin Core")).toBe(true);
@@ -122,10 +139,17 @@ describe("node.info from the poller, and the IPC explanation", () => {
     const bus = new MemoryBus({ nodeName: "n" });
     const seen: PeerwatchEvent[] = [];
     bus.subscribe({ name: "t" }, (e) => void seen.push(e));
-    explainMissingIpc(bus, emitterFor("ipc", "n", (e) => bus.publish(e)));
+    explainMissingIpc(
+      bus,
+      emitterFor("ipc", "n", (e) => bus.publish(e)),
+    );
     const p2p = emitterFor("p2p", "n", (e) => bus.publish(e));
     const ipcStatus = () => seen.filter((e) => e.type === "source.status" && e.data.source === "ipc").map((e) => (e as PeerwatchEvent<"source.status">).data);
-    emitterFor("ipc", "n", (e) => bus.publish(e))("source.status", { source: "ipc", state: "down", detail: "no IPC socket at x: start bitcoin-node with -ipcbind=unix" });
+    emitterFor("ipc", "n", (e) => bus.publish(e))("source.status", {
+      source: "ipc",
+      state: "down",
+      detail: "no IPC socket at x: start bitcoin-node with -ipcbind=unix",
+    });
     p2p("node.info", { ...parseUserAgent("/Satoshi:31.99.0/Knots:20250101-abc/")!, chain: "regtest" });
     p2p("node.info", { ...parseUserAgent("/Satoshi:31.99.0/Knots:20250101-abc/")!, chain: "regtest" }); // reconnect: not repeated
     await until(() => ipcStatus().length === 2);
@@ -134,7 +158,8 @@ describe("node.info from the poller, and the IPC explanation", () => {
     expect(ipcStatus()[1]).toEqual({
       source: "ipc",
       state: "down",
-      detail: "this node's implementation serves no IPC interface: it is Bitcoin Knots 31.99.0 (20250101-abc), told by the p2p source; peerwatch reads it through the other sources",
+      detail:
+        "this node's implementation serves no IPC interface: it is Bitcoin Knots 31.99.0 (20250101-abc), told by the p2p source; peerwatch reads it through the other sources",
     });
     await bus.close(100);
   });
@@ -144,7 +169,11 @@ describe("runningNodeBinary", () => {
   it("tells bitcoin-node from bitcoind by the binary the PID runs", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "pw-proc-"));
     const pidFile = path.join(root, "bitcoind.pid");
-    for (const [pid, name, mp] of [[101, "bitcoin-node", true], [102, "bitcoind", false], [103, "other-thing", undefined]] as const) {
+    for (const [pid, name, mp] of [
+      [101, "bitcoin-node", true],
+      [102, "bitcoind", false],
+      [103, "other-thing", undefined],
+    ] as const) {
       fs.mkdirSync(path.join(root, String(pid)));
       fs.symlinkSync(`/opt/node/bin/${name}`, path.join(root, String(pid), "exe"));
       fs.writeFileSync(pidFile, `${pid}\n`);

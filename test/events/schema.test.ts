@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  EVENT_TYPES,
-  RPC_SNAPSHOT_METHODS,
-  decodeEvent,
-  decodeEventLine,
-  encodeEvent,
-  makeEvent,
-  type EventType,
-} from "../../src/events/index.js";
+import { EVENT_TYPES, RPC_SNAPSHOT_METHODS, decodeEvent, decodeEventLine, encodeEvent, makeEvent, type EventType } from "../../src/events/index.js";
 import { captureJson } from "../helpers/capture.js";
 
 const H = "2f19d430e8274b2f98d467d0139ed51b49b77f242bb728a06737fd6ddb81b2c7";
@@ -61,7 +53,17 @@ const cases: Record<EventType, { valid: unknown; invalid: [unknown, string][] }>
     ],
   },
   "net.message": {
-    valid: { peerId: 0, addr: "127.0.0.1:51350", connType: "inbound", direction: "in", msgType: "ping", size: 8, payloadHex: "85b060e39beef6e4", truncated: false, decoded: { nonce: "85b060e39beef6e4" } },
+    valid: {
+      peerId: 0,
+      addr: "127.0.0.1:51350",
+      connType: "inbound",
+      direction: "in",
+      msgType: "ping",
+      size: 8,
+      payloadHex: "85b060e39beef6e4",
+      truncated: false,
+      decoded: { nonce: "85b060e39beef6e4" },
+    },
     invalid: [
       [{ peerId: 0, addr: "a", connType: "inbound", direction: "sideways", msgType: "ping", size: 8 }, "data.direction"],
       [{ peerId: 0, addr: "a", connType: "inbound", direction: "in", msgType: "ping", size: 8, payloadHex: "ABC" }, "data.payloadHex"],
@@ -86,8 +88,14 @@ const cases: Record<EventType, { valid: unknown; invalid: [unknown, string][] }>
   },
   "mempool.replaced": {
     valid: {
-      replacedTxid: H2, replacedVsize: 110, replacedFee: 1100, replacedEntryTime: 1795470490,
-      replacementTxid: H, replacementVsize: null, replacementFee: null, replacedByTransaction: null,
+      replacedTxid: H2,
+      replacedVsize: 110,
+      replacedFee: 1100,
+      replacedEntryTime: 1795470490,
+      replacementTxid: H,
+      replacementVsize: null,
+      replacementFee: null,
+      replacedByTransaction: null,
     },
     invalid: [[{ replacedTxid: H2, replacementTxid: H }, "data.replacedVsize"]],
   },
@@ -112,7 +120,13 @@ const cases: Record<EventType, { valid: unknown; invalid: [unknown, string][] }>
     ],
   },
   "threads.snapshot": {
-    valid: { pid: 4242, threads: [{ tid: 4242, name: "bitcoin-node", userSeconds: 1.5, systemSeconds: 0.2 }, { tid: 4250, name: "b-msghand", userSeconds: 12.01, systemSeconds: 3 }] },
+    valid: {
+      pid: 4242,
+      threads: [
+        { tid: 4242, name: "bitcoin-node", userSeconds: 1.5, systemSeconds: 0.2 },
+        { tid: 4250, name: "b-msghand", userSeconds: 12.01, systemSeconds: 3 },
+      ],
+    },
     invalid: [
       [{ pid: 0, threads: [] }, "data.pid"],
       [{ pid: 1, threads: [{ tid: 1, name: "x", userSeconds: -1, systemSeconds: 0 }] }, "data.threads[0].userSeconds"],
@@ -180,7 +194,15 @@ const cases: Record<EventType, { valid: unknown; invalid: [unknown, string][] }>
     invalid: [[{ parsed: {}, unknown: {}, truncated: -1, throttled: 0 }, "data.truncated"]],
   },
   "node.info": {
-    valid: { implementation: "Bitcoin Knots", version: "31.99.0", implementationVersion: "20250101-abc", userAgent: "/Satoshi:31.99.0/Knots:20250101-abc/", chain: "regtest", multiprocess: false, ipcCapable: false },
+    valid: {
+      implementation: "Bitcoin Knots",
+      version: "31.99.0",
+      implementationVersion: "20250101-abc",
+      userAgent: "/Satoshi:31.99.0/Knots:20250101-abc/",
+      chain: "regtest",
+      multiprocess: false,
+      ipcCapable: false,
+    },
     invalid: [[{ implementation: "Bitcoin Cash", version: "1" }, "data.implementation"]],
   },
 };

@@ -83,7 +83,8 @@ describe(`fuzzing every decoder (${RUNS} inputs each, seed ${SEED})`, () => {
             if (t.run(input) === "accepted") accepted++;
             else rejected++;
           } catch (e) {
-            if (crashes.length < 5) crashes.push(`${(e as Error)?.stack?.split("\n").slice(0, 3).join(" | ") ?? String(e)} on ${Buffer.from(input).subarray(0, 64).toString("hex")}`);
+            if (crashes.length < 5)
+              crashes.push(`${(e as Error)?.stack?.split("\n").slice(0, 3).join(" | ") ?? String(e)} on ${Buffer.from(input).subarray(0, 64).toString("hex")}`);
             else crashes.push("");
           }
           if (performance.now() - t0 > SLOW_MS) slow++;
@@ -91,7 +92,9 @@ describe(`fuzzing every decoder (${RUNS} inputs each, seed ${SEED})`, () => {
         await new Promise((r) => setImmediate(r)); // let rejections surface
       }
       const heap = process.memoryUsage().heapUsed;
-      console.log(`${t.name}: ${RUNS} inputs, ${rejected} rejected, ${accepted} accepted${crashes.length ? `, ${crashes.length} uncaught` : ""}${slow ? `, ${slow} over 1 s` : ""}`);
+      console.log(
+        `${t.name}: ${RUNS} inputs, ${rejected} rejected, ${accepted} accepted${crashes.length ? `, ${crashes.length} uncaught` : ""}${slow ? `, ${slow} over 1 s` : ""}`,
+      );
       expect(crashes.filter(Boolean)).toEqual([]);
       expect(crashes).toHaveLength(0);
       expect(slow).toBe(0);

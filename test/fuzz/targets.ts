@@ -34,7 +34,11 @@ export interface FuzzTarget {
 }
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString("utf8");
-const lines = (file: string): string[] => fs.readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0);
+const lines = (file: string): string[] =>
+  fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.length > 0);
 const isA = (e: unknown, ...classes: (new (...a: never[]) => Error)[]): boolean => classes.some((c) => e instanceof c);
 
 /** Runs `f`; an error of one of `classes` is a rejection, anything else propagates (a bug). */
@@ -66,11 +70,13 @@ export function fuzzTargets(): FuzzTarget[] {
     .map((l) => Buffer.from(l.split(" ")[1] ?? "", "hex"));
   const bpftraceLines = lines(path.join(REPO_ROOT, "test/ebpf/recorded/fixture-all.txt"));
   const payloads = ["version", "inv", "addr", "addrv2", "ping", "pong", "feefilter", "tx", "headers"].flatMap((t) =>
-    capturedPayloads("in", t).slice(0, 5).map((p) => Buffer.concat([Buffer.from(`${t}\0`), p.payload])),
+    capturedPayloads("in", t)
+      .slice(0, 5)
+      .map((p) => Buffer.concat([Buffer.from(`${t}\0`), p.payload])),
   );
-  const rpcReplies = fs.readdirSync(path.join(CAPTURE_DIR, "rpc")).map((f) =>
-    Buffer.from(`${f.replace(/\.json$/, "")}\0{"result":${fs.readFileSync(path.join(CAPTURE_DIR, "rpc", f), "utf8")},"error":null,"id":1}`),
-  );
+  const rpcReplies = fs
+    .readdirSync(path.join(CAPTURE_DIR, "rpc"))
+    .map((f) => Buffer.from(`${f.replace(/\.json$/, "")}\0{"result":${fs.readFileSync(path.join(CAPTURE_DIR, "rpc", f), "utf8")},"error":null,"id":1}`));
   const eventLines = bpftraceLines
     .map((l) => parseLine(l, 64))
     .flatMap((r) => (r.kind === "event" ? [Buffer.from(encodeEvent(makeEvent("ebpf", "n", r.type, r.data as never)))] : []))

@@ -41,10 +41,15 @@ export function buildStandin(): { path: string } | { skip: string } {
   fs.mkdirSync(gen, { recursive: true });
   const rel = schemas.map((s) => path.relative(REPO_ROOT, s));
   execFileSync("capnp", ["compile", `-oc++:${gen}`, "--src-prefix=capnp", "-Icapnp", ...rel], { cwd: REPO_ROOT, stdio: "inherit" });
-  execFileSync("capnp", ["compile", `-oc++:${gen}`, "--src-prefix=test/ipc/standin", "-Icapnp", path.relative(REPO_ROOT, nextSchema)], { cwd: REPO_ROOT, stdio: "inherit" });
+  execFileSync("capnp", ["compile", `-oc++:${gen}`, "--src-prefix=test/ipc/standin", "-Icapnp", path.relative(REPO_ROOT, nextSchema)], {
+    cwd: REPO_ROOT,
+    stdio: "inherit",
+  });
   // tracing_utxo's interfaces share names with tracing_net's; the stand-in serves only the latter.
   const generated = listFiles(gen, ".c++").filter((f) => !f.includes("tracing_utxo"));
-  execFileSync("g++", ["-std=c++17", "-O1", `-I${gen}`, "-o", `${bin}.tmp`, src, ...generated, "-lcapnp-rpc", "-lcapnp", "-lkj-async", "-lkj", "-pthread"], { stdio: "inherit" });
+  execFileSync("g++", ["-std=c++17", "-O1", `-I${gen}`, "-o", `${bin}.tmp`, src, ...generated, "-lcapnp-rpc", "-lcapnp", "-lkj-async", "-lkj", "-pthread"], {
+    stdio: "inherit",
+  });
   fs.renameSync(`${bin}.tmp`, bin);
   return { path: bin };
 }
@@ -53,7 +58,9 @@ export function buildStandin(): { path: string } | { skip: string } {
 export function buildUsdtFixture(): { path: string } | { skip: string } {
   const tool = missingTool(["gcc"]);
   if (tool) return { skip: "gcc is not installed" };
-  const hasSdt = ["/usr/include/sys/sdt.h", "/usr/include/x86_64-linux-gnu/sys/sdt.h", "/usr/include/aarch64-linux-gnu/sys/sdt.h"].some((p) => fs.existsSync(p));
+  const hasSdt = ["/usr/include/sys/sdt.h", "/usr/include/x86_64-linux-gnu/sys/sdt.h", "/usr/include/aarch64-linux-gnu/sys/sdt.h"].some((p) =>
+    fs.existsSync(p),
+  );
   if (!hasSdt) return { skip: "sys/sdt.h is missing (Debian: systemtap-sdt-dev; scripts/setup --test installs it)" };
   const src = path.join(REPO_ROOT, "test/ebpf/fixture/usdt-fixture.c");
   const bin = path.join(BUILD, "usdt-fixture");

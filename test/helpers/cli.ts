@@ -26,7 +26,10 @@ export function parseEvents(stdout: string): PeerwatchEvent[] {
 }
 
 /** `as`: run as another user (the caller must be root), e.g. one that may not write a file root owns. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; as?: { uid: number; gid: number } } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; as?: { uid: number; gid: number } } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? REPO_ROOT,
@@ -88,7 +91,10 @@ export class LiveCli {
       const found = this.events.slice(from).find(pred);
       if (found) return found;
       const left = end - Date.now();
-      if (left <= 0) throw new Error(`event not seen in ${timeoutMs} ms; got types: ${[...new Set(this.events.map((e) => e.type))].join(", ")}\nstderr tail: ${this.stderr.slice(-2000)}`);
+      if (left <= 0)
+        throw new Error(
+          `event not seen in ${timeoutMs} ms; got types: ${[...new Set(this.events.map((e) => e.type))].join(", ")}\nstderr tail: ${this.stderr.slice(-2000)}`,
+        );
       await new Promise<void>((r) => {
         const t = setTimeout(r, Math.min(left, 200));
         this.waiters.push(() => {

@@ -62,7 +62,14 @@ export const RESTARTS = 12;
  * down, then up again (bounded waits). Repeated so that a listener or timer left behind per
  * reconnection adds up to a MaxListenersExceededWarning, which processWarnings then finds.
  */
-export async function repeatOutages(cli: LiveCli, source: string, times: number, away: () => Promise<void>, back: () => Promise<void>, ms = 30_000): Promise<void> {
+export async function repeatOutages(
+  cli: LiveCli,
+  source: string,
+  times: number,
+  away: () => Promise<void>,
+  back: () => Promise<void>,
+  ms = 30_000,
+): Promise<void> {
   for (let i = 0; i < times; i++) {
     const from = cli.events.length;
     await away();

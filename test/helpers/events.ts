@@ -1,5 +1,13 @@
 // Building scripted event sequences for the tool tests.
-import { EVENT_MODEL_VERSION, decodeEvent, type EventDataMap, type EventType, type PeerInfo, type PeerwatchEvent, type SourceName } from "../../src/events/index.js";
+import {
+  EVENT_MODEL_VERSION,
+  decodeEvent,
+  type EventDataMap,
+  type EventType,
+  type PeerInfo,
+  type PeerwatchEvent,
+  type SourceName,
+} from "../../src/events/index.js";
 
 /** An event at a given second (timestamps drive the heuristics' windows). */
 export function ev<T extends EventType>(type: T, data: EventDataMap[T], atSeconds = 0, source: SourceName = "ebpf"): PeerwatchEvent {

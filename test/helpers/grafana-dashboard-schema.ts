@@ -4,7 +4,22 @@
 // not as a JSON Schema an npm package ships, so this is a structural check of the same fields:
 // required keys present, every key one Grafana knows (no typos such as "gridpos" or "target"),
 // types and ranges as Grafana reads them (a 24-column grid, panel types it ships).
-export const PANEL_TYPES = ["timeseries", "stat", "gauge", "bargauge", "table", "text", "heatmap", "histogram", "piechart", "state-timeline", "status-history", "barchart", "logs", "row"] as const;
+export const PANEL_TYPES = [
+  "timeseries",
+  "stat",
+  "gauge",
+  "bargauge",
+  "table",
+  "text",
+  "heatmap",
+  "histogram",
+  "piechart",
+  "state-timeline",
+  "status-history",
+  "barchart",
+  "logs",
+  "row",
+] as const;
 
 const datasourceRef = {
   type: "object",
@@ -43,13 +58,21 @@ const panel = {
       type: "object",
       required: ["x", "y", "w", "h"],
       additionalProperties: false,
-      properties: { x: { type: "integer", minimum: 0, maximum: 23 }, y: { type: "integer", minimum: 0 }, w: { type: "integer", minimum: 1, maximum: 24 }, h: { type: "integer", minimum: 1 } },
+      properties: {
+        x: { type: "integer", minimum: 0, maximum: 23 },
+        y: { type: "integer", minimum: 0 },
+        w: { type: "integer", minimum: 1, maximum: 24 },
+        h: { type: "integer", minimum: 1 },
+      },
     },
     fieldConfig: {
       type: "object",
       required: ["defaults", "overrides"],
       additionalProperties: false,
-      properties: { defaults: { type: "object", properties: { unit: { type: "string" }, min: { type: "number" }, max: { type: "number" }, decimals: { type: "integer" } } }, overrides: { type: "array" } },
+      properties: {
+        defaults: { type: "object", properties: { unit: { type: "string" }, min: { type: "number" }, max: { type: "number" }, decimals: { type: "integer" } } },
+        overrides: { type: "array" },
+      },
     },
     options: { type: "object" },
     targets: { type: "array", minItems: 1, maxItems: 26, items: target },
@@ -83,7 +106,16 @@ export const DASHBOARD_SCHEMA = {
       properties: {
         list: {
           type: "array",
-          items: { type: "object", required: ["name", "type"], properties: { name: { type: "string" }, type: { enum: ["datasource", "query", "custom", "constant", "interval", "textbox", "adhoc"] }, query: {}, label: { type: "string" } } },
+          items: {
+            type: "object",
+            required: ["name", "type"],
+            properties: {
+              name: { type: "string" },
+              type: { enum: ["datasource", "query", "custom", "constant", "interval", "textbox", "adhoc"] },
+              query: {},
+              label: { type: "string" },
+            },
+          },
         },
       },
     },

@@ -12,11 +12,13 @@ export async function observeWithMetrics(args: string[]): Promise<{ cli: LiveCli
   expect(m, cli.stderr).not.toBeNull();
   const scrape = () =>
     new Promise<string>((resolve, reject) => {
-      http.get(`http://127.0.0.1:${m![1]}/metrics`, (res) => {
-        let b = "";
-        res.on("data", (d: Buffer) => (b += d.toString()));
-        res.on("end", () => resolve(b));
-      }).on("error", reject);
+      http
+        .get(`http://127.0.0.1:${m![1]}/metrics`, (res) => {
+          let b = "";
+          res.on("data", (d: Buffer) => (b += d.toString()));
+          res.on("end", () => resolve(b));
+        })
+        .on("error", reject);
     });
   return { cli, scrape };
 }

@@ -98,7 +98,23 @@ export function makeCertificates(dir: string): { ca: string; serverCert: string;
   fs.writeFileSync(f("client.ext"), "extendedKeyUsage=clientAuth\n");
   for (const who of ["server", "client"]) {
     run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", f(`${who}.key`), "-out", f(`${who}.csr`), "-subj", `/CN=peerwatch test ${who}`]);
-    run(["x509", "-req", "-in", f(`${who}.csr`), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-out", f(`${who}.pem`), "-days", "2", "-extfile", f(`${who}.ext`)]);
+    run([
+      "x509",
+      "-req",
+      "-in",
+      f(`${who}.csr`),
+      "-CA",
+      f("ca.pem"),
+      "-CAkey",
+      f("ca.key"),
+      "-CAcreateserial",
+      "-out",
+      f(`${who}.pem`),
+      "-days",
+      "2",
+      "-extfile",
+      f(`${who}.ext`),
+    ]);
   }
   return { ca: f("ca.pem"), serverCert: f("server.pem"), serverKey: f("server.key"), clientCert: f("client.pem"), clientKey: f("client.key") };
 }

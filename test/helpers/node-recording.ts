@@ -34,7 +34,19 @@ export function makeRecording(o: RecordingOptions): PeerwatchEvent[] {
   for (let s = 0; s < seconds; s++) {
     if (s % 10 === 0) add("rpc", "peers.snapshot", { peers }, s);
     for (const p of peers.slice(0, 6)) {
-      add("ebpf", "net.message", { peerId: p.id, addr: p.addr, connType: p.connectionType ?? "inbound", direction: s % 2 ? "in" : "out", msgType: ["inv", "tx", "getdata", "headers"][s % 4] as string, size: 60 + s }, s + p.id / 100);
+      add(
+        "ebpf",
+        "net.message",
+        {
+          peerId: p.id,
+          addr: p.addr,
+          connType: p.connectionType ?? "inbound",
+          direction: s % 2 ? "in" : "out",
+          msgType: ["inv", "tx", "getdata", "headers"][s % 4] as string,
+          size: 60 + s,
+        },
+        s + p.id / 100,
+      );
     }
     add("p2p", "ping.rtt", { rttNs: Math.round((o.rttMs?.(s) ?? 1) * 1e6), target: "127.0.0.1:8333" }, s + 0.5);
     if (s % 30 === 5) {
@@ -42,8 +54,20 @@ export function makeRecording(o: RecordingOptions): PeerwatchEvent[] {
       add("ebpf", "block.connected", { hash: hash(h), height: h, txs: 10, inputs: 20, sigops: 30, connectNs: 5_000_000 }, s + 0.7);
       add("ipc", "tip.changed", { height: h, hash: hash(h) }, s + 0.8);
     }
-    if (s % 20 === 7) add("ebpf", "net.connection", { kind: "inbound", peerId: 100 + s, addr: `${o.connBase ?? "203.0.113"}.${s % 250}:5000`, connType: "inbound", network: "ipv4", existing: 5 }, s + 0.3);
-    if (s % 20 === 12) add("ebpf", "net.connection", { kind: "closed", peerId: 100 + s - 5, addr: `${o.connBase ?? "203.0.113"}.${(s - 5) % 250}:5000`, connectedAt: 1_795_470_000 }, s + 0.3);
+    if (s % 20 === 7)
+      add(
+        "ebpf",
+        "net.connection",
+        { kind: "inbound", peerId: 100 + s, addr: `${o.connBase ?? "203.0.113"}.${s % 250}:5000`, connType: "inbound", network: "ipv4", existing: 5 },
+        s + 0.3,
+      );
+    if (s % 20 === 12)
+      add(
+        "ebpf",
+        "net.connection",
+        { kind: "closed", peerId: 100 + s - 5, addr: `${o.connBase ?? "203.0.113"}.${(s - 5) % 250}:5000`, connectedAt: 1_795_470_000 },
+        s + 0.3,
+      );
   }
   // A ping flood from peer 3: more than 20 pings within a minute.
   for (let i = 0; i < 30; i++) {

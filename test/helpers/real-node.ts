@@ -61,7 +61,21 @@ export class RealNode {
     const ipc = path.basename(this.bin).startsWith("bitcoin-node") ? ["-ipcbind=unix"] : [];
     this.child = spawn(
       this.bin,
-      [`-datadir=${this.datadir}`, "-regtest", "-server", `-rpcport=${this.rpcPort}`, `-port=${this.p2pPort}`, "-bind=127.0.0.1", "-listen=1", "-dnsseed=0", "-fixedseeds=0", "-listenonion=0", "-printtoconsole=0", ...ipc, ...this.extraArgs],
+      [
+        `-datadir=${this.datadir}`,
+        "-regtest",
+        "-server",
+        `-rpcport=${this.rpcPort}`,
+        `-port=${this.p2pPort}`,
+        "-bind=127.0.0.1",
+        "-listen=1",
+        "-dnsseed=0",
+        "-fixedseeds=0",
+        "-listenonion=0",
+        "-printtoconsole=0",
+        ...ipc,
+        ...this.extraArgs,
+      ],
       { stdio: "ignore" },
     );
     await this.cli("-rpcwait", "-rpcwaittimeout=60", "getblockchaininfo");

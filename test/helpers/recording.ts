@@ -25,7 +25,11 @@ export function captureEvents(stepMs = 50): PeerwatchEvent[] {
   const next = () => (ts += stepMs * 1000);
   out.push(makeEvent("ebpf", "regtest", "source.status", { source: "ebpf", state: "up", detail: "tracing bitcoin-node" }, next()));
   out.push(makeEvent("rpc", "regtest", "peers.snapshot", { peers: (captureJson("rpc/getpeerinfo.json") as GetPeerInfoPeer[]).map(toPeerInfo) }, next()));
-  const rows = fs.readFileSync(captureFile("bpftrace.tsv"), "utf8").split("\n").map((l) => l.split("\t")).filter((f) => f[0] === "msg");
+  const rows = fs
+    .readFileSync(captureFile("bpftrace.tsv"), "utf8")
+    .split("\n")
+    .map((l) => l.split("\t"))
+    .filter((f) => f[0] === "msg");
   for (const [i, f] of rows.entries()) {
     const line = ["M", f[1] === "in" ? "i" : "o", f[2], pad(f[3]!, 68), pad(f[4]!, 20), pad(f[5]!, 20), f[6], f[7]].join("\t");
     const r = parseLine(line, 64);
@@ -35,7 +39,15 @@ export function captureEvents(stepMs = 50): PeerwatchEvent[] {
   }
   // A flood of pings from one peer: enough to raise the ping-spam alert.
   for (let i = 0; i < 30; i++) {
-    out.push(makeEvent("ebpf", "regtest", "net.message", { peerId: 7, addr: "203.0.113.7:18444", connType: "inbound", direction: "in", msgType: "ping", size: 8 }, next()));
+    out.push(
+      makeEvent(
+        "ebpf",
+        "regtest",
+        "net.message",
+        { peerId: 7, addr: "203.0.113.7:18444", connType: "inbound", direction: "in", msgType: "ping", size: 8 },
+        next(),
+      ),
+    );
   }
   out.push(makeEvent("ebpf", "regtest", "tip.changed", { height: 101, hash: "ab".repeat(32) }, next()));
   return out;
@@ -44,7 +56,13 @@ export function captureEvents(stepMs = 50): PeerwatchEvent[] {
 /** Publishes events through the real tools with the NDJSON writer on `file`; returns the metrics text. */
 export async function recordLive(events: PeerwatchEvent[], file: string, maxBytes?: number): Promise<string> {
   const bus = new MemoryBus({ nodeName: "regtest" });
-  const tools = await startTools(bus, { events: file, eventsMaxBytes: maxBytes, metrics: "off", nodeName: "regtest", web: "off" }, loadThresholds(undefined), loadIpLists(), quietLog);
+  const tools = await startTools(
+    bus,
+    { events: file, eventsMaxBytes: maxBytes, metrics: "off", nodeName: "regtest", web: "off" },
+    loadThresholds(undefined),
+    loadIpLists(),
+    quietLog,
+  );
   if (!tools) throw new Error("tools did not start");
   for (const e of events) {
     await bus.whenWritable();

@@ -41,7 +41,19 @@ export class ScriptedNode {
   }
 
   private versionMsg(): Buffer {
-    return this.msg("version", encodeVersion({ version: 70017, services: 0xc09n, recvIp: "127.0.0.1", recvPort: 1, nonce: 99n, userAgent: this.userAgent, startHeight: 111, relay: true }));
+    return this.msg(
+      "version",
+      encodeVersion({
+        version: 70017,
+        services: 0xc09n,
+        recvIp: "127.0.0.1",
+        recvPort: 1,
+        nonce: 99n,
+        userAgent: this.userAgent,
+        startHeight: 111,
+        relay: true,
+      }),
+    );
   }
 
   private attach(s: net.Socket, initiator = false): void {

@@ -64,7 +64,9 @@ describe("FrameDecoder limits", () => {
     const n = segments.length;
     const b = Buffer.alloc(4 + 4 * n + (pad && n % 2 === 0 ? 4 : 0));
     b.writeUInt32LE(n - 1, 0);
-    segments.forEach((w, i) => b.writeUInt32LE(w, 4 + 4 * i));
+    segments.forEach((w, i) => {
+      b.writeUInt32LE(w, 4 + 4 * i);
+    });
     return b;
   };
 

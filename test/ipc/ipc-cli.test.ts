@@ -17,7 +17,21 @@ describe.skipIf(skip)("peerwatch observe --sources ipc against the stand-in node
   beforeAll(async () => {
     node = new Standin((bin as { path: string }).path, ["--tracing"]);
     await node.start();
-    cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", node.socket, "--events", "-", "--metrics", "off", "--rpc-interval", "0.5", "--node-name", "standin"]);
+    cli = new LiveCli([
+      "observe",
+      "--sources",
+      "ipc",
+      "--ipc-socket",
+      node.socket,
+      "--events",
+      "-",
+      "--metrics",
+      "off",
+      "--rpc-interval",
+      "0.5",
+      "--node-name",
+      "standin",
+    ]);
     await cli.waitFor(status("up"));
   });
   afterAll(async () => {
@@ -144,7 +158,19 @@ describe.skipIf(skip)("peerwatch observe --sources ipc against a node still load
 
 describe("peerwatch observe --sources ipc with no node", () => {
   it("keeps retrying and says why, when asked for IPC by name", async () => {
-    const cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", "/nonexistent/node.sock", "--events", "-", "--metrics", "off", "--duration", "1.5"]);
+    const cli = new LiveCli([
+      "observe",
+      "--sources",
+      "ipc",
+      "--ipc-socket",
+      "/nonexistent/node.sock",
+      "--events",
+      "-",
+      "--metrics",
+      "off",
+      "--duration",
+      "1.5",
+    ]);
     const e = await cli.waitFor(status("down"));
     expect((e.data as { detail: string }).detail).toMatch(/no socket there/);
     expect(await cli.exited).toBe(0);

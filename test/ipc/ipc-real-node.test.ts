@@ -15,7 +15,21 @@ describe.skipIf("skip" in bins)("peerwatch observe --sources ipc against a real 
     const b = bins as { node: string; cli: string };
     node = new RealNode(b.node, b.cli);
     await node.start();
-    cli = new LiveCli(["observe", "--chain", "regtest", "--datadir", node.datadir, "--sources", "ipc", "--events", "-", "--metrics", "off", "--rpc-interval", "1"]);
+    cli = new LiveCli([
+      "observe",
+      "--chain",
+      "regtest",
+      "--datadir",
+      node.datadir,
+      "--sources",
+      "ipc",
+      "--events",
+      "-",
+      "--metrics",
+      "off",
+      "--rpc-interval",
+      "1",
+    ]);
   });
   afterAll(async () => {
     await cli?.stop();

@@ -22,7 +22,6 @@ const collect = () => {
   return { events, emit };
 };
 
-
 describe.skipIf(skip)("IPC session against the stand-in node", () => {
   let node: Standin;
   let session: IpcSession | undefined;
@@ -52,7 +51,13 @@ describe.skipIf(skip)("IPC session against the stand-in node", () => {
     const thread = await session.makeThread(await session.construct(), "calls");
     const caps = await probeCapabilities(session, thread, 5000);
     const { events, emit } = collect();
-    const poller = new RpcPoller({ source: "ipc", transport: new IpcRpcTransport(session, caps.rpc!, thread), schedule: defaultSchedule(60_000, 60_000), timeoutMs: 5000, emit });
+    const poller = new RpcPoller({
+      source: "ipc",
+      transport: new IpcRpcTransport(session, caps.rpc!, thread),
+      schedule: defaultSchedule(60_000, 60_000),
+      timeoutMs: 5000,
+      emit,
+    });
     poller.start();
     // Every method once: counted by snapshot, not by events (node.info comes along too).
     await until(() => events.some((e) => e.type === "peers.snapshot") && events.filter((e) => e.type === "rpc.snapshot").length >= 10);
@@ -60,8 +65,22 @@ describe.skipIf(skip)("IPC session against the stand-in node", () => {
     const peers = events.find((e) => e.type === "peers.snapshot");
     const expected = getPeerInfoResult.parse(captureJson("rpc/getpeerinfo.json")).map(toPeerInfo);
     expect(peers?.data).toEqual({ peers: expected });
-    const methods = events.filter((e) => e.type === "rpc.snapshot").map((e) => (e.data as { method: string }).method).sort();
-    expect(methods).toEqual(["getaddrmaninfo", "getblockchaininfo", "getchaintxstats", "getmemoryinfo", "getmempoolinfo", "getnettotals", "getnetworkinfo", "getorphantxs", "listbanned", "uptime"]);
+    const methods = events
+      .filter((e) => e.type === "rpc.snapshot")
+      .map((e) => (e.data as { method: string }).method)
+      .sort();
+    expect(methods).toEqual([
+      "getaddrmaninfo",
+      "getblockchaininfo",
+      "getchaintxstats",
+      "getmemoryinfo",
+      "getmempoolinfo",
+      "getnettotals",
+      "getnetworkinfo",
+      "getorphantxs",
+      "listbanned",
+      "uptime",
+    ]);
   });
 
   it("treats warmup as a state, a bad reply as dropped data, a hung method as one call in flight", async () => {
@@ -73,7 +92,10 @@ describe.skipIf(skip)("IPC session against the stand-in node", () => {
     const poller = new RpcPoller({
       source: "ipc",
       transport: new IpcRpcTransport(session, caps.rpc!, thread),
-      schedule: [{ method: "getmempoolinfo", intervalMs: 30 }, { method: "uptime", intervalMs: 30 }],
+      schedule: [
+        { method: "getmempoolinfo", intervalMs: 30 },
+        { method: "uptime", intervalMs: 30 },
+      ],
       timeoutMs: 400,
       emit,
       onHealth: (h) => health.push(h),
@@ -104,7 +126,14 @@ describe.skipIf(skip)("IPC session against the stand-in node", () => {
     const { emit } = collect();
     const health: PollerHealth[] = [];
     await node.send("invalid getnettotals");
-    const poller = new RpcPoller({ source: "ipc", transport: new IpcRpcTransport(session, caps.rpc!, thread), schedule: [{ method: "getnettotals", intervalMs: 30 }], timeoutMs: 2000, emit, onHealth: (h) => health.push(h) });
+    const poller = new RpcPoller({
+      source: "ipc",
+      transport: new IpcRpcTransport(session, caps.rpc!, thread),
+      schedule: [{ method: "getnettotals", intervalMs: 30 }],
+      timeoutMs: 2000,
+      emit,
+      onHealth: (h) => health.push(h),
+    });
     poller.start();
     await until(() => health.length > 0);
     expect(health[0]).toMatchObject({ state: "degraded", detail: expect.stringMatching(/getnettotals reply: at totalbytesrecv/) });
@@ -138,10 +167,12 @@ describe.skipIf(skip)("IPC session against the stand-in node", () => {
     await other.send("hang getpeerinfo");
     let settled = false;
     const call = new IpcRpcTransport(s, caps.rpc!, thread).call("getpeerinfo", [], 60_000);
-    const outcome = call.then(
-      () => "resolved",
-      (e: Error) => e.message,
-    ).finally(() => (settled = true));
+    const outcome = call
+      .then(
+        () => "resolved",
+        (e: Error) => e.message,
+      )
+      .finally(() => (settled = true));
     await new Promise((r) => setTimeout(r, 200));
     expect(settled, "the hung call must still be pending").toBe(false);
     expect(other.alive).toBe(true);

@@ -8,7 +8,6 @@ import { IpcSource } from "../../src/ipc/ipc-source.js";
 import { createLogger } from "../../src/logger.js";
 import { sourceConfig } from "../../src/sources/types.js";
 import { Standin, standinBinary } from "../helpers/standin.js";
-import { until } from "../helpers/wait.js";
 
 const bin = standinBinary();
 

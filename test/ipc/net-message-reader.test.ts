@@ -14,7 +14,19 @@ function rng(seed: number): () => number {
   };
 }
 
-const TEXTS = ["", "127.0.0.1:18444", "[2001:db8::1]:8333", "vww6ybal4bd7szmgncyruucpgfkqahzddi37ktceo3ah7ngmcopnpyyd.onion:8333", "inbound", "outbound-full-relay", "ping", "inv", "wtxidrelay", "héllo😀", "x".repeat(300)];
+const TEXTS = [
+  "",
+  "127.0.0.1:18444",
+  "[2001:db8::1]:8333",
+  "vww6ybal4bd7szmgncyruucpgfkqahzddi37ktceo3ah7ngmcopnpyyd.onion:8333",
+  "inbound",
+  "outbound-full-relay",
+  "ping",
+  "inv",
+  "wtxidrelay",
+  "héllo😀",
+  "x".repeat(300),
+];
 
 /** A batch built with capnp-es, serialised and read back as a message from the wire. */
 function batch(n: number, seed: number): $.List<NetMessage> {
@@ -46,7 +58,14 @@ function both(list: $.List<NetMessage>, maxPayload: number) {
     return netMessageFrom(m, maxPayload);
   };
   const times: number[] = [];
-  readNetMessages(list, 100_000, maxPayload, slowRead, (d, ts) => (fast.push(d), times.push(ts)), (why) => fast.push(`bad: ${why}`));
+  readNetMessages(
+    list,
+    100_000,
+    maxPayload,
+    slowRead,
+    (d, ts) => (fast.push(d), times.push(ts)),
+    (why) => fast.push(`bad: ${why}`),
+  );
   const slow: (NetMessageData | string)[] = [];
   const slowTimes: number[] = [];
   for (let i = 0; i < list.length; i++) {
@@ -105,7 +124,14 @@ describe("net message reader", () => {
     view.setUint32(p1, ((0x0fffff << 2) | 1) >>> 0, true);
     view.setUint32(p1 + 4, (10 << 3) | 2, true);
     const got: string[] = [];
-    const n = readNetMessages(list, 10, 0, (m) => netMessageFrom(m, 0), (d) => got.push(`ok ${d.peerId}`), (why) => got.push(`bad ${why}`));
+    const n = readNetMessages(
+      list,
+      10,
+      0,
+      (m) => netMessageFrom(m, 0),
+      (d) => got.push(`ok ${d.peerId}`),
+      (why) => got.push(`bad ${why}`),
+    );
     expect(n).toBe(3);
     expect(got[0]).toMatch(/^bad bad peer id/);
     expect(got[1]).toMatch(/^bad .*outside its segment/);

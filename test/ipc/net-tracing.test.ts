@@ -86,7 +86,12 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
     expect(inv).toMatchObject({ msgType: "inv", size: 37, truncated: false, decoded: { entries: 1, invTypes: { wtx: 1 } } });
     expect(inv!.payloadHex).toHaveLength(74);
     // 99 bytes, more than the 64-byte prefix: captured whole all the same, so the user agent (from byte 81) is decoded.
-    expect(version).toMatchObject({ msgType: "version", size: 99, truncated: false, decoded: { version: { version: 70016, services: "0000000000000409", userAgent: "/standin:1.0/", startHeight: 200, relay: true } } });
+    expect(version).toMatchObject({
+      msgType: "version",
+      size: 99,
+      truncated: false,
+      decoded: { version: { version: 70016, services: "0000000000000409", userAgent: "/standin:1.0/", startHeight: 200, relay: true } },
+    });
     expect(version!.payloadHex).toHaveLength(198);
     // The node is asked for a version message's worth of every message; the others keep the prefix here.
     expect(await stat(node, "options")).toBe("256,65536,1024,1000");
@@ -101,7 +106,9 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
     await none.tracing.subscribe();
     await node.send("trace 3 0");
     await until(() => messages(full.events).length === 3 && messages(none.events).length === 3);
-    expect(messages(full.events)[2]!.data.decoded).toEqual({ version: { version: 70016, services: "0000000000000409", userAgent: "/standin:1.0/", startHeight: 200, relay: true } });
+    expect(messages(full.events)[2]!.data.decoded).toEqual({
+      version: { version: 70016, services: "0000000000000409", userAgent: "/standin:1.0/", startHeight: 200, relay: true },
+    });
     for (const e of messages(none.events)) {
       expect(e.data.payloadHex).toBeUndefined();
       expect(e.data.decoded).toBeUndefined();
@@ -238,7 +245,10 @@ describe.skipIf(skip)("IPC net-message tracing on a node that limits subscribers
       });
       await holder.tracing.close();
       const up = await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up" && (e.data.capabilities ?? []).includes("net-tracing"), 15_000);
-      expect(up.data).toMatchObject({ capabilities: ["echo", "rpc", "mining", "net-tracing"], detail: expect.stringMatching(/net-message tracing: 64 payload bytes \(version messages 256\), queue 65536/) });
+      expect(up.data).toMatchObject({
+        capabilities: ["echo", "rpc", "mining", "net-tracing"],
+        detail: expect.stringMatching(/net-message tracing: 64 payload bytes \(version messages 256\), queue 65536/),
+      });
     } finally {
       expect(await cli.stop()).toBe(0);
       holder.session.close();
@@ -259,7 +269,9 @@ describe.skipIf(skip)("IPC net-message tracing on other versions of the fork", (
       await until(() => messages(t.events).length === 4 && dropped(t.events) === 1);
       const [ping, , version] = messages(t.events);
       expect(ping!.data).toMatchObject({ msgType: "ping", decoded: { nonce: "0000665544332211" } });
-      expect(version!.data.decoded).toEqual({ version: { version: 70016, services: "0000000000000409", userAgent: "/standin:1.0/", startHeight: 200, relay: true } });
+      expect(version!.data.decoded).toEqual({
+        version: { version: 70016, services: "0000000000000409", userAgent: "/standin:1.0/", startHeight: 200, relay: true },
+      });
       expect(ping!.data.receivedTs! - ping!.ts).toBeGreaterThan(900_000);
       expect(t.tracing.stats.invalid).toBe(0);
     } finally {
@@ -294,15 +306,34 @@ describe.skipIf(skip)("peerwatch observe: IPC tracing flags and shutdown", () =>
     const node = new Standin((bin as { path: string }).path, ["--tracing"]);
     await node.start();
     const cli = new LiveCli([
-      "observe", "--sources", "ipc", "--ipc-socket", node.socket, "--events", "-", "--metrics", "off", "--rpc-interval", "60",
-      "--payload-bytes", "24", "--ipc-trace-queue-events", "500", "--ipc-trace-batch-events", "50", "--ipc-trace-batch-wait-us", "2000",
+      "observe",
+      "--sources",
+      "ipc",
+      "--ipc-socket",
+      node.socket,
+      "--events",
+      "-",
+      "--metrics",
+      "off",
+      "--rpc-interval",
+      "60",
+      "--payload-bytes",
+      "24",
+      "--ipc-trace-queue-events",
+      "500",
+      "--ipc-trace-batch-events",
+      "50",
+      "--ipc-trace-batch-wait-us",
+      "2000",
     ]);
     try {
       const up = await cli.waitFor((e) => e.type === "source.status" && (e.data.capabilities ?? []).includes("net-tracing"));
       // Before the subscription succeeded, no status claimed net-tracing.
       const first = cli.events.find((e) => e.type === "source.status" && e.data.state === "up");
       expect(first?.data).toMatchObject({ capabilities: ["echo", "rpc", "mining"], detail: expect.stringMatching(/offers net-message tracing/) });
-      expect(up.data).toMatchObject({ detail: expect.stringMatching(/24 payload bytes \(version messages 256\), queue 500, batches of up to 50 within 2000 µs/) });
+      expect(up.data).toMatchObject({
+        detail: expect.stringMatching(/24 payload bytes \(version messages 256\), queue 500, batches of up to 50 within 2000 µs/),
+      });
       expect(await stat(node, "options")).toBe("256,500,50,2000");
       await node.send("trace 2 0");
       const m = await cli.waitFor((e) => e.type === "net.message");

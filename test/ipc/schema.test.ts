@@ -83,7 +83,11 @@ describe("generated code", () => {
     execFileSync(process.execPath, [path.join(REPO_ROOT, "scripts/gen-schema.mjs"), "--require", "--out", out], { cwd: REPO_ROOT, stdio: "pipe" });
     const committed = path.join(REPO_ROOT, "src/ipc/generated");
     const list = (d: string): string[] =>
-      fs.readdirSync(d, { recursive: true, withFileTypes: false }).map(String).filter((f) => f.endsWith(".ts")).sort();
+      fs
+        .readdirSync(d, { recursive: true, withFileTypes: false })
+        .map(String)
+        .filter((f) => f.endsWith(".ts"))
+        .sort();
     expect(list(out)).toEqual(list(committed));
     for (const f of list(out)) {
       expect(fs.readFileSync(path.join(out, f), "utf8"), `${f} is stale`).toBe(fs.readFileSync(path.join(committed, f), "utf8"));

@@ -42,7 +42,7 @@ describe("IP lists", () => {
     const tree = new PrefixTree();
     for (let i = 0; i < 300; i++) {
       const len = 8 + rnd(25);
-      const ip = (rnd(256) << 24) >>> 0 | (rnd(256) << 16) | (rnd(256) << 8) | rnd(256);
+      const ip = ((rnd(256) << 24) >>> 0) | (rnd(256) << 16) | (rnd(256) << 8) | rnd(256);
       const net = len === 32 ? ip : (ip & ~((1 << (32 - len)) - 1)) >>> 0;
       const list = `l${rnd(5)}`;
       ranges.push([net, len, list]);
@@ -53,7 +53,7 @@ describe("IP lists", () => {
       const base = i % 2 ? ranges[rnd(ranges.length)]![0] + rnd(256) : ((rnd(256) << 24) >>> 0) | (rnd(65536) << 8) | rnd(256);
       const ip = base >>> 0;
       const text = `${ip >>> 24}.${(ip >> 16) & 255}.${(ip >> 8) & 255}.${ip & 255}`;
-      const linear = [...new Set(ranges.filter(([n, len]) => (len === 0 ? true : ((ip ^ n) >>> (32 - len)) === 0)).map((r) => r[2]))].sort();
+      const linear = [...new Set(ranges.filter(([n, len]) => (len === 0 ? true : (ip ^ n) >>> (32 - len) === 0)).map((r) => r[2]))].sort();
       expect(tree.match(`${text}:8333`).sort(), text).toEqual(linear);
     }
   });

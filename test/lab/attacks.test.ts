@@ -17,7 +17,10 @@ const ALL = COLUMNS.find((c) => c.key === "all");
 
 describe("attack lab recordings", () => {
   it("lists every recording in the manifest, and every listed one exists", () => {
-    const files = fs.readdirSync(DIR).filter((f) => f.endsWith(".ndjson.gz")).sort();
+    const files = fs
+      .readdirSync(DIR)
+      .filter((f) => f.endsWith(".ndjson.gz"))
+      .sort();
     expect(manifest.recordings.map((r) => r.file).sort()).toEqual(files);
     expect(manifest.recordings.filter((r) => r.kind === "attack").length).toBeGreaterThanOrEqual(12);
     expect(manifest.recordings.filter((r) => r.kind === "benign").length).toBeGreaterThanOrEqual(3);
@@ -26,7 +29,8 @@ describe("attack lab recordings", () => {
 
   it("names only scenarios and recordings that exist in the expected-misses list", () => {
     const names = new Set(manifest.recordings.map((r) => r.name));
-    for (const n of [...Object.keys(expected.misses), ...Object.keys(expected.falseWarnings)]) expect(names, `lab/expected-misses.json names ${n}`).toContain(n);
+    for (const n of [...Object.keys(expected.misses), ...Object.keys(expected.falseWarnings)])
+      expect(names, `lab/expected-misses.json names ${n}`).toContain(n);
     for (const r of manifest.recordings) expect(SCENARIOS.map((s) => s.name)).toContain(r.name);
   });
 

@@ -10,7 +10,8 @@ import { assertLoopback, assertRegtest, LabSafetyError } from "../../lab/safety.
 describe("lab safety", () => {
   it("accepts loopback targets and refuses every other address or a name", () => {
     for (const ok of ["127.0.0.1", "127.0.77.5", "::1", "[::1]"]) expect(() => assertLoopback(ok)).not.toThrow();
-    for (const bad of ["10.0.0.1", "192.168.1.2", "8.8.8.8", "localhost", "::", "0.0.0.0", "128.0.0.1"]) expect(() => assertLoopback(bad)).toThrow(LabSafetyError);
+    for (const bad of ["10.0.0.1", "192.168.1.2", "8.8.8.8", "localhost", "::", "0.0.0.0", "128.0.0.1"])
+      expect(() => assertLoopback(bad)).toThrow(LabSafetyError);
   });
 
   it("refuses a node that is not regtest, and says which chain it is", async () => {
@@ -27,7 +28,12 @@ describe("lab payloads", () => {
     const a = decodeAddr(addrPayload(1000));
     expect(a).toMatchObject({ count: 1000, read: 1000, networks: { ipv4: 1000 } });
     expect(() => addrPayload(1001)).toThrow();
-    const inv = decodeInv(invPayload([{ type: MSG_TX, hash: Buffer.alloc(32, 1) }, { type: MSG_TX, hash: Buffer.alloc(32, 2) }]));
+    const inv = decodeInv(
+      invPayload([
+        { type: MSG_TX, hash: Buffer.alloc(32, 1) },
+        { type: MSG_TX, hash: Buffer.alloc(32, 2) },
+      ]),
+    );
     expect(inv).toMatchObject({ count: 2, types: { tx: 2 } });
   });
 

@@ -54,7 +54,13 @@ describe("line prefix", () => {
   };
 
   it("reads seconds-only and microsecond timestamps, and mocktime", () => {
-    expect(parse("2026-11-23T21:47:49Z hello")).toEqual({ tsUs: Date.UTC(2026, 10, 23, 21, 47, 49) * 1000, thread: undefined, category: undefined, level: "info", message: "hello" });
+    expect(parse("2026-11-23T21:47:49Z hello")).toEqual({
+      tsUs: Date.UTC(2026, 10, 23, 21, 47, 49) * 1000,
+      thread: undefined,
+      category: undefined,
+      level: "info",
+      message: "hello",
+    });
     expect(parse("2026-11-23T21:47:49.000007Z hello").tsUs).toBe(Date.UTC(2026, 10, 23, 21, 47, 49) * 1000 + 7);
     expect(parse("2026-11-23T21:47:49Z (mocktime: 2020-01-01T00:00:00Z) [net] hi")).toMatchObject({ category: "net", message: "hi" });
   });
@@ -94,7 +100,7 @@ describe("mutated lines", () => {
   it("never throw and only ever give valid events (10,000 random mutations of the excerpts)", async () => {
     const { decodeEvent, makeEvent } = await import("../../src/events/index.js");
     let seed = 42;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     const alphabet = "0123456789.:-=()[], abcdefxyzAZ\u0000\u00ff\uffff";
     const p = new LogParser("regtest");
     let facts = 0;

@@ -25,7 +25,21 @@ describe.skipIf("skip" in bins)(TITLE, () => {
   afterAll(() => node?.stop());
 
   it("turns a peer's connect and disconnect and mined blocks into events", async () => {
-    const cli = new LiveCli(["observe", "--sources", "log", "--chain", "regtest", "--datadir", node.datadir, "--log-state", state, "--events", "-", "--metrics", "off"]);
+    const cli = new LiveCli([
+      "observe",
+      "--sources",
+      "log",
+      "--chain",
+      "regtest",
+      "--datadir",
+      node.datadir,
+      "--log-state",
+      state,
+      "--events",
+      "-",
+      "--metrics",
+      "off",
+    ]);
     // Started after the node: the identity comes from reading back to its startup line.
     const info = await cli.waitFor((e) => e.type === "node.info", 15_000);
     expect(info.data).toMatchObject({ implementation: "Bitcoin Core", chain: "regtest" });

@@ -123,7 +123,11 @@ describe("log source", () => {
   it("says down on the node's own shutdown lines, and up on its next startup line; old shutdowns read back are history", async () => {
     const stamp = () => new Date().toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
     // Read back from the start: a shutdown from days ago must not count as the node going away now.
-    fs.writeFileSync(logFile(), ["2026-11-23T21:40:00.000000Z [init] Shutdown in progress...", "2026-11-23T21:40:01.000000Z [init] Shutdown done", ...real.slice(0, 140)].join("\n") + "\n");
+    fs.writeFileSync(
+      logFile(),
+      ["2026-11-23T21:40:00.000000Z [init] Shutdown in progress...", "2026-11-23T21:40:01.000000Z [init] Shutdown done", ...real.slice(0, 140)].join("\n") +
+        "\n",
+    );
     const s = start({ logFrom: "start" });
     const statuses = () => s.of("source.status").map((e) => e as PeerwatchEvent<"source.status">);
     try {
@@ -160,7 +164,13 @@ describe("lastIdentity", () => {
     const { lastIdentity } = await import("../../src/log/last-identity.js");
     const f = path.join(dir, "big.log");
     const filler = "2026-11-23T21:50:00Z [msghand] [net] received: ping (8 bytes) peer=0\n".repeat(3000); // ~200 KB
-    fs.writeFileSync(f, "2026-11-23T20:00:00Z Bitcoin Knots version v29.1.knots20250903\n" + filler + "2026-11-23T21:47:49Z Bitcoin Core version v31.99.0-b88bffe550a3 (release build)\n" + filler);
+    fs.writeFileSync(
+      f,
+      "2026-11-23T20:00:00Z Bitcoin Knots version v29.1.knots20250903\n" +
+        filler +
+        "2026-11-23T21:47:49Z Bitcoin Core version v31.99.0-b88bffe550a3 (release build)\n" +
+        filler,
+    );
     const size = fs.statSync(f).size;
     expect((await lastIdentity(f, size, "regtest")).map((x) => x.data)).toEqual([expect.objectContaining({ implementation: "Bitcoin Core" })]);
     expect((await lastIdentity(f, filler.length + 70, "regtest")).map((x) => x.data.implementation)).toEqual(["Bitcoin Knots"]);

@@ -6,8 +6,17 @@ import { NodePresence, type PresenceChange } from "../../src/log/node-presence.j
 function presence(now = 1_800_000_000_000) {
   let found: { pid: number; from: string } | { pid: undefined; why: string } = { pid: 100, from: "bitcoind.pid" };
   const changes: PresenceChange[] = [];
-  const p = new NodePresence(() => found, (c) => changes.push(c), () => now);
-  return { p, changes, set: (pid: number | undefined) => (found = pid === undefined ? { pid: undefined, why: "no process with PID 100 (from bitcoind.pid)" } : { pid, from: "bitcoind.pid" }) };
+  const p = new NodePresence(
+    () => found,
+    (c) => changes.push(c),
+    () => now,
+  );
+  return {
+    p,
+    changes,
+    set: (pid: number | undefined) =>
+      (found = pid === undefined ? { pid: undefined, why: "no process with PID 100 (from bitcoind.pid)" } : { pid, from: "bitcoind.pid" }),
+  };
 }
 
 describe("node presence", () => {

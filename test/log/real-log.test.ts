@@ -47,12 +47,12 @@ describe("the real regtest debug.log", () => {
 
   it("reads the inbound peer: address from the accept line, v2 transport, version 70017", () => {
     const conns = facts.filter((f) => f.type === "net.connection");
-    expect(conns.map((c) => c.data)).toEqual([
-      { kind: "inbound", peerId: 0, connType: "inbound", transport: "v2", version: 70017, addr: "127.0.0.1:51350" },
-    ]);
+    expect(conns.map((c) => c.data)).toEqual([{ kind: "inbound", peerId: 0, connType: "inbound", transport: "v2", version: 70017, addr: "127.0.0.1:51350" }]);
     const peer = (captureJson("rpc/getpeerinfo.json") as { addr: string }[])[0];
     expect(peer?.addr).toBe("127.0.0.1:51350");
-    const pongIn = facts.find((f) => f.type === "net.message" && (f.data as { msgType: string }).msgType === "pong" && (f.data as { direction: string }).direction === "in");
+    const pongIn = facts.find(
+      (f) => f.type === "net.message" && (f.data as { msgType: string }).msgType === "pong" && (f.data as { direction: string }).direction === "in",
+    );
     expect(pongIn?.data).toEqual({ peerId: 0, direction: "in", msgType: "pong", size: 8, addr: "127.0.0.1:51350", connType: "inbound" });
   });
 

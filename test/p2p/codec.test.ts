@@ -4,7 +4,17 @@ import { describe, expect, it, vi } from "vitest";
 import { CHAIN_PARAMS } from "../../src/config/chains.js";
 import { P2pDecodeError } from "../../src/codecs/p2p/byte-reader.js";
 import { MAX_PROTOCOL_MESSAGE_LENGTH, P2pMessageDecoder, encodeMessage, sha256d } from "../../src/codecs/p2p/framing.js";
-import { decodeAddr, decodeAddrV2, decodeFeeFilter, decodeInv, decodeNonce, decodeVersion, decodeVersionPrefix, encodeNonce, encodeVersion } from "../../src/codecs/p2p/messages.js";
+import {
+  decodeAddr,
+  decodeAddrV2,
+  decodeFeeFilter,
+  decodeInv,
+  decodeNonce,
+  decodeVersion,
+  decodeVersionPrefix,
+  encodeNonce,
+  encodeVersion,
+} from "../../src/codecs/p2p/messages.js";
 import { capturedPayloads } from "../helpers/bpftrace-capture.js";
 import { REPO_ROOT } from "../helpers/capture.js";
 
@@ -111,7 +121,14 @@ describe("P2P messages recorded from a real Bitcoin Core node", () => {
 
   it("reads the whole version message", () => {
     const v = Buffer.from(recorded[0]![1], "hex").subarray(24);
-    expect(decodeVersion(v)).toMatchObject({ version: 70017, services: 0xc09n, userAgent: "/Satoshi:31.99.0/", startHeight: 0, relay: true, addrRecv: { services: 0n, ip: "0:0:0:0:0:0:0:0", port: 0 } });
+    expect(decodeVersion(v)).toMatchObject({
+      version: 70017,
+      services: 0xc09n,
+      userAgent: "/Satoshi:31.99.0/",
+      startHeight: 0,
+      relay: true,
+      addrRecv: { services: 0n, ip: "0:0:0:0:0:0:0:0", port: 0 },
+    });
   });
 
   it("reads the ping nonce", () => {
@@ -132,11 +149,27 @@ describe("P2P payloads, on real bytes from a regtest session", () => {
   });
 
   it("round-trips the version peerwatch sends", () => {
-    const payload = encodeVersion({ version: 70016, services: 0n, recvIp: "127.0.0.1", recvPort: 18444, nonce: 0x1122334455667788n, userAgent: "/peerwatch:0.1.0/", startHeight: 0, relay: false, timestamp: 1795470474n });
+    const payload = encodeVersion({
+      version: 70016,
+      services: 0n,
+      recvIp: "127.0.0.1",
+      recvPort: 18444,
+      nonce: 0x1122334455667788n,
+      userAgent: "/peerwatch:0.1.0/",
+      startHeight: 0,
+      relay: false,
+      timestamp: 1795470474n,
+    });
     expect(payload.length).toBe(4 + 8 + 8 + 26 + 26 + 8 + 1 + 17 + 4 + 1);
     expect(decodeVersion(payload)).toEqual({
-      version: 70016, services: 0n, timestamp: 1795470474n, addrRecv: { services: 0n, ip: "127.0.0.1", port: 18444 },
-      nonce: 0x1122334455667788n, userAgent: "/peerwatch:0.1.0/", startHeight: 0, relay: false,
+      version: 70016,
+      services: 0n,
+      timestamp: 1795470474n,
+      addrRecv: { services: 0n, ip: "127.0.0.1", port: 18444 },
+      nonce: 0x1122334455667788n,
+      userAgent: "/peerwatch:0.1.0/",
+      startHeight: 0,
+      relay: false,
     });
   });
 
@@ -162,8 +195,16 @@ describe("P2P payloads, on real bytes from a regtest session", () => {
   it("reads addr and addrv2 counts and networks, and bounds the count", () => {
     const addrv2 = Buffer.concat([
       Buffer.of(2),
-      Buffer.from("5d9a6b6a", "hex"), Buffer.of(1), Buffer.of(1, 4), Buffer.from([10, 0, 0, 1]), Buffer.from("208d", "hex"),
-      Buffer.from("5d9a6b6a", "hex"), Buffer.of(9), Buffer.of(4, 32), Buffer.alloc(32, 7), Buffer.from("208d", "hex"),
+      Buffer.from("5d9a6b6a", "hex"),
+      Buffer.of(1),
+      Buffer.of(1, 4),
+      Buffer.from([10, 0, 0, 1]),
+      Buffer.from("208d", "hex"),
+      Buffer.from("5d9a6b6a", "hex"),
+      Buffer.of(9),
+      Buffer.of(4, 32),
+      Buffer.alloc(32, 7),
+      Buffer.from("208d", "hex"),
     ]);
     expect(decodeAddrV2(addrv2)).toEqual({ count: 2, read: 2, networks: { ipv4: 1, onion: 1 } });
     expect(decodeAddrV2(addrv2.subarray(0, 30), true)).toMatchObject({ count: 2, read: 1 });
@@ -178,12 +219,35 @@ describe("P2P payloads, on real bytes from a regtest session", () => {
 describe("captured payload decoder", () => {
   it("decodes exactly the types of DECODED_TYPES, which a parser may use to skip the others' bytes", async () => {
     const { DECODED_TYPES, decodePayload } = await import("../../src/codecs/p2p/payload-decoder.js");
-    const captureTypes = ["block", "getdata", "headers", "feefilter", "sendcmpct", "getheaders", "wtxidrelay", "version", "verack", "sendaddrv2", "pong", "ping", "sendheaders", "inv", "getblocktxn", "getaddr", "cmpctblock", "blocktxn"];
+    const captureTypes = [
+      "block",
+      "getdata",
+      "headers",
+      "feefilter",
+      "sendcmpct",
+      "getheaders",
+      "wtxidrelay",
+      "version",
+      "verack",
+      "sendaddrv2",
+      "pong",
+      "ping",
+      "sendheaders",
+      "inv",
+      "getblocktxn",
+      "getaddr",
+      "cmpctblock",
+      "blocktxn",
+    ];
     const types = new Set([...captureTypes, ...DECODED_TYPES, "tx", "addr", "addrv2", "notfound"]);
     // Every payload of the capture under every type name, plus made-up ones that decode as nearly anything.
     const payloads = captureTypes.flatMap((t) => [...capturedPayloads("in", t), ...capturedPayloads("out", t)].map((c) => c.payload));
     expect(payloads.length).toBeGreaterThan(200);
-    payloads.push(Buffer.from("01" + "01000000" + "00".repeat(32), "hex"), Buffer.from("01" + "00".repeat(4) + "01".repeat(8) + "00".repeat(16) + "8d20", "hex"), Buffer.from("0000000000000000", "hex"));
+    payloads.push(
+      Buffer.from("01" + "01000000" + "00".repeat(32), "hex"),
+      Buffer.from("01" + "00".repeat(4) + "01".repeat(8) + "00".repeat(16) + "8d20", "hex"),
+      Buffer.from("0000000000000000", "hex"),
+    );
     for (const type of types) {
       const decodes = payloads.some((p) => decodePayload(type, p) !== undefined);
       expect(decodes, type).toBe(DECODED_TYPES.has(type));
@@ -194,13 +258,28 @@ describe("captured payload decoder", () => {
 describe("version prefix", () => {
   it("reads every prefix of a version message: all of it when whole, the leading fields otherwise", () => {
     for (const userAgent of ["", "/peerwatch:0.1.0/"]) {
-      const payload = encodeVersion({ version: 70016, services: 0x409n, recvIp: "127.0.0.1", recvPort: 18444, nonce: 7n, userAgent, startHeight: 5, relay: true, timestamp: 1795470474n });
+      const payload = encodeVersion({
+        version: 70016,
+        services: 0x409n,
+        recvIp: "127.0.0.1",
+        recvPort: 18444,
+        nonce: 7n,
+        userAgent,
+        startHeight: 5,
+        relay: true,
+        timestamp: 1795470474n,
+      });
       const whole = decodeVersion(payload);
       for (let n = 0; n <= payload.length; n++) {
         const got = decodeVersionPrefix(payload.subarray(0, n));
         // The whole message without its optional relay byte still decodes whole.
         if (n >= payload.length - 1) expect(got, `${n}`).toEqual({ ...whole, relay: true });
-        else expect(got, `${n}`).toEqual({ ...(n >= 4 ? { version: 70016 } : {}), ...(n >= 12 ? { services: 0x409n } : {}), ...(n >= 20 ? { timestamp: 1795470474n } : {}) });
+        else
+          expect(got, `${n}`).toEqual({
+            ...(n >= 4 ? { version: 70016 } : {}),
+            ...(n >= 12 ? { services: 0x409n } : {}),
+            ...(n >= 20 ? { timestamp: 1795470474n } : {}),
+          });
       }
     }
   });

@@ -17,10 +17,22 @@ describe("P2P pinger: node.info", () => {
     const config = sourceConfig(p2pDescriptor, { chain: "regtest", sources: "p2p", p2p: `127.0.0.1:${node.port}`, datadir: "/nonexistent" });
     const events: PeerwatchEvent[] = [];
     const ac = new AbortController();
-    const done = new P2pSource().run({ config, emit: emitterFor("p2p", "n", (e) => events.push(e)), log: createLogger({ level: "silent" }), signal: ac.signal });
+    const done = new P2pSource().run({
+      config,
+      emit: emitterFor("p2p", "n", (e) => events.push(e)),
+      log: createLogger({ level: "silent" }),
+      signal: ac.signal,
+    });
     const infos = () => events.filter((e) => e.type === "node.info").map((e) => e.data);
     await until(() => infos().length === 1);
-    expect(infos()[0]).toEqual({ implementation: "Bitcoin Knots", version: "31.99.0", implementationVersion: "20250101-abc", userAgent: "/Satoshi:31.99.0/Knots:20250101-abc/", ipcCapable: false, chain: "regtest" });
+    expect(infos()[0]).toEqual({
+      implementation: "Bitcoin Knots",
+      version: "31.99.0",
+      implementationVersion: "20250101-abc",
+      userAgent: "/Satoshi:31.99.0/Knots:20250101-abc/",
+      ipcCapable: false,
+      chain: "regtest",
+    });
     for (const s of node.sockets) s.destroy(); // the node drops us; the pinger reconnects
     await until(() => infos().length === 2, 10_000);
     ac.abort();

@@ -11,7 +11,6 @@ import { freePort } from "../helpers/real-node.js";
 import { ScriptedNode } from "../helpers/scripted-node.js";
 import { until } from "../helpers/wait.js";
 
-
 let node: ScriptedNode;
 let conn: PeerConnection | undefined;
 afterEach(async () => {
@@ -25,7 +24,14 @@ async function connectTo(n: ScriptedNode, pingIntervalMs = 100, extra: Partial<C
   const socket = net.createConnection({ host: "127.0.0.1", port: n.port });
   await new Promise((r) => socket.once("connect", r));
   const handshakes: string[] = [];
-  conn = new PeerConnection(socket, { magic: CHAIN_PARAMS.regtest.magic, target: `127.0.0.1:${n.port}`, pingIntervalMs, emit, onHandshake: (v) => handshakes.push(v.userAgent), ...extra });
+  conn = new PeerConnection(socket, {
+    magic: CHAIN_PARAMS.regtest.magic,
+    target: `127.0.0.1:${n.port}`,
+    pingIntervalMs,
+    emit,
+    onHandshake: (v) => handshakes.push(v.userAgent),
+    ...extra,
+  });
   return { events, handshakes };
 }
 
@@ -73,7 +79,9 @@ describe("P2P pinger connection", () => {
     node.sendAll(node.msg("pong", encodeNonce(6789n)));
     await until(() => conn!.stats.unknownPongs === 2);
     conn!.close(); // reported summed, at the next ping or at the end
-    expect(events.filter((e) => e.type === "events.dropped").map((e) => e.data)).toEqual([{ source: "p2p", count: 2, reason: "pong with an unknown nonce (not timed)" }]);
+    expect(events.filter((e) => e.type === "events.dropped").map((e) => e.data)).toEqual([
+      { source: "p2p", count: 2, reason: "pong with an unknown nonce (not timed)" },
+    ]);
   });
 
   it("keeps a connection whose handshake completed past the handshake timeout", async () => {
@@ -107,7 +115,9 @@ describe("P2P pinger connection", () => {
     const inv = Buffer.concat([Buffer.of(2), Buffer.from("01000000", "hex"), Buffer.alloc(32, 1), Buffer.from("05000000", "hex"), Buffer.alloc(32, 2)]);
     node.sendAll(node.msg("inv", inv));
     node.sendAll(node.msg("feefilter", Buffer.from("e803000000000000", "hex")));
-    node.sendAll(node.msg("addrv2", Buffer.concat([Buffer.of(1), Buffer.alloc(4), Buffer.of(1), Buffer.of(1, 4), Buffer.from([1, 2, 3, 4]), Buffer.from("208d", "hex")])));
+    node.sendAll(
+      node.msg("addrv2", Buffer.concat([Buffer.of(1), Buffer.alloc(4), Buffer.of(1), Buffer.of(1, 4), Buffer.from([1, 2, 3, 4]), Buffer.from("208d", "hex")])),
+    );
     await until(() => events.filter((e) => e.type === "p2p.announcement").length === 3);
     const data = events.filter((e) => e.type === "p2p.announcement").map((e) => e.data);
     expect(data).toEqual([
@@ -118,8 +128,24 @@ describe("P2P pinger connection", () => {
   });
 
   it.each([
-    ["a bad checksum", (n: ScriptedNode) => { const m = n.msg("ping", encodeNonce(1n)); m[20] = (m[20] as number) ^ 0xff; return m; }, /bad checksum/],
-    ["a length over the maximum", (n: ScriptedNode) => { const m = n.msg("block", Buffer.alloc(0)); m.writeUInt32LE(4_000_001, 16); return m; }, /exceeds the protocol maximum/],
+    [
+      "a bad checksum",
+      (n: ScriptedNode) => {
+        const m = n.msg("ping", encodeNonce(1n));
+        m[20] = (m[20] as number) ^ 0xff;
+        return m;
+      },
+      /bad checksum/,
+    ],
+    [
+      "a length over the maximum",
+      (n: ScriptedNode) => {
+        const m = n.msg("block", Buffer.alloc(0));
+        m.writeUInt32LE(4_000_001, 16);
+        return m;
+      },
+      /exceeds the protocol maximum/,
+    ],
     ["a mainnet magic", () => Buffer.concat([Buffer.from("f9beb4d9", "hex"), Buffer.alloc(20)]), /bad magic/],
     ["a truncated ping", (n: ScriptedNode) => n.msg("ping", Buffer.alloc(3)), /ping: nonce needs 8 bytes/],
   ])("closes the connection on %s, with the reason", async (_what, make, reason) => {
@@ -171,18 +197,48 @@ describe("peerwatch observe --sources p2p", () => {
       s.write(m);
     };
     await node.listen();
-    const r = await runCli(["observe", "--sources", "p2p", "--chain", "regtest", "--p2p", `127.0.0.1:${node.port}`, "--events", "-", "--metrics", "off", "--duration", "3.2"]);
+    const r = await runCli([
+      "observe",
+      "--sources",
+      "p2p",
+      "--chain",
+      "regtest",
+      "--p2p",
+      `127.0.0.1:${node.port}`,
+      "--events",
+      "-",
+      "--metrics",
+      "off",
+      "--duration",
+      "3.2",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     // Retries after 0.5, 1 and 2 s: connections at 0, 0.5 and 1.5 s (and 3.5, past the end). Without backoff: 7.
     expect(node.sockets.length).toBeGreaterThanOrEqual(2);
     expect(node.sockets.length).toBeLessThanOrEqual(4);
-    expect(r.events.filter((e) => e.type === "source.status" && e.data.state === "down").map((e) => (e.data as { detail: string }).detail)).toContainEqual(expect.stringMatching(/protocol violation: ping: bad checksum/));
+    expect(r.events.filter((e) => e.type === "source.status" && e.data.state === "down").map((e) => (e.data as { detail: string }).detail)).toContainEqual(
+      expect.stringMatching(/protocol violation: ping: bad checksum/),
+    );
   });
 
   it("connect mode: prints ping.rtt events and says up", async () => {
     node = new ScriptedNode();
     await node.listen();
-    const cli = new LiveCli(["observe", "--sources", "p2p", "--chain", "regtest", "--p2p", `127.0.0.1:${node.port}`, "--ping-interval", "0.1", "--events", "-", "--metrics", "off"]);
+    const cli = new LiveCli([
+      "observe",
+      "--sources",
+      "p2p",
+      "--chain",
+      "regtest",
+      "--p2p",
+      `127.0.0.1:${node.port}`,
+      "--ping-interval",
+      "0.1",
+      "--events",
+      "-",
+      "--metrics",
+      "off",
+    ]);
     const up = await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up");
     expect((up.data as { detail: string }).detail).toMatch(/\/Satoshi:31\.99\.0\/ protocol 70017, height 111/);
     await cli.waitFor((e) => e.type === "ping.rtt");
@@ -196,7 +252,21 @@ describe("peerwatch observe --sources p2p", () => {
 
   it("listen mode: the node connects to us (-addnode)", async () => {
     const port = await freePort();
-    const cli = new LiveCli(["observe", "--sources", "p2p", "--chain", "regtest", "--p2p-listen", `127.0.0.1:${port}`, "--ping-interval", "0.1", "--events", "-", "--metrics", "off"]);
+    const cli = new LiveCli([
+      "observe",
+      "--sources",
+      "p2p",
+      "--chain",
+      "regtest",
+      "--p2p-listen",
+      `127.0.0.1:${port}`,
+      "--ping-interval",
+      "0.1",
+      "--events",
+      "-",
+      "--metrics",
+      "off",
+    ]);
     await cli.waitFor((e) => e.type === "source.status" && e.data.state === "degraded");
     // A node tries BIP324 v2 first: the pinger closes at once, without sending a byte …
     const v2 = new ScriptedNode();

@@ -33,7 +33,9 @@ describe("process sampler", () => {
       expect(self.threads.some((t) => t.tid === process.pid)).toBe(true);
       expect(self.threads.reduce((n, t) => n + t.userSeconds + t.systemSeconds, 0)).toBeGreaterThan(0);
     } finally {
-      await Promise.all([child, other].map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : (c.once("exit", r), c.kill())))));
+      await Promise.all(
+        [child, other].map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : (c.once("exit", r), c.kill())))),
+      );
     }
   });
 

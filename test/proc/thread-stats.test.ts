@@ -50,7 +50,21 @@ describe("/proc thread stats", () => {
   });
 
   it("the CLI emits threads.snapshot for a PID, and reports down when it is gone", async () => {
-    const cli = new LiveCli(["observe", "--sources", "proc", "--pid", String(process.pid), "--proc-interval", "0.2", "--events", "-", "--metrics", "off", "--duration", "0.7"]);
+    const cli = new LiveCli([
+      "observe",
+      "--sources",
+      "proc",
+      "--pid",
+      String(process.pid),
+      "--proc-interval",
+      "0.2",
+      "--events",
+      "-",
+      "--metrics",
+      "off",
+      "--duration",
+      "0.7",
+    ]);
     const snap = await cli.waitFor((e) => e.type === "threads.snapshot");
     expect(snap).toMatchObject({ source: "proc", data: { pid: process.pid } });
     expect(await cli.exited).toBe(0);

@@ -28,7 +28,12 @@ async function pollOnce(transport: RpcTransport, source: "rpc" | "ipc"): Promise
 /** The shape of an event: its type/method and its keys, recursively for objects. */
 function shape(v: unknown): unknown {
   if (Array.isArray(v)) return v.length ? [shape(v[0])] : [];
-  if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, shape((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, shape((v as Record<string, unknown>)[k])]),
+    );
   return typeof v;
 }
 
@@ -42,16 +47,31 @@ describe.skipIf("skip" in bins)("RPC poller against a real bitcoin-node", () => 
   afterAll(() => node?.stop());
 
   it("gets every snapshot, valid, with the same shape over HTTP and IPC", async () => {
-    const viaHttp = await pollOnce(new HttpRpcTransport({ url: `http://127.0.0.1:${node.rpcPort}`, credentials: { kind: "cookie", path: node.cookie }, timeoutMs: 10_000 }), "rpc");
+    const viaHttp = await pollOnce(
+      new HttpRpcTransport({ url: `http://127.0.0.1:${node.rpcPort}`, credentials: { kind: "cookie", path: node.cookie }, timeoutMs: 10_000 }),
+      "rpc",
+    );
     const session = await IpcSession.connect(node.ipcSocket, { maxMessageBytes: 1 << 26 });
     const thread = await session.makeThread(await session.construct(), "calls");
     const caps = await probeCapabilities(session, thread, 10_000);
     const viaIpc = await pollOnce(new IpcRpcTransport(session, caps.rpc!, thread), "ipc");
     session.close();
-    const byKey = (events: PeerwatchEvent[]) =>
-      Object.fromEntries(events.map((e) => [e.type === "rpc.snapshot" ? e.data.method : e.type, shape(e.data)]));
+    const byKey = (events: PeerwatchEvent[]) => Object.fromEntries(events.map((e) => [e.type === "rpc.snapshot" ? e.data.method : e.type, shape(e.data)]));
     expect(viaHttp.filter((e) => e.type === "events.dropped")).toEqual([]);
-    expect(Object.keys(byKey(viaHttp)).sort()).toEqual(["getaddrmaninfo", "getblockchaininfo", "getchaintxstats", "getmemoryinfo", "getmempoolinfo", "getnettotals", "getnetworkinfo", "getorphantxs", "listbanned", "node.info", "peers.snapshot", "uptime"]);
+    expect(Object.keys(byKey(viaHttp)).sort()).toEqual([
+      "getaddrmaninfo",
+      "getblockchaininfo",
+      "getchaintxstats",
+      "getmemoryinfo",
+      "getmempoolinfo",
+      "getnettotals",
+      "getnetworkinfo",
+      "getorphantxs",
+      "listbanned",
+      "node.info",
+      "peers.snapshot",
+      "uptime",
+    ]);
     expect(byKey(viaIpc)).toEqual(byKey(viaHttp));
     // Who the node is, from its getnetworkinfo subversion, the same over both transports.
     const info = viaHttp.find((e) => e.type === "node.info");

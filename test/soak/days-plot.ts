@@ -23,15 +23,24 @@ export function plotDays(r: DaysSoakResult): string {
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${PAD.l}" y="15" font-size="12">peerwatch over ${r.days} simulated days (${r.passes} passes, ${Math.round(r.wallSeconds)} s): MiB</text>`,
   ];
-  for (let v = 0; v <= top; v += top / 5) out.push(`<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${PAD.l - 6}" y="${y(v) + 4}" text-anchor="end">${v}</text>`);
-  for (let d = 0; d <= maxDays; d += Math.max(1, Math.round(maxDays / 7))) out.push(`<text x="${x(d)}" y="${H - PAD.b + 16}" text-anchor="middle">${d} d</text>`);
+  for (let v = 0; v <= top; v += top / 5)
+    out.push(
+      `<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${PAD.l - 6}" y="${y(v) + 4}" text-anchor="end">${v}</text>`,
+    );
+  for (let d = 0; d <= maxDays; d += Math.max(1, Math.round(maxDays / 7)))
+    out.push(`<text x="${x(d)}" y="${H - PAD.b + 16}" text-anchor="middle">${d} d</text>`);
   lines.forEach(([name, color, v], i) => {
     const pts = v.map((val, j) => `${x(s[j]!.days).toFixed(1)},${y(val).toFixed(1)}`).join(" ");
     out.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${pts}"/>`);
-    out.push(`<line x1="${W - PAD.r + 8}" x2="${W - PAD.r + 24}" y1="${PAD.t + 8 + i * 16}" y2="${PAD.t + 8 + i * 16}" stroke="${color}" stroke-width="2"/><text x="${W - PAD.r + 28}" y="${PAD.t + 12 + i * 16}">${name}</text>`);
+    out.push(
+      `<line x1="${W - PAD.r + 8}" x2="${W - PAD.r + 24}" y1="${PAD.t + 8 + i * 16}" y2="${PAD.t + 8 + i * 16}" stroke="${color}" stroke-width="2"/><text x="${W - PAD.r + 28}" y="${PAD.t + 12 + i * 16}">${name}</text>`,
+    );
   });
   const last = s.at(-1);
-  if (last) out.push(`<text x="${W - PAD.r + 8}" y="${PAD.t + 90}">series: ${last.replay.series}</text><text x="${W - PAD.r + 8}" y="${PAD.t + 106}">fds: ${last.replay.fds} / ${last.tools.fds}</text>`);
+  if (last)
+    out.push(
+      `<text x="${W - PAD.r + 8}" y="${PAD.t + 90}">series: ${last.replay.series}</text><text x="${W - PAD.r + 8}" y="${PAD.t + 106}">fds: ${last.replay.fds} / ${last.tools.fds}</text>`,
+    );
   out.push("</svg>");
   return out.join("\n") + "\n";
 }

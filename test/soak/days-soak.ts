@@ -57,7 +57,13 @@ export interface DaysSoakResult {
 /** The recordings a soak loops over: the demo's, and the lab's when it has shipped them. */
 export function soakRecordings(): string[] {
   const attacks = path.join(REPO_ROOT, "data/attacks");
-  const lab = fs.existsSync(attacks) ? fs.readdirSync(attacks).filter((f) => f.endsWith(".ndjson.gz")).sort().map((f) => path.join(attacks, f)) : [];
+  const lab = fs.existsSync(attacks)
+    ? fs
+        .readdirSync(attacks)
+        .filter((f) => f.endsWith(".ndjson.gz"))
+        .sort()
+        .map((f) => path.join(attacks, f))
+    : [];
   return [path.join(REPO_ROOT, "data/regtest-demo.ndjson.gz"), ...lab];
 }
 
@@ -99,13 +105,19 @@ function procFigures(pid: number | undefined): { rssKib: number; fds: number } {
 
 function sum(text: string, name: string): number {
   let total = 0;
-  for (const line of text.split("\n")) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(" ") + 1)) || 0;
+  for (const line of text.split("\n"))
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(" ") + 1)) || 0;
   return total;
 }
 
 async function figures(pid: number | undefined, metricsUrl: string | undefined): Promise<ProcessFigures> {
   const p = procFigures(pid);
-  const text = metricsUrl ? await fetch(metricsUrl).then((r) => r.text(), () => "") : "";
+  const text = metricsUrl
+    ? await fetch(metricsUrl).then(
+        (r) => r.text(),
+        () => "",
+      )
+    : "";
   return {
     ...p,
     heapBytes: sum(text, "nodejs_heap_size_used_bytes"),
@@ -166,7 +178,10 @@ async function readPage(webUrl: string, signal: AbortSignal): Promise<void> {
 }
 
 function eventsBytes(dir: string): number {
-  return fs.readdirSync(dir).filter((f) => f.startsWith("events.ndjson")).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith("events.ndjson"))
+    .reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
 }
 
 /**
@@ -214,19 +229,29 @@ export function checkDays(r: Omit<DaysSoakResult, "failures">): string[] {
   ];
   for (const [name, pick, tol] of checks) {
     const g = growth(r.samples, pick);
-    if (g.ratio - 1 > tol) f.push(`${name} grew: ${g.last} at the end against ${g.base} in the second simulated day (floors; ×${g.ratio.toFixed(3)}, limit ×${(1 + tol).toFixed(2)})`);
+    if (g.ratio - 1 > tol)
+      f.push(
+        `${name} grew: ${g.last} at the end against ${g.base} in the second simulated day (floors; ×${g.ratio.toFixed(3)}, limit ×${(1 + tol).toFixed(2)})`,
+      );
   }
   // Label sets: families of the current peers (top peers, netgroups) move by a few series with who
   // is connected at the moment of the scrape; a family without bound climbs pass after pass. So the
   // end's fewest must not pass the second day's most.
-  for (const [name, pick] of [["replay", (s: DaysSample) => s.replay.series], ["tools", (s: DaysSample) => s.tools.series]] as const) {
+  for (const [name, pick] of [
+    ["replay", (s: DaysSample) => s.replay.series],
+    ["tools", (s: DaysSample) => s.tools.series],
+  ] as const) {
     const day2 = r.samples.filter((s) => s.days >= 1 && s.days < 2).map(pick);
     const end = r.samples.slice(-Math.max(1, Math.ceil(r.samples.length / 5))).map(pick);
-    if (day2.length && end.length && Math.min(...end) > Math.max(...day2)) f.push(`${name} series (label sets) grew: at least ${Math.min(...end)} at the end against at most ${Math.max(...day2)} in the second simulated day`);
+    if (day2.length && end.length && Math.min(...end) > Math.max(...day2))
+      f.push(`${name} series (label sets) grew: at least ${Math.min(...end)} at the end against at most ${Math.max(...day2)} in the second simulated day`);
   }
   const fdMax = (pick: (s: DaysSample) => number) => Math.max(...r.samples.filter((s) => s.days >= 1).map(pick));
   const fdBase = (pick: (s: DaysSample) => number) => Math.max(...r.samples.filter((s) => s.days < 1).map(pick), 0);
-  for (const [name, pick] of [["replay", (s: DaysSample) => s.replay.fds], ["tools", (s: DaysSample) => s.tools.fds]] as const) {
+  for (const [name, pick] of [
+    ["replay", (s: DaysSample) => s.replay.fds],
+    ["tools", (s: DaysSample) => s.tools.fds],
+  ] as const) {
     // a few descriptors come and go (the metrics scrape, NATS's socket); a leak climbs with the passes
     if (fdMax(pick) > fdBase(pick) + 8) f.push(`${name} open file descriptors grew: ${fdMax(pick)} against ${fdBase(pick)} in the first simulated day`);
   }
@@ -244,7 +269,11 @@ export function checkDays(r: Omit<DaysSoakResult, "failures">): string[] {
  * rate here (101 against 310 passes of the demo recording in 40 s, with no NATS 807), which would
  * make a simulated week a 20-minute run; `jetstream` soaks the stream and a durable consumer too.
  */
-export async function runDaysSoak(days: number, nats: string, opts: { files?: string[]; timeoutS?: number; jetstream?: boolean } = {}): Promise<DaysSoakResult> {
+export async function runDaysSoak(
+  days: number,
+  nats: string,
+  opts: { files?: string[]; timeoutS?: number; jetstream?: boolean } = {},
+): Promise<DaysSoakResult> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "pw-soak-days-"));
   const { file: timeline, spanUs, events } = soakTimeline(opts.files ?? soakRecordings(), path.join(work, "timeline.ndjson"));
   const passes = Math.ceil((days * DAY_US) / spanUs);
@@ -254,9 +283,24 @@ export async function runDaysSoak(days: number, nats: string, opts: { files?: st
   const common = ["--log-format", "json", "--nats", server.url, ...stream];
   const tools = new Peerwatch(["tools", ...common, ...(opts.jetstream ? ["--nats-durable", "soak"] : []), "--metrics", `127.0.0.1:${await freePort()}`]);
   const replay = new Peerwatch([
-    "replay", timeline, "--speed", "max", "--loop", "--log-level", "debug", ...common, "--node-name", "soak",
-    "--metrics", `127.0.0.1:${await freePort()}`, "--web", `127.0.0.1:${await freePort()}`,
-    "--events", path.join(work, "events.ndjson.gz"), "--events-max-bytes", String(EVENTS_MAX_BYTES),
+    "replay",
+    timeline,
+    "--speed",
+    "max",
+    "--loop",
+    "--log-level",
+    "debug",
+    ...common,
+    "--node-name",
+    "soak",
+    "--metrics",
+    `127.0.0.1:${await freePort()}`,
+    "--web",
+    `127.0.0.1:${await freePort()}`,
+    "--events",
+    path.join(work, "events.ndjson.gz"),
+    "--events-max-bytes",
+    String(EVENTS_MAX_BYTES),
   ]);
   const started = Date.now();
   const samples: DaysSample[] = [];
@@ -284,6 +328,15 @@ export async function runDaysSoak(days: number, nats: string, opts: { files?: st
   await reading;
   await server.stop();
   fs.rmSync(work, { recursive: true, force: true });
-  const base = { days, passes: replay.passes, spanUs, eventsPerPass: events, wallSeconds: (Date.now() - started) / 1000, samples, exits, problems: [...replay.problems, ...tools.problems] };
+  const base = {
+    days,
+    passes: replay.passes,
+    spanUs,
+    eventsPerPass: events,
+    wallSeconds: (Date.now() - started) / 1000,
+    samples,
+    exits,
+    problems: [...replay.problems, ...tools.problems],
+  };
   return { ...base, failures: checkDays(base) };
 }

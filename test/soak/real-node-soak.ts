@@ -29,7 +29,11 @@ function bpftraceFound(): boolean {
 }
 
 export async function startRealNodes(): Promise<SoakTarget> {
-  const [BITCOIN_NODE, BITCOIND, BITCOIN_CLI] = (["BITCOIN_NODE", "BITCOIND", "BITCOIN_CLI"] as const).map((v) => process.env[v] ?? "") as [string, string, string];
+  const [BITCOIN_NODE, BITCOIND, BITCOIN_CLI] = (["BITCOIN_NODE", "BITCOIND", "BITCOIN_CLI"] as const).map((v) => process.env[v] ?? "") as [
+    string,
+    string,
+    string,
+  ];
   const ebpf = process.getuid?.() === 0 && bpftraceFound();
   const a = new RealNode(BITCOIN_NODE, BITCOIN_CLI, ["-debug=net", "-fallbackfee=0.0001"]);
   const b = new RealNode(BITCOIND, BITCOIN_CLI, ["-fallbackfee=0.0001"]);
@@ -82,9 +86,18 @@ export async function startRealNodes(): Promise<SoakTarget> {
   return {
     sources: ["ipc", ...(ebpf ? ["ebpf"] : []), "rpc", "p2p", "proc", "log"],
     args: [
-      "--chain", "regtest", "--datadir", a.datadir,
-      "--rpc-url", `http://127.0.0.1:${a.rpcPort}`, "--p2p", `127.0.0.1:${a.p2pPort}`, "--pid", String(a.pid),
-      "--log-state", path.join(a.datadir, "peerwatch-log-state.json"),
+      "--chain",
+      "regtest",
+      "--datadir",
+      a.datadir,
+      "--rpc-url",
+      `http://127.0.0.1:${a.rpcPort}`,
+      "--p2p",
+      `127.0.0.1:${a.p2pPort}`,
+      "--pid",
+      String(a.pid),
+      "--log-state",
+      path.join(a.datadir, "peerwatch-log-state.json"),
       ...(ebpf ? ["--bitcoin-node-bin", BITCOIN_NODE] : []),
     ],
     notes: ebpf ? [] : ["no eBPF: it needs root and bpftrace"],

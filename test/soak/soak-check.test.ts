@@ -46,7 +46,11 @@ describe("soak checker", () => {
   });
 
   it("counts degraded after up as a flap, and up → up (a new detail) as none", () => {
-    const events = [status("rpc", "up", "polling 12 methods", 0), status("rpc", "up", "polling 11 methods", 1), status("rpc", "degraded", "node is warming up", 2)];
+    const events = [
+      status("rpc", "up", "polling 12 methods", 0),
+      status("rpc", "up", "polling 11 methods", 1),
+      status("rpc", "degraded", "node is warming up", 2),
+    ];
     expect(checkSoak(outcome({ events, sources: ["rpc"] })).status.rpc).toMatchObject({ flaps: 1, lastFlap: "degraded: node is warming up" });
   });
 
@@ -67,12 +71,17 @@ describe("soak checker", () => {
     const rise = (to: number): RssSample[] => [...flat(10, 60_000), ...flat(10, 80_000), ...flat(10, to)].map((s, i) => ({ ...s, t: i }));
     expect(checkSoak(outcome({ rss: rise(87_000) })).failures).toEqual([]);
     expect(checkSoak(outcome({ rss: rise(60_000) })).failures).toEqual([]);
-    expect(checkSoak(outcome({ rss: rise(90_000) })).failures).toEqual(["RSS grew: last third median 87.9 MiB is 12.5 % above the middle third's 78.1 MiB (limit +10 %)"]);
+    expect(checkSoak(outcome({ rss: rise(90_000) })).failures).toEqual([
+      "RSS grew: last third median 87.9 MiB is 12.5 % above the middle third's 78.1 MiB (limit +10 %)",
+    ]);
     expect(checkSoak(outcome({ rss: flat(8) })).failures).toEqual(["only 8 RSS samples: run longer"]);
   });
 
   it("fails a run that did not exit 0 or made no traffic", () => {
-    expect(checkSoak(outcome({ exit: { code: null, signal: "SIGKILL" }, trafficRounds: 0 })).failures).toEqual(["observe exited with SIGKILL, not 0", "no traffic was made"]);
+    expect(checkSoak(outcome({ exit: { code: null, signal: "SIGKILL" }, trafficRounds: 0 })).failures).toEqual([
+      "observe exited with SIGKILL, not 0",
+      "no traffic was made",
+    ]);
   });
 });
 
@@ -105,7 +114,9 @@ describe.skipIf("skip" in standin)("soak drill on the stand-ins: a restarted sta
   }, 300_000);
 
   it("fails with the flap named", () => {
-    expect(r.verdict.failures, r.summary).toContainEqual(expect.stringMatching(/^source ipc left "up" 1 time\(s\) without cause \(last: down: .*connection lost/));
+    expect(r.verdict.failures, r.summary).toContainEqual(
+      expect.stringMatching(/^source ipc left "up" 1 time\(s\) without cause \(last: down: .*connection lost/),
+    );
     expect(r.summary).toMatch(/^FAIL$/m);
   });
 

@@ -101,7 +101,9 @@ export function checkSoak(o: SoakOutcome): SoakVerdict {
   // Only growth fails: a drop is the collector handing back the start-up's garbage, which in a
   // short soak often lands in the middle third (a 20 s run on the stand-ins fell 20 % that way).
   else if (rss.ratio - 1 > RSS_TOLERANCE)
-    failures.push(`RSS grew: last third median ${mib(rss.lastKib)} MiB is ${((rss.ratio - 1) * 100).toFixed(1)} % above the middle third's ${mib(rss.middleKib)} MiB (limit +${RSS_TOLERANCE * 100} %)`);
+    failures.push(
+      `RSS grew: last third median ${mib(rss.lastKib)} MiB is ${((rss.ratio - 1) * 100).toFixed(1)} % above the middle third's ${mib(rss.middleKib)} MiB (limit +${RSS_TOLERANCE * 100} %)`,
+    );
   if (o.trafficRounds === 0) failures.push("no traffic was made");
   return { failures, status, warnings, rss };
 }
@@ -112,11 +114,21 @@ export function formatVerdict(o: SoakOutcome, v: SoakVerdict, duration: number, 
   for (const e of o.events) byType[e.type] = (byType[e.type] ?? 0) + 1;
   const lines = ["soak summary", `  duration        ${duration} s, observe exit ${o.exit.code ?? o.exit.signal}`];
   for (const t of trafficLines) lines.push(`  ${t}`);
-  lines.push(`  events          ${o.events.length} (${Object.entries(byType).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`).join(", ")})`);
-  for (const [s, r] of Object.entries(v.status)) lines.push(`  source ${s.padEnd(8)} ${r.states.join(" → ") || "no status"}; flaps ${r.flaps}${r.upAfter === undefined ? "" : `; up after ${r.upAfter.toFixed(1)} s`}`);
+  lines.push(
+    `  events          ${o.events.length} (${Object.entries(byType)
+      .sort((x, y) => y[1] - x[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ")})`,
+  );
+  for (const [s, r] of Object.entries(v.status))
+    lines.push(
+      `  source ${s.padEnd(8)} ${r.states.join(" → ") || "no status"}; flaps ${r.flaps}${r.upAfter === undefined ? "" : `; up after ${r.upAfter.toFixed(1)} s`}`,
+    );
   lines.push(`  warnings        ${v.warnings.length}`);
   const r = v.rss;
-  lines.push(`  RSS             ${r.samples} samples; middle-third median ${mib(r.middleKib)} MiB, last-third median ${mib(r.lastKib)} MiB (${((r.ratio - 1) * 100).toFixed(1)} %), peak ${mib(r.peak.kib)} MiB at ${r.peak.t.toFixed(0)} s`);
+  lines.push(
+    `  RSS             ${r.samples} samples; middle-third median ${mib(r.middleKib)} MiB, last-third median ${mib(r.lastKib)} MiB (${((r.ratio - 1) * 100).toFixed(1)} %), peak ${mib(r.peak.kib)} MiB at ${r.peak.t.toFixed(0)} s`,
+  );
   lines.push(`  RSS by second   ${o.rss.map((x) => (x.kib / 1024).toFixed(0)).join(" ")} (MiB)`);
   lines.push(v.failures.length ? `\nFAIL\n${v.failures.map((f) => `  - ${f}`).join("\n")}` : "\nPASS");
   return lines.join("\n");

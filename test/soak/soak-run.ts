@@ -62,7 +62,10 @@ async function scrapeEvery5s(cli: LiveCli): Promise<number> {
   const url = await metricsUrl(cli).catch(() => undefined);
   while (url && running()) {
     // a scrape cut off by the stop at --duration is not counted, nor is it a failure
-    const body = await fetch(url).then((r) => (r.ok ? r.text() : undefined), () => undefined);
+    const body = await fetch(url).then(
+      (r) => (r.ok ? r.text() : undefined),
+      () => undefined,
+    );
     if (body?.includes("peerwatch_")) ok++;
     await new Promise((r) => setTimeout(r, 5000));
   }
@@ -70,7 +73,20 @@ async function scrapeEvery5s(cli: LiveCli): Promise<number> {
 }
 
 export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakResult> {
-  const args = ["observe", "--sources", target.sources.join(","), ...target.args, "--events", "-", "--metrics", "127.0.0.1:0", "--log-format", "json", "--duration", String(o.duration)];
+  const args = [
+    "observe",
+    "--sources",
+    target.sources.join(","),
+    ...target.args,
+    "--events",
+    "-",
+    "--metrics",
+    "127.0.0.1:0",
+    "--log-format",
+    "json",
+    "--duration",
+    String(o.duration),
+  ];
   console.log(`soak: ${o.duration} s, sources ${target.sources.join(",")}${target.notes.map((n) => `; ${n}`).join("")}`);
   const cli = new LiveCli(args, { NODE_OPTIONS: [...SOAK_NODE_OPTIONS, ...(o.nodeOptions ?? [])].join(" ") });
   const started = Date.now();

@@ -13,7 +13,8 @@ import { runSoak, type SoakTarget } from "./soak-run.js";
 import { startStandins } from "./standin-soak.js";
 
 const duration = Number(process.env.PEERWATCH_SOAK_DURATION ?? 20);
-if (!Number.isFinite(duration) || duration < 10) throw new Error(`PEERWATCH_SOAK_DURATION must be at least 10 seconds, not ${process.env.PEERWATCH_SOAK_DURATION}`);
+if (!Number.isFinite(duration) || duration < 10)
+  throw new Error(`PEERWATCH_SOAK_DURATION must be at least 10 seconds, not ${process.env.PEERWATCH_SOAK_DURATION}`);
 // the run itself, the node's start (a real one mines 101 blocks first) and the clean-up
 const timeout = (duration + 240) * 1000;
 
@@ -29,7 +30,8 @@ async function soak(target: SoakTarget): Promise<void> {
 
 // `npm run soak` (scripts/soak.mjs) runs one mode: there, a mode that cannot run is an error, not a skip.
 const only = process.env.PEERWATCH_SOAK_MODE;
-if (only !== undefined && only !== "standin" && only !== "real" && only !== "days") throw new Error(`PEERWATCH_SOAK_MODE must be standin, real or days, not ${only}`);
+if (only !== undefined && only !== "standin" && only !== "real" && only !== "days")
+  throw new Error(`PEERWATCH_SOAK_MODE must be standin, real or days, not ${only}`);
 
 const standin = standinBinary();
 const ebpf = ebpfTestSetup();
@@ -39,15 +41,23 @@ if (only === "standin" && standinSkip) throw new Error(`the stand-in soak cannot
 if (only === "real" && realSkip) throw new Error(`the real-node soak cannot run: ${realSkip}`);
 
 describe.skipIf(standinSkip !== undefined)("soak on the stand-ins", () => {
-  it(`keeps every source up under traffic, prints no warning, exits 0 and RSS does not grow, for ${duration} s`, async () => {
-    await soak(await startStandins({ standin: (standin as { path: string }).path, ...("path" in ebpf ? { usdtFixture: ebpf.path } : {}) }));
-  }, timeout);
+  it(
+    `keeps every source up under traffic, prints no warning, exits 0 and RSS does not grow, for ${duration} s`,
+    async () => {
+      await soak(await startStandins({ standin: (standin as { path: string }).path, ...("path" in ebpf ? { usdtFixture: ebpf.path } : {}) }));
+    },
+    timeout,
+  );
 });
 
 describe.skipIf(realSkip !== undefined)("soak on a real node", () => {
-  it(`keeps every source up under traffic, prints no warning, exits 0 and RSS does not grow, for ${duration} s`, async () => {
-    await soak(await startRealNodes());
-  }, timeout);
+  it(
+    `keeps every source up under traffic, prints no warning, exits 0 and RSS does not grow, for ${duration} s`,
+    async () => {
+      await soak(await startRealNodes());
+    },
+    timeout,
+  );
 });
 
 if (only === undefined) {

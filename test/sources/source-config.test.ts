@@ -19,13 +19,26 @@ import { sourceConfig } from "../../src/sources/types.js";
 describe("sourceConfig: a source's config from its own rows", () => {
   it("fills in the core defaults and the source's row defaults", () => {
     const c = sourceConfig(procDescriptor, { chain: "regtest", datadir: "/srv/btc" });
-    expect(c).toMatchObject({ chain: "regtest", datadir: "/srv/btc", chainDir: "/srv/btc/regtest", pidFile: "/srv/btc/regtest/bitcoind.pid", sources: "auto", procInterval: 10 });
+    expect(c).toMatchObject({
+      chain: "regtest",
+      datadir: "/srv/btc",
+      chainDir: "/srv/btc/regtest",
+      pidFile: "/srv/btc/regtest/bitcoind.pid",
+      sources: "auto",
+      procInterval: 10,
+    });
     expect(c.nodeName.length).toBeGreaterThan(0);
   });
 
   it("types the config as the source reads it; the helpers beside the rows take it", () => {
     const rpc: RpcConfig = sourceConfig(rpcDescriptor, { chain: "signet", datadir: "/d", rpcInterval: "2.5" });
-    expect([rpcUrl(rpc), rpcCookiePath(rpc), rpc.rpcInterval, rpc.rpcTimeout, rpc.rpcDisable]).toEqual(["http://127.0.0.1:38332", "/d/signet/.cookie", 2.5, 30, []]);
+    expect([rpcUrl(rpc), rpcCookiePath(rpc), rpc.rpcInterval, rpc.rpcTimeout, rpc.rpcDisable]).toEqual([
+      "http://127.0.0.1:38332",
+      "/d/signet/.cookie",
+      2.5,
+      30,
+      [],
+    ]);
     const ebpf: EbpfConfig = sourceConfig(ebpfDescriptor, {});
     expect([ebpf.payloadBytes, ebpf.ebpfGroups.length > 0]).toEqual([64, true]);
   });

@@ -38,7 +38,8 @@ describe("addr spam", () => {
     expect(alerts[0]?.peerId).toBe(3);
   });
   it("stays quiet for a getaddr answer and normal gossip (a few addresses every 30 s)", () => {
-    const out = (peerId: number, entries: number, at: number) => ev("net.message", msg(peerId, "addrv2", "in", 10 + entries * 10, { connType: "outbound-full-relay", decoded: { entries } }), at);
+    const out = (peerId: number, entries: number, at: number) =>
+      ev("net.message", msg(peerId, "addrv2", "in", 10 + entries * 10, { connType: "outbound-full-relay", decoded: { entries } }), at);
     expect(run([out(3, 1000, 0), ...Array.from({ length: 200 }, (_, i) => out(3, 2, 30 + i * 30))])).toEqual([]);
     expect(run(Array.from({ length: 200 }, (_, i) => addr(4, 2, i * 30)))).toEqual([]);
   });
@@ -50,7 +51,8 @@ describe("addr spam", () => {
 });
 
 describe("inbound churn", () => {
-  const closed = (id: number, at: number, connType = "inbound") => ev("net.connection", { kind: "closed", peerId: id, addr: "203.0.113.9:5000", connType, network: "ipv4", connectedAt: 1 }, at);
+  const closed = (id: number, at: number, connType = "inbound") =>
+    ev("net.connection", { kind: "closed", peerId: id, addr: "203.0.113.9:5000", connType, network: "ipv4", connectedAt: 1 }, at);
   it("alerts on 40 inbound closes within a minute", () => {
     expect(names(run(Array.from({ length: 40 }, (_, i) => closed(i, i))))).toEqual(["inbound-churn"]);
   });
@@ -62,10 +64,13 @@ describe("inbound churn", () => {
 
 describe("processing backlog", () => {
   const rtt = (seconds: number, at: number) => ev("ping.rtt", { rttNs: Math.round(seconds * 1e9), target: "127.0.0.1:8333" }, at, "p2p");
-  const threads = (msghandCpu: number, at: number) => ev("threads.snapshot", { pid: 10, threads: [{ tid: 11, name: "b-msghand", userSeconds: msghandCpu, systemSeconds: 0 }] }, at, "proc");
+  const threads = (msghandCpu: number, at: number) =>
+    ev("threads.snapshot", { pid: 10, threads: [{ tid: 11, name: "b-msghand", userSeconds: msghandCpu, systemSeconds: 0 }] }, at, "proc");
   it("alerts when the pinger's p95 is over a second, with b-msghand's CPU share as context", () => {
     const alerts = run([threads(100, 0), threads(109.5, 10), ...Array.from({ length: 10 }, (_, i) => rtt(2 + i * 0.1, 11 + i))]);
-    expect(alerts).toEqual([{ name: "processing-backlog", severity: "critical", detail: expect.stringMatching(/p95 2\.[0-9]{3} s .*b-msghand at 95% of a CPU/) }]);
+    expect(alerts).toEqual([
+      { name: "processing-backlog", severity: "critical", detail: expect.stringMatching(/p95 2\.[0-9]{3} s .*b-msghand at 95% of a CPU/) },
+    ]);
   });
   it("stays quiet for a loopback baseline with a block-validation spike", () => {
     const events = Array.from({ length: 60 }, (_, i) => rtt(i === 30 ? 1.5 : 0.0004, i * 10));
@@ -75,21 +80,29 @@ describe("processing backlog", () => {
 
 describe("listed addresses", () => {
   it("alerts on a LinkingLion connection, once per peer", () => {
-    const conn = (id: number, addr: string, at: number) => ev("net.connection", { kind: "inbound", peerId: id, addr, connType: "inbound", network: "ipv4", existing: 10 }, at);
-    const alerts = run([conn(1, "162.218.65.200:40000", 0), conn(2, "203.0.113.5:40000", 1), ev("peers.snapshot", { peers: [peer(1, { addr: "162.218.65.200:40000" })] }, 2)]);
+    const conn = (id: number, addr: string, at: number) =>
+      ev("net.connection", { kind: "inbound", peerId: id, addr, connType: "inbound", network: "ipv4", existing: 10 }, at);
+    const alerts = run([
+      conn(1, "162.218.65.200:40000", 0),
+      conn(2, "203.0.113.5:40000", 1),
+      ev("peers.snapshot", { peers: [peer(1, { addr: "162.218.65.200:40000" })] }, 2),
+    ]);
     expect(alerts).toEqual([{ name: "listed-address", severity: "warning", peerId: 1, detail: "peer 1 (162.218.65.200:40000) is on the linkinglion list" }]);
   });
 });
 
 describe("low fee filter", () => {
   it("reports a tx-relaying peer under 1 sat/vB (info), not block-relay-only peers", () => {
-    const alerts = run([ev("peers.snapshot", { peers: [spread(1, { minFeeFilterSatVb: 0.1 }), spread(2), spread(3, { relayTxes: false, minFeeFilterSatVb: 0 })] }, 0, "rpc")]);
+    const alerts = run([
+      ev("peers.snapshot", { peers: [spread(1, { minFeeFilterSatVb: 0.1 }), spread(2), spread(3, { relayTxes: false, minFeeFilterSatVb: 0 })] }, 0, "rpc"),
+    ]);
     expect(alerts).toEqual([{ name: "low-feefilter", severity: "info", peerId: 1, detail: expect.stringMatching(/relays transactions down to 0.1 sat\/vB/) }]);
   });
 });
 
 describe("v2 transport share", () => {
-  const snap = (v2: number, total: number, at: number) => ev("peers.snapshot", { peers: Array.from({ length: total }, (_, i) => spread(i, { transport: i < v2 ? "v2" : "v1" })) }, at, "rpc");
+  const snap = (v2: number, total: number, at: number) =>
+    ev("peers.snapshot", { peers: Array.from({ length: total }, (_, i) => spread(i, { transport: i < v2 ? "v2" : "v1" })) }, at, "rpc");
   it("alerts when the v2 share falls from 80% to 30% within the window", () => {
     expect(names(run([snap(8, 10, 0), snap(8, 10, 10), snap(3, 10, 20)]))).toEqual(["v2-share-drop"]);
   });
@@ -107,7 +120,14 @@ describe("alert thresholds", () => {
     fs.writeFileSync(good, JSON.stringify({ pingSpamCount: 5 }));
     const t = loadThresholds(good);
     expect(t.pingSpamCount).toBe(5);
-    expect(names(run(Array.from({ length: 6 }, (_, i) => ev("net.message", msg(5, "ping"), i)), t))).toEqual(["ping-spam"]);
+    expect(
+      names(
+        run(
+          Array.from({ length: 6 }, (_, i) => ev("net.message", msg(5, "ping"), i)),
+          t,
+        ),
+      ),
+    ).toEqual(["ping-spam"]);
     const bad = path.join(dir, "b.json");
     fs.writeFileSync(bad, JSON.stringify({ pingSpamCount: -1, nope: 1 }));
     expect(() => loadThresholds(bad)).toThrow(/alert thresholds .*b\.json/);

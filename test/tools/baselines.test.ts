@@ -13,7 +13,9 @@ import { ev, msg } from "../helpers/events.js";
 
 const LEARNT = new Set(BaselineWatch.prefixes);
 function demoEvents(): PeerwatchEvent[] {
-  const lines = gunzipSync(fs.readFileSync(path.join(REPO_ROOT, "data/regtest-demo.ndjson.gz"))).toString("utf8").split("\n");
+  const lines = gunzipSync(fs.readFileSync(path.join(REPO_ROOT, "data/regtest-demo.ndjson.gz")))
+    .toString("utf8")
+    .split("\n");
   const out: PeerwatchEvent[] = [];
   for (const l of lines) {
     if (!l) continue;
@@ -30,11 +32,18 @@ function* looped(events: PeerwatchEvent[], start: number, seconds: number): Gene
   for (let k = 0; k * period < seconds * 1e6; k++) for (const e of events) yield { ...e, ts: start + k * period + (e.ts - t0) } as PeerwatchEvent;
 }
 
-const pingFlood = (start: number, n: number, seconds: number) => Array.from({ length: n }, (_, i) => ({ ...ev("net.message", msg(77, "ping", "in", 8, { addr: "127.0.80.1:40000" })), ts: start + Math.floor((i * seconds * 1e6) / n) }) as PeerwatchEvent);
+const pingFlood = (start: number, n: number, seconds: number) =>
+  Array.from(
+    { length: n },
+    (_, i) =>
+      ({ ...ev("net.message", msg(77, "ping", "in", 8, { addr: "127.0.80.1:40000" })), ts: start + Math.floor((i * seconds * 1e6) / n) }) as PeerwatchEvent,
+  );
 
 /** A lab recording's learnt events, moved to begin at `start` (test/lab replays the same files). */
 function labEvents(name: string, start: number): PeerwatchEvent[] {
-  const lines = gunzipSync(fs.readFileSync(path.join(REPO_ROOT, `data/attacks/${name}.ndjson.gz`))).toString("utf8").split("\n");
+  const lines = gunzipSync(fs.readFileSync(path.join(REPO_ROOT, `data/attacks/${name}.ndjson.gz`)))
+    .toString("utf8")
+    .split("\n");
   const out: PeerwatchEvent[] = [];
   for (const l of lines) {
     const r = l ? decodeEventLine(l, name) : undefined;
@@ -60,8 +69,18 @@ describe("adaptive baselines", () => {
     expect(alerts).toBe(0);
     expect(w.normal("msg:ping:in")!.n).toBeGreaterThan(1000);
     const flood = pingFlood(end + 1_000_000, 20_000, 30);
-    const raised = [...flood, ev("net.message", msg(1, "pong", "out"), 0)].flatMap((e, i, all) => w.onEvent(i === all.length - 1 ? { ...e, ts: end + 200_000_000 } : e));
-    expect(raised).toEqual([{ name: "anomaly", severity: "warning", detail: expect.stringMatching(/^ping messages received per minute: [0-9,]{6} in the 60 s to .*Z, [0-9.]+× the normal [0-9]+ ± [0-9]+ \(z [0-9.]+; thresholds 3× and z 6\), anomalous since .*Z; most from peer 77 \(127\.0\.80\.1:40000\) [0-9,]{6} \(100%\)/) }]);
+    const raised = [...flood, ev("net.message", msg(1, "pong", "out"), 0)].flatMap((e, i, all) =>
+      w.onEvent(i === all.length - 1 ? { ...e, ts: end + 200_000_000 } : e),
+    );
+    expect(raised).toEqual([
+      {
+        name: "anomaly",
+        severity: "warning",
+        detail: expect.stringMatching(
+          /^ping messages received per minute: [0-9,]{6} in the 60 s to .*Z, [0-9.]+× the normal [0-9]+ ± [0-9]+ \(z [0-9.]+; thresholds 3× and z 6\), anomalous since .*Z; most from peer 77 \(127\.0\.80\.1:40000\) [0-9,]{6} \(100%\)/,
+        ),
+      },
+    ]);
   });
 
   it("after a simulated day of the demo, raises an anomaly for each flood the lab recorded on a real node", () => {
@@ -89,7 +108,12 @@ describe("adaptive baselines", () => {
 
   it("says nothing during the warm-up, however large the rate", () => {
     const w = new BaselineWatch();
-    const events = [...pingFlood(START, 5000, 30), ...pingFlood(START + 120e6, 10, 30), ...pingFlood(START + 300e6, 20_000, 30), ev("net.message", msg(1, "pong", "out"), 0)];
+    const events = [
+      ...pingFlood(START, 5000, 30),
+      ...pingFlood(START + 120e6, 10, 30),
+      ...pingFlood(START + 300e6, 20_000, 30),
+      ev("net.message", msg(1, "pong", "out"), 0),
+    ];
     events[events.length - 1] = { ...events[events.length - 1]!, ts: START + 600e6 } as PeerwatchEvent;
     expect(events.flatMap((e) => w.onEvent(e))).toEqual([]);
   });
@@ -108,7 +132,9 @@ describe("adaptive baselines", () => {
     expect(b.problems).toEqual([]);
     expect(b.normal("msg:ping:in")).toEqual(a.normal("msg:ping:in"));
     // Warm already: a flood right after the restart is an anomaly.
-    const raised = [...pingFlood(end + 3600e6, 20_000, 30), { ...ev("net.message", msg(1, "pong", "out"), 0), ts: end + 3700e6 } as PeerwatchEvent].flatMap((e) => b.onEvent(e));
+    const raised = [...pingFlood(end + 3600e6, 20_000, 30), { ...ev("net.message", msg(1, "pong", "out"), 0), ts: end + 3700e6 } as PeerwatchEvent].flatMap(
+      (e) => b.onEvent(e),
+    );
     expect(raised.map((x) => x.name)).toEqual(["anomaly"]);
     fs.writeFileSync(file, '{"v":1,"bucketSeconds":60,"savedTs":1,"rates":{"x":{"n":-1,"mean":0,"variance":0}}}');
     const c = new BaselineWatch({ ...DEFAULT_BASELINE, stateFile: file });

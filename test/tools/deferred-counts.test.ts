@@ -35,7 +35,13 @@ describe("DeferredCounts", () => {
     let deferred: DeferredCounts | undefined;
     const c = new Counter({ name: "c_total", help: "c", labelNames: ["x", "y", "z"], registers: [registry], collect: collectFrom(() => deferred) });
     deferred = new DeferredCounts([c], ["x", "y", "z"]);
-    const sets = [["a", "b", "c"], ["a", "b", "d"], ["a", "bc", ""], ["ab", "c", ""], ["a", "b", "c"]];
+    const sets = [
+      ["a", "b", "c"],
+      ["a", "b", "d"],
+      ["a", "bc", ""],
+      ["ab", "c", ""],
+      ["a", "b", "c"],
+    ];
     for (const [x, y, z] of sets) deferred.sums(x!, y!, z!)[0]! += 1;
     expect(deferred.keys).toBe(4);
     const values = (await c.get()).values.map((v) => [v.labels, v.value]);

@@ -43,7 +43,13 @@ describe("fleet view", () => {
   it("names the late node even when its block event arrives before the first node's", () => {
     const fleet = new FleetWatch();
     const block = (node: string, atSeconds: number) =>
-      makeEvent("ebpf", node, "block.connected", { hash: "ab".repeat(32), height: 7, txs: 1, inputs: 1, sigops: 1, connectNs: 1 }, 1_795_470_000_000_000 + atSeconds * 1_000_000);
+      makeEvent(
+        "ebpf",
+        node,
+        "block.connected",
+        { hash: "ab".repeat(32), height: 7, txs: 1, inputs: 1, sigops: 1, connectNs: 1 },
+        1_795_470_000_000_000 + atSeconds * 1_000_000,
+      );
     expect(fleet.onEvent(block("beta", 40))).toEqual([]);
     const alerts = fleet.onEvent(block("alpha", 0));
     expect(alerts.map((a) => a.detail)).toEqual([`node beta connected block 7 (${"ab".repeat(8)}…) 40.0 s after alpha`]);
@@ -62,7 +68,14 @@ describe("fleet view", () => {
     expect(shared.onEvent(snapshot("n1", [1, 2]))).toEqual([]);
     expect(shared.onEvent(snapshot("n2", [3, 4]))).toEqual([]);
     const alerts = shared.onEvent(snapshot("n3", [5, 6]));
-    expect(alerts).toEqual([{ name: "fleet-shared-prefix", severity: "warning", subject: "203.0.113.0/24", detail: "6 inbound peers from 203.0.113.0/24 are connected to 3 of your nodes at once: n1, n2, n3" }]);
+    expect(alerts).toEqual([
+      {
+        name: "fleet-shared-prefix",
+        severity: "warning",
+        subject: "203.0.113.0/24",
+        detail: "6 inbound peers from 203.0.113.0/24 are connected to 3 of your nodes at once: n1, n2, n3",
+      },
+    ]);
     shared.onEvent(makeEvent("ebpf", "n3", "net.connection", { kind: "closed", peerId: 2 }));
     shared.onEvent(makeEvent("ebpf", "n3", "net.connection", { kind: "closed", peerId: 4 }));
     expect(shared.nodesWith("prefix:203.0.113.0/24")).toEqual(["n1", "n2"]);

@@ -29,7 +29,14 @@ describe.skipIf(!hasPromtool)("metrics conventions on a live scrape", () => {
     expect(lint.status).toBe(0);
     expect(body).not.toMatch(/^nodejs_active_\w+_total /m);
     // The self-metrics every Prometheus client library exports, under their usual names.
-    for (const n of ["process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds", "process_start_time_seconds", "nodejs_heap_size_used_bytes"]) expect(body).toMatch(new RegExp(`^${n} \\d`, "m"));
+    for (const n of [
+      "process_resident_memory_bytes",
+      "process_cpu_seconds_total",
+      "process_open_fds",
+      "process_start_time_seconds",
+      "nodejs_heap_size_used_bytes",
+    ])
+      expect(body).toMatch(new RegExp(`^${n} \\d`, "m"));
     for (const d of KNOWN_DROPS) {
       expect(body).toContain(`peerwatch_events_dropped_total{source="${d.source}",reason="${d.reason}"} 0`);
     }

@@ -29,14 +29,15 @@ async function feed(events: PeerwatchEvent[]): Promise<string> {
 function scrape(): Promise<string> {
   const { host, port } = tool.server!.address;
   return new Promise((resolve, reject) => {
-    http.get({ host, port, path: "/metrics" }, (res) => {
-      let b = "";
-      res.on("data", (d: Buffer) => (b += d.toString()));
-      res.on("end", () => resolve(b));
-    }).on("error", reject);
+    http
+      .get({ host, port, path: "/metrics" }, (res) => {
+        let b = "";
+        res.on("data", (d: Buffer) => (b += d.toString()));
+        res.on("end", () => resolve(b));
+      })
+      .on("error", reject);
   });
 }
-
 
 describe("metrics", () => {
   it("counts P2P messages and bytes by type, direction and connection type; bounds unknown types", async () => {
@@ -56,7 +57,7 @@ describe("metrics", () => {
     expect(value(text, 'peerwatch_p2p_addr_entries_bucket{le="50",msg_type="addrv2",direction="in"}')).toBe(1);
     expect(value(text, 'peerwatch_p2p_addr_entries_bucket{le="10",msg_type="addrv2",direction="in"}')).toBe(0);
     expect(value(text, 'peerwatch_p2p_feefilter_sat_per_vbyte_bucket{le="0.1",direction="in"}')).toBe(1);
-    expect(value(text, 'peerwatch_p2p_inbound_ping_payload_bytes_count')).toBe(2);
+    expect(value(text, "peerwatch_p2p_inbound_ping_payload_bytes_count")).toBe(2);
   });
 
   it("counts connections by kind and network, and bounds misbehaving reasons", async () => {
@@ -120,7 +121,18 @@ describe("metrics", () => {
 
   it("turns thread CPU snapshots into a counter per thread name, across node restarts", async () => {
     const snap = (pid: number, cpu: number, at: number) =>
-      ev("threads.snapshot", { pid, threads: [{ tid: pid + 1, name: "b-msghand", userSeconds: cpu, systemSeconds: 1 }, { tid: pid + 2, name: "b-httpworker.3", userSeconds: 1, systemSeconds: 0 }] }, at, "proc");
+      ev(
+        "threads.snapshot",
+        {
+          pid,
+          threads: [
+            { tid: pid + 1, name: "b-msghand", userSeconds: cpu, systemSeconds: 1 },
+            { tid: pid + 2, name: "b-httpworker.3", userSeconds: 1, systemSeconds: 0 },
+          ],
+        },
+        at,
+        "proc",
+      );
     const text = await feed([snap(100, 10, 0), snap(100, 15, 10), snap(200, 2, 20)]);
     expect(value(text, 'peerwatch_node_thread_cpu_seconds_total{thread="b-msghand"}')).toBe(11 + 5 + 3);
     expect(value(text, 'peerwatch_node_thread_cpu_seconds_total{thread="b-httpworker"}')).toBe(2);
@@ -146,7 +158,9 @@ describe("metrics", () => {
   });
 
   it("scrapes quickly with 1000 peers while events stream", async () => {
-    const peers = Array.from({ length: 1000 }, (_, i) => peer(i, { transport: i % 3 ? "v2" : "v1", network: i % 5 ? "ipv4" : "onion", addr: i % 5 ? `198.51.${i >> 8}.${i & 255}:8333` : `x${i}.onion:8333` }));
+    const peers = Array.from({ length: 1000 }, (_, i) =>
+      peer(i, { transport: i % 3 ? "v2" : "v1", network: i % 5 ? "ipv4" : "onion", addr: i % 5 ? `198.51.${i >> 8}.${i & 255}:8333` : `x${i}.onion:8333` }),
+    );
     await feed([ev("peers.snapshot", { peers }, 0, "rpc")]);
     let streaming = true;
     let sent = 0;

@@ -28,7 +28,7 @@ describe("NDJSON writer", () => {
     const slow = new PassThrough({ highWaterMark: 64 });
     const realStdout = Object.getOwnPropertyDescriptor(process, "stdout")!;
     Object.defineProperty(process, "stdout", { value: slow, configurable: true });
-    let writer;
+    let writer: ReturnType<typeof startNdjsonWriter> | undefined;
     try {
       writer = startNdjsonWriter(bus, "-", log);
     } finally {
@@ -72,7 +72,13 @@ describe("NDJSON writer", () => {
     await until(() => writer.subscription.pending === 0);
     await writer.close();
     expect(Object.fromEntries(writer.lost)).toEqual({ "event could not be encoded (tip.changed)": 1 });
-    expect(fs.readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l).data.height)).toEqual([2]);
+    expect(
+      fs
+        .readFileSync(out, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).data.height),
+    ).toEqual([2]);
     await bus.close(0);
   });
 
@@ -102,7 +108,8 @@ async function runReadOnly(): Promise<(CliResult & { file: string }) | { skip: s
   if (process.getuid?.() !== 0) return { ...(await runCli(args)), file };
   const env = { HOME: dir };
   const probe = await runCli(["--version"], { as: NOBODY, env, cwd: dir });
-  if (probe.code !== 0) return { skip: `uid ${NOBODY.uid} cannot run ${CLI} (is every folder above the checkout readable by others?): ${probe.stderr.split("\n")[0]}` };
+  if (probe.code !== 0)
+    return { skip: `uid ${NOBODY.uid} cannot run ${CLI} (is every folder above the checkout readable by others?): ${probe.stderr.split("\n")[0]}` };
   return { ...(await runCli(args, { as: NOBODY, env, cwd: dir })), file };
 }
 

@@ -31,7 +31,9 @@ describe("alert series by peer", () => {
     expect(value(text, 'peerwatch_alert_last_raised_timestamp_seconds{name="inbound-churn",severity="warning",peer=""}')).toBe(1_000_000);
     expect(value(text, 'peerwatch_alert_last_raised_timestamp_seconds{name="addr-spam",severity="warning",peer=""}')).toBe(1_000_000);
     for (let i = 0; i < MAX_ALERT_SERIES + 50; i++) {
-      handle(makeEvent("ebpf", "n", "net.connection", { kind: "inbound", peerId: 1000 + i, addr: `198.51.100.${i % 250}:${8000 + i}`, connType: "inbound" }, T0));
+      handle(
+        makeEvent("ebpf", "n", "net.connection", { kind: "inbound", peerId: 1000 + i, addr: `198.51.100.${i % 250}:${8000 + i}`, connType: "inbound" }, T0),
+      );
       handle(makeEvent("peerwatch", "n", "alert", { name: "listed-address", severity: "warning", peerId: 1000 + i, detail: "z" }, T0));
     }
     text = await registry.metrics();
@@ -53,7 +55,13 @@ describe("peer traffic and netgroups", () => {
   it("names only the busiest peers and the largest netgroups, rebuilt from each snapshot", async () => {
     const registry = new Registry();
     const handle = registerPeerTrafficMetrics(registry);
-    const peers = Array.from({ length: 30 }, (_, i) => ({ ...peer(i), addr: `10.${i % 3}.0.${i}:8333`, inbound: i % 2 === 0, bytesSent: i * 100, bytesRecv: i * 1000 }));
+    const peers = Array.from({ length: 30 }, (_, i) => ({
+      ...peer(i),
+      addr: `10.${i % 3}.0.${i}:8333`,
+      inbound: i % 2 === 0,
+      bytesSent: i * 100,
+      bytesRecv: i * 1000,
+    }));
     handle(makeEvent("rpc", "n", "peers.snapshot", { peers }, T0));
     let text = await registry.metrics();
     const named = text.split("\n").filter((l) => l.startsWith("peerwatch_top_peers_bytes{"));

@@ -12,7 +12,19 @@ import { REPO_ROOT } from "../helpers/capture.js";
 import { DASHBOARD_SCHEMA } from "../helpers/grafana-dashboard-schema.js";
 
 /** Every dashboard shipped, one per part an operator looks at. */
-const DASHBOARDS = ["addr-inv.json", "backlog.json", "connections.json", "detectors.json", "health.json", "mempool.json", "overview.json", "p2p-traffic.json", "peers.json", "sources.json", "threads.json"];
+const DASHBOARDS = [
+  "addr-inv.json",
+  "backlog.json",
+  "connections.json",
+  "detectors.json",
+  "health.json",
+  "mempool.json",
+  "overview.json",
+  "p2p-traffic.json",
+  "peers.json",
+  "sources.json",
+  "threads.json",
+];
 
 const rulesDir = path.join(REPO_ROOT, "rules");
 const rulesFile = path.join(rulesDir, "peerwatch.rules.yml");
@@ -55,7 +67,11 @@ describe("metric names used by rules and dashboards", () => {
 
   const check = async (exprs: { where: string; expr: string }[]) => {
     const names = await exposed();
-    const unknown = exprs.flatMap(({ where, expr }) => metricNames(expr).filter((n) => !names.has(n) && !recorded.has(n)).map((n) => `${where}: ${n}`));
+    const unknown = exprs.flatMap(({ where, expr }) =>
+      metricNames(expr)
+        .filter((n) => !names.has(n) && !recorded.has(n))
+        .map((n) => `${where}: ${n}`),
+    );
     expect(unknown).toEqual([]);
     expect(exprs.length).toBeGreaterThan(5);
   };
@@ -67,7 +83,10 @@ describe("metric names used by rules and dashboards", () => {
 
   it("dashboards (overview, peers, connections, P2P traffic, addr/inv, mempool, backlog, threads, detectors, IPC vs eBPF, health) use only existing metrics", async () => {
     const dir = path.join(REPO_ROOT, "dashboards");
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort();
     expect(files).toEqual(DASHBOARDS);
     const exprs = files.flatMap((f) => {
       const d = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as { panels: { title: string; targets: { expr: string }[] }[] };
@@ -85,7 +104,11 @@ describe("metric names used by rules and dashboards", () => {
 describe("dashboards against Grafana's dashboard model", () => {
   const ajv = new Ajv({ allErrors: true, strict: true });
   const validate = ajv.compile(DASHBOARD_SCHEMA);
-  const load = (f: string) => JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "dashboards", f), "utf8")) as { uid: string; panels: { id: number; gridPos: { x: number; w: number }; targets: { refId: string }[] }[] };
+  const load = (f: string) =>
+    JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "dashboards", f), "utf8")) as {
+      uid: string;
+      panels: { id: number; gridPos: { x: number; w: number }; targets: { refId: string }[] }[];
+    };
 
   it.each(DASHBOARDS)("%s is a valid dashboard: known keys and types, panels on the 24-column grid, unique ids and refIds", (f) => {
     const d = load(f);
@@ -104,9 +127,17 @@ describe("dashboards against Grafana's dashboard model", () => {
 
   it("the check catches a typo and a panel off the grid", () => {
     const d = load("overview.json") as unknown as { panels: Record<string, unknown>[] };
-    const bad = { ...d, panels: [{ ...d.panels[0], gridpos: { x: 0, y: 0, w: 12, h: 8 } }, { ...d.panels[1], gridPos: { x: 20, y: 0, w: 30, h: 8 } }] };
+    const bad = {
+      ...d,
+      panels: [
+        { ...d.panels[0], gridpos: { x: 0, y: 0, w: 12, h: 8 } },
+        { ...d.panels[1], gridPos: { x: 20, y: 0, w: 30, h: 8 } },
+      ],
+    };
     expect(validate(bad)).toBe(false);
-    expect(validate.errors!.map((e) => e.instancePath + " " + e.message).join("\n")).toMatch(/must NOT have additional properties[\s\S]*\/panels\/1\/gridPos\/w must be <= 24/);
+    expect(validate.errors!.map((e) => e.instancePath + " " + e.message).join("\n")).toMatch(
+      /must NOT have additional properties[\s\S]*\/panels\/1\/gridPos\/w must be <= 24/,
+    );
   });
 });
 

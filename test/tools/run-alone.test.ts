@@ -90,7 +90,10 @@ const CASES: Case<RunningTool>[] = [
     start: (ctx) => runNdjson({ events: path.join(dir, "events.ndjson.gz"), open: (f) => openEventFile(f) }, ctx),
     async stopped() {
       const { gunzipSync } = await import("node:zlib");
-      const lines = gunzipSync(fs.readFileSync(path.join(dir, "events.ndjson.gz"))).toString("utf8").trim().split("\n");
+      const lines = gunzipSync(fs.readFileSync(path.join(dir, "events.ndjson.gz")))
+        .toString("utf8")
+        .trim()
+        .split("\n");
       expect(lines.length).toBeGreaterThanOrEqual(captureEvents().length); // every event, and what the others published
     },
   }),
@@ -148,7 +151,12 @@ describe("each tool runs alone with its options and stops on its signal", () => 
 
   it("the recording player (a producer) plays alone until its signal aborts, and leaves nothing on the signal", async () => {
     const file = path.join(dir, "loop.ndjson");
-    fs.writeFileSync(file, captureEvents().map((e) => JSON.stringify(e)).join("\n") + "\n");
+    fs.writeFileSync(
+      file,
+      captureEvents()
+        .map((e) => JSON.stringify(e))
+        .join("\n") + "\n",
+    );
     const bus = new MemoryBus({ nodeName: "regtest" });
     let seen = 0;
     bus.subscribe({ name: "watcher" }, () => void seen++);

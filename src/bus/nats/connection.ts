@@ -11,7 +11,10 @@ import { describeServers } from "./options.js";
  * meanwhile), given up at once when the server refuses the credentials or the TLS set-up, which
  * waiting cannot fix (NatsBusError). Undefined when `closing` fires first.
  */
-export async function connectFirst(connOpts: ConnectionOptions, o: { where: string; log: Logger; closing: AbortSignal; buffering: number }): Promise<NatsConnection | undefined> {
+export async function connectFirst(
+  connOpts: ConnectionOptions,
+  o: { where: string; log: Logger; closing: AbortSignal; buffering: number },
+): Promise<NatsConnection | undefined> {
   const { where, log, closing } = o;
   for (let attempt = 0; !closing.aborted; attempt++) {
     try {

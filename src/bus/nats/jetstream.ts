@@ -73,7 +73,9 @@ export async function ensureDurableConsumer(jsm: JetStreamManager, stream: strin
     const info = await jsm.consumers.info(stream, durable);
     const had = info.config.filter_subject ?? "";
     if (had !== filterSubject) {
-      log.warn(`NATS: durable consumer ${durable} exists with filter "${had}", not "${filterSubject}"; it is kept (delete it with 'nats consumer rm ${stream} ${durable}' to change --nodes)`);
+      log.warn(
+        `NATS: durable consumer ${durable} exists with filter "${had}", not "${filterSubject}"; it is kept (delete it with 'nats consumer rm ${stream} ${durable}' to change --nodes)`,
+      );
     }
     return;
   } catch (e) {

@@ -82,7 +82,13 @@ export class NatsBus implements EventBus {
       this.local.publish(e);
       options.onReport?.(e);
     });
-    this.publisher = new NatsPublisher({ log, capacity: options.maxBuffer ?? settings.natsBuffer, streamName: options.stream?.name, drops: this.drops, closing });
+    this.publisher = new NatsPublisher({
+      log,
+      capacity: options.maxBuffer ?? settings.natsBuffer,
+      streamName: options.stream?.name,
+      drops: this.drops,
+      closing,
+    });
     const durable = options.durable && options.stream ? { stream: options.stream.name, name: options.durable } : undefined;
     this.subscriber = new NatsSubscriber(this.local, { log, nodes: options.nodes, durable, settled: options.settled, drops: this.drops, closing });
     this.timer = setInterval(() => this.reportDrops(), options.dropReportIntervalMs ?? 1000);

@@ -14,7 +14,10 @@ const SUBJECT_SAFE = /^[A-Za-z0-9_-]{1,64}$/;
 /** One or more server URLs; a bare host:port means nats://host:port. */
 const serverList = z.string().transform((s, ctx) => {
   const out: string[] = [];
-  for (const raw of s.split(",").map((x) => x.trim()).filter(Boolean)) {
+  for (const raw of s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const withScheme = /^[a-z]+:\/\//i.test(raw) ? raw : `nats://${raw}`;
     let u: URL | undefined;
     try {
@@ -36,10 +39,20 @@ const serverList = z.string().transform((s, ctx) => {
 });
 
 const nameList = z.string().transform((s, ctx) => {
-  const names = [...new Set(s.split(",").map((x) => x.trim()).filter(Boolean))];
+  const names = [
+    ...new Set(
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  ];
   const bad = names.find((n) => !/^[A-Za-z0-9._-]{1,128}$/.test(n));
   if (bad !== undefined || names.length === 0 || names.length > 256) {
-    ctx.addIssue({ code: "custom", message: bad !== undefined ? `"${bad.slice(0, 40)}" is not a node name (letters, digits, '.', '_' and '-')` : "expected 1 to 256 node names" });
+    ctx.addIssue({
+      code: "custom",
+      message: bad !== undefined ? `"${bad.slice(0, 40)}" is not a node name (letters, digits, '.', '_' and '-')` : "expected 1 to 256 node names",
+    });
     return z.NEVER;
   }
   return names;
@@ -49,27 +62,84 @@ const subjectSafe = z.string().regex(SUBJECT_SAFE, "letters, digits, '_' and '-'
 
 /** Rows shared by every command that talks to NATS (observe, tools). */
 export const NATS_OPTIONS = defineOptions({
-  nats: { flag: "nats", arg: "url", description: "NATS server(s) to publish events to (observe, replay) or read them from (tools, replay --from-stream): nats://host:4222 or tls://host:4222, comma list for a cluster", schema: serverList.optional() },
-  natsUser: { flag: "nats-user", arg: "user", description: "NATS user (with --nats-password, PEERWATCH_NATS_PASSWORD or --nats-password-file)", schema: z.string().min(1).max(256).optional() },
-  natsPassword: { flag: "nats-password", arg: "password", description: "NATS password (prefer PEERWATCH_NATS_PASSWORD or --nats-password-file: flags show in ps); never logged", secret: true, schema: z.string().min(1).max(1024).optional() },
+  nats: {
+    flag: "nats",
+    arg: "url",
+    description:
+      "NATS server(s) to publish events to (observe, replay) or read them from (tools, replay --from-stream): nats://host:4222 or tls://host:4222, comma list for a cluster",
+    schema: serverList.optional(),
+  },
+  natsUser: {
+    flag: "nats-user",
+    arg: "user",
+    description: "NATS user (with --nats-password, PEERWATCH_NATS_PASSWORD or --nats-password-file)",
+    schema: z.string().min(1).max(256).optional(),
+  },
+  natsPassword: {
+    flag: "nats-password",
+    arg: "password",
+    description: "NATS password (prefer PEERWATCH_NATS_PASSWORD or --nats-password-file: flags show in ps); never logged",
+    secret: true,
+    schema: z.string().min(1).max(1024).optional(),
+  },
   natsPasswordFile: { flag: "nats-password-file", arg: "file", description: "file holding the NATS password", schema: file.optional() },
-  natsToken: { flag: "nats-token", arg: "token", description: "NATS token (prefer PEERWATCH_NATS_TOKEN or --nats-token-file); never logged", secret: true, schema: z.string().min(1).max(1024).optional() },
+  natsToken: {
+    flag: "nats-token",
+    arg: "token",
+    description: "NATS token (prefer PEERWATCH_NATS_TOKEN or --nats-token-file); never logged",
+    secret: true,
+    schema: z.string().min(1).max(1024).optional(),
+  },
   natsTokenFile: { flag: "nats-token-file", arg: "file", description: "file holding the NATS token", schema: file.optional() },
   natsCreds: { flag: "nats-creds", arg: "file", description: "NATS credentials file (JWT and NKey seed, as made by nsc)", schema: file.optional() },
   natsNkey: { flag: "nats-nkey", arg: "file", description: "file holding a NATS user NKey seed (SU…)", schema: file.optional() },
   natsTlsCa: { flag: "nats-tls-ca", arg: "file", description: "CA certificate(s) that sign the NATS server's certificate (PEM)", schema: file.optional() },
   natsTlsCert: { flag: "nats-tls-cert", arg: "file", description: "client certificate for NATS TLS (PEM, with --nats-tls-key)", schema: file.optional() },
   natsTlsKey: { flag: "nats-tls-key", arg: "file", description: "client key for NATS TLS (PEM)", schema: file.optional() },
-  natsStream: { flag: "nats-stream", arg: "name", description: "JetStream stream that holds the events (created if missing); without it, core NATS (nothing stored)", schema: subjectSafe.optional() },
-  natsStreamMaxAge: { flag: "nats-stream-max-age", arg: "seconds", description: "when the stream is created: drop events older than this", defaultText: "604800", schema: seconds(10 * 365 * 86400).default(7 * 86400) },
-  natsStreamMaxBytes: { flag: "nats-stream-max-bytes", arg: "n", description: "when the stream is created: its size limit in bytes (oldest events go first)", defaultText: "1073741824", schema: wholeNumber(1024 * 1024, 2 ** 50).default(1024 ** 3) },
-  natsBuffer: { flag: "nats-buffer", arg: "n", description: "events held while NATS is unreachable; beyond that they are dropped and counted", defaultText: "10000", schema: wholeNumber(1, 10_000_000).default(10_000) },
+  natsStream: {
+    flag: "nats-stream",
+    arg: "name",
+    description: "JetStream stream that holds the events (created if missing); without it, core NATS (nothing stored)",
+    schema: subjectSafe.optional(),
+  },
+  natsStreamMaxAge: {
+    flag: "nats-stream-max-age",
+    arg: "seconds",
+    description: "when the stream is created: drop events older than this",
+    defaultText: "604800",
+    schema: seconds(10 * 365 * 86400).default(7 * 86400),
+  },
+  natsStreamMaxBytes: {
+    flag: "nats-stream-max-bytes",
+    arg: "n",
+    description: "when the stream is created: its size limit in bytes (oldest events go first)",
+    defaultText: "1073741824",
+    schema: wholeNumber(1024 * 1024, 2 ** 50).default(1024 ** 3),
+  },
+  natsBuffer: {
+    flag: "nats-buffer",
+    arg: "n",
+    description: "events held while NATS is unreachable; beyond that they are dropped and counted",
+    defaultText: "10000",
+    schema: wholeNumber(1, 10_000_000).default(10_000),
+  },
 });
 
 /** Rows only `peerwatch tools` has. */
 export const NATS_TOOLS_OPTIONS = defineOptions({
-  nodes: { flag: "nodes", arg: "list", description: "comma list of node names to read; metrics carry a node label unless exactly one is named", defaultText: "every node on the server", schema: nameList.optional() },
-  natsDurable: { flag: "nats-durable", arg: "name", description: "read through this durable JetStream consumer of --nats-stream: a restarted tools process resumes where it stopped", schema: subjectSafe.optional() },
+  nodes: {
+    flag: "nodes",
+    arg: "list",
+    description: "comma list of node names to read; metrics carry a node label unless exactly one is named",
+    defaultText: "every node on the server",
+    schema: nameList.optional(),
+  },
+  natsDurable: {
+    flag: "nats-durable",
+    arg: "name",
+    description: "read through this durable JetStream consumer of --nats-stream: a restarted tools process resumes where it stopped",
+    schema: subjectSafe.optional(),
+  },
 });
 
 export type NatsSettings = OptionValues<typeof NATS_OPTIONS>;
@@ -123,7 +193,9 @@ export function readSecretFile(path: string, what: string): Uint8Array {
 }
 
 const secretText = (path: string, what: string) => {
-  const text = Buffer.from(readSecretFile(path, what)).toString("utf8").replace(/\r?\n$/, "");
+  const text = Buffer.from(readSecretFile(path, what))
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
   if (text === "") throw new NatsConfigError(`${what} ${path} is empty`);
   return text;
 };
@@ -170,7 +242,11 @@ export function connectionOptions(s: NatsConnectSettings, clientName: string): C
   if (auth) opts.authenticator = auth;
   const wantsTls = s.natsTlsCa || s.natsTlsCert || s.nats.some((u) => u.startsWith("tls://"));
   if (wantsTls) {
-    for (const [f, what] of [[s.natsTlsCa, "NATS TLS CA file"], [s.natsTlsCert, "NATS TLS certificate"], [s.natsTlsKey, "NATS TLS key"]] as const) {
+    for (const [f, what] of [
+      [s.natsTlsCa, "NATS TLS CA file"],
+      [s.natsTlsCert, "NATS TLS certificate"],
+      [s.natsTlsKey, "NATS TLS key"],
+    ] as const) {
       if (f) readSecretFile(f, what); // fail early with a clear message, not deep in the TLS handshake
     }
     opts.tls = { caFile: s.natsTlsCa, certFile: s.natsTlsCert, keyFile: s.natsTlsKey };

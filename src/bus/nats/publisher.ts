@@ -3,7 +3,7 @@
 // server's max_payload or a failed publish is dropped and counted (`events.dropped`, source
 // `nats:publish`). With a stream, events go to JetStream and are re-sent (same message id, so never
 // stored twice) until the server acknowledges them.
-import { type JetStreamClient } from "@nats-io/jetstream";
+import type { JetStreamClient } from "@nats-io/jetstream";
 import { nuid, type NatsConnection } from "@nats-io/transport-node";
 import type { PeerwatchEvent } from "../../events/index.js";
 import type { Logger } from "../../logger.js";
@@ -191,7 +191,10 @@ export class NatsPublisher {
       if (failed > 0) {
         const why = (results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason as Error;
         // No responders: no stream takes these subjects (a publisher without the right to create it).
-        const hint = natsErrorKind(why) === "no-responders" ? ` (no stream ${this.o.streamName ?? ""} stores ${SUBJECT_ROOT}.>: start peerwatch tools --nats-stream, or create it as docs/deploy.md shows)` : "";
+        const hint =
+          natsErrorKind(why) === "no-responders"
+            ? ` (no stream ${this.o.streamName ?? ""} stores ${SUBJECT_ROOT}.>: start peerwatch tools --nats-stream, or create it as docs/deploy.md shows)`
+            : "";
         this.o.log.warn(`NATS: JetStream did not store ${failed} events (${why.message})${hint}; retrying`);
         await new Promise((r) => setTimeout(r, 500));
       }

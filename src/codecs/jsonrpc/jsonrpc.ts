@@ -17,7 +17,10 @@ export function buildRequest(method: string, params: readonly unknown[]): { id: 
 
 const reply = z.object({
   result: z.unknown().optional(),
-  error: z.object({ code: z.number().int(), message: z.string().max(4096) }).nullable().optional(),
+  error: z
+    .object({ code: z.number().int(), message: z.string().max(4096) })
+    .nullable()
+    .optional(),
   id: z.union([z.number(), z.string(), z.null()]).optional(),
 });
 

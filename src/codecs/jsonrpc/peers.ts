@@ -21,7 +21,11 @@ const ms = (seconds: number | undefined) => (seconds === undefined ? null : seco
 
 /** Keeps the per-message-type byte counts within the event model's bounds (type names ≤ 32, ≤ 256 types). */
 function boundedPerMsg(r: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(r).filter(([k]) => k.length <= 32).slice(0, 256));
+  return Object.fromEntries(
+    Object.entries(r)
+      .filter(([k]) => k.length <= 32)
+      .slice(0, 256),
+  );
 }
 
 export function toPeerInfo(p: GetPeerInfoPeer): PeerInfo {

@@ -9,7 +9,10 @@ export class ByteReader {
   private off = 0;
   /** Integers are read through one view of the buffer, not a Buffer made per field. */
   private readonly view: DataView;
-  constructor(private readonly buf: Uint8Array, private readonly what = "message") {
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly what = "message",
+  ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 

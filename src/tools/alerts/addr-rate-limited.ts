@@ -28,6 +28,13 @@ export class AddrRateLimited implements Heuristic {
     if (e.type !== "addr.received" || e.data.rateLimited === 0) return NONE;
     const n = this.dropped.add(e.data.peerId, e.ts, e.data.rateLimited);
     if (n <= this.t.addrExcessEntries || !due(this.name, e.data.peerId)) return NONE;
-    return [{ name: this.name, severity: "warning", peerId: e.data.peerId, detail: `${this.book.describe(e.data.peerId)} sent ${n} addresses that the node's own rate limit dropped in ${this.t.addrWindowSeconds} s (the log's "rate-limited" count; threshold ${this.t.addrExcessEntries})` }];
+    return [
+      {
+        name: this.name,
+        severity: "warning",
+        peerId: e.data.peerId,
+        detail: `${this.book.describe(e.data.peerId)} sent ${n} addresses that the node's own rate limit dropped in ${this.t.addrWindowSeconds} s (the log's "rate-limited" count; threshold ${this.t.addrExcessEntries})`,
+      },
+    ];
   }
 }

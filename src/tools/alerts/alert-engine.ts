@@ -4,12 +4,32 @@
 import type { EventBus, Subscription } from "../../bus/index.js";
 import { FactSourceSelector, makeEvent, type PeerwatchEvent } from "../../events/index.js";
 import type { PrefixTree } from "../../iplists/prefix-tree.js";
-import { AddrSpam, InboundChurn, ListedAddress, LowFeeFilter, PingSpam, ProcessingBacklog, V2ShareDrop, type AlertData, type Due, type Heuristic } from "./heuristics.js";
+import {
+  AddrSpam,
+  InboundChurn,
+  ListedAddress,
+  LowFeeFilter,
+  PingSpam,
+  ProcessingBacklog,
+  V2ShareDrop,
+  type AlertData,
+  type Due,
+  type Heuristic,
+} from "./heuristics.js";
 import type { Thresholds } from "./thresholds.js";
 import { detectorHeuristics } from "./detectors.js";
 
 export function defaultHeuristics(t: Thresholds, lists: PrefixTree): Heuristic[] {
-  return [new PingSpam(t), new AddrSpam(t), new InboundChurn(t), new ProcessingBacklog(t), new ListedAddress(lists), new LowFeeFilter(t), new V2ShareDrop(t), ...detectorHeuristics(t)];
+  return [
+    new PingSpam(t),
+    new AddrSpam(t),
+    new InboundChurn(t),
+    new ProcessingBacklog(t),
+    new ListedAddress(lists),
+    new LowFeeFilter(t),
+    new V2ShareDrop(t),
+    ...detectorHeuristics(t),
+  ];
 }
 
 /** Alerts (name, peer) remembered for de-duplication; the oldest are forgotten first. */

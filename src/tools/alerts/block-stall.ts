@@ -66,7 +66,12 @@ export class BlockStall implements Heuristic {
       }
       case "peer.disconnecting":
         if ((e.data.cause === "stalling" || e.data.cause === "block_download_timeout") && due(this.name, e.data.peerId)) {
-          (out ??= []).push({ name: this.name, severity: "warning", peerId: e.data.peerId, detail: `the node dropped ${this.book.describe(e.data.peerId, e.data.addr ?? "")}: ${e.data.detail}` });
+          (out ??= []).push({
+            name: this.name,
+            severity: "warning",
+            peerId: e.data.peerId,
+            detail: `the node dropped ${this.book.describe(e.data.peerId, e.data.addr ?? "")}: ${e.data.detail}`,
+          });
         }
         this.owed.delete(e.data.peerId);
         break;
@@ -85,7 +90,12 @@ export class BlockStall implements Heuristic {
           const since = this.inflightSince.get(p.id);
           if (since === undefined) this.inflightSince.set(p.id, e.ts);
           else if (e.ts - since >= limit && due(this.name, p.id)) {
-            (out ??= []).push({ name: this.name, severity: "warning", peerId: p.id, detail: `${this.book.describe(p.id, p.addr)} has had ${p.inflightBlocks} block(s) in flight for ${((e.ts - since) / S).toFixed(0)} s without delivering (getpeerinfo inflight; threshold ${this.t.blockStallSeconds} s)` });
+            (out ??= []).push({
+              name: this.name,
+              severity: "warning",
+              peerId: p.id,
+              detail: `${this.book.describe(p.id, p.addr)} has had ${p.inflightBlocks} block(s) in flight for ${((e.ts - since) / S).toFixed(0)} s without delivering (getpeerinfo inflight; threshold ${this.t.blockStallSeconds} s)`,
+            });
           }
         }
         for (const id of this.inflightSince.keys()) if (!seen.has(id)) this.inflightSince.delete(id);
@@ -99,7 +109,11 @@ export class BlockStall implements Heuristic {
           this.behindBy = r.headers - r.blocks;
           if (e.ts - this.behindSince >= this.t.tipBehindSeconds * S && !r.initialblockdownload && due("tip-behind-headers")) {
             const holders = [...this.owed.keys()].slice(0, 3).map((id) => this.book.describe(id));
-            (out ??= []).push({ name: "tip-behind-headers", severity: "warning", detail: `the node has known headers ${this.behindBy} block(s) ahead of its tip (${r.blocks}) for ${((e.ts - this.behindSince) / S).toFixed(0)} s (threshold ${this.t.tipBehindSeconds} s)${holders.length ? `; blocks owed by ${holders.join(", ")}` : ""}` });
+            (out ??= []).push({
+              name: "tip-behind-headers",
+              severity: "warning",
+              detail: `the node has known headers ${this.behindBy} block(s) ahead of its tip (${r.blocks}) for ${((e.ts - this.behindSince) / S).toFixed(0)} s (threshold ${this.t.tipBehindSeconds} s)${holders.length ? `; blocks owed by ${holders.join(", ")}` : ""}`,
+            });
           }
         } else this.behindSince = 0;
         break;
@@ -111,7 +125,12 @@ export class BlockStall implements Heuristic {
       this.owed.delete(id);
       if (this.book.get(id)?.closed) continue; // gone: its getdata was traced after the close
       if (!due(this.name, id)) continue;
-      (out ??= []).push({ name: this.name, severity: "warning", peerId: id, detail: `${this.book.describe(id)} was asked for ${o.blocks} block(s) ${((e.ts - o.since) / S).toFixed(0)} s ago and has not delivered (threshold ${this.t.blockStallSeconds} s; Core waits BLOCK_STALLING_TIMEOUT 2–64 s in the download window, else up to 10 min)` });
+      (out ??= []).push({
+        name: this.name,
+        severity: "warning",
+        peerId: id,
+        detail: `${this.book.describe(id)} was asked for ${o.blocks} block(s) ${((e.ts - o.since) / S).toFixed(0)} s ago and has not delivered (threshold ${this.t.blockStallSeconds} s; Core waits BLOCK_STALLING_TIMEOUT 2–64 s in the download window, else up to 10 min)`,
+      });
     }
     return out ?? NONE;
   }

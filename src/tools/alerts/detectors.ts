@@ -17,5 +17,18 @@ import { TxSpam } from "./tx-spam.js";
 
 export function detectorHeuristics(t: Thresholds): Heuristic[] {
   const book = new PeerBook();
-  return [book, new InvFlood(t, book), new SpyPeer(t, book), new HandshakeStall(t, book), new ProtocolViolation(t, book), new BlockStall(t, book), new Eclipse(t, book), new PeerLoad(t, book), new TxSpam(t, book), new SilentPeers(t, book), new AddrRateLimited(t, book), new SnapshotFloods(t, book)];
+  return [
+    book,
+    new InvFlood(t, book),
+    new SpyPeer(t, book),
+    new HandshakeStall(t, book),
+    new ProtocolViolation(t, book),
+    new BlockStall(t, book),
+    new Eclipse(t, book),
+    new PeerLoad(t, book),
+    new TxSpam(t, book),
+    new SilentPeers(t, book),
+    new AddrRateLimited(t, book),
+    new SnapshotFloods(t, book),
+  ];
 }

@@ -89,7 +89,11 @@ export class Eclipse implements Heuristic {
     }
     for (const [g, list] of groups) {
       if (list.length < 2 || !due("outbound-netgroup")) continue;
-      (out ??= []).push({ name: "outbound-netgroup", severity: "warning", detail: `${list.length} automatic outbound peers share netgroup ${g}, which Core's own choice never does: ${sample(list)}` });
+      (out ??= []).push({
+        name: "outbound-netgroup",
+        severity: "warning",
+        detail: `${list.length} automatic outbound peers share netgroup ${g}, which Core's own choice never does: ${sample(list)}`,
+      });
     }
     // New automatic outbound peers since the last snapshot (when no connection events told us).
     // A restarted node: every peer connected since the last snapshot (its new outbound set is no churn).
@@ -116,8 +120,15 @@ export class Eclipse implements Heuristic {
     this.inboundClosed(id);
     const n = this.countInbound(id, g);
     const all = this.inbound.size;
-    if (all < this.t.netgroupInboundPeers || n < this.t.netgroupInboundPeers || n < all * this.t.netgroupInboundShare || !due("inbound-concentration")) return NONE;
-    return [{ name: "inbound-concentration", severity: "warning", detail: `${n} of ${all} inbound connections come from ${g} (threshold ${this.t.netgroupInboundPeers} peers and ${(this.t.netgroupInboundShare * 100).toFixed(0)}%); the latest ${this.book.describe(id, addr)}` }];
+    if (all < this.t.netgroupInboundPeers || n < this.t.netgroupInboundPeers || n < all * this.t.netgroupInboundShare || !due("inbound-concentration"))
+      return NONE;
+    return [
+      {
+        name: "inbound-concentration",
+        severity: "warning",
+        detail: `${n} of ${all} inbound connections come from ${g} (threshold ${this.t.netgroupInboundPeers} peers and ${(this.t.netgroupInboundShare * 100).toFixed(0)}%); the latest ${this.book.describe(id, addr)}`,
+      },
+    ];
   }
 
   private countInbound(id: number, g: string): number {
@@ -148,7 +159,13 @@ export class Eclipse implements Heuristic {
 
   private churn(n: number, _ts: number, due: Due): readonly AlertData[] {
     if (n < this.t.outboundChurn || !due("outbound-churn")) return NONE;
-    return [{ name: "outbound-churn", severity: "warning", detail: `${n} automatic outbound connections opened in ${this.t.outboundChurnWindowSeconds / 60} min (threshold ${this.t.outboundChurn}; Core keeps its 10 for hours, rotating one extra every few minutes)` }];
+    return [
+      {
+        name: "outbound-churn",
+        severity: "warning",
+        detail: `${n} automatic outbound connections opened in ${this.t.outboundChurnWindowSeconds / 60} min (threshold ${this.t.outboundChurn}; Core keeps its 10 for hours, rotating one extra every few minutes)`,
+      },
+    ];
   }
 }
 

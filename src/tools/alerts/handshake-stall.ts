@@ -28,7 +28,16 @@ export const AUTOMATIC_OUTBOUND = 11;
 
 export class HandshakeStall implements Heuristic {
   readonly name = "handshake-stall";
-  readonly prefixes = ["net.connection", "net.message", "peer.disconnecting", "net.inbound_refused", "peers.snapshot", "ping.rtt", "threads.snapshot", "rpc.snapshot"];
+  readonly prefixes = [
+    "net.connection",
+    "net.message",
+    "peer.disconnecting",
+    "net.inbound_refused",
+    "peers.snapshot",
+    "ping.rtt",
+    "threads.snapshot",
+    "rpc.snapshot",
+  ];
   /** Inbound connections without a version yet, oldest first: peer id → (opened at, netgroup). */
   private readonly pending = new Map<number, { at: number; group: string; closedAt?: number; addr?: string }>();
   private readonly stalls: WindowSum;
@@ -96,7 +105,13 @@ export class HandshakeStall implements Heuristic {
         break;
       case "net.inbound_refused":
         if (e.data.reason === "full" && due("inbound-slots")) {
-          return [{ name: "inbound-slots", severity: "warning", detail: `the node refused an inbound connection${e.data.addr ? ` from ${e.data.addr}` : ""}: every inbound slot is taken and no peer could be evicted` }];
+          return [
+            {
+              name: "inbound-slots",
+              severity: "warning",
+              detail: `the node refused an inbound connection${e.data.addr ? ` from ${e.data.addr}` : ""}: every inbound slot is taken and no peer could be evicted`,
+            },
+          ];
         }
         break;
       case "peers.snapshot": {
@@ -114,13 +129,28 @@ export class HandshakeStall implements Heuristic {
             const g = this.book.group(p.id, p.addr) || "unknown addresses";
             groups.set(g, (groups.get(g) ?? 0) + 1);
           }
-          const top = [...groups].sort((x, y) => y[1] - x[1]).slice(0, 3).map(([g, c]) => `${c} from ${g}`);
-          return [{ name: this.name, severity: "warning", detail: `${mute.length} inbound peers have sent no version after ${grace} s or more (getpeerinfo version 0; threshold ${this.t.handshakeStalls}; honest peers send it at once, Core waits 60 s): ${top.join(", ")}` }];
+          const top = [...groups]
+            .sort((x, y) => y[1] - x[1])
+            .slice(0, 3)
+            .map(([g, c]) => `${c} from ${g}`);
+          return [
+            {
+              name: this.name,
+              severity: "warning",
+              detail: `${mute.length} inbound peers have sent no version after ${grace} s or more (getpeerinfo version 0; threshold ${this.t.handshakeStalls}; honest peers send it at once, Core waits 60 s): ${top.join(", ")}`,
+            },
+          ];
         }
         const inbound = e.data.peers.filter((p) => p.inbound).length;
         const slots = Math.max(1, this.t.maxConnections - AUTOMATIC_OUTBOUND);
         if (inbound >= slots * this.t.inboundSlotsShare && due("inbound-slots")) {
-          return [{ name: "inbound-slots", severity: "warning", detail: `${inbound} inbound peers hold ${((inbound / slots) * 100).toFixed(0)}% of the ${slots} inbound slots (maxConnections ${this.t.maxConnections} − ${AUTOMATIC_OUTBOUND} outbound; threshold ${(this.t.inboundSlotsShare * 100).toFixed(0)}%)` }];
+          return [
+            {
+              name: "inbound-slots",
+              severity: "warning",
+              detail: `${inbound} inbound peers hold ${((inbound / slots) * 100).toFixed(0)}% of the ${slots} inbound slots (maxConnections ${this.t.maxConnections} − ${AUTOMATIC_OUTBOUND} outbound; threshold ${(this.t.inboundSlotsShare * 100).toFixed(0)}%)`,
+            },
+          ];
         }
         break;
       }
@@ -142,15 +172,31 @@ export class HandshakeStall implements Heuristic {
       stalled += this.stall(id, e.ts);
     }
     if (latest !== undefined && abandoned >= this.t.handshakeStalls && due("protocol-garbage")) {
-      return [{ name: "protocol-garbage", severity: "warning", detail: `${abandoned} inbound connections in ${this.t.handshakeWindowSeconds} s closed within ${this.t.handshakeGraceSeconds} s without ever sending a version (threshold ${this.t.handshakeStalls}): bytes the node refused (garbage, a wrong network magic, a broken v2 handshake) or scanners; the latest ${this.book.describe(latest[0], latest[1])}` }];
+      return [
+        {
+          name: "protocol-garbage",
+          severity: "warning",
+          detail: `${abandoned} inbound connections in ${this.t.handshakeWindowSeconds} s closed within ${this.t.handshakeGraceSeconds} s without ever sending a version (threshold ${this.t.handshakeStalls}): bytes the node refused (garbage, a wrong network magic, a broken v2 handshake) or scanners; the latest ${this.book.describe(latest[0], latest[1])}`,
+        },
+      ];
     }
     if (stalled === 0) return NONE;
     const n = this.stalls.sum("all", e.ts);
     if (n < this.t.handshakeStalls || !due(this.name)) return NONE;
     const groups = new Map<string, number>();
     for (const g of this.recentGroups) groups.set(g, this.byGroup.sum(g, e.ts));
-    const top = [...groups].filter(([, c]) => c > 0).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([g, c]) => `${c} from ${g || "unknown addresses"}`);
-    return [{ name: this.name, severity: "warning", detail: `${n} inbound connections in ${this.t.handshakeWindowSeconds} s sent no version within ${this.t.handshakeGraceSeconds} s or closed without one (threshold ${this.t.handshakeStalls}; honest peers send it at once, Core waits 60 s): ${top.join(", ")}; ${this.pending.size} still waiting` }];
+    const top = [...groups]
+      .filter(([, c]) => c > 0)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([g, c]) => `${c} from ${g || "unknown addresses"}`);
+    return [
+      {
+        name: this.name,
+        severity: "warning",
+        detail: `${n} inbound connections in ${this.t.handshakeWindowSeconds} s sent no version within ${this.t.handshakeGraceSeconds} s or closed without one (threshold ${this.t.handshakeStalls}; honest peers send it at once, Core waits 60 s): ${top.join(", ")}; ${this.pending.size} still waiting`,
+      },
+    ];
   }
 
   private stall(id: number, ts: number): number {

@@ -43,7 +43,14 @@ export class PingSpam implements Heuristic {
     if (e.type !== "net.message" || e.data.msgType !== "ping" || e.data.direction !== "in") return NONE;
     const n = this.pings.add(e.data.peerId, e.ts);
     if (n <= this.t.pingSpamCount || !due(this.name, e.data.peerId)) return NONE;
-    return [{ name: this.name, severity: "warning", peerId: e.data.peerId, detail: `peer ${e.data.peerId} (${e.data.addr}) sent ${n} pings in ${this.t.pingSpamWindowSeconds} s (threshold ${this.t.pingSpamCount})` }];
+    return [
+      {
+        name: this.name,
+        severity: "warning",
+        peerId: e.data.peerId,
+        detail: `peer ${e.data.peerId} (${e.data.addr}) sent ${n} pings in ${this.t.pingSpamWindowSeconds} s (threshold ${this.t.pingSpamCount})`,
+      },
+    ];
   }
 }
 
@@ -78,7 +85,14 @@ export class AddrSpam implements Heuristic {
     if (over === 0) return NONE;
     const total = this.excess.add(id, e.ts, over);
     if (total <= this.t.addrExcessEntries || !due(this.name, id)) return NONE;
-    return [{ name: this.name, severity: "warning", peerId: id, detail: `peer ${id} (${e.data.addr}) sent ${total} addresses beyond Bitcoin Core's rate limit in ${this.t.addrWindowSeconds} s` }];
+    return [
+      {
+        name: this.name,
+        severity: "warning",
+        peerId: id,
+        detail: `peer ${id} (${e.data.addr}) sent ${total} addresses beyond Bitcoin Core's rate limit in ${this.t.addrWindowSeconds} s`,
+      },
+    ];
   }
 }
 
@@ -149,7 +163,9 @@ export class ListedAddress implements Heuristic {
           ? [{ id: e.data.peerId, addr: e.data.addr }]
           : [];
     return peers.flatMap((p) =>
-      this.tree.match(p.addr).map((list) => ({ name: this.name, severity: "warning" as const, peerId: p.id, detail: `peer ${p.id} (${p.addr}) is on the ${list} list` })),
+      this.tree
+        .match(p.addr)
+        .map((list) => ({ name: this.name, severity: "warning" as const, peerId: p.id, detail: `peer ${p.id} (${p.addr}) is on the ${list} list` })),
     );
   }
 }
@@ -163,7 +179,12 @@ export class LowFeeFilter implements Heuristic {
     if (e.type !== "peers.snapshot") return NONE;
     return e.data.peers
       .filter((p: PeerInfo) => p.relayTxes && p.minFeeFilterSatVb !== null && p.minFeeFilterSatVb < this.t.lowFeeFilterSatVb)
-      .map((p) => ({ name: this.name, severity: "info" as const, peerId: p.id, detail: `peer ${p.id} (${p.addr}, ${p.subversion.slice(0, 64)}) relays transactions down to ${p.minFeeFilterSatVb} sat/vB` }));
+      .map((p) => ({
+        name: this.name,
+        severity: "info" as const,
+        peerId: p.id,
+        detail: `peer ${p.id} (${p.addr}, ${p.subversion.slice(0, 64)}) relays transactions down to ${p.minFeeFilterSatVb} sat/vB`,
+      }));
   }
 }
 
@@ -183,6 +204,12 @@ export class V2ShareDrop implements Heuristic {
     const max = Math.max(share, this.shares.max(e.ts));
     this.shares.add(e.ts, share);
     if (max - share < this.t.v2ShareDrop || !due(this.name)) return NONE;
-    return [{ name: this.name, severity: "warning", detail: `v2 transport share fell to ${(share * 100).toFixed(0)}% from ${(max * 100).toFixed(0)}% in the last ${this.t.v2ShareWindowSeconds / 60} min (${known.length} peers)` }];
+    return [
+      {
+        name: this.name,
+        severity: "warning",
+        detail: `v2 transport share fell to ${(share * 100).toFixed(0)}% from ${(max * 100).toFixed(0)}% in the last ${this.t.v2ShareWindowSeconds / 60} min (${known.length} peers)`,
+      },
+    ];
   }
 }

@@ -54,10 +54,11 @@ export class InvFlood implements Heuristic {
       }
     } else if (e.type === "peers.snapshot" && this.owing.size > 0) {
       const listed = new Set(e.data.peers.map((p) => p.id));
-      for (const id of this.owing) if (!listed.has(id)) {
-        this.owing.delete(id);
-        this.requests.delete(id);
-      }
+      for (const id of this.owing)
+        if (!listed.has(id)) {
+          this.owing.delete(id);
+          this.requests.delete(id);
+        }
     } else if (e.type === "net.message") {
       const d = e.data;
       if (d.direction === "in" && d.msgType === "inv") {
@@ -65,8 +66,16 @@ export class InvFlood implements Heuristic {
         const txs = txEntries(d);
         const n = txs > 0 ? this.announced.add(d.peerId, e.ts, txs) : 0;
         if ((all > MAX_INV_SZ || n > this.t.invFloodEntries) && due(this.name, d.peerId)) {
-          const what = all > MAX_INV_SZ ? `sent one inv of ${all} entries (over MAX_INV_SZ ${MAX_INV_SZ}, which Core punishes)` : `announced ${n} transactions in ${this.t.invFloodWindowSeconds} s (threshold ${this.t.invFloodEntries}: MAX_PEER_TX_ANNOUNCEMENTS, all Core tracks per peer)`;
-          (out ??= []).push({ name: this.name, severity: "warning", peerId: d.peerId, detail: `${this.book.describe(d.peerId, d.addr)} ${what}${this.owedText(d.peerId)}` });
+          const what =
+            all > MAX_INV_SZ
+              ? `sent one inv of ${all} entries (over MAX_INV_SZ ${MAX_INV_SZ}, which Core punishes)`
+              : `announced ${n} transactions in ${this.t.invFloodWindowSeconds} s (threshold ${this.t.invFloodEntries}: MAX_PEER_TX_ANNOUNCEMENTS, all Core tracks per peer)`;
+          (out ??= []).push({
+            name: this.name,
+            severity: "warning",
+            peerId: d.peerId,
+            detail: `${this.book.describe(d.peerId, d.addr)} ${what}${this.owedText(d.peerId)}`,
+          });
         }
       } else if (d.direction === "out" && d.msgType === "getdata") {
         const txs = txEntries(d);

@@ -108,7 +108,19 @@ export class PeerBook implements Heuristic {
   private entry(id: number, ts: number): KnownPeer {
     let p = this.peers.get(id);
     if (p === undefined) {
-      p = { addr: "", network: "", connType: "", inbound: undefined, userAgent: "", services: "", version: 0, relay: undefined, mappedAs: null, firstSeen: ts, closed: false };
+      p = {
+        addr: "",
+        network: "",
+        connType: "",
+        inbound: undefined,
+        userAgent: "",
+        services: "",
+        version: 0,
+        relay: undefined,
+        mappedAs: null,
+        firstSeen: ts,
+        closed: false,
+      };
       if (this.peers.size >= this.maxPeers) this.peers.delete(this.peers.keys().next().value as number);
     } else {
       this.peers.delete(id); // re-inserted: the most recently seen goes last

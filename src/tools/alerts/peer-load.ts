@@ -37,11 +37,21 @@ export class PeerLoad implements Heuristic {
       if (p.invToSend !== undefined) invSum += p.invToSend;
     }
     if (topCpu !== undefined && topCpu.v >= this.t.peerCpuLoad && due("peer-cpu", topCpu.id)) {
-      (out ??= []).push({ name: "peer-cpu", severity: "warning", peerId: topCpu.id, detail: `${this.book.describe(topCpu.id, topCpu.addr)} has cpu_load ${topCpu.v.toFixed(3)}, ${cpuSum > 0 ? ((topCpu.v / cpuSum) * 100).toFixed(0) : "100"}% of all peers' ${cpuSum.toFixed(3)} (threshold ${this.t.peerCpuLoad})` });
+      (out ??= []).push({
+        name: "peer-cpu",
+        severity: "warning",
+        peerId: topCpu.id,
+        detail: `${this.book.describe(topCpu.id, topCpu.addr)} has cpu_load ${topCpu.v.toFixed(3)}, ${cpuSum > 0 ? ((topCpu.v / cpuSum) * 100).toFixed(0) : "100"}% of all peers' ${cpuSum.toFixed(3)} (threshold ${this.t.peerCpuLoad})`,
+      });
     }
     for (const p of e.data.peers) {
       if (p.invToSend === undefined || p.invToSend <= this.t.invToSendPeer || !due("send-queue", p.id)) continue;
-      (out ??= []).push({ name: "send-queue", severity: "warning", peerId: p.id, detail: `${this.book.describe(p.id, p.addr)} has ${p.invToSend} inventory entries waiting to be sent (threshold ${this.t.invToSendPeer} = MAX_INV_SZ); all peers: ${invSum}` });
+      (out ??= []).push({
+        name: "send-queue",
+        severity: "warning",
+        peerId: p.id,
+        detail: `${this.book.describe(p.id, p.addr)} has ${p.invToSend} inventory entries waiting to be sent (threshold ${this.t.invToSendPeer} = MAX_INV_SZ); all peers: ${invSum}`,
+      });
     }
     return out ?? NONE;
   }

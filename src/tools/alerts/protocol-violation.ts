@@ -43,7 +43,14 @@ export class ProtocolViolation implements Heuristic {
       }
       case "net.connection":
         if (e.data.kind !== "misbehaving") return NONE;
-        return this.violation("misbehaving-peer", e.data.peerId, e.data.addr ?? "", e.ts, `was punished by the node: ${e.data.reason || "no reason given"}`, due);
+        return this.violation(
+          "misbehaving-peer",
+          e.data.peerId,
+          e.data.addr ?? "",
+          e.ts,
+          `was punished by the node: ${e.data.reason || "no reason given"}`,
+          due,
+        );
       case "peer.disconnecting":
         if (e.data.cause !== "discouraged") return NONE;
         return this.violation("misbehaving-peer", e.data.peerId, e.data.addr ?? "", e.ts, "was disconnected and discouraged by the node", due);
@@ -51,7 +58,13 @@ export class ProtocolViolation implements Heuristic {
         if (e.data.reason !== "discouraged" && e.data.reason !== "banned") return NONE;
         const n = this.refused.add("all", e.ts);
         if (!due("misbehaving-return")) return NONE;
-        return [{ name: "misbehaving-return", severity: "info", detail: `${e.data.reason} address ${e.data.addr ?? "(unknown)"} tried to connect again; ${n} such refusals in ${this.t.violationsWindowSeconds} s` }];
+        return [
+          {
+            name: "misbehaving-return",
+            severity: "info",
+            detail: `${e.data.reason} address ${e.data.addr ?? "(unknown)"} tried to connect again; ${n} such refusals in ${this.t.violationsWindowSeconds} s`,
+          },
+        ];
       }
     }
     return NONE;
@@ -65,7 +78,14 @@ export class ProtocolViolation implements Heuristic {
     if (n < this.t.violationsPerPeer || !due(name, peerId)) return NONE;
     const who = peerId === undefined ? "a peer the node did not name" : this.book.describe(peerId, addr);
     const range = group ? `; ${g} violation${g === 1 ? "" : "s"} from ${group} in ${this.t.violationsWindowSeconds} s` : "";
-    return [{ name, severity: "warning", ...(peerId !== undefined ? { peerId } : {}), detail: `${who} ${what}${range} (threshold ${this.t.violationsPerPeer} per peer)` }];
+    return [
+      {
+        name,
+        severity: "warning",
+        ...(peerId !== undefined ? { peerId } : {}),
+        detail: `${who} ${what}${range} (threshold ${this.t.violationsPerPeer} per peer)`,
+      },
+    ];
   }
 }
 

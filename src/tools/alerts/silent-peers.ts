@@ -55,7 +55,16 @@ export class SilentPeers implements Heuristic {
       const mute = e.data.peers.filter((p) => (p.pingWaitMs ?? 0) >= limit / 1000);
       if (mute.length >= this.t.silentPeers && due(this.name)) {
         const groups = new Set(mute.map((p) => netgroup(p.addr, p.mappedAs)));
-        return [{ name: this.name, severity: "warning", detail: `${mute.length} peers have left the node's ping unanswered for ${this.t.silentSeconds} s or more (getpeerinfo pingwait; threshold ${this.t.silentPeers} peers; Core waits 20 min), from ${groups.size} netgroup(s): ${mute.slice(0, 5).map((p) => `peer ${p.id} ${p.addr} ${((p.pingWaitMs ?? 0) / 1000).toFixed(0)} s`).join(", ")}` }];
+        return [
+          {
+            name: this.name,
+            severity: "warning",
+            detail: `${mute.length} peers have left the node's ping unanswered for ${this.t.silentSeconds} s or more (getpeerinfo pingwait; threshold ${this.t.silentPeers} peers; Core waits 20 min), from ${groups.size} netgroup(s): ${mute
+              .slice(0, 5)
+              .map((p) => `peer ${p.id} ${p.addr} ${((p.pingWaitMs ?? 0) / 1000).toFixed(0)} s`)
+              .join(", ")}`,
+          },
+        ];
       }
       return NONE;
     }
@@ -70,6 +79,12 @@ export class SilentPeers implements Heuristic {
     }
     if (moved === 0 || this.silent.size < this.t.silentPeers || !due(this.name)) return NONE;
     const shown = [...this.silent].slice(-5).map(([id, at]) => `${this.book.describe(id)} ${((e.ts - at) / S).toFixed(0)} s`);
-    return [{ name: this.name, severity: "warning", detail: `${this.silent.size} peers have not answered the node's ping for ${this.t.silentSeconds} s or more (threshold ${this.t.silentPeers} peers; honest peers answer within a round trip, Core waits 20 min): ${shown.join("; ")}` }];
+    return [
+      {
+        name: this.name,
+        severity: "warning",
+        detail: `${this.silent.size} peers have not answered the node's ping for ${this.t.silentSeconds} s or more (threshold ${this.t.silentPeers} peers; honest peers answer within a round trip, Core waits 20 min): ${shown.join("; ")}`,
+      },
+    ];
   }
 }

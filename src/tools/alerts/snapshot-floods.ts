@@ -52,13 +52,28 @@ export class SnapshotFloods implements Heuristic {
       const who = () => this.book.describe(p.id, p.addr);
       const over = (n: number, limit: number, window: number) => n > limit && n / seconds > limit / window;
       if (over(pings, this.t.pingSpamCount, this.t.pingSpamWindowSeconds) && due("ping-spam", p.id)) {
-        (out ??= []).push({ name: "ping-spam", severity: "warning", peerId: p.id, detail: `${who()} sent about ${Math.round(pings)} pings in ${seconds.toFixed(0)} s (getpeerinfo bytesrecv_per_msg; threshold ${this.t.pingSpamCount} in ${this.t.pingSpamWindowSeconds} s)` });
+        (out ??= []).push({
+          name: "ping-spam",
+          severity: "warning",
+          peerId: p.id,
+          detail: `${who()} sent about ${Math.round(pings)} pings in ${seconds.toFixed(0)} s (getpeerinfo bytesrecv_per_msg; threshold ${this.t.pingSpamCount} in ${this.t.pingSpamWindowSeconds} s)`,
+        });
       }
       if (over(entries, this.t.invFloodEntries, this.t.invFloodWindowSeconds) && due("inv-spam", p.id)) {
-        (out ??= []).push({ name: "inv-spam", severity: "warning", peerId: p.id, detail: `${who()} announced about ${Math.round(entries)} inventory entries in ${seconds.toFixed(0)} s (getpeerinfo bytesrecv_per_msg; threshold ${this.t.invFloodEntries} in ${this.t.invFloodWindowSeconds} s: MAX_PEER_TX_ANNOUNCEMENTS)` });
+        (out ??= []).push({
+          name: "inv-spam",
+          severity: "warning",
+          peerId: p.id,
+          detail: `${who()} announced about ${Math.round(entries)} inventory entries in ${seconds.toFixed(0)} s (getpeerinfo bytesrecv_per_msg; threshold ${this.t.invFloodEntries} in ${this.t.invFloodWindowSeconds} s: MAX_PEER_TX_ANNOUNCEMENTS)`,
+        });
       }
       if (over(dropped, this.t.addrExcessEntries, this.t.addrWindowSeconds) && due("addr-spam", p.id)) {
-        (out ??= []).push({ name: "addr-spam", severity: "warning", peerId: p.id, detail: `${who()} had ${dropped} addresses dropped by the node's rate limit in ${seconds.toFixed(0)} s (getpeerinfo addr_rate_limited; threshold ${this.t.addrExcessEntries} in ${this.t.addrWindowSeconds} s)` });
+        (out ??= []).push({
+          name: "addr-spam",
+          severity: "warning",
+          peerId: p.id,
+          detail: `${who()} had ${dropped} addresses dropped by the node's rate limit in ${seconds.toFixed(0)} s (getpeerinfo addr_rate_limited; threshold ${this.t.addrExcessEntries} in ${this.t.addrWindowSeconds} s)`,
+        });
       }
     }
     return out ?? NONE;

@@ -25,7 +25,14 @@ const NODE_NETWORK_LIMITED = 1n << 10n;
 const NODE_P2P_V2 = 1n << 11n;
 
 /** The protocol version each message needs (protocol.h / the BIPs). */
-const MESSAGE_MIN_VERSION: Readonly<Record<string, number>> = { sendheaders: 70012, feefilter: 70013, sendcmpct: 70014, wtxidrelay: 70016, sendaddrv2: 70016, sendtxrcncl: 70016 };
+const MESSAGE_MIN_VERSION: Readonly<Record<string, number>> = {
+  sendheaders: 70012,
+  feefilter: 70013,
+  sendcmpct: 70014,
+  wtxidrelay: 70016,
+  sendaddrv2: 70016,
+  sendtxrcncl: 70016,
+};
 
 interface Ledger {
   asked: number;
@@ -43,7 +50,7 @@ export function satoshiVersion(ua: string): [number, number, number] | undefined
   return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
 }
 
-const atLeast = (v: [number, number, number], a: number, b: number, c = 0) => v[0] !== a ? v[0] > a : v[1] !== b ? v[1] > b : v[2] >= c;
+const atLeast = (v: [number, number, number], a: number, b: number, c = 0) => (v[0] !== a ? v[0] > a : v[1] !== b ? v[1] > b : v[2] >= c);
 
 /** What a version message's own fields contradict, or undefined. */
 export function identityLie(userAgent: string, servicesHex: string, protocol: number): string | undefined {
@@ -58,9 +65,11 @@ export function identityLie(userAgent: string, servicesHex: string, protocol: nu
   const ua = JSON.stringify(userAgent.slice(0, 40));
   if (!atLeast(v, 0, 13, 0) && (services & NODE_WITNESS) !== 0n) return `user agent ${ua} predates segwit but its services include NODE_WITNESS`;
   if (!atLeast(v, 0, 16) && (services & NODE_NETWORK_LIMITED) !== 0n) return `user agent ${ua} predates BIP159 but its services include NODE_NETWORK_LIMITED`;
-  if (!atLeast(v, 0, 21) && (services & NODE_COMPACT_FILTERS) !== 0n) return `user agent ${ua} predates BIP157 serving but its services include NODE_COMPACT_FILTERS`;
+  if (!atLeast(v, 0, 21) && (services & NODE_COMPACT_FILTERS) !== 0n)
+    return `user agent ${ua} predates BIP157 serving but its services include NODE_COMPACT_FILTERS`;
   if (!atLeast(v, 26, 0) && (services & NODE_P2P_V2) !== 0n) return `user agent ${ua} predates BIP324 but its services include NODE_P2P_V2`;
-  if (atLeast(v, 0, 13, 1) && protocol >= 70014 && (services & NODE_WITNESS) === 0n) return `user agent ${ua} (Core sets NODE_WITNESS since 0.13.1) announces services ${servicesHex} without it`;
+  if (atLeast(v, 0, 13, 1) && protocol >= 70014 && (services & NODE_WITNESS) === 0n)
+    return `user agent ${ua} (Core sets NODE_WITNESS since 0.13.1) announces services ${servicesHex} without it`;
   if (!atLeast(v, 0, 21) && protocol >= 70016) return `user agent ${ua} predates protocol version 70016 (Core 0.21) but declares ${protocol}`;
   return undefined;
 }
@@ -138,7 +147,12 @@ export class SpyPeer implements Heuristic {
       this.checked.set(p.id, p.subversion);
       const lie = identityLie(p.subversion, services, p.version);
       if (lie === undefined || !due(this.name, p.id)) continue;
-      (out ??= []).push({ name: this.name, severity: "warning", peerId: p.id, detail: `${this.book.describe(p.id, p.addr)} lies about itself (getpeerinfo): ${lie}` });
+      (out ??= []).push({
+        name: this.name,
+        severity: "warning",
+        peerId: p.id,
+        detail: `${this.book.describe(p.id, p.addr)} lies about itself (getpeerinfo): ${lie}`,
+      });
     }
     return out ?? NONE;
   }

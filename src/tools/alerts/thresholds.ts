@@ -56,7 +56,9 @@ export function loadThresholds(file: string | undefined): Thresholds {
   const r = thresholdsSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new ThresholdsError(`alert thresholds ${file}: ${i?.path.join(".") || "(root)"}: ${i?.code === "unrecognized_keys" ? `unknown key(s) ${i.keys.join(", ")}` : i?.message}`);
+    throw new ThresholdsError(
+      `alert thresholds ${file}: ${i?.path.join(".") || "(root)"}: ${i?.code === "unrecognized_keys" ? `unknown key(s) ${i.keys.join(", ")}` : i?.message}`,
+    );
   }
   return r.data;
 }

@@ -59,7 +59,14 @@ export class TxSpam implements Heuristic {
       }
       const n = this.pushed.add(d.peerId, e.ts);
       if (n < this.t.unsolicitedTxs || !due(this.name, d.peerId)) return NONE;
-      return [{ name: this.name, severity: "warning", peerId: d.peerId, detail: `${this.book.describe(d.peerId, d.addr)} pushed ${n} transactions the node never asked for in ${this.t.txRejectsWindowSeconds} s (threshold ${this.t.unsolicitedTxs}; Core sends tx only in answer to getdata)${this.rejectsText(e.ts)}` }];
+      return [
+        {
+          name: this.name,
+          severity: "warning",
+          peerId: d.peerId,
+          detail: `${this.book.describe(d.peerId, d.addr)} pushed ${n} transactions the node never asked for in ${this.t.txRejectsWindowSeconds} s (threshold ${this.t.unsolicitedTxs}; Core sends tx only in answer to getdata)${this.rejectsText(e.ts)}`,
+        },
+      ];
     }
     if (e.type !== "mempool.rejected") return NONE;
     const key = e.data.peerId ?? -1;
@@ -71,7 +78,14 @@ export class TxSpam implements Heuristic {
       e.data.peerId !== undefined
         ? this.book.describe(e.data.peerId)
         : `peers the source does not name; most transactions recently from ${this.topSenders(e.ts) || "nobody seen"}`;
-    return [{ name: this.name, severity: "warning", ...(e.data.peerId !== undefined ? { peerId: e.data.peerId } : {}), detail: `${n} transactions rejected in ${this.t.txRejectsWindowSeconds} s from ${who} (threshold ${this.t.txRejects})${this.rejectsText(e.ts)}` }];
+    return [
+      {
+        name: this.name,
+        severity: "warning",
+        ...(e.data.peerId !== undefined ? { peerId: e.data.peerId } : {}),
+        detail: `${n} transactions rejected in ${this.t.txRejectsWindowSeconds} s from ${who} (threshold ${this.t.txRejects})${this.rejectsText(e.ts)}`,
+      },
+    ];
   }
 
   private setCredit(id: number, n: number): void {
@@ -90,6 +104,10 @@ export class TxSpam implements Heuristic {
 
   private rejectsText(_now: number): string {
     if (this.reasons.size === 0) return "";
-    return `; rejection reasons so far: ${[...this.reasons].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([r, c]) => `${r} ×${c}`).join(", ")}`;
+    return `; rejection reasons so far: ${[...this.reasons]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([r, c]) => `${r} ×${c}`)
+      .join(", ")}`;
   }
 }

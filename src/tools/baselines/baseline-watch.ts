@@ -31,7 +31,15 @@ export interface BaselineSettings {
   saveEveryBuckets: number;
 }
 
-export const DEFAULT_BASELINE: BaselineSettings = { bucketSeconds: 60, warmupBuckets: 60, horizonBuckets: 1440, ratio: 3, z: 6, repeatSeconds: 600, saveEveryBuckets: 10 };
+export const DEFAULT_BASELINE: BaselineSettings = {
+  bucketSeconds: 60,
+  warmupBuckets: 60,
+  horizonBuckets: 1440,
+  ratio: 3,
+  z: 6,
+  repeatSeconds: 600,
+  saveEveryBuckets: 10,
+};
 
 const S = 1_000_000;
 /** Empty buckets filled in after a silence; a longer gap is time peerwatch was not watching. */
@@ -60,7 +68,8 @@ export class BaselineWatch {
     if (s.stateFile) {
       try {
         const st = loadBaselineState(s.stateFile);
-        if (st && st.bucketSeconds === s.bucketSeconds) for (const [k, v] of Object.entries(st.rates)) this.estimators.set(k, Estimator.from(v, s.horizonBuckets));
+        if (st && st.bucketSeconds === s.bucketSeconds)
+          for (const [k, v] of Object.entries(st.rates)) this.estimators.set(k, Estimator.from(v, s.horizonBuckets));
         else if (st) this.problems.push(`baseline state ${s.stateFile} was learnt in ${st.bucketSeconds} s buckets, not ${s.bucketSeconds}: starting afresh`);
       } catch (e) {
         this.problems.push(`${(e as Error).message}: starting afresh`);
@@ -163,7 +172,8 @@ export class BaselineWatch {
       if (watched < 0) for (const e of this.estimators.values()) watched = Math.max(watched, e.n);
       this.estimators.set(rate, Estimator.from({ n: Math.max(watched, 0), mean: 0, variance: 0 }, this.s.horizonBuckets));
     }
-    for (const rate of this.levels.keys()) if (!this.estimators.has(rate) && this.estimators.size < MAX_RATES) this.estimators.set(rate, new Estimator(this.s.horizonBuckets));
+    for (const rate of this.levels.keys())
+      if (!this.estimators.has(rate) && this.estimators.size < MAX_RATES) this.estimators.set(rate, new Estimator(this.s.horizonBuckets));
     for (const [rate, est] of this.estimators) {
       const spec = rateSpec(rate);
       let x: number;

@@ -16,7 +16,43 @@ export interface RateSpec {
 
 /** Bitcoin Core's P2P message types (protocol.h): others are counted as "other", so names stay bounded. */
 const KNOWN_TYPES = new Set([
-  "version", "verack", "addr", "addrv2", "sendaddrv2", "inv", "getdata", "merkleblock", "getblocks", "getheaders", "tx", "headers", "block", "getaddr", "mempool", "ping", "pong", "notfound", "filterload", "filteradd", "filterclear", "sendheaders", "feefilter", "sendcmpct", "cmpctblock", "getblocktxn", "blocktxn", "getcfilters", "cfilter", "getcfheaders", "cfheaders", "getcfcheckpt", "cfcheckpt", "wtxidrelay", "sendtxrcncl", "reject", "alert",
+  "version",
+  "verack",
+  "addr",
+  "addrv2",
+  "sendaddrv2",
+  "inv",
+  "getdata",
+  "merkleblock",
+  "getblocks",
+  "getheaders",
+  "tx",
+  "headers",
+  "block",
+  "getaddr",
+  "mempool",
+  "ping",
+  "pong",
+  "notfound",
+  "filterload",
+  "filteradd",
+  "filterclear",
+  "sendheaders",
+  "feefilter",
+  "sendcmpct",
+  "cmpctblock",
+  "getblocktxn",
+  "blocktxn",
+  "getcfilters",
+  "cfilter",
+  "getcfheaders",
+  "cfheaders",
+  "getcfcheckpt",
+  "cfcheckpt",
+  "wtxidrelay",
+  "sendtxrcncl",
+  "reject",
+  "alert",
 ]);
 
 export function rateSpec(name: string): RateSpec {
@@ -52,14 +88,20 @@ export function contributions(e: PeerwatchEvent, out: Contribution[]): Contribut
     case "net.message": {
       const d = e.data;
       const type = KNOWN_TYPES.has(d.msgType) ? d.msgType : "other";
-      out.push({ rate: `msg:${type}:${d.direction}`, value: 1, peerId: d.peerId, addr: d.addr }, { rate: `bytes:${d.direction}`, value: d.size, peerId: d.peerId, addr: d.addr });
+      out.push(
+        { rate: `msg:${type}:${d.direction}`, value: 1, peerId: d.peerId, addr: d.addr },
+        { rate: `bytes:${d.direction}`, value: d.size, peerId: d.peerId, addr: d.addr },
+      );
       const entries = d.direction === "in" ? d.decoded?.entries : undefined;
-      if (entries !== undefined && (type === "addr" || type === "addrv2" || type === "inv")) out.push({ rate: `entries:${type === "inv" ? "inv" : "addr"}`, value: entries, peerId: d.peerId, addr: d.addr });
+      if (entries !== undefined && (type === "addr" || type === "addrv2" || type === "inv"))
+        out.push({ rate: `entries:${type === "inv" ? "inv" : "addr"}`, value: entries, peerId: d.peerId, addr: d.addr });
       break;
     }
     case "net.connection":
-      if (e.data.kind === "inbound" || e.data.kind === "outbound") out.push({ rate: "conn:opened", value: 1, peerId: e.data.peerId, ...(e.data.addr ? { addr: e.data.addr } : {}) });
-      else if (e.data.kind === "closed" || e.data.kind === "evicted") out.push({ rate: "conn:closed", value: 1, peerId: e.data.peerId, ...(e.data.addr ? { addr: e.data.addr } : {}) });
+      if (e.data.kind === "inbound" || e.data.kind === "outbound")
+        out.push({ rate: "conn:opened", value: 1, peerId: e.data.peerId, ...(e.data.addr ? { addr: e.data.addr } : {}) });
+      else if (e.data.kind === "closed" || e.data.kind === "evicted")
+        out.push({ rate: "conn:closed", value: 1, peerId: e.data.peerId, ...(e.data.addr ? { addr: e.data.addr } : {}) });
       break;
     case "ping.rtt":
       out.push({ rate: "level:rtt_ms", value: e.data.rttNs / 1e6 });

@@ -46,7 +46,12 @@ export function loadBaselineState(file: string): BaselineState | undefined {
 }
 
 export function saveBaselineState(file: string, bucketSeconds: number, savedTs: number, rates: Map<string, EstimatorState>): void {
-  const state: BaselineState = { v: 1, bucketSeconds, savedTs, rates: Object.fromEntries([...rates].map(([k, e]) => [k, { n: e.n, mean: e.mean, variance: e.variance }])) };
+  const state: BaselineState = {
+    v: 1,
+    bucketSeconds,
+    savedTs,
+    rates: Object.fromEntries([...rates].map(([k, e]) => [k, { n: e.n, mean: e.mean, variance: e.variance }])),
+  };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });

@@ -110,7 +110,13 @@ export class MessageTally {
     diffs.sort((x, y) => Math.abs(y.ipc - y.ebpf) - Math.abs(x.ipc - x.ebpf) || x.kind.localeCompare(y.kind));
     const examples = diffs.slice(0, MAX_EXAMPLES).map((d) => {
       const [peerId, direction, msgType, size] = d.kind.split("|");
-      return { peerId: Number(peerId), direction: direction as "in" | "out", msgType: msgType as string, size: Number(size), counts: { ipc: d.ipc, ebpf: d.ebpf } };
+      return {
+        peerId: Number(peerId),
+        direction: direction as "in" | "out",
+        msgType: msgType as string,
+        size: Number(size),
+        counts: { ipc: d.ipc, ebpf: d.ebpf },
+      };
     });
     const windowMs = Number.isFinite(from) ? (to - from + 1) * 1000 : (Math.min(ipc.last, ebpf.last) - Math.max(ipc.first, ebpf.first)) / 1000;
     return { windowMs: Math.max(0, windowMs), both, only, examples };

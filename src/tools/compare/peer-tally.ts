@@ -170,7 +170,10 @@ export class PeerTally {
     };
     for (const m of this.marks.get(poller)!.values()) {
       if (m.polls < 2) continue;
-      for (const [dir, field] of [["in", "recv"], ["out", "sent"]] as const) {
+      for (const [dir, field] of [
+        ["in", "recv"],
+        ["out", "sent"],
+      ] as const) {
         for (const [t, v] of Object.entries(m.last.rpc[field])) {
           const d = v - (m.first.rpc[field][t] ?? 0);
           if (d > 0) row(t, dir).rpcBytes += d;

@@ -26,7 +26,14 @@ export function sections(r: CompareReport): Section[] {
     title: "Sources",
     note: `Events per source over ${r.window.seconds} s, and how each last said it was.`,
     head: ["source", "events", "state", "downs", "capabilities", "detail"],
-    rows: Object.entries(r.sources).map(([name, s]) => [name, String(s.events), s.state ?? "–", String(s.downs), s.capabilities.join(",") || "–", clip(s.detail ?? "–", 80)]),
+    rows: Object.entries(r.sources).map(([name, s]) => [
+      name,
+      String(s.events),
+      s.state ?? "–",
+      String(s.downs),
+      s.capabilities.join(",") || "–",
+      clip(s.detail ?? "–", 80),
+    ]),
     after: [
       ...(r.input.invalidLines > 0 ? [`${r.input.invalidLines} input lines were not valid events and were skipped.`] : []),
       ...(r.input.lost > 0 ? [`compare itself lost ${r.input.lost} events (its bus queue was full): every count below is short.`] : []),
@@ -49,8 +56,12 @@ export function sections(r: CompareReport): Section[] {
     ]),
     after: [
       ...(blockRows.length === 0 ? ["No source reported blocks (no tip.changed, block.connected or getblockchaininfo)."] : []),
-      ...blockRows.filter(([, b]) => b.wholeSeconds).map(([name]) => `${name}: its times are whole seconds (the node logs without -logtimemicros), so it is left out of first and the delays.`),
-      ...blockRows.filter(([, b]) => b.coalesced).map(([name, b]) => `${name}: ${b.coalesced} blocks came in a tip jump (connected together, one new tip reported): coalesced, not missed.`),
+      ...blockRows
+        .filter(([, b]) => b.wholeSeconds)
+        .map(([name]) => `${name}: its times are whole seconds (the node logs without -logtimemicros), so it is left out of first and the delays.`),
+      ...blockRows
+        .filter(([, b]) => b.coalesced)
+        .map(([name, b]) => `${name}: ${b.coalesced} blocks came in a tip jump (connected together, one new tip reported): coalesced, not missed.`),
     ],
   });
 
@@ -62,7 +73,12 @@ export function sections(r: CompareReport): Section[] {
     rows: Object.entries(p.bySource).map(([name, s]) => [name, String(s.peers), p.missing[name]!.map((m) => `${m.peerId}`).join(",") || "–"]),
     after: [
       `Short-lived connections no poll listed: ${p.shortLived.length === 0 ? "none" : p.shortLived.length}.`,
-      ...p.shortLived.slice(0, MAX_LINES).map((s) => `  peer ${s.peerId} ${s.addr ?? ""} (${s.connType ?? "?"}, ${Math.round(s.lifetimeMs)} ms, ${s.messages} messages, seen by ${s.seenBy.join("+")})`),
+      ...p.shortLived
+        .slice(0, MAX_LINES)
+        .map(
+          (s) =>
+            `  peer ${s.peerId} ${s.addr ?? ""} (${s.connType ?? "?"}, ${Math.round(s.lifetimeMs)} ms, ${s.messages} messages, seen by ${s.seenBy.join("+")})`,
+        ),
       ...(p.shortLived.length > MAX_LINES ? [`  … and ${p.shortLived.length - MAX_LINES} more (all in --json).`] : []),
     ],
   });
@@ -91,18 +107,35 @@ export function sections(r: CompareReport): Section[] {
     title: "Messages",
     note: "Net messages per tracing source: counts and payload bytes, and the drops each source reported.",
     head: ["source", "messages", "bytes", "dropped", "drop reasons"],
-    rows: Object.entries(m.bySource).map(([name, s]) => [name, String(s.messages), String(s.bytes), String(s.dropped), Object.entries(s.dropReasons).map(([k, v]) => `${clip(k, 50)}: ${v}`).join("; ") || "–"]),
+    rows: Object.entries(m.bySource).map(([name, s]) => [
+      name,
+      String(s.messages),
+      String(s.bytes),
+      String(s.dropped),
+      Object.entries(s.dropReasons)
+        .map(([k, v]) => `${clip(k, 50)}: ${v}`)
+        .join("; ") || "–",
+    ]),
     after: [
       ...(m.matched
         ? [
-            `Within the ${m.matched.windowMs} ms both traced: ${m.matched.both} messages seen by both, ${Object.entries(m.matched.only).map(([k, v]) => `${v} only by ${k}`).join(", ")}.`,
-            ...m.matched.examples.map((x) => `  peer ${x.peerId} ${x.direction} ${x.msgType} (${x.size} bytes): ${Object.entries(x.counts).map(([k, v]) => `${k} ${v}`).join(", ")}`),
+            `Within the ${m.matched.windowMs} ms both traced: ${m.matched.both} messages seen by both, ${Object.entries(m.matched.only)
+              .map(([k, v]) => `${v} only by ${k}`)
+              .join(", ")}.`,
+            ...m.matched.examples.map(
+              (x) =>
+                `  peer ${x.peerId} ${x.direction} ${x.msgType} (${x.size} bytes): ${Object.entries(x.counts)
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join(", ")}`,
+            ),
           ]
         : tracers.length > 0
           ? ["Only one source traced messages: nothing to match (IPC tracing needs a patched node, eBPF root and bpftrace)."]
           : ["No source traced net messages."]),
       ...(m.ipcDeliveryDelay.samples > 0
-        ? [`IPC tracing delivery delay (node timestamp to peerwatch): median ${ms(m.ipcDeliveryDelay.medianMs)}, max ${ms(m.ipcDeliveryDelay.maxMs)} over ${m.ipcDeliveryDelay.samples} messages.`]
+        ? [
+            `IPC tracing delivery delay (node timestamp to peerwatch): median ${ms(m.ipcDeliveryDelay.medianMs)}, max ${ms(m.ipcDeliveryDelay.maxMs)} over ${m.ipcDeliveryDelay.samples} messages.`,
+          ]
         : []),
     ],
   });
@@ -111,7 +144,9 @@ export function sections(r: CompareReport): Section[] {
       title: "Messages per type",
       note: "Count and payload bytes of each message type and direction, per tracing source.",
       head: ["type", "dir", ...tracers.flatMap((t) => [`${t} count`, `${t} bytes`])],
-      rows: m.perType.slice(0, 40).map((row) => [row.msgType, row.direction, ...tracers.flatMap((t) => [String(row.bySource[t]?.count ?? 0), String(row.bySource[t]?.bytes ?? 0)])]),
+      rows: m.perType
+        .slice(0, 40)
+        .map((row) => [row.msgType, row.direction, ...tracers.flatMap((t) => [String(row.bySource[t]?.count ?? 0), String(row.bySource[t]?.bytes ?? 0)])]),
       after: m.perType.length > 40 ? [`… and ${m.perType.length - 40} more types.`] : [],
     });
   }
@@ -126,7 +161,11 @@ export function sections(r: CompareReport): Section[] {
       ["peerwatch", cpu(c.peerwatch.cpuPerSecond), `${c.peerwatch.seconds} s`],
       ["bpftrace", cpu(c.bpftrace.cpuPerSecond), `${c.bpftrace.seconds} s`],
       ["node (all threads)", cpu(c.node.cpuPerSecond), `${c.node.seconds} s`],
-      ...threads.map((t) => [`  node ${t}`, c.node.cpuPerSecond === null ? "not measured" : t in c.node.threads ? cpu(c.node.threads[t]!) : "no such thread", ""]),
+      ...threads.map((t) => [
+        `  node ${t}`,
+        c.node.cpuPerSecond === null ? "not measured" : t in c.node.threads ? cpu(c.node.threads[t]!) : "no such thread",
+        "",
+      ]),
     ],
     after: [],
   });
@@ -139,7 +178,11 @@ export function renderText(r: CompareReport): string {
   for (const s of sections(r)) {
     lines.push(`== ${s.title}`, s.note);
     const widths = s.head.map((h, i) => Math.max(h.length, ...s.rows.map((row) => (row[i] ?? "").length)));
-    const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+    const fmt = (row: string[]) =>
+      row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd();
     lines.push(fmt(s.head), fmt(widths.map((w) => "-".repeat(w))), ...s.rows.map(fmt), ...s.after, "");
   }
   return lines.join("\n");

@@ -63,7 +63,11 @@ export class FleetWatch {
       buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
       registers,
     });
-    const spread = new Gauge({ name: "peerwatch_fleet_block_spread_seconds", help: "Spread between the first and the last of your nodes to connect the latest block", registers });
+    const spread = new Gauge({
+      name: "peerwatch_fleet_block_spread_seconds",
+      help: "Spread between the first and the last of your nodes to connect the latest block",
+      registers,
+    });
     this.blocks.onSpread = (late, total) => {
       lateness.observe(late);
       spread.set(total);

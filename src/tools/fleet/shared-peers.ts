@@ -67,13 +67,34 @@ export class SharedPeers {
     const [kind, value] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)];
     const list = nodes.join(", ");
     if (kind === "addr" && nodes.length >= this.t.sharedPeerNodes) {
-      return [{ name: "fleet-shared-peer", severity: "warning", subject: value, detail: `inbound peer ${value} is connected to ${nodes.length} of your nodes at once: ${list}` }];
+      return [
+        {
+          name: "fleet-shared-peer",
+          severity: "warning",
+          subject: value,
+          detail: `inbound peer ${value} is connected to ${nodes.length} of your nodes at once: ${list}`,
+        },
+      ];
     }
     if (kind === "prefix" && nodes.length >= this.t.sharedPrefixNodes && peers >= this.t.sharedPrefixPeers) {
-      return [{ name: "fleet-shared-prefix", severity: "warning", subject: value, detail: `${peers} inbound peers from ${value} are connected to ${nodes.length} of your nodes at once: ${list}` }];
+      return [
+        {
+          name: "fleet-shared-prefix",
+          severity: "warning",
+          subject: value,
+          detail: `${peers} inbound peers from ${value} are connected to ${nodes.length} of your nodes at once: ${list}`,
+        },
+      ];
     }
     if (kind === "as" && nodes.length >= this.t.sharedAsNodes && peers >= this.t.sharedAsPeers) {
-      return [{ name: "fleet-shared-as", severity: "info", subject: `AS${value}`, detail: `${peers} inbound peers from AS${value} are connected to ${nodes.length} of your nodes at once: ${list}` }];
+      return [
+        {
+          name: "fleet-shared-as",
+          severity: "info",
+          subject: `AS${value}`,
+          detail: `${peers} inbound peers from AS${value} are connected to ${nodes.length} of your nodes at once: ${list}`,
+        },
+      ];
     }
     return [];
   }

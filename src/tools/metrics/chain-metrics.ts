@@ -17,25 +17,59 @@ export function registerChainMetrics(registry: Registry): (e: PeerwatchEvent) =>
   });
   const tipChanges = new Counter({ name: "peerwatch_tip_changes_total", help: "Tip changes seen", registers });
   const blockHeight = new Gauge({ name: "peerwatch_block_connected_height", help: "Height of the last connected block", registers });
-  const connectTime = new Histogram({ name: "peerwatch_block_connect_seconds", help: "Time the node took to connect a block", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
+  const connectTime = new Histogram({
+    name: "peerwatch_block_connect_seconds",
+    help: "Time the node took to connect a block",
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
   const blockTxs = new Gauge({ name: "peerwatch_block_connected_transactions", help: "Transactions in the last connected block", registers });
   const blockInputs = new Gauge({ name: "peerwatch_block_connected_inputs", help: "Inputs in the last connected block", registers });
   const blockSigops = new Gauge({ name: "peerwatch_block_connected_sigops", help: "Signature operations in the last connected block", registers });
-  const mempoolEvents = new Counter({ name: "peerwatch_mempool_transactions_total", help: "Mempool events by kind (added, removed, replaced, rejected) and reason", labelNames: ["kind", "reason"] as const, registers });
-  const mempoolVbytes = new Counter({ name: "peerwatch_mempool_vbytes_total", help: "Virtual bytes of transactions added to, removed from, or replaced in the mempool", labelNames: ["kind", "reason"] as const, registers });
+  const mempoolEvents = new Counter({
+    name: "peerwatch_mempool_transactions_total",
+    help: "Mempool events by kind (added, removed, replaced, rejected) and reason",
+    labelNames: ["kind", "reason"] as const,
+    registers,
+  });
+  const mempoolVbytes = new Counter({
+    name: "peerwatch_mempool_vbytes_total",
+    help: "Virtual bytes of transactions added to, removed from, or replaced in the mempool",
+    labelNames: ["kind", "reason"] as const,
+    registers,
+  });
   const rejectReasons = new LabelLimiter();
   // From rpc.snapshot
   const mempoolSize = new Gauge({ name: "peerwatch_mempool_size", help: "Transactions in the mempool (getmempoolinfo)", registers });
   const mempoolBytes = new Gauge({ name: "peerwatch_mempool_bytes", help: "Virtual size of the mempool (getmempoolinfo)", registers });
   const mempoolUsage = new Gauge({ name: "peerwatch_mempool_usage_bytes", help: "Memory the mempool uses (getmempoolinfo)", registers });
-  const mempoolMinFee = new Gauge({ name: "peerwatch_mempool_min_fee_sat_per_vbyte", help: "Minimum fee rate to enter the mempool (getmempoolinfo)", registers });
-  const netBytes = new Gauge({ name: "peerwatch_node_network_bytes", help: "Bytes the node sent/received since start (getnettotals)", labelNames: ["direction"] as const, registers });
+  const mempoolMinFee = new Gauge({
+    name: "peerwatch_mempool_min_fee_sat_per_vbyte",
+    help: "Minimum fee rate to enter the mempool (getmempoolinfo)",
+    registers,
+  });
+  const netBytes = new Gauge({
+    name: "peerwatch_node_network_bytes",
+    help: "Bytes the node sent/received since start (getnettotals)",
+    labelNames: ["direction"] as const,
+    registers,
+  });
   const uptime = new Gauge({ name: "peerwatch_node_uptime_seconds", help: "Node uptime (uptime)", registers });
   const headers = new Gauge({ name: "peerwatch_node_headers", help: "Best header height (getblockchaininfo)", registers });
   const ibd = new Gauge({ name: "peerwatch_node_initial_block_download", help: "1 while the node is in initial block download", registers });
   const progress = new Gauge({ name: "peerwatch_node_verification_progress", help: "Verification progress, 0 to 1 (getblockchaininfo)", registers });
-  const netConns = new Gauge({ name: "peerwatch_node_connections", help: "Connections by direction (getnetworkinfo)", labelNames: ["direction"] as const, registers });
-  const addrman = new Gauge({ name: "peerwatch_addrman_addresses", help: "Addresses in addrman by network and table (getaddrmaninfo)", labelNames: ["network", "table"] as const, registers });
+  const netConns = new Gauge({
+    name: "peerwatch_node_connections",
+    help: "Connections by direction (getnetworkinfo)",
+    labelNames: ["direction"] as const,
+    registers,
+  });
+  const addrman = new Gauge({
+    name: "peerwatch_addrman_addresses",
+    help: "Addresses in addrman by network and table (getaddrmaninfo)",
+    labelNames: ["network", "table"] as const,
+    registers,
+  });
   const orphans = new Gauge({ name: "peerwatch_orphan_transactions", help: "Transactions in the orphan pool (getorphantxs)", registers });
   const banned = new Gauge({ name: "peerwatch_banned_addresses", help: "Entries in the node's ban list (listbanned)", registers });
   const locked = new Gauge({ name: "peerwatch_node_locked_memory_used_bytes", help: "Locked memory in use (getmemoryinfo)", registers });

@@ -58,7 +58,10 @@ export class DeferredCounts {
     }
     if (node === undefined) {
       const values = [a, b, c];
-      const p: Pending = { labels: Object.fromEntries(this.labelNames.map((name, i) => [name, values[i]!])), sums: new Array<number>(this.counters.length).fill(0) };
+      const p: Pending = {
+        labels: Object.fromEntries(this.labelNames.map((name, i) => [name, values[i]!])),
+        sums: new Array<number>(this.counters.length).fill(0),
+      };
       level.set(n === 1 ? a : n === 2 ? b : c, p);
       this.all.push(p);
       return p.sums;

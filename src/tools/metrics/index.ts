@@ -45,7 +45,17 @@ export function createMetricsRegistry(
   }
   const self = registerSelfMetrics(registry, bus);
   const p2p = registerP2pMetrics(registry);
-  const handlers = [self.handle, p2p.handle, registerChainMetrics(registry), registerPeerMetrics(registry, lists), registerThreadMetrics(registry), registerLogMetrics(registry), registerAlertMetrics(registry), registerPeerTrafficMetrics(registry), registerPeerLoadMetrics(registry)];
+  const handlers = [
+    self.handle,
+    p2p.handle,
+    registerChainMetrics(registry),
+    registerPeerMetrics(registry, lists),
+    registerThreadMetrics(registry),
+    registerLogMetrics(registry),
+    registerAlertMetrics(registry),
+    registerPeerTrafficMetrics(registry),
+    registerPeerLoadMetrics(registry),
+  ];
   const handle = (e: PeerwatchEvent): void => {
     for (let i = 0; i < handlers.length; i++) handlers[i]!(e);
   };

@@ -18,18 +18,72 @@ export function registerP2pMetrics(registry: Registry): P2pMetrics {
   // Every P2P message counts here: summed in plain numbers, handed over at scrape (deferred-counts.ts).
   let traffic: DeferredCounts | undefined;
   const collect = collectFrom(() => traffic);
-  const messages = new Counter({ name: "peerwatch_p2p_messages_total", help: "P2P messages by message type, direction and connection type", labelNames: ["msg_type", "direction", "conn_type"] as const, registers, collect });
-  const bytes = new Counter({ name: "peerwatch_p2p_message_bytes_total", help: "P2P message payload bytes by message type, direction and connection type", labelNames: ["msg_type", "direction", "conn_type"] as const, registers, collect });
+  const messages = new Counter({
+    name: "peerwatch_p2p_messages_total",
+    help: "P2P messages by message type, direction and connection type",
+    labelNames: ["msg_type", "direction", "conn_type"] as const,
+    registers,
+    collect,
+  });
+  const bytes = new Counter({
+    name: "peerwatch_p2p_message_bytes_total",
+    help: "P2P message payload bytes by message type, direction and connection type",
+    labelNames: ["msg_type", "direction", "conn_type"] as const,
+    registers,
+    collect,
+  });
   traffic = new DeferredCounts([messages, bytes], ["msg_type", "direction", "conn_type"]);
-  const addrEntries = new Histogram({ name: "peerwatch_p2p_addr_entries", help: "Entries per addr/addrv2 message", labelNames: ["msg_type", "direction"] as const, buckets: [0, 1, 2, 5, 10, 50, 100, 250, 500, 1000], registers });
-  const invEntries = new Counter({ name: "peerwatch_p2p_inv_entries_total", help: "Inventory entries announced, by inventory type and direction", labelNames: ["inv_type", "direction"] as const, registers });
-  const pingPayload = new Histogram({ name: "peerwatch_p2p_inbound_ping_payload_bytes", help: "Payload size of pings peers send us (8 is normal)", buckets: [0, 4, 8, 16, 64, 1024], registers });
-  const feefilter = new Histogram({ name: "peerwatch_p2p_feefilter_sat_per_vbyte", help: "Fee filter rates seen in feefilter messages", labelNames: ["direction"] as const, buckets: [0, 0.1, 0.5, 1, 2, 5, 10, 50, 100, 1000], registers });
-  const connections = new Counter({ name: "peerwatch_connections_total", help: "Connection events by kind (inbound, outbound, closed, evicted, misbehaving) and network", labelNames: ["kind", "network"] as const, registers });
-  const current = new Gauge({ name: "peerwatch_connections_current", help: "Open connections by direction, as the node reported with the last inbound/outbound connection event", labelNames: ["direction"] as const, registers });
+  const addrEntries = new Histogram({
+    name: "peerwatch_p2p_addr_entries",
+    help: "Entries per addr/addrv2 message",
+    labelNames: ["msg_type", "direction"] as const,
+    buckets: [0, 1, 2, 5, 10, 50, 100, 250, 500, 1000],
+    registers,
+  });
+  const invEntries = new Counter({
+    name: "peerwatch_p2p_inv_entries_total",
+    help: "Inventory entries announced, by inventory type and direction",
+    labelNames: ["inv_type", "direction"] as const,
+    registers,
+  });
+  const pingPayload = new Histogram({
+    name: "peerwatch_p2p_inbound_ping_payload_bytes",
+    help: "Payload size of pings peers send us (8 is normal)",
+    buckets: [0, 4, 8, 16, 64, 1024],
+    registers,
+  });
+  const feefilter = new Histogram({
+    name: "peerwatch_p2p_feefilter_sat_per_vbyte",
+    help: "Fee filter rates seen in feefilter messages",
+    labelNames: ["direction"] as const,
+    buckets: [0, 0.1, 0.5, 1, 2, 5, 10, 50, 100, 1000],
+    registers,
+  });
+  const connections = new Counter({
+    name: "peerwatch_connections_total",
+    help: "Connection events by kind (inbound, outbound, closed, evicted, misbehaving) and network",
+    labelNames: ["kind", "network"] as const,
+    registers,
+  });
+  const current = new Gauge({
+    name: "peerwatch_connections_current",
+    help: "Open connections by direction, as the node reported with the last inbound/outbound connection event",
+    labelNames: ["direction"] as const,
+    registers,
+  });
   const misbehaving = new Counter({ name: "peerwatch_misbehaving_total", help: "Misbehaving peers by reason", labelNames: ["reason"] as const, registers });
-  const rtt = new Histogram({ name: "peerwatch_p2p_ping_rtt_seconds", help: "Round trip of the P2P pinger's pings to the node: its message-processing backlog", buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
-  const announced = new Counter({ name: "peerwatch_pinger_announcements_total", help: "Messages the node sent the P2P pinger, by type", labelNames: ["msg_type"] as const, registers });
+  const rtt = new Histogram({
+    name: "peerwatch_p2p_ping_rtt_seconds",
+    help: "Round trip of the P2P pinger's pings to the node: its message-processing backlog",
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const announced = new Counter({
+    name: "peerwatch_pinger_announcements_total",
+    help: "Messages the node sent the P2P pinger, by type",
+    labelNames: ["msg_type"] as const,
+    registers,
+  });
   const reasons = new LabelLimiter();
   // IPC tracing, eBPF and the log may all report the same message: count it once.
   const oneSource = new FactSourceSelector();
@@ -51,7 +105,8 @@ export function registerP2pMetrics(registry: Registry): P2pMetrics {
     sums[0]! += 1;
     sums[1]! += d.size;
     const dec = d.decoded;
-    if ((d.msgType === "addr" || d.msgType === "addrv2") && dec?.entries !== undefined) addrEntries.observe({ msg_type: d.msgType, direction: d.direction }, dec.entries);
+    if ((d.msgType === "addr" || d.msgType === "addrv2") && dec?.entries !== undefined)
+      addrEntries.observe({ msg_type: d.msgType, direction: d.direction }, dec.entries);
     if (dec?.invTypes && d.msgType === "inv") for (const [t, n] of Object.entries(dec.invTypes)) invEntries.inc({ inv_type: t, direction: d.direction }, n);
     if (d.msgType === "ping" && d.direction === "in") pingPayload.observe(d.size);
     if (dec?.feeRateSatVb !== undefined) feefilter.observe({ direction: d.direction }, dec.feeRateSatVb);

@@ -10,15 +10,38 @@ const RANKS = Array.from({ length: TOP }, (_, i) => String(i + 1));
 
 export function registerPeerLoadMetrics(registry: Registry): (e: PeerwatchEvent) => void {
   const registers = [registry];
-  const cpu = new Gauge({ name: "peerwatch_peers_cpu_load", help: "Knots' per-peer cpu_load over the node's peers: max and sum", labelNames: ["stat"] as const, registers });
-  const cpuTop = new Gauge({ name: "peerwatch_peers_cpu_load_top", help: "The largest per-peer cpu_load values, by rank (1 = largest)", labelNames: ["rank"] as const, registers });
-  const inv = new Gauge({ name: "peerwatch_peers_inv_to_send", help: "Inventory entries queued for the node's peers (getpeerinfo inv_to_send): max and sum", labelNames: ["stat"] as const, registers });
-  const invTop = new Gauge({ name: "peerwatch_peers_inv_to_send_top", help: "The largest per-peer inv_to_send queues, by rank (1 = largest)", labelNames: ["rank"] as const, registers });
+  const cpu = new Gauge({
+    name: "peerwatch_peers_cpu_load",
+    help: "Knots' per-peer cpu_load over the node's peers: max and sum",
+    labelNames: ["stat"] as const,
+    registers,
+  });
+  const cpuTop = new Gauge({
+    name: "peerwatch_peers_cpu_load_top",
+    help: "The largest per-peer cpu_load values, by rank (1 = largest)",
+    labelNames: ["rank"] as const,
+    registers,
+  });
+  const inv = new Gauge({
+    name: "peerwatch_peers_inv_to_send",
+    help: "Inventory entries queued for the node's peers (getpeerinfo inv_to_send): max and sum",
+    labelNames: ["stat"] as const,
+    registers,
+  });
+  const invTop = new Gauge({
+    name: "peerwatch_peers_inv_to_send_top",
+    help: "The largest per-peer inv_to_send queues, by rank (1 = largest)",
+    labelNames: ["rank"] as const,
+    registers,
+  });
   const publish = (values: number[], whole: Gauge<"stat">, top: Gauge<"rank">) => {
     if (values.length === 0) return;
     values.sort((a, b) => b - a);
     whole.set({ stat: "max" }, values[0]!);
-    whole.set({ stat: "sum" }, values.reduce((a, b) => a + b, 0));
+    whole.set(
+      { stat: "sum" },
+      values.reduce((a, b) => a + b, 0),
+    );
     for (let i = 0; i < TOP; i++) top.set({ rank: RANKS[i]! }, values[i] ?? 0);
   };
   return (e) => {

@@ -21,12 +21,17 @@ export function registerPeerMetrics(registry: Registry, lists: { tree: PrefixTre
   const ping = g("peerwatch_peers_ping_seconds", "Ping time over the node's peers (mean, median)", ["stat"]);
   const minPing = g("peerwatch_peers_min_ping_seconds", "Minimum ping over the node's peers (mean, median)", ["stat"]);
   const offset = g("peerwatch_peers_clock_offset_beyond_10s", "Peers whose clock differs from the node's by more than ±10 s");
-  const hb = g("peerwatch_peers_bip152_high_bandwidth", "BIP152 high-bandwidth compact block peers, by direction (to: we asked them; from: they asked us)", ["direction"]);
+  const hb = g("peerwatch_peers_bip152_high_bandwidth", "BIP152 high-bandwidth compact block peers, by direction (to: we asked them; from: they asked us)", [
+    "direction",
+  ]);
   const lowFee = g("peerwatch_peers_relaying_below_1_sat_vb", "Peers that relay transactions with a fee filter under 1 sat/vB");
   const listed = g("peerwatch_peers_listed", "Peers whose address is on an IP list", ["list"]);
   const asns = g("peerwatch_peers_distinct_asns", "Distinct autonomous systems among peers (needs the node's -asmap)");
   const inflight = g("peerwatch_peers_with_inflight_blocks", "Peers we are downloading blocks from");
-  const addrLimited = g("peerwatch_peers_addr_rate_limited", "Addresses the node dropped from current peers by its addr rate limit (sum of getpeerinfo's addr_rate_limited)");
+  const addrLimited = g(
+    "peerwatch_peers_addr_rate_limited",
+    "Addresses the node dropped from current peers by its addr rate limit (sum of getpeerinfo's addr_rate_limited)",
+  );
   const addrProcessed = g("peerwatch_peers_addr_processed", "Addresses the node processed from current peers (sum of addr_processed)");
   const v2share = g("peerwatch_peers_v2_transport_ratio", "Share of peers on the BIP324 v2 transport, 0 to 1");
 

@@ -22,9 +22,24 @@ export function netgroup(addr: string, network: string | null): string {
 
 export function registerPeerTrafficMetrics(registry: Registry): (e: PeerwatchEvent) => void {
   const registers = [registry];
-  const bytes = new Gauge({ name: "peerwatch_top_peers_bytes", help: `Bytes sent to and received from each of the ${TOP_PEERS} peers with the most traffic since they connected (getpeerinfo), by peer address and direction`, labelNames: ["peer", "direction"] as const, registers });
-  const groups = new Gauge({ name: "peerwatch_peers_netgroups", help: "Distinct netgroups (IPv4 /16, IPv6 /32, else the network) among the node's peers, by direction", labelNames: ["direction"] as const, registers });
-  const top = new Gauge({ name: "peerwatch_top_netgroup_peers", help: `Peers in each of the ${TOP_NETGROUPS} netgroups with the most peers, by netgroup and direction`, labelNames: ["netgroup", "direction"] as const, registers });
+  const bytes = new Gauge({
+    name: "peerwatch_top_peers_bytes",
+    help: `Bytes sent to and received from each of the ${TOP_PEERS} peers with the most traffic since they connected (getpeerinfo), by peer address and direction`,
+    labelNames: ["peer", "direction"] as const,
+    registers,
+  });
+  const groups = new Gauge({
+    name: "peerwatch_peers_netgroups",
+    help: "Distinct netgroups (IPv4 /16, IPv6 /32, else the network) among the node's peers, by direction",
+    labelNames: ["direction"] as const,
+    registers,
+  });
+  const top = new Gauge({
+    name: "peerwatch_top_netgroup_peers",
+    help: `Peers in each of the ${TOP_NETGROUPS} netgroups with the most peers, by netgroup and direction`,
+    labelNames: ["netgroup", "direction"] as const,
+    registers,
+  });
   return (e) => {
     if (e.type !== "peers.snapshot") return;
     const ps: PeerInfo[] = e.data.peers;
@@ -36,10 +51,11 @@ export function registerPeerTrafficMetrics(registry: Registry): (e: PeerwatchEve
     top.reset();
     for (const direction of ["inbound", "outbound"] as const) {
       const counts = new Map<string, number>();
-      for (const p of ps) if (p.inbound === (direction === "inbound")) {
-        const g = netgroup(p.addr, p.network);
-        counts.set(g, (counts.get(g) ?? 0) + 1);
-      }
+      for (const p of ps)
+        if (p.inbound === (direction === "inbound")) {
+          const g = netgroup(p.addr, p.network);
+          counts.set(g, (counts.get(g) ?? 0) + 1);
+        }
       groups.set({ direction }, counts.size);
       for (const [g, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, TOP_NETGROUPS)) top.set({ netgroup: g, direction }, n);
     }

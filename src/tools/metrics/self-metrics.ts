@@ -7,7 +7,10 @@ import type { Instruments } from "../../sources/types.js";
 import { collectFrom, DeferredCounts } from "./deferred-counts.js";
 import { LabelLimiter } from "./labels.js";
 
-export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle: (e: PeerwatchEvent) => void; countRun: (source: string, type: string, n: number) => void; instruments: Instruments } {
+export function registerSelfMetrics(
+  registry: Registry,
+  bus: EventBus,
+): { handle: (e: PeerwatchEvent) => void; countRun: (source: string, type: string, n: number) => void; instruments: Instruments } {
   // Every event counts here: summed in plain numbers, handed over at scrape (deferred-counts.ts).
   let eventCounts: DeferredCounts | undefined;
   const events = new Counter({
@@ -77,7 +80,10 @@ export function registerSelfMetrics(registry: Registry, bus: EventBus): { handle
   const handle = (e: PeerwatchEvent) => {
     eventCounts.sums(e.source, e.type)[0]! += 1;
     if (e.type === "events.dropped") {
-      dropped.inc({ source: e.data.source.startsWith("bus:") ? e.data.source : e.data.source.slice(0, 32), reason: reasons.label(e.data.reason) }, e.data.count);
+      dropped.inc(
+        { source: e.data.source.startsWith("bus:") ? e.data.source : e.data.source.slice(0, 32), reason: reasons.label(e.data.reason) },
+        e.data.count,
+      );
     } else if (e.type === "source.status") {
       const value = e.data.state === "up" ? 1 : e.data.state === "degraded" ? 0.5 : 0;
       if (e.data.source === "replay") replaying = e.data.state === "up";

@@ -63,7 +63,10 @@ class EventFileStream extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.writeRotating(chunk).then(() => cb(), (err: Error) => cb(err));
+    this.writeRotating(chunk).then(
+      () => cb(),
+      (err: Error) => cb(err),
+    );
   }
 
   /**
@@ -92,7 +95,10 @@ class EventFileStream extends Writable {
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    this.closeCurrent().then(() => cb(), (err: Error) => cb(err));
+    this.closeCurrent().then(
+      () => cb(),
+      (err: Error) => cb(err),
+    );
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {

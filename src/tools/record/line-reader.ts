@@ -123,7 +123,8 @@ async function* splitLines(input: Readable, maxLineBytes: number): AsyncGenerato
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const reason = err.code === "Z_BUF_ERROR" || /unexpected end/i.test(err.message) ? "the gzip stream ends early (truncated file)" : `read failed: ${err.message}`;
+    const reason =
+      err.code === "Z_BUF_ERROR" || /unexpected end/i.test(err.message) ? "the gzip stream ends early (truncated file)" : `read failed: ${err.message}`;
     yield [{ kind: "truncated", lineNo: lineNo + 1, reason }];
     return;
   }

@@ -83,7 +83,12 @@ export class RecordingPlayer {
   progress(): ReplayProgress {
     const size = this.options.files.length === 0 ? 0 : this.sources.reduce((n, s) => n + s.size, 0);
     const read = this.sources.reduce((n, s) => n + s.bytesRead, 0);
-    return { pass: this.pass, events: this.passEvents, fraction: size > 0 ? Math.min(1, read / size) : 0, passSeconds: (performance.now() - this.passStart) / 1000 };
+    return {
+      pass: this.pass,
+      events: this.passEvents,
+      fraction: size > 0 ? Math.min(1, read / size) : 0,
+      passSeconds: (performance.now() - this.passStart) / 1000,
+    };
   }
 
   async play(): Promise<ReplaySummary> {
@@ -93,7 +98,10 @@ export class RecordingPlayer {
     // intervals of the alert heuristics see time advancing, as they would live.
     let offsetUs = 0;
     const names = this.options.files.map((f) => f.split("/").pop()).join(", ");
-    this.status("up", `${this.options.label ? `${this.options.label}: ` : ""}replaying the recording ${names} at speed ${speed}${this.options.loop ? " in a loop" : ""}; these events are not from a live node`);
+    this.status(
+      "up",
+      `${this.options.label ? `${this.options.label}: ` : ""}replaying the recording ${names} at speed ${speed}${this.options.loop ? " in a loop" : ""}; these events are not from a live node`,
+    );
     do {
       this.pass++;
       this.passStart = performance.now();
@@ -115,7 +123,11 @@ export class RecordingPlayer {
               if (!first) continue;
               summary.badLines++;
               if (line.kind === "truncated") summary.truncatedFiles.push(file);
-              this.options.onBadLine?.({ file, lineNo: line.lineNo, reason: line.kind === "truncated" ? line.reason : `line of ${line.bytes} bytes is longer than the limit` });
+              this.options.onBadLine?.({
+                file,
+                lineNo: line.lineNo,
+                reason: line.kind === "truncated" ? line.reason : `line of ${line.bytes} bytes is longer than the limit`,
+              });
               continue;
             }
             const r = decodeEventLine(line.text, "");

@@ -47,7 +47,14 @@ export async function run(o: PlayOptions, { bus, signal, log }: PlayerContext): 
       // Each new pass of a loop is said on the bus: the page marks blocks by pass, so heights
       // starting over read as the recording again, not as a reorg. (Not at speed max, where a
       // pass lasts a moment and a line per pass would flood the log.)
-      if (o.loop && o.speed !== "max" && !signal.aborted) bus.publish(makeEvent("replay", o.nodeName, "source.status", { source: "replay", state: "up", detail: `${o.label ? `${o.label}: ` : ""}pass ${n + 1}: replaying the recording ${o.files.map((f) => path.basename(f)).join(", ")} again, time moving on; these events are not from a live node` }));
+      if (o.loop && o.speed !== "max" && !signal.aborted)
+        bus.publish(
+          makeEvent("replay", o.nodeName, "source.status", {
+            source: "replay",
+            state: "up",
+            detail: `${o.label ? `${o.label}: ` : ""}pass ${n + 1}: replaying the recording ${o.files.map((f) => path.basename(f)).join(", ")} again, time moving on; these events are not from a live node`,
+          }),
+        );
     },
   });
   const endProgress = o.progress === false ? () => {} : showProgress(process.stderr, () => player.progress());
@@ -55,6 +62,9 @@ export async function run(o: PlayOptions, { bus, signal, log }: PlayerContext): 
   endProgress();
   const bad = s.badLines > 0 ? `; ${s.badLines} bad line(s) skipped${s.truncatedFiles.length ? `, truncated: ${s.truncatedFiles.join(", ")}` : ""}` : "";
   const derived = s.rederivedAlerts > 0 ? `; ${s.rederivedAlerts} recorded alert(s) left for the alert tool to raise again` : "";
-  log[s.badLines > 0 ? "warn" : "info"]({ events: s.events, passes: s.passes, badLines: s.badLines }, `replay ${s.aborted ? "stopped" : "finished"}: ${s.events} events${bad}${derived}`);
+  log[s.badLines > 0 ? "warn" : "info"](
+    { events: s.events, passes: s.passes, badLines: s.badLines },
+    `replay ${s.aborted ? "stopped" : "finished"}: ${s.events} events${bad}${derived}`,
+  );
   return s;
 }

@@ -83,7 +83,10 @@ export class LiveView {
         this.tip = { height: e.data.height, hash: e.data.hash, ts: e.ts, pass: this.pass };
         break;
       case "block.connected":
-        this.blocks = [{ height: e.data.height, hash: e.data.hash, txs: e.data.txs, connectMs: e.data.connectNs / 1e6, ts: e.ts, pass: this.pass }, ...this.blocks].slice(0, MAX_BLOCKS_SHOWN);
+        this.blocks = [
+          { height: e.data.height, hash: e.data.hash, txs: e.data.txs, connectMs: e.data.connectNs / 1e6, ts: e.ts, pass: this.pass },
+          ...this.blocks,
+        ].slice(0, MAX_BLOCKS_SHOWN);
         if (!this.tip || e.data.height >= this.tip.height) this.tip = { height: e.data.height, hash: e.data.hash, ts: e.ts, pass: this.pass };
         break;
       case "peers.snapshot":
@@ -136,7 +139,14 @@ export class LiveView {
         const key = `${e.data.name}|${e.data.peerId ?? ""}`;
         const a = this.alerts.get(key);
         this.alerts.delete(key); // re-insert: the map stays in order of last raise
-        this.alerts.set(key, { name: e.data.name, severity: e.data.severity, peerId: e.data.peerId ?? null, detail: e.data.detail, count: (a?.count ?? 0) + 1, ts: e.ts });
+        this.alerts.set(key, {
+          name: e.data.name,
+          severity: e.data.severity,
+          peerId: e.data.peerId ?? null,
+          detail: e.data.detail,
+          count: (a?.count ?? 0) + 1,
+          ts: e.ts,
+        });
         if (this.alerts.size > MAX_ALERTS_SHOWN * 4) this.alerts.delete(this.alerts.keys().next().value as string);
         break;
       }
@@ -169,7 +179,10 @@ export class LiveView {
     for (let b = newestBucket - RATE_BUCKETS + 1; b <= newestBucket; b++) t.push(b * RATE_BUCKET_SECONDS);
     const inWindow = new Map<string, number>();
     for (const [b, m] of this.buckets) if (b > newestBucket - RATE_BUCKETS) for (const [k, n] of m) inWindow.set(k, (inWindow.get(k) ?? 0) + n);
-    const top = [...inWindow.entries()].sort((a, b) => b[1] - a[1]).slice(0, MAX_PLOTTED_TYPES).map(([k]) => k);
+    const top = [...inWindow.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, MAX_PLOTTED_TYPES)
+      .map(([k]) => k);
     const types = inWindow.size > top.length ? [...top, "(other)"] : top;
     const perSecond = types.map((type) =>
       t.map((start) => {
@@ -193,7 +206,10 @@ export class LiveView {
       peersTotal: sortedPeers.length,
       rates: { t, types, perSecond },
       rtt: { t: rtt.map((p) => p.t / 1e6), ms: rtt.map((p) => p.ms), target: rtt.map((p) => p.target) },
-      alerts: [...this.alerts.values()].filter((a) => a.ts >= activeSince).reverse().slice(0, MAX_ALERTS_SHOWN),
+      alerts: [...this.alerts.values()]
+        .filter((a) => a.ts >= activeSince)
+        .reverse()
+        .slice(0, MAX_ALERTS_SHOWN),
       events: this.events,
     };
   }

@@ -28,7 +28,20 @@ describe("compare: blocks", () => {
       block(2, 1.001),
       block(3, 1.002),
       block(4, 1.003),
-      ev("tip.changed", { height: 4, hash: hash(4), skipped: 2, skippedBlocks: [{ height: 2, hash: hash(2) }, { height: 3, hash: hash(3) }] }, 1.004, "ipc"),
+      ev(
+        "tip.changed",
+        {
+          height: 4,
+          hash: hash(4),
+          skipped: 2,
+          skippedBlocks: [
+            { height: 2, hash: hash(2) },
+            { height: 3, hash: hash(3) },
+          ],
+        },
+        1.004,
+        "ipc",
+      ),
       block(5, 2.001),
     ];
     const b = compareEvents(events).blocks;
@@ -114,23 +127,34 @@ describe("compare: peers", () => {
 
   it("finds the connection that came and went between two polls", () => {
     expect(r.peers.shortLived).toEqual([
-      { peerId: 7, addr: "203.0.113.7:50000", seenBy: ["ebpf", "ipc"], connType: "inbound", firstTs: 1_795_470_012_000_000, lastTs: 1_795_470_015_000_000, lifetimeMs: 3000, messages: 4 },
+      {
+        peerId: 7,
+        addr: "203.0.113.7:50000",
+        seenBy: ["ebpf", "ipc"],
+        connType: "inbound",
+        firstTs: 1_795_470_012_000_000,
+        lastTs: 1_795_470_015_000_000,
+        lifetimeMs: 3000,
+        messages: 4,
+      },
     ]);
   });
 
   it("compares getpeerinfo's bytes per message type with the summed traced sizes (24 header bytes per v1 message)", () => {
     expect(r.peers.bytesFrom).toBe("rpc");
     expect(r.peers.bytesPerMsg).toEqual([
-      { msgType: "ping", direction: "in", rpcBytes: 352, traced: { ipc: { messages: 11, bytes: 88, overheadPerMsg: 24 }, ebpf: { messages: 11, bytes: 88, overheadPerMsg: 24 } } },
+      {
+        msgType: "ping",
+        direction: "in",
+        rpcBytes: 352,
+        traced: { ipc: { messages: 11, bytes: 88, overheadPerMsg: 24 }, ebpf: { messages: 11, bytes: 88, overheadPerMsg: 24 } },
+      },
       { msgType: "pong", direction: "out", rpcBytes: 96, traced: { ebpf: { messages: 3, bytes: 24, overheadPerMsg: 24 } } },
     ]);
   });
 
   it("reports no short-lived peer while no poll has happened after it left", () => {
-    const events = [
-      ev("peers.snapshot", { peers: [peer(1)] }, 0, "rpc"),
-      ev("net.message", msg(9, "version", "in", 102), 1, "ebpf"),
-    ];
+    const events = [ev("peers.snapshot", { peers: [peer(1)] }, 0, "rpc"), ev("net.message", msg(9, "version", "in", 102), 1, "ebpf")];
     expect(compareEvents(events).peers.shortLived).toEqual([]);
   });
 });
@@ -203,7 +227,10 @@ describe("compare: report", () => {
       expect(Object.keys(b)).toEqual(expect.arrayContaining(["seen", "medianDelayMs", "maxDelayMs"]));
     }
     expect(Object.keys(j.sources as object).sort()).toEqual(["ebpf", "ipc", "peerwatch", "proc", "rpc"]);
-    expect((j.sources as Record<string, { state: string; capabilities: string[] }>).ipc).toMatchObject({ state: "up", capabilities: ["echo", "rpc", "mining", "net-tracing"] });
+    expect((j.sources as Record<string, { state: string; capabilities: string[] }>).ipc).toMatchObject({
+      state: "up",
+      capabilities: ["echo", "rpc", "mining", "net-tracing"],
+    });
     expect(j.window).toEqual({ startTs: 1_795_470_000_000_000, endTs: 1_795_470_040_501_000, seconds: 40.501 });
   });
 
@@ -214,7 +241,7 @@ describe("compare: report", () => {
     const text = renderText(r);
     expect(text).toMatch(/== Blocks/);
     expect(text).toMatch(/rpc +3\/4 +0 +5100 ms +7100 ms +– +1\n/);
-    expect(text).toMatch(/Short-lived connections no poll listed: 1\.\n  peer 7 203\.0\.113\.7:50000 \(inbound, 3000 ms, 4 messages, seen by ebpf\+ipc\)/);
+    expect(text).toMatch(/Short-lived connections no poll listed: 1\.\n {2}peer 7 203\.0\.113\.7:50000 \(inbound, 3000 ms, 4 messages, seen by ebpf\+ipc\)/);
     expect(text).toMatch(/12 messages seen by both, 2 only by ipc, 3 only by ebpf/);
     expect(text).toMatch(/node b-msghand +0\.1000 s\/s/);
     expect(text).toMatch(/node b-capnp-loop +no such thread/);

@@ -74,7 +74,26 @@ describe.skipIf(skip)("peerwatch compare live against the stand-in node", () => 
     const record = path.join(tmp, "live.ndjson");
     try {
       const run = runCli(
-        ["compare", "--sources", "ipc,proc", "--ipc-socket", node.socket, "--pid", String(node.pid), "--duration", "5", "--rpc-interval", "0.5", "--proc-interval", "1", "--json", "--events", record, "--log-level", "warn"],
+        [
+          "compare",
+          "--sources",
+          "ipc,proc",
+          "--ipc-socket",
+          node.socket,
+          "--pid",
+          String(node.pid),
+          "--duration",
+          "5",
+          "--rpc-interval",
+          "0.5",
+          "--proc-interval",
+          "1",
+          "--json",
+          "--events",
+          record,
+          "--log-level",
+          "warn",
+        ],
         { timeoutMs: 30_000 },
       );
       for (let tries = 0; !/subscribers=1/.test(await node.send("stats")); tries++) {

@@ -18,7 +18,10 @@ describe("compare with no node", () => {
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise((r) => child.on("close", r));
     try {
-      await until(() => /ipc down: no IPC socket/.test(stderr) && /rpc down: no readable RPC cookie/.test(stderr) && /log down: no readable log/.test(stderr), 15_000);
+      await until(
+        () => /ipc down: no IPC socket/.test(stderr) && /rpc down: no readable RPC cookie/.test(stderr) && /log down: no readable log/.test(stderr),
+        15_000,
+      );
       expect(Date.now() - t0).toBeLessThan(15_000);
       expect(child.exitCode).toBeNull(); // still comparing
     } finally {

@@ -10,7 +10,10 @@ import { ev, msg, peer } from "../../helpers/events.js";
 export const hash = (n: number) => n.toString(16).padStart(64, "0");
 
 const chainInfo = (height: number) =>
-  ({ method: "getblockchaininfo", result: { ...(captureJson("rpc/getblockchaininfo.json") as object), blocks: height, headers: height, bestblockhash: hash(height) } }) as EventDataMap["rpc.snapshot"];
+  ({
+    method: "getblockchaininfo",
+    result: { ...(captureJson("rpc/getblockchaininfo.json") as object), blocks: height, headers: height, bestblockhash: hash(height) },
+  }) as EventDataMap["rpc.snapshot"];
 
 const threads = (pid: number, list: [number, string, number][], role?: "peerwatch" | "bpftrace") => ({
   pid,
@@ -31,12 +34,32 @@ export function scenario(): PeerwatchEvent[] {
   const both = (at: number, data: EventDataMap["net.message"], delayUs?: number) => out.push(ipcMsg(at, data, delayUs), ebpfMsg(at, data));
   const poll = (at: number, height: number, pingRecv: number, pongSent: number) => {
     out.push(ev("rpc.snapshot", chainInfo(height), at, "rpc"));
-    out.push(ev("peers.snapshot", { peers: [peer(1, { bytesRecvPerMsg: { ping: pingRecv, version: 126 }, bytesSentPerMsg: { pong: pongSent } }), peer(2)] }, at, "rpc"));
+    out.push(
+      ev(
+        "peers.snapshot",
+        { peers: [peer(1, { bytesRecvPerMsg: { ping: pingRecv, version: 126 }, bytesSentPerMsg: { pong: pongSent } }), peer(2)] },
+        at,
+        "rpc",
+      ),
+    );
   };
   out.push(ev("source.status", { source: "ipc", state: "up", detail: "connected", capabilities: ["echo", "rpc", "mining", "net-tracing"] }, 0, "ipc"));
   out.push(ev("source.status", { source: "ebpf", state: "up", detail: "attached", capabilities: ["net", "connections", "mempool", "validation"] }, 0, "ebpf"));
   out.push(ev("source.status", { source: "rpc", state: "up", detail: "polling" }, 0, "rpc"));
-  out.push(ev("threads.snapshot", threads(100, [[100, "bitcoin-node", 0.3], [101, "b-msghand", 1.0], [102, "b-net", 0.5], [103, "b-httpworker.0", 0.1], [104, "b-httpworker.1", 0.1]]), 0, "proc"));
+  out.push(
+    ev(
+      "threads.snapshot",
+      threads(100, [
+        [100, "bitcoin-node", 0.3],
+        [101, "b-msghand", 1.0],
+        [102, "b-net", 0.5],
+        [103, "b-httpworker.0", 0.1],
+        [104, "b-httpworker.1", 0.1],
+      ]),
+      0,
+      "proc",
+    ),
+  );
   out.push(ev("threads.snapshot", threads(200, [[200, "node", 2]], "peerwatch"), 0, "peerwatch"));
   out.push(ev("threads.snapshot", threads(300, [[300, "bpftrace", 0]], "bpftrace"), 0, "peerwatch"));
   // The tip each found on connecting: not an observed block.
@@ -60,7 +83,14 @@ export function scenario(): PeerwatchEvent[] {
   // eBPF loses two inv messages of peer 7 (bpftrace's buffer overflowed).
   out.push(ipcMsg(13, msg(7, "inv", "in", 37)), ipcMsg(13.1, msg(7, "inv", "in", 37)));
   out.push(ev("events.dropped", { source: "ebpf", count: 2, reason: "bpftrace lost events (perf buffer full)" }, 13.2, "ebpf"));
-  out.push(ev("net.connection", { kind: "closed", peerId: 7, addr: "203.0.113.7:50000", connType: "inbound", network: "ipv4", connectedAt: 1_795_470_012 }, 15, "ebpf"));
+  out.push(
+    ev(
+      "net.connection",
+      { kind: "closed", peerId: 7, addr: "203.0.113.7:50000", connType: "inbound", network: "ipv4", connectedAt: 1_795_470_012 },
+      15,
+      "ebpf",
+    ),
+  );
   // The node drops a trace batch of three pongs to peer 1.
   for (const s of [16, 17, 18]) out.push(ebpfMsg(s, msg(1, "pong", "out")));
   out.push(ev("events.dropped", { source: "ipc", count: 3, reason: "node's trace queue was full (maxQueueEvents)" }, 18.5, "ipc"));
@@ -68,7 +98,21 @@ export function scenario(): PeerwatchEvent[] {
   // Block 104: only IPC reports it (eBPF misses it).
   out.push(ev("tip.changed", { height: 104, hash: hash(104) }, 25, "ipc"));
   poll(30.1, 104, 672, 416);
-  out.push(ev("threads.snapshot", threads(100, [[100, "bitcoin-node", 0.3], [101, "b-msghand", 5.0], [102, "b-net", 0.9], [103, "b-httpworker.0", 0.3], [104, "b-httpworker.1", 0.2], [105, "b-nettrace", 0.4]]), 40, "proc"));
+  out.push(
+    ev(
+      "threads.snapshot",
+      threads(100, [
+        [100, "bitcoin-node", 0.3],
+        [101, "b-msghand", 5.0],
+        [102, "b-net", 0.9],
+        [103, "b-httpworker.0", 0.3],
+        [104, "b-httpworker.1", 0.2],
+        [105, "b-nettrace", 0.4],
+      ]),
+      40,
+      "proc",
+    ),
+  );
   out.push(ev("threads.snapshot", threads(200, [[200, "node", 4]], "peerwatch"), 40, "peerwatch"));
   out.push(ev("threads.snapshot", threads(300, [[300, "bpftrace", 8]], "bpftrace"), 40, "peerwatch"));
   both(40.5, msg(1, "ping"));

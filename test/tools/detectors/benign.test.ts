@@ -11,7 +11,7 @@ import { detectorHeuristics } from "../../../src/tools/alerts/detectors.js";
 import { DEFAULT_THRESHOLDS } from "../../../src/tools/alerts/thresholds.js";
 import { REPO_ROOT } from "../../helpers/capture.js";
 
-export function readRecording(file: string): PeerwatchEvent[] {
+function readRecording(file: string): PeerwatchEvent[] {
   const lines = gunzipSync(fs.readFileSync(file)).toString("utf8").split("\n");
   const out: PeerwatchEvent[] = [];
   lines.forEach((l, i) => {
@@ -23,7 +23,7 @@ export function readRecording(file: string): PeerwatchEvent[] {
 }
 
 /** The alerts the new detectors raise on a recording (optionally one source alone, as the scorecard's columns do). */
-export function detectorAlerts(events: PeerwatchEvent[], only?: string) {
+function detectorAlerts(events: PeerwatchEvent[], only?: string) {
   const engine = new AlertEngine(detectorHeuristics(DEFAULT_THRESHOLDS), DEFAULT_THRESHOLDS);
   return events.filter((e) => only === undefined || e.source === only).flatMap((e) => engine.onEvent(e));
 }

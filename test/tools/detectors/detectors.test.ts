@@ -17,11 +17,28 @@ function run(events: PeerwatchEvent[], t: Thresholds = DEFAULT_THRESHOLDS) {
 const names = (alerts: { name: string; severity: string }[]) => alerts.filter((a) => a.severity !== "info").map((a) => a.name);
 
 const inv = (peerId: number, dir: "in" | "out", type: "inv" | "getdata" | "notfound", txs: number, at: number, blocks = 0) =>
-  ev("net.message", msg(peerId, type, dir, 1 + 36 * (txs + blocks), { decoded: { entries: txs + blocks, invTypes: { ...(txs ? { wtx: txs } : {}), ...(blocks ? { block: blocks } : {}) } } }), at);
+  ev(
+    "net.message",
+    msg(peerId, type, dir, 1 + 36 * (txs + blocks), {
+      decoded: { entries: txs + blocks, invTypes: { ...(txs ? { wtx: txs } : {}), ...(blocks ? { block: blocks } : {}) } },
+    }),
+    at,
+  );
 const conn = (kind: "inbound" | "closed", peerId: number, addr: string, at: number, source: "ebpf" | "log" = "ebpf") =>
-  ev("net.connection", { kind, peerId, addr, connType: "inbound", network: "ipv4", ...(kind === "inbound" ? { existing: 1 } : { connectedAt: 1 }) }, at, source);
+  ev(
+    "net.connection",
+    { kind, peerId, addr, connType: "inbound", network: "ipv4", ...(kind === "inbound" ? { existing: 1 } : { connectedAt: 1 }) },
+    at,
+    source,
+  );
 const version = (peerId: number, at: number, v: Partial<NonNullable<EventDataMap["net.message"]["decoded"]>["version"]> = {}) =>
-  ev("net.message", msg(peerId, "version", "in", 102, { decoded: { version: { version: 70016, services: "0000000000000c09", userAgent: "/Satoshi:29.0.0/", startHeight: 100, relay: true, ...v } } }), at);
+  ev(
+    "net.message",
+    msg(peerId, "version", "in", 102, {
+      decoded: { version: { version: 70016, services: "0000000000000c09", userAgent: "/Satoshi:29.0.0/", startHeight: 100, relay: true, ...v } },
+    }),
+    at,
+  );
 
 describe("netgroup", () => {
   it("groups like Core: IPv4 /16, IPv6 /32, an AS with -asmap", () => {
@@ -46,7 +63,11 @@ describe("inv-spam and tx-undelivered", () => {
     expect(run([big])[0]!.detail).toMatch(/one inv of 50001 entries \(over MAX_INV_SZ 50000/);
   });
   it("alerts when the transactions asked for are never delivered", () => {
-    const events = [inv(5, "in", "inv", 100, 0), inv(5, "out", "getdata", 100, 2), ...Array.from({ length: 15 }, (_, i) => ev("net.message", msg(1, "ping", "in"), 3 + i))];
+    const events = [
+      inv(5, "in", "inv", 100, 0),
+      inv(5, "out", "getdata", 100, 2),
+      ...Array.from({ length: 15 }, (_, i) => ev("net.message", msg(1, "ping", "in"), 3 + i)),
+    ];
     const alerts = run(events);
     expect(names(alerts)).toEqual(["tx-undelivered"]);
     expect(alerts[0]!.detail).toMatch(/asked for 100 announced transactions and delivered 0: 100 unanswered/);
@@ -64,12 +85,16 @@ describe("inv-spam and tx-undelivered", () => {
 describe("spy-peer", () => {
   it("warns on an old user agent with service bits it cannot have (the lab's spy)", () => {
     const alerts = run([version(7, 0, { version: 70015, userAgent: "/Satoshi:0.16.3/", services: (1n | 8n | 64n | 2048n).toString(16).padStart(16, "0") })]);
-    expect(alerts).toEqual([expect.objectContaining({ name: "spy-peer", severity: "warning", peerId: 7, detail: expect.stringMatching(/predates (BIP157|BIP324)/) })]);
+    expect(alerts).toEqual([
+      expect.objectContaining({ name: "spy-peer", severity: "warning", peerId: 7, detail: expect.stringMatching(/predates (BIP157|BIP324)/) }),
+    ]);
   });
   it("reports (info) a peer that asks for every transaction and gives none, and warns when it also lies", () => {
     const asks = Array.from({ length: 60 }, (_, i) => inv(8, "in", "getdata", 1, 1 + i));
     expect(run([version(8, 0), ...asks]).map((a) => [a.name, a.severity])).toEqual([["spy-peer", "info"]]);
-    expect(run([version(9, 0, { version: 70012, userAgent: "/Satoshi:0.12.1/" }), ev("net.message", msg(9, "wtxidrelay"), 0.1)]).map((a) => [a.name, a.severity])).toEqual([["spy-peer", "warning"]]);
+    expect(
+      run([version(9, 0, { version: 70012, userAgent: "/Satoshi:0.12.1/" }), ev("net.message", msg(9, "wtxidrelay"), 0.1)]).map((a) => [a.name, a.severity]),
+    ).toEqual([["spy-peer", "warning"]]);
   });
   it("warns from getpeerinfo alone (RPC), once per peer", () => {
     const liar = peer(2, { subversion: "/Satoshi:0.16.3/", version: 70015, services: "0000000000000849" });
@@ -87,7 +112,10 @@ describe("spy-peer", () => {
 
 describe("handshake-stall, protocol-garbage (inferred) and inbound-slots", () => {
   it("alerts when inbound connections send no version for 10 s, naming their netgroup", () => {
-    const events = [...Array.from({ length: 8 }, (_, i) => conn("inbound", 20 + i, `127.0.80.${i + 1}:5000`, i * 0.2)), ev("ping.rtt", { rttNs: 1e6, target: "127.0.0.1:18444" }, 12, "p2p")];
+    const events = [
+      ...Array.from({ length: 8 }, (_, i) => conn("inbound", 20 + i, `127.0.80.${i + 1}:5000`, i * 0.2)),
+      ev("ping.rtt", { rttNs: 1e6, target: "127.0.0.1:18444" }, 12, "p2p"),
+    ];
     const alerts = run(events);
     expect(names(alerts)).toEqual(["handshake-stall"]);
     expect(alerts[0]!.detail).toMatch(/8 inbound connections .* sent no version within 10 s .*8 from 127\.0\/16/);
@@ -99,19 +127,33 @@ describe("handshake-stall, protocol-garbage (inferred) and inbound-slots", () =>
     expect(names(run([ev("peers.snapshot", { peers: mute.map((p) => ({ ...p, connTime: now - 2 })) }, 30, "rpc")]))).toEqual([]);
   });
   it("infers refused bytes from connections that close at once without a version", () => {
-    const events = Array.from({ length: 6 }, (_, i) => [conn("inbound", 30 + i, `127.0.81.${i + 1}:5000`, i * 4), conn("closed", 30 + i, `127.0.81.${i + 1}:5000`, i * 4 + 0.5)]).flat();
+    const events = Array.from({ length: 6 }, (_, i) => [
+      conn("inbound", 30 + i, `127.0.81.${i + 1}:5000`, i * 4),
+      conn("closed", 30 + i, `127.0.81.${i + 1}:5000`, i * 4 + 0.5),
+    ]).flat();
     expect(names(run(events))).toEqual(["protocol-garbage"]);
   });
   it("waits for a version that IPC tracing delivers after eBPF's close (short honest connections)", () => {
-    const events = Array.from({ length: 10 }, (_, i) => [conn("inbound", 60 + i, `127.0.84.${i + 1}:5000`, i), conn("closed", 60 + i, `127.0.84.${i + 1}:5000`, i + 0.2), { ...version(60 + i, i + 0.5), source: "ipc" } as PeerwatchEvent]).flat();
+    const events = Array.from({ length: 10 }, (_, i) => [
+      conn("inbound", 60 + i, `127.0.84.${i + 1}:5000`, i),
+      conn("closed", 60 + i, `127.0.84.${i + 1}:5000`, i + 0.2),
+      { ...version(60 + i, i + 0.5), source: "ipc" } as PeerwatchEvent,
+    ]).flat();
     expect(names(run([...events, ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, 30, "p2p")]))).toEqual([]);
   });
   it("stays quiet when IPC tracing delivers the version before eBPF reports the connection", () => {
-    const events = Array.from({ length: 8 }, (_, i) => [{ ...version(80 + i, i), source: "ipc" } as PeerwatchEvent, conn("inbound", 80 + i, `127.0.85.${i + 1}:5000`, i + 0.05)]).flat();
+    const events = Array.from({ length: 8 }, (_, i) => [
+      { ...version(80 + i, i), source: "ipc" } as PeerwatchEvent,
+      conn("inbound", 80 + i, `127.0.85.${i + 1}:5000`, i + 0.05),
+    ]).flat();
     expect(names(run([...events, ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, 30, "p2p")]))).toEqual([]);
   });
   it("stays quiet for honest peers (version within milliseconds), however many", () => {
-    const events = Array.from({ length: 50 }, (_, i) => [conn("inbound", 40 + i, `198.51.${i}.1:5000`, i * 3), version(40 + i, i * 3 + 0.01), conn("closed", 40 + i, `198.51.${i}.1:5000`, i * 3 + 1)]).flat();
+    const events = Array.from({ length: 50 }, (_, i) => [
+      conn("inbound", 40 + i, `198.51.${i}.1:5000`, i * 3),
+      version(40 + i, i * 3 + 0.01),
+      conn("closed", 40 + i, `198.51.${i}.1:5000`, i * 3 + 1),
+    ]).flat();
     expect(names(run([...events, ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, 200, "p2p")]))).toEqual([]);
   });
   it("alerts when the node refuses an inbound connection because it is full", () => {
@@ -121,28 +163,48 @@ describe("handshake-stall, protocol-garbage (inferred) and inbound-slots", () =>
 
 describe("protocol-garbage and misbehaving-peer", () => {
   it("alerts on the log's header errors per peer, counting the range", () => {
-    const pe = (peerId: number, problem: "wrong_magic" | "bad_checksum", at: number) => ev("net.protocol_error", { peerId, problem, detail: `Header error: … peer=${peerId}` }, at, "log");
+    const pe = (peerId: number, problem: "wrong_magic" | "bad_checksum", at: number) =>
+      ev("net.protocol_error", { peerId, problem, detail: `Header error: … peer=${peerId}` }, at, "log");
     const alerts = run([conn("inbound", 50, "127.0.82.1:5000", 0, "ebpf"), pe(50, "bad_checksum", 1), pe(50, "bad_checksum", 1.1)]);
-    expect(alerts).toEqual([expect.objectContaining({ name: "protocol-garbage", peerId: 50, detail: expect.stringMatching(/peer 50 \(127\.0\.82\.1:5000.* bad checksum.* 1 violation from 127\.0\/16/) })]);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        name: "protocol-garbage",
+        peerId: 50,
+        detail: expect.stringMatching(/peer 50 \(127\.0\.82\.1:5000.* bad checksum.* 1 violation from 127\.0\/16/),
+      }),
+    ]);
   });
   it("alerts on what Core punished, from eBPF's tracepoint or the log", () => {
     const m = ev("net.connection", { kind: "misbehaving", peerId: 51, reason: "header with invalid proof of work" }, 0);
-    expect(run([m])).toEqual([expect.objectContaining({ name: "misbehaving-peer", peerId: 51, detail: expect.stringMatching(/punished by the node: header with invalid proof of work/) })]);
-    expect(names(run([ev("peer.disconnecting", { peerId: 52, cause: "discouraged", detail: "Disconnecting and discouraging" }, 0, "log")]))).toEqual(["misbehaving-peer"]);
+    expect(run([m])).toEqual([
+      expect.objectContaining({
+        name: "misbehaving-peer",
+        peerId: 51,
+        detail: expect.stringMatching(/punished by the node: header with invalid proof of work/),
+      }),
+    ]);
+    expect(names(run([ev("peer.disconnecting", { peerId: 52, cause: "discouraged", detail: "Disconnecting and discouraging" }, 0, "log")]))).toEqual([
+      "misbehaving-peer",
+    ]);
   });
 });
 
 describe("block-stalling", () => {
   it("alerts when a block asked of a peer is not delivered in 20 s", () => {
     const events = [inv(60, "out", "getdata", 0, 0, 1), ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, 21, "p2p")];
-    expect(run(events)).toEqual([expect.objectContaining({ name: "block-stalling", peerId: 60, detail: expect.stringMatching(/asked for 1 block\(s\) 21 s ago/) })]);
+    expect(run(events)).toEqual([
+      expect.objectContaining({ name: "block-stalling", peerId: 60, detail: expect.stringMatching(/asked for 1 block\(s\) 21 s ago/) }),
+    ]);
   });
   it("alerts from getpeerinfo's inflight alone (RPC)", () => {
     const snap = (at: number) => ev("peers.snapshot", { peers: [peer(61, { inflightBlocks: 1 })] }, at, "rpc");
     expect(names(run([snap(0), snap(10), snap(20)]))).toEqual(["block-stalling"]);
   });
   it("stays quiet when blocks arrive", () => {
-    const events = Array.from({ length: 30 }, (_, i) => [inv(62, "out", "getdata", 0, i * 30, 1), ev("net.message", msg(62, "block", "in", 300_000), i * 30 + 2)]).flat();
+    const events = Array.from({ length: 30 }, (_, i) => [
+      inv(62, "out", "getdata", 0, i * 30, 1),
+      ev("net.message", msg(62, "block", "in", 300_000), i * 30 + 2),
+    ]).flat();
     expect(names(run(events))).toEqual([]);
   });
 });
@@ -150,7 +212,9 @@ describe("block-stalling", () => {
 describe("inbound-concentration, outbound-netgroup, outbound-churn", () => {
   it("alerts when inbound slots fill from one netgroup (connection events)", () => {
     const events = Array.from({ length: 12 }, (_, i) => conn("inbound", 70 + i, `127.0.83.${i + 1}:5000`, i * 0.5));
-    expect(run(events)).toEqual([expect.objectContaining({ name: "inbound-concentration", detail: expect.stringMatching(/10 of 10 inbound connections come from 127\.0\/16/) })]);
+    expect(run(events)).toEqual([
+      expect.objectContaining({ name: "inbound-concentration", detail: expect.stringMatching(/10 of 10 inbound connections come from 127\.0\/16/) }),
+    ]);
   });
   it("stays quiet for inbound peers spread over the internet, and sees the same from getpeerinfo", () => {
     const spread = Array.from({ length: 40 }, (_, i) => peer(i * 2, { addr: `${20 + i}.${i}.1.1:8333`, inbound: true }));
@@ -167,7 +231,8 @@ describe("inbound-concentration, outbound-netgroup, outbound-churn", () => {
     expect(names(run([set(first, 0), set(replaced, 60)]))).toEqual(["outbound-churn"]);
     // One replaced every 10 minutes is Core's own rotation; attempts seen as connection events count for nothing.
     expect(names(run(first.map((_, k) => set([...replaced.slice(0, k), ...first.slice(k)], k * 600))))).toEqual([]);
-    const attempt = (id: number, at: number) => ev("net.connection", { kind: "outbound", peerId: id, addr: `${30 + id}.1.1.1:8333`, connType: "outbound-full-relay", network: "ipv4", existing: 8 }, at);
+    const attempt = (id: number, at: number) =>
+      ev("net.connection", { kind: "outbound", peerId: id, addr: `${30 + id}.1.1.1:8333`, connType: "outbound-full-relay", network: "ipv4", existing: 8 }, at);
     expect(names(run(Array.from({ length: 20 }, (_, i) => attempt(200 + i, i * 5))))).toEqual([]);
   });
 });
@@ -176,34 +241,58 @@ describe("peer-cpu and send-queue", () => {
   it("alerts on one peer taking most of the node's CPU (Knots cpu_load) or a ballooning send queue", () => {
     const snap = ev("peers.snapshot", { peers: [peer(1, { cpuLoad: 0.9, invToSend: 10 }), peer(2, { cpuLoad: 0.02, invToSend: 60_000 })] }, 0, "rpc");
     const alerts = run([snap]);
-    expect(alerts.map((a) => [a.name, a.peerId])).toEqual([["peer-cpu", 1], ["send-queue", 2]]);
+    expect(alerts.map((a) => [a.name, a.peerId])).toEqual([
+      ["peer-cpu", 1],
+      ["send-queue", 2],
+    ]);
     expect(alerts[1]!.detail).toMatch(/60000 inventory entries waiting .*all peers: 60010/);
   });
   it("stays quiet for the values a quiet Knots node reports", () => {
-    expect(run([ev("peers.snapshot", { peers: [peer(1, { cpuLoad: 0.368, invToSend: 0 }), peer(2, { cpuLoad: 0.01, invToSend: 120 })] }, 0, "rpc")])).toEqual([]);
+    expect(run([ev("peers.snapshot", { peers: [peer(1, { cpuLoad: 0.368, invToSend: 0 }), peer(2, { cpuLoad: 0.01, invToSend: 120 })] }, 0, "rpc")])).toEqual(
+      [],
+    );
   });
 });
 
 describe("tx-spam", () => {
   it("alerts on transactions pushed without being asked for", () => {
     const events = Array.from({ length: 60 }, (_, i) => ev("net.message", msg(90, "tx", "in", 200), i * 0.05));
-    expect(run(events)).toEqual([expect.objectContaining({ name: "tx-spam", peerId: 90, detail: expect.stringMatching(/pushed 50 transactions the node never asked for/) })]);
+    expect(run(events)).toEqual([
+      expect.objectContaining({ name: "tx-spam", peerId: 90, detail: expect.stringMatching(/pushed 50 transactions the node never asked for/) }),
+    ]);
   });
   it("alerts on a flood of rejections the source does not attribute, naming the likely sender", () => {
-    const events = [inv(91, "out", "getdata", 100, 0), ...Array.from({ length: 100 }, (_, i) => [ev("net.message", msg(91, "tx", "in", 200), 1 + i * 0.1), ev("mempool.rejected", { txid: "ab".repeat(32), reason: "bad-txns-inputs-missingorspent" }, 1 + i * 0.1 + 0.01)]).flat()];
-    expect(run(events)).toEqual([expect.objectContaining({ name: "tx-spam", detail: expect.stringMatching(/100 transactions rejected in 60 s .*peer 91 .*\(100\).*bad-txns-inputs-missingorspent ×100/) })]);
+    const events = [
+      inv(91, "out", "getdata", 100, 0),
+      ...Array.from({ length: 100 }, (_, i) => [
+        ev("net.message", msg(91, "tx", "in", 200), 1 + i * 0.1),
+        ev("mempool.rejected", { txid: "ab".repeat(32), reason: "bad-txns-inputs-missingorspent" }, 1 + i * 0.1 + 0.01),
+      ]).flat(),
+    ];
+    expect(run(events)).toEqual([
+      expect.objectContaining({
+        name: "tx-spam",
+        detail: expect.stringMatching(/100 transactions rejected in 60 s .*peer 91 .*\(100\).*bad-txns-inputs-missingorspent ×100/),
+      }),
+    ]);
   });
 });
 
 describe("silent-peers", () => {
   it("alerts when several peers leave the node's ping unanswered", () => {
-    const events = [...Array.from({ length: 6 }, (_, i) => ev("net.message", msg(100 + i, "ping", "out"), i * 0.1)), ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, 11, "p2p")];
+    const events = [
+      ...Array.from({ length: 6 }, (_, i) => ev("net.message", msg(100 + i, "ping", "out"), i * 0.1)),
+      ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, 11, "p2p"),
+    ];
     expect(names(run(events))).toEqual(["silent-peers"]);
     const snap = ev("peers.snapshot", { peers: Array.from({ length: 6 }, (_, i) => peer(i * 2, { pingWaitMs: 15_000 })) }, 0, "rpc");
     expect(names(run([snap]))).toEqual(["silent-peers"]);
   });
   it("stays quiet when pongs come back", () => {
-    const events = Array.from({ length: 20 }, (_, i) => [ev("net.message", msg(110 + i, "ping", "out"), i), ev("net.message", msg(110 + i, "pong", "in"), i + 0.3)]).flat();
+    const events = Array.from({ length: 20 }, (_, i) => [
+      ev("net.message", msg(110 + i, "ping", "out"), i),
+      ev("net.message", msg(110 + i, "pong", "in"), i + 0.3),
+    ]).flat();
     expect(names(run([...events, ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, 60, "p2p")]))).toEqual([]);
   });
 });
@@ -212,13 +301,18 @@ describe("addr-spam from the log's rate-limited count", () => {
   it("alerts when the node's own token bucket drops more than 1000 of one peer's addresses", () => {
     const line = (at: number) => ev("addr.received", { peerId: 12, addresses: 10, processed: 0, rateLimited: 10 }, at, "log");
     const alerts = run(Array.from({ length: 120 }, (_, i) => line(i * 0.25)));
-    expect(alerts).toEqual([expect.objectContaining({ name: "addr-spam", peerId: 12, detail: expect.stringMatching(/1010 addresses that the node's own rate limit dropped/) })]);
-    expect(run(Array.from({ length: 100 }, (_, i) => ev("addr.received", { peerId: 12, addresses: 2, processed: 2, rateLimited: 0 }, i * 30, "log")))).toEqual([]);
+    expect(alerts).toEqual([
+      expect.objectContaining({ name: "addr-spam", peerId: 12, detail: expect.stringMatching(/1010 addresses that the node's own rate limit dropped/) }),
+    ]);
+    expect(run(Array.from({ length: 100 }, (_, i) => ev("addr.received", { peerId: 12, addresses: 2, processed: 2, rateLimited: 0 }, i * 30, "log")))).toEqual(
+      [],
+    );
   });
 });
 
 describe("floods from getpeerinfo alone (RPC)", () => {
-  const snap = (at: number, ping: number, inv: number, addrRateLimited: number) => ev("peers.snapshot", { peers: [peer(14, { addrRateLimited, bytesRecvPerMsg: { ping, inv, version: 126 } })] }, at, "rpc");
+  const snap = (at: number, ping: number, inv: number, addrRateLimited: number) =>
+    ev("peers.snapshot", { peers: [peer(14, { addrRateLimited, bytesRecvPerMsg: { ping, inv, version: 126 } })] }, at, "rpc");
   it("raises ping-spam, inv-spam and addr-spam from the growth of bytesrecv_per_msg and addr_rate_limited", () => {
     const alerts = run([snap(0, 320, 3700, 0), snap(10, 320 + 32 * 5000, 3700 + 1825 * 200, 2000)]);
     expect(alerts.map((a) => a.name)).toEqual(["ping-spam", "inv-spam", "addr-spam"]);

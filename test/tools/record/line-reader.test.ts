@@ -23,7 +23,7 @@ function expected(text: string, max: number): FileLine[] {
 describe("recording line reader", () => {
   it.each([false, true])("reads every line as a plain split does, across chunk boundaries (gzip: %s)", async (gzip) => {
     let seed = 3;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     const lines: string[] = [];
     let size = 0;
     while (size < 1_200_000) {

@@ -22,6 +22,7 @@ describe("replay progress line", () => {
     await new Promise((r) => setTimeout(r, 30));
     stop();
     expect(piped).toBe("");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the progress line ends with the terminal's erase-line escape
     expect(drawn).toMatch(/^\rreplay: 1 events, 1 events\/s, 50\.0%, 1 s left\x1b\[K/);
     expect(drawn.endsWith("\n")).toBe(true);
   });

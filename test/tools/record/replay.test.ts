@@ -59,7 +59,9 @@ describe("replay at max speed", () => {
     expect(replayed.map((e) => [e.source, e.node, e.ts, e.type])).toEqual(events.map((e) => [e.source, e.node, e.ts, e.type]));
     const status = r.seen.filter((e) => e.type === "source.status" && e.source === "replay");
     expect(status[0]?.data).toMatchObject({ source: "replay", state: "up" });
-    expect((status[0]?.data as { detail: string }).detail).toMatch(/replaying the recording live\.ndjson at speed max; these events are not from a live node/);
+    expect((status[0]?.data as { detail: string } | undefined)?.detail).toMatch(
+      /replaying the recording live\.ndjson at speed max; these events are not from a live node/,
+    );
   });
 
   it("never drops at max speed when a tool publishes (an alert) while the player has filled another tool's queue", async () => {
@@ -72,7 +74,8 @@ describe("replay at max speed", () => {
       handled++;
     });
     const deriver = bus.subscribe({ name: "deriver", prefixes: ["tip."] }, (e) => {
-      if (e.type === "tip.changed" && e.data.height % 10 === 0) bus.publish(makeEvent("peerwatch", "n", "alert", { name: "test", severity: "info", detail: `height ${e.data.height}` }, e.ts));
+      if (e.type === "tip.changed" && e.data.height % 10 === 0)
+        bus.publish(makeEvent("peerwatch", "n", "alert", { name: "test", severity: "info", detail: `height ${e.data.height}` }, e.ts));
     });
     const events = Array.from({ length: 2000 }, (_, i) => makeEvent("ebpf", "n", "tip.changed", { height: i, hash: "00".repeat(32) }, T0 + i));
     const file = path.join(dir, "derived.ndjson");
@@ -121,13 +124,19 @@ describe("recording files", () => {
     const events = captureEvents();
     const file = path.join(dir, "rot.ndjson");
     await recordLive(events, file, 8192);
-    const names = fs.readdirSync(dir).filter((f) => f.startsWith("rot.ndjson")).sort();
+    const names = fs
+      .readdirSync(dir)
+      .filter((f) => f.startsWith("rot.ndjson"))
+      .sort();
     expect(names).toEqual(["rot.ndjson", "rot.ndjson.1", "rot.ndjson.2", "rot.ndjson.3", "rot.ndjson.4", "rot.ndjson.5"]);
     const order = [5, 4, 3, 2, 1].map((i) => `${file}.${i}`).concat(file);
     for (const f of order.slice(0, -1)) expect(fs.statSync(f).size).toBeGreaterThanOrEqual(8192);
     // Oldest first, every line whole and time never going back: the files are one stream cut in order.
     // (alerts are stamped with the wall clock when raised, so only the recorded node's events are compared)
-    const all = order.flatMap(readLines).map((l) => JSON.parse(l) as PeerwatchEvent).filter((e) => e.source !== "peerwatch");
+    const all = order
+      .flatMap(readLines)
+      .map((l) => JSON.parse(l) as PeerwatchEvent)
+      .filter((e) => e.source !== "peerwatch");
     const ts = all.map((e) => e.ts);
     expect(ts).toEqual([...ts].sort((a, b) => a - b));
     // The newest events survive; the oldest fell off with the sixth-oldest file.
@@ -138,7 +147,9 @@ describe("recording files", () => {
   it("rotates gzip files by their compressed size", async () => {
     const file = path.join(dir, "rot.ndjson.gz");
     // Random hashes hardly compress: ~150 kB of gzip, over zlib's 16 kB output chunks.
-    const random = Array.from({ length: 2000 }, (_, i) => makeEvent("ebpf", "n", "tip.changed", { height: i, hash: crypto.randomBytes(32).toString("hex") }, T0 + i));
+    const random = Array.from({ length: 2000 }, (_, i) =>
+      makeEvent("ebpf", "n", "tip.changed", { height: i, hash: crypto.randomBytes(32).toString("hex") }, T0 + i),
+    );
     await recordLive(random, file, 32768);
     const names = fs.readdirSync(dir).filter((f) => f.startsWith("rot.ndjson.gz"));
     expect(names.length).toBeGreaterThan(1);
@@ -200,7 +211,10 @@ describe("speed and loop", () => {
   it("speed 10 keeps a tenth of the recorded gaps", async () => {
     const file = path.join(dir, "timed.ndjson");
     const span = 2_000_000; // 2 s recorded
-    fs.writeFileSync(file, [0, span / 2, span].map((d, i) => encodeEvent(makeEvent("ebpf", "n", "tip.changed", { height: i, hash: "00".repeat(32) }, T0 + d))).join("\n") + "\n");
+    fs.writeFileSync(
+      file,
+      [0, span / 2, span].map((d, i) => encodeEvent(makeEvent("ebpf", "n", "tip.changed", { height: i, hash: "00".repeat(32) }, T0 + d))).join("\n") + "\n",
+    );
     const bus = new MemoryBus({ nodeName: "n" });
     const at: number[] = [];
     const start = performance.now();
@@ -215,7 +229,10 @@ describe("speed and loop", () => {
 
   it("--loop plays again with time moving forward, until stopped", async () => {
     const file = path.join(dir, "loop.ndjson");
-    fs.writeFileSync(file, [0, 1000].map((d, i) => encodeEvent(makeEvent("ebpf", "n", "tip.changed", { height: i, hash: "00".repeat(32) }, T0 + d))).join("\n") + "\n");
+    fs.writeFileSync(
+      file,
+      [0, 1000].map((d, i) => encodeEvent(makeEvent("ebpf", "n", "tip.changed", { height: i, hash: "00".repeat(32) }, T0 + d))).join("\n") + "\n",
+    );
     const stop = new AbortController();
     const bus = new MemoryBus({ nodeName: "n" });
     const ts: number[] = [];

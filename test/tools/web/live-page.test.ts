@@ -42,9 +42,18 @@ if (!fs.existsSync(CHROMIUM)) {
         await recordLive(captureEvents(25), file);
       }
       bus = new MemoryBus({ nodeName: "page" });
-      tools = (await startTools(bus, { metrics: "off", nodeName: "page", web: { host: "127.0.0.1", port: 0 } }, loadThresholds(undefined), loadIpLists(), quietLog))!;
+      tools = (await startTools(
+        bus,
+        { metrics: "off", nodeName: "page", web: { host: "127.0.0.1", port: 0 } },
+        loadThresholds(undefined),
+        loadIpLists(),
+        quietLog,
+      ))!;
       // As the demo plays it: in a loop, each pass said on the bus.
-      played = playRecording({ files: [file], speed, loop: true, nodeName: "page", label: "test", progress: false }, { bus, signal: stop.signal, log: quietLog });
+      played = playRecording(
+        { files: [file], speed, loop: true, nodeName: "page", label: "test", progress: false },
+        { bus, signal: stop.signal, log: quietLog },
+      );
     });
     afterAll(async () => {
       stop.abort();
@@ -66,65 +75,72 @@ if (!fs.existsSync(CHROMIUM)) {
     it.each([
       [1280, 1100],
       [420, 900],
-    ])("at %i px wide: replay banner, passes, replayed sources, plots that move with labels apart, UTC everywhere; screenshot", async (width, height) => {
-      const { chromium } = await import("playwright-core");
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
-      });
-      try {
-        const page = await browser.newPage({ viewport: { width, height } });
-        const errors: string[] = [];
-        const missing: string[] = [];
-        page.on("pageerror", (e) => errors.push(e.message));
-        page.on("response", (r) => r.status() >= 400 && missing.push(`${r.status()} ${r.url()}`));
-        await page.goto(tools.web!.url);
-        await page.waitForSelector("#peers tbody tr", { timeout: 15000 });
-        expect(await page.locator("#peers tbody tr").first().innerText()).toMatch(/127\.0\.0\.1:\d+/);
-        expect(await page.locator("#replay").isVisible()).toBe(true);
-        expect(await page.locator("#replay-detail").innerText()).toMatch(/This is a replay of a recording, not a live node/);
-        // Sources of the recording read "up (replayed)", not a green "up" of this machine.
-        await page.waitForFunction(`document.querySelector("#sources tbody").innerText.includes("(replayed)")`, undefined, { timeout: 20000 });
-        const greenUp = await page.evaluate(`[...document.querySelectorAll("#sources tbody tr")].filter((tr) => tr.cells[1].classList.contains("state-up")).map((tr) => tr.cells[0].innerText)`);
-        expect(greenUp).toEqual(["replay"]);
-        // The rate plot is drawn and its newest time moves as the replay goes on.
-        await page.waitForSelector("#rates canvas", { timeout: 10000 });
-        const xmax = () => page.locator("#rates").getAttribute("data-xmax");
-        const first = await xmax();
-        await page.waitForFunction(`document.getElementById("rates")?.dataset.xmax !== ${JSON.stringify(first)}`, undefined, { timeout: 20000 });
-        expect(Number(await xmax())).toBeGreaterThan(Number(first));
-        await page.waitForSelector("#rtt canvas");
-        expect(await page.locator("#rtt-empty").isVisible()).toBe(false);
-        await page.waitForFunction(`document.querySelector("#alerts tbody").innerText.includes("ping-spam")`, undefined, { timeout: 60000 });
-        // A second pass: the chain table says which pass each block is from, so heights starting over are no reorg.
-        await page.waitForFunction(`/pass [2-9]/.test(document.querySelector("#blocks tbody").innerText)`, undefined, { timeout: 60000 });
-        expect(await page.locator("#blocks tbody tr").first().innerText()).toMatch(/^pass [2-9]\b/);
-        expect(await page.locator("#replay").innerText()).toMatch(/REPLAY · pass [2-9]/);
-        // One time convention: UTC, 24-hour, in the header, the alerts and both axes.
-        expect(await page.locator("#clock").innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · \d+ events$/);
-        expect(await page.locator("#alerts tbody tr").first().innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
-        const axes = (await page.evaluate(AXIS_LABELS)) as { v: string; x: number; w: number }[][];
-        for (const labels of axes) {
-          expect(labels.length, JSON.stringify(labels)).toBeGreaterThan(1);
-          for (const l of labels) expect(l.v).toMatch(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/);
-          // Labels never overlap: each one's box ends (plus a gap) before the next begins.
-          for (let i = 1; i < labels.length; i++) expect(labels[i]!.x - labels[i]!.w / 2, `${labels[i - 1]!.v} / ${labels[i]!.v}`).toBeGreaterThan(labels[i - 1]!.x + labels[i - 1]!.w / 2 + 4);
+    ])(
+      "at %i px wide: replay banner, passes, replayed sources, plots that move with labels apart, UTC everywhere; screenshot",
+      async (width, height) => {
+        const { chromium } = await import("playwright-core");
+        const browser = await chromium.launch({
+          executablePath: CHROMIUM,
+          headless: true,
+          args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+        });
+        try {
+          const page = await browser.newPage({ viewport: { width, height } });
+          const errors: string[] = [];
+          const missing: string[] = [];
+          page.on("pageerror", (e) => errors.push(e.message));
+          page.on("response", (r) => r.status() >= 400 && missing.push(`${r.status()} ${r.url()}`));
+          await page.goto(tools.web!.url);
+          await page.waitForSelector("#peers tbody tr", { timeout: 15000 });
+          expect(await page.locator("#peers tbody tr").first().innerText()).toMatch(/127\.0\.0\.1:\d+/);
+          expect(await page.locator("#replay").isVisible()).toBe(true);
+          expect(await page.locator("#replay-detail").innerText()).toMatch(/This is a replay of a recording, not a live node/);
+          // Sources of the recording read "up (replayed)", not a green "up" of this machine.
+          await page.waitForFunction(`document.querySelector("#sources tbody").innerText.includes("(replayed)")`, undefined, { timeout: 20000 });
+          const greenUp = await page.evaluate(
+            `[...document.querySelectorAll("#sources tbody tr")].filter((tr) => tr.cells[1].classList.contains("state-up")).map((tr) => tr.cells[0].innerText)`,
+          );
+          expect(greenUp).toEqual(["replay"]);
+          // The rate plot is drawn and its newest time moves as the replay goes on.
+          await page.waitForSelector("#rates canvas", { timeout: 10000 });
+          const xmax = () => page.locator("#rates").getAttribute("data-xmax");
+          const first = await xmax();
+          await page.waitForFunction(`document.getElementById("rates")?.dataset.xmax !== ${JSON.stringify(first)}`, undefined, { timeout: 20000 });
+          expect(Number(await xmax())).toBeGreaterThan(Number(first));
+          await page.waitForSelector("#rtt canvas");
+          expect(await page.locator("#rtt-empty").isVisible()).toBe(false);
+          await page.waitForFunction(`document.querySelector("#alerts tbody").innerText.includes("ping-spam")`, undefined, { timeout: 60000 });
+          // A second pass: the chain table says which pass each block is from, so heights starting over are no reorg.
+          await page.waitForFunction(`/pass [2-9]/.test(document.querySelector("#blocks tbody").innerText)`, undefined, { timeout: 60000 });
+          expect(await page.locator("#blocks tbody tr").first().innerText()).toMatch(/^pass [2-9]\b/);
+          expect(await page.locator("#replay").innerText()).toMatch(/REPLAY · pass [2-9]/);
+          // One time convention: UTC, 24-hour, in the header, the alerts and both axes.
+          expect(await page.locator("#clock").innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · \d+ events$/);
+          expect(await page.locator("#alerts tbody tr").first().innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+          const axes = (await page.evaluate(AXIS_LABELS)) as { v: string; x: number; w: number }[][];
+          for (const labels of axes) {
+            expect(labels.length, JSON.stringify(labels)).toBeGreaterThan(1);
+            for (const l of labels) expect(l.v).toMatch(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/);
+            // Labels never overlap: each one's box ends (plus a gap) before the next begins.
+            for (let i = 1; i < labels.length; i++)
+              expect(labels[i]!.x - labels[i]!.w / 2, `${labels[i - 1]!.v} / ${labels[i]!.v}`).toBeGreaterThan(labels[i - 1]!.x + labels[i - 1]!.w / 2 + 4);
+          }
+          // Nothing the page asks for is missing (the favicon included).
+          const icon = await page.request.get(`${tools.web!.url}favicon.ico`);
+          expect(icon.status()).toBe(200);
+          expect(icon.headers()["content-type"]).toBe("image/x-icon");
+          expect(missing).toEqual([]);
+          expect(errors).toEqual([]);
+          const shot = path.join(REPO_ROOT, `test/.build/web-${width}.png`);
+          fs.mkdirSync(path.dirname(shot), { recursive: true });
+          await page.screenshot({ path: shot, fullPage: true });
+          expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
+        } finally {
+          await browser.close();
         }
-        // Nothing the page asks for is missing (the favicon included).
-        const icon = await page.request.get(`${tools.web!.url}favicon.ico`);
-        expect(icon.status()).toBe(200);
-        expect(icon.headers()["content-type"]).toBe("image/x-icon");
-        expect(missing).toEqual([]);
-        expect(errors).toEqual([]);
-        const shot = path.join(REPO_ROOT, `test/.build/web-${width}.png`);
-        fs.mkdirSync(path.dirname(shot), { recursive: true });
-        await page.screenshot({ path: shot, fullPage: true });
-        expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
-      } finally {
-        await browser.close();
-      }
-    }, 120_000);
+      },
+      120_000,
+    );
   });
 }
 

@@ -6,7 +6,8 @@ import { PrefixTree } from "../../../src/iplists/prefix-tree.js";
 import { LiveView } from "../../../src/tools/web/live-view.js";
 import { T0 } from "../../helpers/recording.js";
 
-const block = (height: number, ts: number) => makeEvent("ipc", "n", "block.connected", { height, hash: height.toString(16).padStart(64, "0"), txs: 1, inputs: 1, sigops: 0, connectNs: 1e6 }, ts);
+const block = (height: number, ts: number) =>
+  makeEvent("ipc", "n", "block.connected", { height, hash: height.toString(16).padStart(64, "0"), txs: 1, inputs: 1, sigops: 0, connectNs: 1e6 }, ts);
 const replay = (state: "up" | "down", detail: string) => makeEvent("replay", "n", "source.status", { source: "replay", state, detail });
 
 describe("live view in a looping replay", () => {
@@ -22,7 +23,11 @@ describe("live view in a looping replay", () => {
     v.handle(block(131, T0 + 10));
     const s = v.snapshot();
     expect(s.replay).toMatchObject({ active: true, pass: 2 });
-    expect(s.blocks.map((b) => [b.height, b.pass])).toEqual([[131, 2], [132, 1], [131, 1]]);
+    expect(s.blocks.map((b) => [b.height, b.pass])).toEqual([
+      [131, 2],
+      [132, 1],
+      [131, 1],
+    ]);
     expect(s.tip).toMatchObject({ height: 131, pass: 2 });
     expect(s.sources.find((x) => x.source === "ipc")).toMatchObject({ state: "up", replayed: true });
     expect(s.sources.find((x) => x.source === "replay")?.replayed).toBe(false);
