@@ -289,7 +289,7 @@ describe.skipIf(skip)("IPC net-message tracing on other versions of the fork", (
       const refused = await cli.waitFor((e) => e.type === "source.status" && e.data.state === "degraded", 10_000);
       expect(refused.data).toMatchObject({ capabilities: ["echo", "rpc", "mining"] });
       expect((refused.data as { detail: string }).detail).toMatch(
-        /net-message tracing not subscribed: the node refused the subscription; its tracing interface may be a newer or older version of the fork than schema\/experimental\/tracing_net\.capnp: .*unsupported NetMessageTraceOptions version$/,
+        /net-message tracing not subscribed: the node refused the subscription; its tracing interface may be a newer or older version of the fork than capnp\/experimental\/tracing_net\.capnp: .*unsupported NetMessageTraceOptions version$/,
       );
       await node.send("refuse none");
       await new Promise((r) => setTimeout(r, 6000));
