@@ -1,6 +1,6 @@
 // The layers of docs/architecture.md, checked on the imports themselves: core imports nothing
-// above it; an extractor imports only core; a tool imports only core; only
-// the CLI wires extractors to tools; and no file imports itself round a circle.
+// above it; a source imports only core; a tool imports only core; only
+// the CLI wires sources to tools; and no file imports itself round a circle.
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { REPO_ROOT } from "./helpers/capture.js";
 
 const SRC = path.join(REPO_ROOT, "src");
 const CORE = ["events", "bus", "config", "codecs", "sources", "iplists", "util", "logger", "version"];
-const EXTRACTORS = ["ipc", "ebpf", "rpc", "p2p", "proc", "log"];
+const SOURCES = ["ipc", "ebpf", "rpc", "p2p", "proc", "log"];
 
 function files(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
@@ -25,9 +25,9 @@ function part(file: string): string {
   return first.replace(/\.[jt]s$/, ""); // a file right under src/, e.g. logger.ts
 }
 
-function layer(p: string): "core" | "extractor" | "tool" | "cli" {
+function layer(p: string): "core" | "source" | "tool" | "cli" {
   if (CORE.includes(p)) return "core";
-  if (EXTRACTORS.includes(p)) return "extractor";
+  if (SOURCES.includes(p)) return "source";
   if (p.startsWith("tools/")) return "tool";
   if (p === "cli") return "cli";
   throw new Error(`src/${p} belongs to no layer: add it to docs/architecture.md and this test`);
@@ -86,12 +86,12 @@ describe("layers", () => {
     expect(bad).toEqual([]);
   });
 
-  it("an extractor imports core and itself only: no other extractor, no tool", () => {
-    const bad = edges.filter((e) => layer(e.from) === "extractor" && e.to !== e.from && layer(e.to) !== "core");
+  it("a source imports core and itself only: no other source, no tool", () => {
+    const bad = edges.filter((e) => layer(e.from) === "source" && e.to !== e.from && layer(e.to) !== "core");
     expect(bad).toEqual([]);
   });
 
-  it("a tool imports core and itself only: no extractor, no other tool", () => {
+  it("a tool imports core and itself only: no source, no other tool", () => {
     const bad = edges.filter((e) => layer(e.from) === "tool" && e.to !== e.from && layer(e.to) !== "core");
     expect(bad).toEqual([]);
   });

@@ -1,6 +1,6 @@
 // When another source learns that the node's implementation has no IPC (Bitcoin Knots builds
 // switch it off), the IPC source's "down" must not keep advising -ipcbind: this says so instead.
-// Wiring between sources, hence in the CLI: the IPC extractor never sees other sources' events.
+// Wiring between sources, hence in the CLI: the IPC source never sees other sources' events.
 import type { EventBus } from "../bus/index.js";
 import type { Emit } from "../events/index.js";
 

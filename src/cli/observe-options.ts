@@ -1,4 +1,4 @@
-// The option table of `peerwatch observe`: core rows, every extractor's rows, every tool's rows.
+// The option table of `peerwatch observe`: core rows, every source's rows, every tool's rows.
 // `--help`, the zod schema and the README flag table all come from it.
 import { NATS_OPTIONS, natsSettingsProblem } from "../bus/nats/options.js";
 import { ConfigError, loadSettings } from "../config/load.js";
@@ -27,7 +27,7 @@ export const TOOL_OPTIONS = { ...NDJSON_OPTIONS, ...RECORD_OPTIONS, ...METRICS_O
 /** Rows of the commands that serve the live page (observe, replay; not compare). */
 export const PAGE_OPTIONS = { ...WEB_OPTIONS };
 
-/** Every extractor's rows (each descriptor's `options`), joined. */
+/** Every source's rows (each descriptor's `options`), joined. */
 type SourceOptions = Joined<(typeof SOURCES)[number]["options"]>;
 
 /** What watching a node takes. */
@@ -39,10 +39,10 @@ export type ObserveConfig = CoreConfig &
   Omit<OptionValues<SourceOptions & typeof TOOL_OPTIONS>, keyof CoreConfig> &
   Partial<OptionValues<typeof PAGE_OPTIONS & typeof DEMO_OPTIONS & typeof NATS_OPTIONS>>;
 
-/** What starting the sources needs: core settings and every extractor's rows (observe and compare have them). */
+/** What starting the sources needs: core settings and every source's rows (observe and compare have them). */
 export type SourcesConfig = CoreConfig & Omit<OptionValues<SourceOptions>, keyof CoreConfig>;
 
-/** The rows of a command that runs the sources: core and every extractor's, plus the command's own. */
+/** The rows of a command that runs the sources: core and every source's, plus the command's own. */
 export function sourcesTable(...own: OptionTable[]): OptionTable {
   return mergeOptions(coreOptions(SOURCE_NAMES), ...SOURCES.map((s) => s.options), ...own);
 }

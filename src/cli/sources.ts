@@ -1,4 +1,4 @@
-// The extractors this build of peerwatch has. A new source is a folder with a descriptor, and one
+// The sources this build of peerwatch has. A new source is a folder with a descriptor, and one
 // line here.
 import { ebpfDescriptor } from "../ebpf/descriptor.js";
 import { ipcDescriptor } from "../ipc/descriptor.js";

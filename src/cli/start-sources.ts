@@ -1,4 +1,4 @@
-// Finds the sources (each descriptor's discovery check), starts each one's extractor on the given
+// Finds the sources (each descriptor's discovery check), starts each one's source on the given
 // publish function, and reports the ones that cannot start. Shared by `observe` and `compare`.
 import { emitterFor, type PeerwatchEvent } from "../events/index.js";
 import type { Logger } from "../logger.js";

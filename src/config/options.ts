@@ -1,7 +1,7 @@
 // The option table: every setting of a peerwatch command is one row. The CLI flags, the
 // PEERWATCH_* environment variables, the config file keys, the zod schema, `--help` and the
 // README flag tables are all derived from the rows, so they cannot drift apart. Core rows are
-// here; each extractor's rows are in its descriptor, each tool's beside the tool; the CLI
+// here; each source's rows are in its descriptor, each tool's beside the tool; the CLI
 // assembles the table of each command.
 import os from "node:os";
 import path from "node:path";
@@ -106,7 +106,7 @@ const sourcesList = (known: readonly string[]) =>
 /** Log levels, quietest last; pino's, so `fatal` shows only what stops peerwatch. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
-/** The rows every observing command has; `sourceNames` are the extractors the CLI assembled. */
+/** The rows every observing command has; `sourceNames` are the sources the CLI assembled. */
 export function coreOptions(sourceNames: readonly string[]) {
   return defineOptions({
     config: {

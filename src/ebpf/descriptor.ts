@@ -1,4 +1,4 @@
-// The eBPF extractor as the CLI sees it: its options, its discovery check, its factory.
+// The eBPF source as the CLI sees it: its options, its discovery check, its factory.
 import fs from "node:fs";
 import { findRunningNode, which } from "../sources/discover.js";
 import { defineSource } from "../sources/types.js";

@@ -1,6 +1,6 @@
-// Building events inside peerwatch. Extractors call an Emitter bound to their source and node name,
-// so no extractor repeats the envelope. Data is checked against the model in development and tests
-// (PEERWATCH_CHECK_EVENTS=1, on by default under vitest) to catch extractor bugs without paying
+// Building events inside peerwatch. Sources call an Emitter bound to their source and node name,
+// so no source repeats the envelope. Data is checked against the model in development and tests
+// (PEERWATCH_CHECK_EVENTS=1, on by default under vitest) to catch source bugs without paying
 // for it on the hot path in production.
 import { decodeEvent, formatDecodeError } from "./decode.js";
 import { EVENT_MODEL_VERSION, type EventDataMap, type EventType, type PeerwatchEvent, type SourceName } from "./schema.js";

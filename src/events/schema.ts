@@ -1,4 +1,4 @@
-// The one event model. Every extractor emits it, every tool consumes only it. Defined once with zod;
+// The one event model. Every source emits it, every tool consumes only it. Defined once with zod;
 // the TypeScript types below are inferred from these schemas. Version 1: add types and optional
 // fields freely, never rename or change the meaning of an existing one without bumping `v`.
 import { z } from "zod";
@@ -280,7 +280,7 @@ export const threadsSnapshot = z.object({
     .max(100_000),
 });
 
-// ---- log extractor and node identity (issue 14) ----
+// ---- log source and node identity (issue 14) ----
 
 /** A transaction a peer sent that the node accepted (log: "AcceptToMemoryPool: peer=N: accepted …"); the log has no fee or size, so it is not a mempool.added. */
 export const mempoolAccepted = z.object({
@@ -414,7 +414,7 @@ export const EVENT_DATA_SCHEMAS = {
   "source.status": sourceStatus,
   "events.dropped": eventsDropped,
   alert,
-  // log extractor and node identity (issue 14)
+  // log source and node identity (issue 14)
   "mempool.accepted": mempoolAccepted,
   "block.seen": blockSeen,
   "peer.disconnecting": peerDisconnecting,

@@ -1,4 +1,4 @@
-// The IPC extractor as the CLI sees it: its options, its discovery check, its factory.
+// The IPC source as the CLI sees it: its options, its discovery check, its factory.
 import fs from "node:fs";
 import { runningNodeBinary, errCode } from "../sources/discover.js";
 import { defineSource } from "../sources/types.js";

@@ -1,4 +1,4 @@
-// The log extractor as the CLI sees it: its options, its discovery check, its factory.
+// The log source as the CLI sees it: its options, its discovery check, its factory.
 import fs from "node:fs";
 import { errCode } from "../sources/discover.js";
 import { defineSource } from "../sources/types.js";

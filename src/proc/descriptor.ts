@@ -1,4 +1,4 @@
-// The /proc thread-CPU extractor as the CLI sees it: its options, its discovery check, its factory.
+// The /proc thread-CPU source as the CLI sees it: its options, its discovery check, its factory.
 import { findRunningNode } from "../sources/discover.js";
 import { defineSource } from "../sources/types.js";
 import { PROC_OPTIONS } from "./options.js";

@@ -1,4 +1,4 @@
-// The RPC extractor (poller over HTTP) as the CLI sees it: its options, its check, its factory.
+// The RPC source (poller over HTTP) as the CLI sees it: its options, its check, its factory.
 import fs from "node:fs";
 import { errCode } from "../sources/discover.js";
 import { defineSource } from "../sources/types.js";

@@ -1,4 +1,4 @@
-// Discovery helpers the extractors' checks share: finding the node's process and binary, tools on
+// Discovery helpers the sources' checks share: finding the node's process and binary, tools on
 // PATH. Nothing here connects to the node: it only looks at files, flags and privileges.
 import fs from "node:fs";
 import path from "node:path";

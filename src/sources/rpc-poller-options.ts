@@ -1,4 +1,4 @@
-// Option rows of the RPC poller, shared by every extractor that polls (RPC over HTTP, RPC over IPC).
+// Option rows of the RPC poller, shared by every source that polls (RPC over HTTP, RPC over IPC).
 import { defineOptions, type OptionValues } from "../config/options.js";
 import { commaList, seconds } from "../config/values.js";
 import { POLLED_METHODS } from "./rpc-poller.js";

@@ -1,6 +1,6 @@
-// What every extractor implements to plug into peerwatch: a Source that runs, and a descriptor
+// What every source implements to plug into peerwatch: a Source that runs, and a descriptor
 // that names it, lists its option rows, says whether it can start, and creates it. The CLI
-// assembles the descriptors; nothing below the CLI knows which extractors exist.
+// assembles the descriptors; nothing below the CLI knows which sources exist.
 import { ConfigError, loadSettings } from "../config/load.js";
 import { coreOptions, deriveCore, mergeOptions, type CoreConfig, type CoreSettings, type OptionTable, type OptionValues } from "../config/options.js";
 import type { Emit } from "../events/index.js";
@@ -31,7 +31,7 @@ export interface Source<C = CoreConfig> {
 /** Discovery's answer for one source: start it (and what it found), or why not. */
 export type Discovery = { ok: true; detail: string } | { ok: false; reason: string };
 
-/** The configuration an extractor sees: core settings plus its own rows. */
+/** The configuration a source sees: core settings plus its own rows. */
 export type SourceConfig<T extends OptionTable> = CoreConfig & OptionValues<T>;
 
 export interface SourceDescriptor<T extends OptionTable = OptionTable> {
@@ -39,13 +39,13 @@ export interface SourceDescriptor<T extends OptionTable = OptionTable> {
   readonly name: "ipc" | "ebpf" | "rpc" | "p2p" | "proc" | "log";
   /** One line for --help and docs. */
   readonly summary: string;
-  /** Its rows of the option table (rows shared with another extractor are the same objects). */
+  /** Its rows of the option table (rows shared with another source are the same objects). */
   readonly options: T;
   /** Cross-setting checks after parsing; returns an error message or undefined. */
   validate?(config: SourceConfig<T>): string | undefined;
   /** Looks at files, flags and privileges (never connects): can it start, and with what. */
   check(config: SourceConfig<T>): Discovery;
-  /** Loads the extractor (lazily: its dependencies are imported only when it starts). */
+  /** Loads the source (lazily: its dependencies are imported only when it starts). */
   create(): Promise<Source<SourceConfig<T>>>;
 }
 

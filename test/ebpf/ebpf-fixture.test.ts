@@ -1,4 +1,4 @@
-// The eBPF extractor with real bpftrace attached to the USDT fixture, end to end through the CLI.
+// The eBPF source with real bpftrace attached to the USDT fixture, end to end through the CLI.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -31,7 +31,7 @@ async function observe(args: string[]): Promise<LiveCli> {
 
 const sortKey = (x: unknown) => JSON.stringify(x);
 
-describe.skipIf(skip)("eBPF extractor on the USDT fixture (real bpftrace)", () => {
+describe.skipIf(skip)("eBPF source on the USDT fixture (real bpftrace)", () => {
   it("emits every event type with every field right", async () => {
     fixture = new UsdtFixture((setup as { path: string }).path);
     const pid = await fixture.start();
@@ -131,4 +131,4 @@ describe.skipIf(skip)("eBPF extractor on the USDT fixture (real bpftrace)", () =
   });
 });
 
-if (skip) reportSkip("eBPF extractor on the USDT fixture (real bpftrace)", (setup as { skip: string }).skip);
+if (skip) reportSkip("eBPF source on the USDT fixture (real bpftrace)", (setup as { skip: string }).skip);

@@ -1,4 +1,4 @@
-// The eBPF extractor on a real bitcoin-node (runs when BITCOIN_NODE and BITCOIN_CLI are set, as
+// The eBPF source on a real bitcoin-node (runs when BITCOIN_NODE and BITCOIN_CLI are set, as
 // root with bpftrace): a second node connects, and the handshake shows up as net.message events.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bpftraceAvailable } from "../helpers/build-fixtures.js";

@@ -163,7 +163,7 @@ const cases: Record<EventType, { valid: unknown; invalid: [unknown, string][] }>
     valid: { name: "ping-spam", severity: "warning", peerId: 3, detail: "peer 3 sent 500 pings in 60 s" },
     invalid: [[{ name: "x", severity: "doom", detail: "" }, "data.severity"]],
   },
-  // log extractor and node identity (issue 14)
+  // log source and node identity (issue 14)
   "mempool.accepted": {
     valid: { txid: H, wtxid: H2, peerId: 0, poolTxs: 5, poolKb: 2 },
     invalid: [[{ txid: H, wtxid: "nope", peerId: 0, poolTxs: 5, poolKb: 2 }, "data.wtxid"]],
@@ -298,7 +298,7 @@ describe("event model", () => {
       expect(e.ts).toBeGreaterThanOrEqual(before - 5000);
       expect(e.ts).toBeLessThanOrEqual(Date.now() * 1000 + 5000);
     });
-    it("refuses to build an invalid event in tests (catches extractor bugs)", () => {
+    it("refuses to build an invalid event in tests (catches source bugs)", () => {
       expect(() => makeEvent("p2p", "n1", "ping.rtt", { rttNs: -1, target: "x" })).toThrow(/data.rttNs/);
     });
   });

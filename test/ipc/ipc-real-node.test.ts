@@ -1,4 +1,4 @@
-// The IPC extractor against a real bitcoin-node on regtest (runs when BITCOIN_NODE and BITCOIN_CLI
+// The IPC source against a real bitcoin-node on regtest (runs when BITCOIN_NODE and BITCOIN_CLI
 // point at binaries built with IPC).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PeerwatchEvent } from "../../src/events/index.js";

@@ -78,9 +78,9 @@ describe("schema against the reference", () => {
 describe("generated code", () => {
   const hasCapnp = !spawnSync("capnp", ["--version"]).error;
   if (!hasCapnp) console.warn("SKIPPING the staleness check of src/ipc/generated: the capnp compiler is not installed (Debian: capnproto)");
-  it.skipIf(!hasCapnp)("is what scripts/gen-schema.mjs makes from capnp/ now (run `npm run gen:schema`)", () => {
+  it.skipIf(!hasCapnp)("is what scripts/gen-capnp.mjs makes from capnp/ now (run `npm run gen:capnp`)", () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "pw-gen-"));
-    execFileSync(process.execPath, [path.join(REPO_ROOT, "scripts/gen-schema.mjs"), "--require", "--out", out], { cwd: REPO_ROOT, stdio: "pipe" });
+    execFileSync(process.execPath, [path.join(REPO_ROOT, "scripts/gen-capnp.mjs"), "--require", "--out", out], { cwd: REPO_ROOT, stdio: "pipe" });
     const committed = path.join(REPO_ROOT, "src/ipc/generated");
     const list = (d: string): string[] =>
       fs

@@ -1,4 +1,4 @@
-// Auto mode: what each extractor's check finds from the datadir, the PID and /proc.
+// Auto mode: what each source's check finds from the datadir, the PID and /proc.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";

@@ -1,4 +1,4 @@
-// The EventBus backed by NATS, for extractors and tools on different machines. This class only
+// The EventBus backed by NATS, for sources and tools on different machines. This class only
 // wires the parts, each with one job:
 //   connection.ts  the first connection (retried, or given up on a refusal) and status changes
 //   jetstream.ts   may this client manage streams; the stream and the durable consumer

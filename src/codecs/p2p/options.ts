@@ -1,4 +1,4 @@
-// Option rows of net-message payload capture, shared by every extractor that traces messages
+// Option rows of net-message payload capture, shared by every source that traces messages
 // (eBPF and IPC tracing): one prefix size for both, so their messages and decoded fields compare.
 //
 // One prefix does not suit every message: a version message's user agent starts at byte 81 (after

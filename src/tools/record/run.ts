@@ -1,5 +1,5 @@
 // The recording player's entry: plays recordings onto the bus (what `replay` and the demo put there
-// instead of extractors) until they end or the signal aborts; the log tells the first bad lines and
+// instead of sources) until they end or the signal aborts; the log tells the first bad lines and
 // a summary at the end, a progress line on a TTY. A producer, not a reader of the bus: its run
 // resolves when the playing has ended, with what was played.
 import path from "node:path";
