@@ -2,6 +2,9 @@
 // on the benign runs, the node's CPU during the attacks, and what each column means and cannot see.
 import type { Cell, Scorecard, ScenarioScore } from "./score.js";
 
+const NDJSON_LOSS = " (bus:ndjson is the recorder's own queue: the recording holds fewer events than the sources delivered)";
+const otherAlerts = (cell: Cell) => cell.otherAlerts.map((a) => `${a.name} (+${a.afterSeconds} s)`).join(", ");
+
 function cellText(c: Cell, kind: "attack" | "benign"): string {
   if (kind === "benign") return c.otherAlerts.length ? `⚠ ${c.otherAlerts.map((a) => a.name).join(", ")}` : "quiet";
   if (c.detected) return `✅ ${c.alert} +${c.latencySeconds} s`;
@@ -50,7 +53,8 @@ export function renderDetection(card: Scorecard): string {
   L.push("");
   const detectedAll = attacks.filter((s) => s.cells.all?.detected).length;
   L.push(
-    `**Summary:** ${detectedAll} of ${attacks.length} attacks detected with all sources together; ${card.benign.warnings.all ?? 0} warnings in ${(card.benign.hours * 60).toFixed(0)} minutes of benign recordings.`,
+    `**Summary:** ${detectedAll} of ${attacks.length} attacks detected with all sources together; ${card.benign.warnings.all ?? 0} warnings in ` +
+      `${(card.benign.hours * 60).toFixed(0)} minutes of benign recordings.`,
   );
   L.push("");
   L.push("## Attacks");
@@ -109,7 +113,8 @@ export function renderDetection(card: Scorecard): string {
       const ratio = base && r.nodeCpuSeconds !== null ? (r.nodeCpuSeconds / base).toFixed(2) : "–";
       const th = (t: string) => (r.threads[t] === undefined ? "–" : r.threads[t].toFixed(3));
       L.push(
-        `| ${r.sources} | ${(r.sourcesUp ?? []).join(", ")} | ${r.pings} | ${r.floodSeconds} | ${r.nodeCpuSeconds ?? "–"} | ${ratio} | ${th("b-msghand")} | ${th("b-net")} | ${th("b-capnp-loop")} | ${th("b-nettrace")} | ${r.netMessageEvents} |`,
+        `| ${r.sources} | ${(r.sourcesUp ?? []).join(", ")} | ${r.pings} | ${r.floodSeconds} | ${r.nodeCpuSeconds ?? "–"} | ${ratio} | ` +
+          `${th("b-msghand")} | ${th("b-net")} | ${th("b-capnp-loop")} | ${th("b-nettrace")} | ${r.netMessageEvents} |`,
       );
     }
     L.push("");
@@ -149,20 +154,18 @@ export function renderDetection(card: Scorecard): string {
     L.push("");
     L.push(`${s.kind === "attack" ? "Attack" : "Benign"}: ${s.summary}. Imitates: ${s.imitates}.`);
     L.push(
-      `Sent ${s.outcome.messages} messages over ${s.outcome.connections} connections${s.outcome.notes ? `; ${s.outcome.notes}` : ""}. Recording: ${s.durationSeconds} s.`,
+      `Sent ${s.outcome.messages} messages over ${s.outcome.connections} connections${s.outcome.notes ? `; ${s.outcome.notes}` : ""}. Recording: ` +
+        `${s.durationSeconds} s.`,
     );
     const lost = Object.entries(s.dropped);
     if (lost.length)
       L.push(
-        `Events lost while recording (events.dropped): ${lost.map(([k, v]) => `${k} ${v}`).join(", ")}${s.dropped["bus:ndjson"] ? " (bus:ndjson is the recorder's own queue: the recording holds fewer events than the sources delivered)" : ""}.`,
+        `Events lost while recording (events.dropped): ` + `${lost.map(([k, v]) => `${k} ${v}`).join(", ")}${s.dropped["bus:ndjson"] ? NDJSON_LOSS : ""}.`,
       );
     if (s.kind === "attack") {
       for (const c of card.columns) {
         const cell = s.cells[c.key] as Cell;
-        if (!cell.detected)
-          L.push(
-            `- ${c.title}: ${cell.why}${cell.otherAlerts.length ? `; other alerts: ${cell.otherAlerts.map((a) => `${a.name} (+${a.afterSeconds} s)`).join(", ")}` : ""}`,
-          );
+        if (!cell.detected) L.push(`- ${c.title}: ${cell.why}${cell.otherAlerts.length ? `; other alerts: ${otherAlerts(cell)}` : ""}`);
       }
       const miss = card.expectedMisses.misses[s.name];
       if (miss) L.push(`- Expected miss today: ${miss}`);

@@ -164,7 +164,8 @@ async function score(): Promise<number> {
   fs.writeFileSync(path.join(ROOT, "docs/detection.md"), renderDetection(card));
   const attacks = card.scenarios.filter((s) => s.kind === "attack");
   say(
-    `scored ${card.scenarios.length} recordings: ${attacks.filter((s) => s.cells.all?.detected).length}/${attacks.length} attacks detected (all sources), ${card.benign.warnings.all} benign warnings; wrote docs/detection.md and docs/detection.json`,
+    `scored ${card.scenarios.length} recordings: ${attacks.filter((s) => s.cells.all?.detected).length}/${attacks.length} attacks detected (all sources), ` +
+      `${card.benign.warnings.all} benign warnings; wrote docs/detection.md and docs/detection.json`,
   );
   return 0;
 }
@@ -373,7 +374,10 @@ async function runScenario(s: Scenario, idx: number, octet: number, lab: Lab, so
 function readme(m: Manifest): string {
   const rows = m.recordings.map((r) => {
     const size = fs.statSync(path.join(OUT, r.file)).size;
-    return `| \`${r.file}\` | ${r.node ?? ""} | ${r.kind} | ${Math.round((r.recordEndUs - r.recordStartUs) / 1e6)} s | ${(size / 1024).toFixed(0)} KiB | ${(r.sourcesUp ?? []).join(", ")} | ${r.outcome.messages} msgs, ${r.outcome.connections} conns |`;
+    return (
+      `| \`${r.file}\` | ${r.node ?? ""} | ${r.kind} | ${Math.round((r.recordEndUs - r.recordStartUs) / 1e6)} s | ${(size / 1024).toFixed(0)} KiB | ` +
+      `${(r.sourcesUp ?? []).join(", ")} | ${r.outcome.messages} msgs, ${r.outcome.connections} conns |`
+    );
   });
   return [
     "# Attack lab recordings",
@@ -385,7 +389,8 @@ function readme(m: Manifest): string {
     "first connection, the end of the scenario), the adversaries' source address ranges, and what they sent.",
     "",
     `- Made: ${m.made}, by \`npm run lab\` (lab/run.ts), as root (for eBPF).`,
-    `- Node: ${m.node.subversion} (version ${m.node.version}), \`${m.node.binary}\`; IPC net-message tracing ${m.node.ipcTracing ? "served and recorded" : "not served by this node"}.`,
+    `- Node: ${m.node.subversion} (version ${m.node.version}), \`${m.node.binary}\`; IPC net-message tracing ` +
+      `${m.node.ipcTracing ? "served and recorded" : "not served by this node"}.`,
     `- Node flags: \`${m.node.flags.join(" ")}\`.`,
     "  `-peertimeout=15` (Core's default is 60 s) and `-maxconnections=64` (default 200) keep the no-version and eclipse",
     "  runs short; `-debug=net -debug=mempool` let the log source see messages.",

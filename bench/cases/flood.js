@@ -25,7 +25,8 @@ export async function run({ events = Number(process.env.BENCH_FLOOD_EVENTS ?? 30
     const base = k.startsWith("flood") ? k.replace("flood, one peer", "same pings, 1000 peers") : k;
     const last = runs[k].at(-1);
     console.log(
-      `  ${k.padEnd(38)} CPU ${med[k].toFixed(0).padStart(7)} ms  ${fmt((events / med[k]) * 1000).padStart(10)} events/CPU-s  ×${(med[k] / med[base]).toFixed(2)} of 1000 peers  alerts ${JSON.stringify(last.alerts)} drops ${JSON.stringify(last.dropped)}`,
+      `  ${k.padEnd(38)} CPU ${med[k].toFixed(0).padStart(7)} ms  ${fmt((events / med[k]) * 1000).padStart(10)} events/CPU-s  ` +
+        `×${(med[k] / med[base]).toFixed(2)} of 1000 peers  alerts ${JSON.stringify(last.alerts)} drops ${JSON.stringify(last.dropped)}`,
     );
   }
   results.push({

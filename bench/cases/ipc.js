@@ -44,7 +44,8 @@ export async function run() {
   const bin = path.join(root, "test/.build/standin-node");
   if (!fs.existsSync(bin)) {
     console.log(
-      `\nIPC tracing flood: SKIPPED: the stand-in node is not built (${path.relative(root, bin)}); run the IPC tests once (they build it with g++ and libcapnp-dev)`,
+      `\nIPC tracing flood: SKIPPED: the stand-in node is not built (${path.relative(root, bin)}); run the IPC tests once (they build it with g++ and ` +
+        `libcapnp-dev)`,
     );
     results.push({ title: "ipc", skipped: "stand-in not built" });
     return;

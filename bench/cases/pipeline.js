@@ -84,11 +84,13 @@ export async function run({
   const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v.map((x) => x.cpuMs))]));
   const n = runs["all tools (end to end)"][0].events;
   console.log(
-    `\nPipeline: ${fmt(n)} events of recorded traffic (regtest capture, 1000 peers), ${rounds} rounds, median; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`,
+    `\nPipeline: ${fmt(n)} events of recorded traffic (regtest capture, 1000 peers), ${rounds} rounds, median; load average ${os.loadavg()[0].toFixed(1)} ` +
+      `on ${os.cpus().length} CPUs`,
   );
   for (const k of [...Object.keys(variants), YARDSTICK, STRINGIFY]) {
     console.log(
-      `  ${k.padEnd(40)} CPU ${med[k].toFixed(0).padStart(7)} ms  ${((med[k] * 1000) / n).toFixed(2).padStart(6)} µs/event  ${fmt((n / med[k]) * 1000).padStart(10)} events/CPU-s   (wall ${fmt((n / wall[k]) * 1000)} events/s)`,
+      `  ${k.padEnd(40)} CPU ${med[k].toFixed(0).padStart(7)} ms  ${((med[k] * 1000) / n).toFixed(2).padStart(6)} µs/event  ` +
+        `${fmt((n / med[k]) * 1000).padStart(10)} events/CPU-s   (wall ${fmt((n / wall[k]) * 1000)} events/s)`,
     );
   }
   const base = med["parse+event+bus (no-op tools)"];
@@ -109,14 +111,17 @@ export async function run({
     );
   console.log(`    (of NDJSON's share, JSON.stringify alone: ${((med[STRINGIFY] * 1000) / n).toFixed(2)} µs/event)`);
   console.log(
-    `    (validate, decodeEvent: ${(med["parse+event+validate (decodeEvent)"] - med["parse+event"]).toFixed(0)} ms, not on the eBPF path: it runs on decoded input, NDJSON replay and NATS)`,
+    `    (validate, decodeEvent: ${(med["parse+event+validate (decodeEvent)"] - med["parse+event"]).toFixed(0)} ms, not on the eBPF path: it runs on ` +
+      `decoded input, NDJSON replay and NATS)`,
   );
   const last = runs["all tools (end to end)"].at(-1);
   const rate = (n / all) * 1000;
   const ratio = all / med[YARDSTICK];
   console.log(`\n  end to end costs ×${ratio.toFixed(2)} of JSON.parse of the same events (the yardstick), measured in the same rounds`);
   console.log(
-    `\n  ${fmt(rate)} events/s on one core end to end through every tool (wall clock: ${fmt((n / wall["all tools (end to end)"]) * 1000)} events/s; target ${fmt(TARGET)}: ${rate >= TARGET ? "met" : `missed by ${((1 - rate / TARGET) * 100).toFixed(0)} %`}); drops ${JSON.stringify(last.dropped)}; alerts ${JSON.stringify(last.alerts)}`,
+    `\n  ${fmt(rate)} events/s on one core end to end through every tool (wall clock: ${fmt((n / wall["all tools (end to end)"]) * 1000)} events/s; target ` +
+      `${fmt(TARGET)}: ${rate >= TARGET ? "met" : `missed by ${((1 - rate / TARGET) * 100).toFixed(0)} %`}); drops ${JSON.stringify(last.dropped)}; ` +
+      `alerts ${JSON.stringify(last.alerts)}`,
   );
   results.push({
     title: "pipeline",

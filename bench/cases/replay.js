@@ -126,14 +126,17 @@ async function replayEveryTool(what, templates, events, peers, rounds, mustRaise
   const parseMs = sorted(runs.parse)[rounds >> 1];
   const rate = (n / replayMs) * 1000;
   console.log(
-    `\nReplay --speed max of ${fmt(n)} events, ${what} (gzip, ${fmt(fs.statSync(file).size)} bytes), into every tool (metrics, alerts, NDJSON), ${rounds} rounds, median CPU; load average ${os.loadavg()[0].toFixed(1)}`,
+    `\nReplay --speed max of ${fmt(n)} events, ${what} (gzip, ${fmt(fs.statSync(file).size)} bytes), into every tool (metrics, alerts, NDJSON), ${rounds} ` +
+      `rounds, median CPU; load average ${os.loadavg()[0].toFixed(1)}`,
   );
   console.log(
-    `  replay, every tool                 ${fmt(replayMs)} ms CPU  ${((replayMs * 1000) / n).toFixed(2)} µs/event  ${fmt(rate)} events/CPU-s  ×${(replayMs / parseMs).toFixed(2)} of JSON.parse of the same lines`,
+    `  replay, every tool                 ${fmt(replayMs)} ms CPU  ${((replayMs * 1000) / n).toFixed(2)} µs/event  ${fmt(rate)} events/CPU-s  ` +
+      `×${(replayMs / parseMs).toFixed(2)} of JSON.parse of the same lines`,
   );
   console.log(`  JSON.parse of the same lines       ${fmt(parseMs)} ms CPU  ${((parseMs * 1000) / n).toFixed(2)} µs/event`);
   console.log(
-    `  dropped ${JSON.stringify(stats.dropped)}; alerts ${JSON.stringify(stats.alerts)}; target 200,000 events/s: ${rate >= 200_000 ? "met" : `missed by ${((1 - rate / 200_000) * 100).toFixed(0)} %`}`,
+    `  dropped ${JSON.stringify(stats.dropped)}; alerts ${JSON.stringify(stats.alerts)}; target 200,000 events/s: ` +
+      `${rate >= 200_000 ? "met" : `missed by ${((1 - rate / 200_000) * 100).toFixed(0)} %`}`,
   );
   results.push({
     title: `replay, every tool: ${what}`,

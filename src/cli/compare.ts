@@ -36,9 +36,12 @@ export const compareCommand: CommandSpec = {
   name: "compare",
   args: "[recording...]",
   description:
-    "Run the sources side by side (IPC, eBPF, RPC, log, /proc) and report how they agree on blocks, peers and messages, and what each costs; or compare recorded events (NDJSON from --events, .gz too).",
+    "Run the sources side by side (IPC, eBPF, RPC, log, /proc) and report how they agree on blocks, peers and messages, and what each costs; or compare " +
+    "recorded events (NDJSON from --events, .gz too).",
   table: COMPARE_TABLE,
-  helpAfter: `\nWithout recordings, compare runs live for --duration (default ${DEFAULT_COMPARE_SECONDS} s) with observe's source flags and --events (no metrics, alerts or page). See docs/compare.md for each line of the report.`,
+  helpAfter:
+    `\nWithout recordings, compare runs live for --duration (default ${DEFAULT_COMPARE_SECONDS} s) with observe's source flags and --events (no ` +
+    `metrics, alerts or page). See docs/compare.md for each line of the report.`,
   run: (opts, args) => runCompare(args, opts),
 };
 

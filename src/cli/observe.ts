@@ -113,7 +113,8 @@ export const observeCommand: CommandSpec = {
   description: "Read the node through every available source (IPC, eBPF, RPC, P2P, /proc, debug.log) and serve events, metrics and alerts.",
   table: OBSERVE_COMMAND_OPTIONS,
   helpAfter:
-    "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from the node.",
+    "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee README.md and docs/ for what each source needs from " +
+    "the node.",
   async run(opts) {
     const notices: string[] = [];
     const config = loadObserveConfig(opts, process.env, OBSERVE_COMMAND_OPTIONS, (n) => notices.push(n));

@@ -1,5 +1,6 @@
 // The tools of one node, once per node, for `peerwatch tools` (tools-command.ts) serving one node or
-// many from NATS: the per-node tools (metrics registry, alert engine, baselines) keep per-node state (peer ids, windows, gauges), so each node gets its own set, fed from the one
+// many from NATS: the per-node tools (metrics registry, alert engine, baselines) keep per-node state (peer ids, windows, gauges), so each node gets its own
+// set, fed from the one
 // bus that carries every node's events. With several nodes every series carries node="<name>";
 // the number of nodes is bounded so the label stays bounded too.
 import { AggregatorRegistry, Registry } from "prom-client";
@@ -80,7 +81,8 @@ export class PerNodeTools {
     if (this.groups.size >= (this.opts.maxNodes ?? MAX_NODES)) {
       if (this.refused++ === 0)
         this.opts.log.warn(
-          `events of node "${name}" ignored: this tools process serves at most ${this.opts.maxNodes ?? MAX_NODES} nodes (use --nodes, or one tools process per group of nodes)`,
+          `events of node "${name}" ignored: this tools process serves at most ${this.opts.maxNodes ?? MAX_NODES} nodes (use --nodes, or one tools process ` +
+            `per group of nodes)`,
         );
       return undefined;
     }

@@ -25,7 +25,8 @@ const REPLAY_OWN_OPTIONS = defineOptions({
     flag: "speed",
     arg: "n|max",
     description:
-      "how fast to play: 1 keeps the recorded timing, 10 plays ten times faster (any number above 0, at most 1000000), max as fast as the tools take events (never dropping one)",
+      "how fast to play: 1 keeps the recorded timing, 10 plays ten times faster (any number above 0, at most 1000000), max as fast as the tools take events " +
+      "(never dropping one)",
     defaultText: "1",
     schema: z
       .union([z.literal("max"), strictNumber.pipe(z.number().positive("must be more than 0").max(1e6, "at most 1000000"))], {
@@ -102,7 +103,8 @@ export const replayCommand: CommandSpec = {
   name: "replay",
   args: "[file...]",
   description:
-    "Play recordings (what `observe --events` wrote, plain or .gz; rotated files oldest first), or a time range of a JetStream stream (--from-stream), into the same tools as observe.",
+    "Play recordings (what `observe --events` wrote, plain or .gz; rotated files oldest first), or a time range of a JetStream stream (--from-stream), into " +
+    "the same tools as observe.",
   table: REPLAY_OPTIONS,
   run: (opts, files) => runReplay(files, opts),
 };
@@ -243,7 +245,8 @@ async function playStreamRange(
     }
     log[rejected > 0 ? "warn" : "info"](
       { events: s.events, received, rejected },
-      `replay ${s.aborted ? "stopped" : "finished"}: ${s.events} events from stream ${c.fromStream}${rejected ? `; ${rejected} foreign or malformed message(s) skipped` : ""}`,
+      `replay ${s.aborted ? "stopped" : "finished"}: ${s.events} events from stream ` +
+        `${c.fromStream}${rejected ? `; ${rejected} foreign or malformed message(s) skipped` : ""}`,
     );
     return s;
   } catch (e) {

@@ -119,7 +119,8 @@ export async function startTools(
     metrics = await runMetrics({ metrics: config.metrics, lists }, ctx);
   } catch (e) {
     log.error(
-      `cannot serve metrics on ${config.metrics === "off" ? "" : `${config.metrics.host}:${config.metrics.port}`}: ${(e as Error).message} (use --metrics host:port or --metrics off)`,
+      `cannot serve metrics on ${config.metrics === "off" ? "" : `${config.metrics.host}:${config.metrics.port}`}: ${(e as Error).message} (use --metrics ` +
+        `host:port or --metrics off)`,
     );
     return stopStarted();
   }

@@ -122,7 +122,8 @@ export const toolsCommand: CommandSpec = {
   description: "Run the tools (metrics, alerts, NDJSON, fleet view) on events read from NATS, for one node or many (see docs/nats.md).",
   table: TOOLS_COMMAND_OPTIONS,
   helpAfter:
-    "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee docs/nats.md and docs/deploy.md for a multi-node set-up.",
+    "\nEvery flag can also be set by its PEERWATCH_* environment variable or in the --config file.\nSee docs/nats.md and docs/deploy.md for a multi-node " +
+    "set-up.",
   async run(opts) {
     const config = loadToolsCommandConfig(opts); // a ConfigError: main.ts says it, exit 2
     const log = createLogger({ level: config.logLevel, format: config.logFormat });

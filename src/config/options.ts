@@ -66,7 +66,9 @@ export function deprecationNotice(table: OptionTable, key: string): string | und
   const row = Object.hasOwn(table, key) ? table[key] : undefined;
   if (!row?.deprecated) return undefined;
   const use = table[row.deprecated.use];
-  return `--${row.flag} (${envName(row)}, ${key}) is deprecated: use --${use?.flag ?? row.deprecated.use}${row.deprecated.why ? `, ${row.deprecated.why}` : ""}`;
+  return (
+    `--${row.flag} (${envName(row)}, ${key}) is deprecated: use ` + `--${use?.flag ?? row.deprecated.use}${row.deprecated.why ? `, ${row.deprecated.why}` : ""}`
+  );
 }
 
 /** PEERWATCH_RPC_PASSWORD for --rpc-password, etc. */

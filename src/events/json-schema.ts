@@ -32,7 +32,8 @@ export function eventModelJsonSchema(): JsonSchema {
     $schema: DRAFT_07,
     title: `peerwatch event, model version ${EVENT_MODEL_VERSION}`,
     description:
-      "One event as peerwatch writes it (one JSON object per line in NDJSON, or one NATS message). Generated from src/events/schema.ts by scripts/gen-events-doc.mjs; do not edit.",
+      "One event as peerwatch writes it (one JSON object per line in NDJSON, or one NATS message). Generated from src/events/schema.ts by " +
+      "scripts/gen-events-doc.mjs; do not edit.",
     type: "object",
     required: ["v", "ts", "node", "source", "type", "data"],
     properties: { type: { enum: [...EVENT_TYPES] } },

@@ -282,7 +282,10 @@ export const threadsSnapshot = z.object({
 
 // ---- log source and node identity (issue 14) ----
 
-/** A transaction a peer sent that the node accepted (log: "AcceptToMemoryPool: peer=N: accepted …"); the log has no fee or size, so it is not a mempool.added. */
+/**
+ * A transaction a peer sent that the node accepted (log: "AcceptToMemoryPool: peer=N: accepted …"); the log has no fee or
+ * size, so it is not a mempool.added.
+ */
 export const mempoolAccepted = z.object({
   txid: hash256Hex,
   wtxid: hash256Hex,

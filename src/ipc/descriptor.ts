@@ -21,7 +21,9 @@ export const ipcDescriptor = defineSource({
         // bitcoind (Bitcoin Core's or Knots') cannot serve IPC: advising -ipcbind would mislead.
         return {
           ok: false,
-          reason: `no IPC socket at ${socket}: the running node (PID ${running.pid}) is ${running.binary}, not bitcoin-node, and this node's implementation serves no IPC interface (in Bitcoin Core only the multiprocess bitcoin-node does, with -ipcbind=unix)`,
+          reason:
+            `no IPC socket at ${socket}: the running node (PID ${running.pid}) is ${running.binary}, not bitcoin-node, and this node's implementation ` +
+            `serves no IPC interface (in Bitcoin Core only the multiprocess bitcoin-node does, with -ipcbind=unix)`,
         };
       }
       return { ok: false, reason: `no IPC socket at ${socket} (${errCode(e)}): start bitcoin-node with -ipcbind=unix, or pass --ipc-socket` };

@@ -141,7 +141,10 @@ export class NetTracing {
   /** What was asked of the node, for the status line. */
   describe(): string {
     const o = this.options;
-    return `net-message tracing: ${o.payloadBytes} payload bytes (version messages ${captureBytesFor("version", o.payloadBytes)}), queue ${o.maxQueueEvents}, batches of up to ${o.maxBatchEvents} within ${o.maxBatchWaitUs} µs`;
+    return (
+      `net-message tracing: ${o.payloadBytes} payload bytes (version messages ${captureBytesFor("version", o.payloadBytes)}), queue ` +
+      `${o.maxQueueEvents}, batches of up to ${o.maxBatchEvents} within ${o.maxBatchWaitUs} µs`
+    );
   }
 
   /** The node's batch is one batch on the bus: one queue entry and one delivery per tool, not 1024. */
@@ -166,7 +169,8 @@ export class NetTracing {
         if (t === undefined) {
           if (this.stats.untimed++ === 0)
             this.onClockNotice(
-              `the node's message timestamp ${timestampUs} µs is neither this host's monotonic clock (steady_clock, as the tracing interface stamps) nor wall-clock time; net.message events carry the time peerwatch received them`,
+              `the node's message timestamp ${timestampUs} µs is neither this host's monotonic clock (steady_clock, as the tracing interface stamps) nor ` +
+                `wall-clock time; net.message events carry the time peerwatch received them`,
             );
           this.emit("net.message", data);
         } else {

@@ -244,7 +244,8 @@ export class LogFollower {
     } catch (e) {
       this.o.onStatus(
         "up",
-        `following ${this.o.path}, but cannot save the position to ${this.o.stateFile} (${(e as NodeJS.ErrnoException).code ?? String(e)}): a restart will start at the end`,
+        `following ${this.o.path}, but cannot save the position to ${this.o.stateFile} (${(e as NodeJS.ErrnoException).code ?? String(e)}): a restart will ` +
+          `start at the end`,
       );
     }
   }

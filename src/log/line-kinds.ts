@@ -81,7 +81,8 @@ const PATTERNS: Pattern[] = [
     kind: "update-tip",
     hint: "UpdateTip: ",
     re: new RegExp(
-      `^UpdateTip: new best=${HASH} height=(\\d{1,10}) version=0x[0-9a-f]{8} log2_work=[0-9.]+ tx=(\\d{1,15}) date='[^']{0,32}' progress=(\\d{1,3}\\.\\d{1,9}) cache=(\\d{1,9}\\.\\d)MiB\\((\\d{1,15})txo\\)`,
+      `^UpdateTip: new best=${HASH} height=(\\d{1,10}) version=0x[0-9a-f]{8} log2_work=[0-9.]+ tx=(\\d{1,15}) date='[^']{0,32}' ` +
+        `progress=(\\d{1,3}\\.\\d{1,9}) cache=(\\d{1,9}\\.\\d)MiB\\((\\d{1,15})txo\\)`,
     ),
     handle: (m) => [
       fact("tip.changed", {

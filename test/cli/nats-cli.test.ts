@@ -310,7 +310,8 @@ if ("skip" in bin) {
           // Failed twice under load, cause not found: say what arrived, for the next time.
           const got = fed();
           throw new Error(
-            `${err.message}: ${got.length} of ${a.length + b.length} events written (alpha ${got.filter((e) => e.node === "alpha").length}, beta ${got.filter((e) => e.node === "beta").length}); tools said: ${tools.stderr.slice(-2000)}`,
+            `${err.message}: ${got.length} of ${a.length + b.length} events written (alpha ${got.filter((e) => e.node === "alpha").length}, beta ` +
+              `${got.filter((e) => e.node === "beta").length}); tools said: ${tools.stderr.slice(-2000)}`,
           );
         });
         await until(() => readRecording(file).some((e) => e.type === "alert" && e.data.name === "fleet-rtt-divergence"), 10000);

@@ -159,7 +159,8 @@ describe.skipIf("skip" in bins)(TITLE, () => {
   });
 
   for (const name of [...SOURCES, "all"]) {
-    it(`${name === "all" ? `all sources at once (${SOURCES.join(",")})` : `--sources ${name}`}: down with the reason, up again without a restart of peerwatch, events again, one restart counted`, async () => {
+    it(`${name === "all" ? `all sources at once (${SOURCES.join(",")})` : `--sources ${name}`}: down with the reason, up again without a restart of ` +
+      `peerwatch, events again, one restart counted`, async () => {
       const run = runs.get(name)!;
       const { cli } = run;
       expect(newPid).not.toBe(oldPid);

@@ -159,7 +159,8 @@ describe("node.info from the poller, and the IPC explanation", () => {
       source: "ipc",
       state: "down",
       detail:
-        "this node's implementation serves no IPC interface: it is Bitcoin Knots 31.99.0 (20250101-abc), told by the p2p source; peerwatch reads it through the other sources",
+        "this node's implementation serves no IPC interface: it is Bitcoin Knots 31.99.0 (20250101-abc), told by the p2p source; peerwatch reads it through " +
+        "the other sources",
     });
     await bus.close(100);
   });

@@ -93,7 +93,8 @@ describe(`fuzzing every decoder (${RUNS} inputs each, seed ${SEED})`, () => {
       }
       const heap = process.memoryUsage().heapUsed;
       console.log(
-        `${t.name}: ${RUNS} inputs, ${rejected} rejected, ${accepted} accepted${crashes.length ? `, ${crashes.length} uncaught` : ""}${slow ? `, ${slow} over 1 s` : ""}`,
+        `${t.name}: ${RUNS} inputs, ${rejected} rejected, ${accepted} ` +
+          `accepted${crashes.length ? `, ${crashes.length} uncaught` : ""}${slow ? `, ${slow} over 1 s` : ""}`,
       );
       expect(crashes.filter(Boolean)).toEqual([]);
       expect(crashes).toHaveLength(0);

@@ -75,7 +75,7 @@ describe.skipIf(skip)("IPC net-message tracing against the stand-in node", () =>
     expect(t.tracing.stats).toMatchObject({ clock: "monotonic", untimed: 0 });
   });
 
-  it("captures the --payload-bytes prefix, a version message whole, and decodes them like eBPF (nonce, inv, version with its user agent, fee filter)", async () => {
+  it("captures the --payload-bytes prefix, a version message whole, and decodes like eBPF (nonce, inv, version's user agent, feefilter)", async () => {
     const t = await tracingOn(node, DEFAULTS);
     session = t.session;
     await t.tracing.subscribe();

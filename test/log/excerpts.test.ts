@@ -34,7 +34,8 @@ describe("log line kinds (test/fixtures/log/excerpts.json)", () => {
   it("leaves look-alikes alone", () => {
     const p = new LogParser();
     for (const l of [
-      "2026-11-23T21:47:57.441000Z [scheduler] [validation] Enqueuing BlockConnected: block hash=7763414cb143d7a678e317880d6295fd8350520497058a5b195425a8599863d8 block height=1",
+      "2026-11-23T21:47:57.441000Z [scheduler] [validation] Enqueuing BlockConnected: block " +
+        "hash=7763414cb143d7a678e317880d6295fd8350520497058a5b195425a8599863d8 block height=1",
       "2026-11-23T21:47:57Z UpdateTip: new best=nothex height=1",
       "2026-11-23T21:47:57Z [net] New inbound peer connected: transport: v3, version: 1, peer=0",
       "2026-11-23T21:47:57Z [net] Misbehaving: peer=-1",

@@ -33,13 +33,15 @@ export function plotDays(r: DaysSoakResult): string {
     const pts = v.map((val, j) => `${x(s[j]!.days).toFixed(1)},${y(val).toFixed(1)}`).join(" ");
     out.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${pts}"/>`);
     out.push(
-      `<line x1="${W - PAD.r + 8}" x2="${W - PAD.r + 24}" y1="${PAD.t + 8 + i * 16}" y2="${PAD.t + 8 + i * 16}" stroke="${color}" stroke-width="2"/><text x="${W - PAD.r + 28}" y="${PAD.t + 12 + i * 16}">${name}</text>`,
+      `<line x1="${W - PAD.r + 8}" x2="${W - PAD.r + 24}" y1="${PAD.t + 8 + i * 16}" y2="${PAD.t + 8 + i * 16}" stroke="${color}" stroke-width="2"/><text ` +
+        `x="${W - PAD.r + 28}" y="${PAD.t + 12 + i * 16}">${name}</text>`,
     );
   });
   const last = s.at(-1);
   if (last)
     out.push(
-      `<text x="${W - PAD.r + 8}" y="${PAD.t + 90}">series: ${last.replay.series}</text><text x="${W - PAD.r + 8}" y="${PAD.t + 106}">fds: ${last.replay.fds} / ${last.tools.fds}</text>`,
+      `<text x="${W - PAD.r + 8}" y="${PAD.t + 90}">series: ${last.replay.series}</text><text x="${W - PAD.r + 8}" y="${PAD.t + 106}">fds: ` +
+        `${last.replay.fds} / ${last.tools.fds}</text>`,
     );
   out.push("</svg>");
   return out.join("\n") + "\n";

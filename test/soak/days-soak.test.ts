@@ -29,9 +29,12 @@ describe.skipIf(skip !== undefined)(TITLE, () => {
       const toolsRss = growth(r.samples, (s) => s.tools.rssKib);
       const last = r.samples.at(-1);
       const summary = [
-        `days soak${process.env.PEERWATCH_SOAK_JETSTREAM === "1" ? " (JetStream)" : ""}: ${r.days} simulated days = ${r.passes} passes of ${(r.spanUs / 1e6).toFixed(0)} s (${r.eventsPerPass} events each) in ${r.wallSeconds.toFixed(0)} s`,
-        `  replay RSS ${mib(rss.base)} MiB after day 1 → ${mib(rss.last)} MiB at the end (×${rss.ratio.toFixed(3)}); tools RSS ${mib(toolsRss.base)} → ${mib(toolsRss.last)} MiB (×${toolsRss.ratio.toFixed(3)})`,
-        `  at the end: replay series ${last?.replay.series}, fds ${last?.replay.fds}, queued ${last?.replay.queued}; tools series ${last?.tools.series}, fds ${last?.tools.fds}; events files ${last?.eventsBytes} bytes`,
+        `days soak${process.env.PEERWATCH_SOAK_JETSTREAM === "1" ? " (JetStream)" : ""}: ${r.days} simulated days = ${r.passes} passes of ` +
+          `${(r.spanUs / 1e6).toFixed(0)} s (${r.eventsPerPass} events each) in ${r.wallSeconds.toFixed(0)} s`,
+        `  replay RSS ${mib(rss.base)} MiB after day 1 → ${mib(rss.last)} MiB at the end (×${rss.ratio.toFixed(3)}); tools RSS ${mib(toolsRss.base)} → ` +
+          `${mib(toolsRss.last)} MiB (×${toolsRss.ratio.toFixed(3)})`,
+        `  at the end: replay series ${last?.replay.series}, fds ${last?.replay.fds}, queued ${last?.replay.queued}; tools series ${last?.tools.series}, ` +
+          `fds ${last?.tools.fds}; events files ${last?.eventsBytes} bytes`,
         ...splitKnown(r.failures).failures.map((f) => `  FAIL ${f}`),
         ...splitKnown(r.failures).known.map((f) => `  KNOWN (not fixed; test/soak/days-soak.ts KNOWN_GROWTH) ${f}`),
       ].join("\n");
@@ -46,7 +49,8 @@ describe.skipIf(skip !== undefined)(TITLE, () => {
       const { failures, known } = splitKnown(r.failures);
       if (known.length)
         console.warn(
-          `days soak: known growth, not fixed:\n${known.map((k) => `  ${k}\n    (${Object.entries(KNOWN_GROWTH).find(([n]) => k.startsWith(n))?.[1]})`).join("\n")}`,
+          `days soak: known growth, not ` +
+            `fixed:\n${known.map((k) => `  ${k}\n    (${Object.entries(KNOWN_GROWTH).find(([n]) => k.startsWith(n))?.[1]})`).join("\n")}`,
         );
       expect(failures, summary).toEqual([]);
     },

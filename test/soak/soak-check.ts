@@ -102,7 +102,8 @@ export function checkSoak(o: SoakOutcome): SoakVerdict {
   // short soak often lands in the middle third (a 20 s run on the stand-ins fell 20 % that way).
   else if (rss.ratio - 1 > RSS_TOLERANCE)
     failures.push(
-      `RSS grew: last third median ${mib(rss.lastKib)} MiB is ${((rss.ratio - 1) * 100).toFixed(1)} % above the middle third's ${mib(rss.middleKib)} MiB (limit +${RSS_TOLERANCE * 100} %)`,
+      `RSS grew: last third median ${mib(rss.lastKib)} MiB is ${((rss.ratio - 1) * 100).toFixed(1)} % above the middle third's ${mib(rss.middleKib)} MiB ` +
+        `(limit +${RSS_TOLERANCE * 100} %)`,
     );
   if (o.trafficRounds === 0) failures.push("no traffic was made");
   return { failures, status, warnings, rss };
@@ -122,12 +123,14 @@ export function formatVerdict(o: SoakOutcome, v: SoakVerdict, duration: number, 
   );
   for (const [s, r] of Object.entries(v.status))
     lines.push(
-      `  source ${s.padEnd(8)} ${r.states.join(" → ") || "no status"}; flaps ${r.flaps}${r.upAfter === undefined ? "" : `; up after ${r.upAfter.toFixed(1)} s`}`,
+      `  source ${s.padEnd(8)} ${r.states.join(" → ") || "no status"}; flaps ` +
+        `${r.flaps}${r.upAfter === undefined ? "" : `; up after ${r.upAfter.toFixed(1)} s`}`,
     );
   lines.push(`  warnings        ${v.warnings.length}`);
   const r = v.rss;
   lines.push(
-    `  RSS             ${r.samples} samples; middle-third median ${mib(r.middleKib)} MiB, last-third median ${mib(r.lastKib)} MiB (${((r.ratio - 1) * 100).toFixed(1)} %), peak ${mib(r.peak.kib)} MiB at ${r.peak.t.toFixed(0)} s`,
+    `  RSS             ${r.samples} samples; middle-third median ${mib(r.middleKib)} MiB, last-third median ${mib(r.lastKib)} MiB ` +
+      `(${((r.ratio - 1) * 100).toFixed(1)} %), peak ${mib(r.peak.kib)} MiB at ${r.peak.t.toFixed(0)} s`,
   );
   lines.push(`  RSS by second   ${o.rss.map((x) => (x.kib / 1024).toFixed(0)).join(" ")} (MiB)`);
   lines.push(v.failures.length ? `\nFAIL\n${v.failures.map((f) => `  - ${f}`).join("\n")}` : "\nPASS");

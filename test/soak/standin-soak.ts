@@ -126,7 +126,8 @@ export async function startStandins(bins: { standin: string; usdtFixture?: strin
       traffic,
       rounds: () => stats.rounds,
       trafficLines: () => [
-        `traffic         ${stats.rounds} rounds: ${stats.traces} IPC trace batches of 20, ${stats.tips} tips, ${stats.usdt} USDT rounds, ${stats.logLines} log lines, ${rpc.calls.length} RPC calls, ${peer.count("ping")} P2P pings; ${stats.errors} errors`,
+        `traffic         ${stats.rounds} rounds: ${stats.traces} IPC trace batches of 20, ${stats.tips} tips, ${stats.usdt} USDT rounds, ${stats.logLines} ` +
+          `log lines, ${rpc.calls.length} RPC calls, ${peer.count("ping")} P2P pings; ${stats.errors} errors`,
         ...stats.notes.map((n) => `note            ${n}`),
       ],
       stop,

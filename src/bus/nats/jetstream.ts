@@ -74,7 +74,8 @@ export async function ensureDurableConsumer(jsm: JetStreamManager, stream: strin
     const had = info.config.filter_subject ?? "";
     if (had !== filterSubject) {
       log.warn(
-        `NATS: durable consumer ${durable} exists with filter "${had}", not "${filterSubject}"; it is kept (delete it with 'nats consumer rm ${stream} ${durable}' to change --nodes)`,
+        `NATS: durable consumer ${durable} exists with filter "${had}", not "${filterSubject}"; it is kept (delete it with 'nats consumer rm ${stream} ` +
+          `${durable}' to change --nodes)`,
       );
     }
     return;

@@ -66,7 +66,8 @@ export const NATS_OPTIONS = defineOptions({
     flag: "nats",
     arg: "url",
     description:
-      "NATS server(s) to publish events to (observe, replay) or read them from (tools, replay --from-stream): nats://host:4222 or tls://host:4222, comma list for a cluster",
+      "NATS server(s) to publish events to (observe, replay) or read them from (tools, replay --from-stream): nats://host:4222 or tls://host:4222, comma " +
+      "list for a cluster",
     schema: serverList.optional(),
   },
   natsUser: {

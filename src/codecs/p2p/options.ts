@@ -19,7 +19,9 @@ export const PAYLOAD_OPTIONS = defineOptions({
   payloadBytes: {
     flag: "payload-bytes",
     arg: "n",
-    description: `message payload bytes eBPF and IPC tracing capture and decode (the same prefix for both), 0 to ${MAX_CAPTURE_BYTES}; version messages are captured up to 256 bytes (eBPF: 160, what fits the BPF stack) to decode the user agent, 0 captures none; longer payloads are marked truncated`,
+    description:
+      `message payload bytes eBPF and IPC tracing capture and decode (the same prefix for both), 0 to ${MAX_CAPTURE_BYTES}; version messages are ` +
+      `captured up to 256 bytes (eBPF: 160, what fits the BPF stack) to decode the user agent, 0 captures none; longer payloads are marked truncated`,
     defaultText: String(DEFAULT_CAPTURE_BYTES),
     schema: wholeNumber(0, MAX_CAPTURE_BYTES).default(DEFAULT_CAPTURE_BYTES),
   },

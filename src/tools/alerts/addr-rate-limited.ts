@@ -33,7 +33,9 @@ export class AddrRateLimited implements Heuristic {
         name: this.name,
         severity: "warning",
         peerId: e.data.peerId,
-        detail: `${this.book.describe(e.data.peerId)} sent ${n} addresses that the node's own rate limit dropped in ${this.t.addrWindowSeconds} s (the log's "rate-limited" count; threshold ${this.t.addrExcessEntries})`,
+        detail:
+          `${this.book.describe(e.data.peerId)} sent ${n} addresses that the node's own rate limit dropped in ${this.t.addrWindowSeconds} s (the ` +
+          `log's "rate-limited" count; threshold ${this.t.addrExcessEntries})`,
       },
     ];
   }

@@ -94,7 +94,9 @@ export class BlockStall implements Heuristic {
               name: this.name,
               severity: "warning",
               peerId: p.id,
-              detail: `${this.book.describe(p.id, p.addr)} has had ${p.inflightBlocks} block(s) in flight for ${((e.ts - since) / S).toFixed(0)} s without delivering (getpeerinfo inflight; threshold ${this.t.blockStallSeconds} s)`,
+              detail:
+                `${this.book.describe(p.id, p.addr)} has had ${p.inflightBlocks} block(s) in flight for ${((e.ts - since) / S).toFixed(0)} s without ` +
+                `delivering (getpeerinfo inflight; threshold ${this.t.blockStallSeconds} s)`,
             });
           }
         }
@@ -112,7 +114,10 @@ export class BlockStall implements Heuristic {
             (out ??= []).push({
               name: "tip-behind-headers",
               severity: "warning",
-              detail: `the node has known headers ${this.behindBy} block(s) ahead of its tip (${r.blocks}) for ${((e.ts - this.behindSince) / S).toFixed(0)} s (threshold ${this.t.tipBehindSeconds} s)${holders.length ? `; blocks owed by ${holders.join(", ")}` : ""}`,
+              detail:
+                `the node has known headers ${this.behindBy} block(s) ahead of its tip (${r.blocks}) for ` +
+                `${((e.ts - this.behindSince) / S).toFixed(0)} s (threshold ${this.t.tipBehindSeconds} ` +
+                `s)${holders.length ? `; blocks owed by ${holders.join(", ")}` : ""}`,
             });
           }
         } else this.behindSince = 0;
@@ -129,7 +134,9 @@ export class BlockStall implements Heuristic {
         name: this.name,
         severity: "warning",
         peerId: id,
-        detail: `${this.book.describe(id)} was asked for ${o.blocks} block(s) ${((e.ts - o.since) / S).toFixed(0)} s ago and has not delivered (threshold ${this.t.blockStallSeconds} s; Core waits BLOCK_STALLING_TIMEOUT 2–64 s in the download window, else up to 10 min)`,
+        detail:
+          `${this.book.describe(id)} was asked for ${o.blocks} block(s) ${((e.ts - o.since) / S).toFixed(0)} s ago and has not delivered (threshold ` +
+          `${this.t.blockStallSeconds} s; Core waits BLOCK_STALLING_TIMEOUT 2–64 s in the download window, else up to 10 min)`,
       });
     }
     return out ?? NONE;

@@ -74,7 +74,9 @@ export class Eclipse implements Heuristic {
         (out ??= []).push({
           name: "inbound-concentration",
           severity: "warning",
-          detail: `${members.length} of ${inbound.length} inbound peers come from ${group} (threshold ${this.t.netgroupInboundPeers} peers and ${(this.t.netgroupInboundShare * 100).toFixed(0)}%): ${sample(members)}`,
+          detail:
+            `${members.length} of ${inbound.length} inbound peers come from ${group} (threshold ${this.t.netgroupInboundPeers} peers and ` +
+            `${(this.t.netgroupInboundShare * 100).toFixed(0)}%): ${sample(members)}`,
         });
       }
     }
@@ -126,7 +128,9 @@ export class Eclipse implements Heuristic {
       {
         name: "inbound-concentration",
         severity: "warning",
-        detail: `${n} of ${all} inbound connections come from ${g} (threshold ${this.t.netgroupInboundPeers} peers and ${(this.t.netgroupInboundShare * 100).toFixed(0)}%); the latest ${this.book.describe(id, addr)}`,
+        detail:
+          `${n} of ${all} inbound connections come from ${g} (threshold ${this.t.netgroupInboundPeers} peers and ` +
+          `${(this.t.netgroupInboundShare * 100).toFixed(0)}%); the latest ${this.book.describe(id, addr)}`,
       },
     ];
   }
@@ -163,7 +167,9 @@ export class Eclipse implements Heuristic {
       {
         name: "outbound-churn",
         severity: "warning",
-        detail: `${n} automatic outbound connections opened in ${this.t.outboundChurnWindowSeconds / 60} min (threshold ${this.t.outboundChurn}; Core keeps its 10 for hours, rotating one extra every few minutes)`,
+        detail:
+          `${n} automatic outbound connections opened in ${this.t.outboundChurnWindowSeconds / 60} min (threshold ${this.t.outboundChurn}; Core keeps ` +
+          `its 10 for hours, rotating one extra every few minutes)`,
       },
     ];
   }

@@ -109,7 +109,9 @@ export class HandshakeStall implements Heuristic {
             {
               name: "inbound-slots",
               severity: "warning",
-              detail: `the node refused an inbound connection${e.data.addr ? ` from ${e.data.addr}` : ""}: every inbound slot is taken and no peer could be evicted`,
+              detail:
+                `the node refused an inbound connection${e.data.addr ? ` from ${e.data.addr}` : ""}: every inbound slot is taken and no peer could be ` +
+                `evicted`,
             },
           ];
         }
@@ -137,7 +139,9 @@ export class HandshakeStall implements Heuristic {
             {
               name: this.name,
               severity: "warning",
-              detail: `${mute.length} inbound peers have sent no version after ${grace} s or more (getpeerinfo version 0; threshold ${this.t.handshakeStalls}; honest peers send it at once, Core waits 60 s): ${top.join(", ")}`,
+              detail:
+                `${mute.length} inbound peers have sent no version after ${grace} s or more (getpeerinfo version 0; threshold ` +
+                `${this.t.handshakeStalls}; honest peers send it at once, Core waits 60 s): ${top.join(", ")}`,
             },
           ];
         }
@@ -148,7 +152,9 @@ export class HandshakeStall implements Heuristic {
             {
               name: "inbound-slots",
               severity: "warning",
-              detail: `${inbound} inbound peers hold ${((inbound / slots) * 100).toFixed(0)}% of the ${slots} inbound slots (maxConnections ${this.t.maxConnections} − ${AUTOMATIC_OUTBOUND} outbound; threshold ${(this.t.inboundSlotsShare * 100).toFixed(0)}%)`,
+              detail:
+                `${inbound} inbound peers hold ${((inbound / slots) * 100).toFixed(0)}% of the ${slots} inbound slots (maxConnections ` +
+                `${this.t.maxConnections} − ${AUTOMATIC_OUTBOUND} outbound; threshold ${(this.t.inboundSlotsShare * 100).toFixed(0)}%)`,
             },
           ];
         }
@@ -176,7 +182,10 @@ export class HandshakeStall implements Heuristic {
         {
           name: "protocol-garbage",
           severity: "warning",
-          detail: `${abandoned} inbound connections in ${this.t.handshakeWindowSeconds} s closed within ${this.t.handshakeGraceSeconds} s without ever sending a version (threshold ${this.t.handshakeStalls}): bytes the node refused (garbage, a wrong network magic, a broken v2 handshake) or scanners; the latest ${this.book.describe(latest[0], latest[1])}`,
+          detail:
+            `${abandoned} inbound connections in ${this.t.handshakeWindowSeconds} s closed within ${this.t.handshakeGraceSeconds} s without ever ` +
+            `sending a version (threshold ${this.t.handshakeStalls}): bytes the node refused (garbage, a wrong network magic, a broken v2 handshake) or ` +
+            `scanners; the latest ${this.book.describe(latest[0], latest[1])}`,
         },
       ];
     }
@@ -194,7 +203,9 @@ export class HandshakeStall implements Heuristic {
       {
         name: this.name,
         severity: "warning",
-        detail: `${n} inbound connections in ${this.t.handshakeWindowSeconds} s sent no version within ${this.t.handshakeGraceSeconds} s or closed without one (threshold ${this.t.handshakeStalls}; honest peers send it at once, Core waits 60 s): ${top.join(", ")}; ${this.pending.size} still waiting`,
+        detail:
+          `${n} inbound connections in ${this.t.handshakeWindowSeconds} s sent no version within ${this.t.handshakeGraceSeconds} s or closed without ` +
+          `one (threshold ${this.t.handshakeStalls}; honest peers send it at once, Core waits 60 s): ${top.join(", ")}; ${this.pending.size} still waiting`,
       },
     ];
   }

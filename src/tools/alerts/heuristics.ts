@@ -208,7 +208,9 @@ export class V2ShareDrop implements Heuristic {
       {
         name: this.name,
         severity: "warning",
-        detail: `v2 transport share fell to ${(share * 100).toFixed(0)}% from ${(max * 100).toFixed(0)}% in the last ${this.t.v2ShareWindowSeconds / 60} min (${known.length} peers)`,
+        detail:
+          `v2 transport share fell to ${(share * 100).toFixed(0)}% from ${(max * 100).toFixed(0)}% in the last ${this.t.v2ShareWindowSeconds / 60} ` +
+          `min (${known.length} peers)`,
       },
     ];
   }

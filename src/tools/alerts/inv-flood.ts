@@ -69,7 +69,8 @@ export class InvFlood implements Heuristic {
           const what =
             all > MAX_INV_SZ
               ? `sent one inv of ${all} entries (over MAX_INV_SZ ${MAX_INV_SZ}, which Core punishes)`
-              : `announced ${n} transactions in ${this.t.invFloodWindowSeconds} s (threshold ${this.t.invFloodEntries}: MAX_PEER_TX_ANNOUNCEMENTS, all Core tracks per peer)`;
+              : `announced ${n} transactions in ${this.t.invFloodWindowSeconds} s (threshold ${this.t.invFloodEntries}: MAX_PEER_TX_ANNOUNCEMENTS, all Core ` +
+                `tracks per peer)`;
           (out ??= []).push({
             name: this.name,
             severity: "warning",
@@ -101,7 +102,10 @@ export class InvFlood implements Heuristic {
           name: "tx-undelivered",
           severity: "warning",
           peerId: id,
-          detail: `${this.book.describe(id)} was asked for ${r.asked} announced transactions and delivered ${r.delivered}: ${owed} unanswered for ${((e.ts - r.owingSince) / S).toFixed(0)} s and ${r.notfound} notfound (threshold ${this.t.undeliveredTxs} for ${this.t.undeliveredSeconds} s; Core holds up to 100 requests per peer for 60 s each)`,
+          detail:
+            `${this.book.describe(id)} was asked for ${r.asked} announced transactions and delivered ${r.delivered}: ${owed} unanswered for ` +
+            `${((e.ts - r.owingSince) / S).toFixed(0)} s and ${r.notfound} notfound (threshold ${this.t.undeliveredTxs} for ${this.t.undeliveredSeconds} ` +
+            `s; Core holds up to 100 requests per peer for 60 s each)`,
         });
       }
     }

@@ -41,7 +41,9 @@ export class PeerLoad implements Heuristic {
         name: "peer-cpu",
         severity: "warning",
         peerId: topCpu.id,
-        detail: `${this.book.describe(topCpu.id, topCpu.addr)} has cpu_load ${topCpu.v.toFixed(3)}, ${cpuSum > 0 ? ((topCpu.v / cpuSum) * 100).toFixed(0) : "100"}% of all peers' ${cpuSum.toFixed(3)} (threshold ${this.t.peerCpuLoad})`,
+        detail:
+          `${this.book.describe(topCpu.id, topCpu.addr)} has cpu_load ${topCpu.v.toFixed(3)}, ` +
+          `${cpuSum > 0 ? ((topCpu.v / cpuSum) * 100).toFixed(0) : "100"}% of all peers' ${cpuSum.toFixed(3)} (threshold ${this.t.peerCpuLoad})`,
       });
     }
     for (const p of e.data.peers) {
@@ -50,7 +52,9 @@ export class PeerLoad implements Heuristic {
         name: "send-queue",
         severity: "warning",
         peerId: p.id,
-        detail: `${this.book.describe(p.id, p.addr)} has ${p.invToSend} inventory entries waiting to be sent (threshold ${this.t.invToSendPeer} = MAX_INV_SZ); all peers: ${invSum}`,
+        detail:
+          `${this.book.describe(p.id, p.addr)} has ${p.invToSend} inventory entries waiting to be sent (threshold ${this.t.invToSendPeer} = ` +
+          `MAX_INV_SZ); all peers: ${invSum}`,
       });
     }
     return out ?? NONE;

@@ -59,10 +59,12 @@ export class SilentPeers implements Heuristic {
           {
             name: this.name,
             severity: "warning",
-            detail: `${mute.length} peers have left the node's ping unanswered for ${this.t.silentSeconds} s or more (getpeerinfo pingwait; threshold ${this.t.silentPeers} peers; Core waits 20 min), from ${groups.size} netgroup(s): ${mute
-              .slice(0, 5)
-              .map((p) => `peer ${p.id} ${p.addr} ${((p.pingWaitMs ?? 0) / 1000).toFixed(0)} s`)
-              .join(", ")}`,
+            detail:
+              `${mute.length} peers have left the node's ping unanswered for ${this.t.silentSeconds} s or more ` +
+              `(getpeerinfo pingwait; threshold ${this.t.silentPeers} peers; Core waits 20 min), from ${groups.size} netgroup(s): ${mute
+                .slice(0, 5)
+                .map((p) => `peer ${p.id} ${p.addr} ${((p.pingWaitMs ?? 0) / 1000).toFixed(0)} s`)
+                .join(", ")}`,
           },
         ];
       }
@@ -83,7 +85,9 @@ export class SilentPeers implements Heuristic {
       {
         name: this.name,
         severity: "warning",
-        detail: `${this.silent.size} peers have not answered the node's ping for ${this.t.silentSeconds} s or more (threshold ${this.t.silentPeers} peers; honest peers answer within a round trip, Core waits 20 min): ${shown.join("; ")}`,
+        detail:
+          `${this.silent.size} peers have not answered the node's ping for ${this.t.silentSeconds} s or more (threshold ${this.t.silentPeers} peers; ` +
+          `honest peers answer within a round trip, Core waits 20 min): ${shown.join("; ")}`,
       },
     ];
   }

@@ -56,7 +56,9 @@ export class SnapshotFloods implements Heuristic {
           name: "ping-spam",
           severity: "warning",
           peerId: p.id,
-          detail: `${who()} sent about ${Math.round(pings)} pings in ${seconds.toFixed(0)} s (getpeerinfo bytesrecv_per_msg; threshold ${this.t.pingSpamCount} in ${this.t.pingSpamWindowSeconds} s)`,
+          detail:
+            `${who()} sent about ${Math.round(pings)} pings in ${seconds.toFixed(0)} s (getpeerinfo bytesrecv_per_msg; threshold ` +
+            `${this.t.pingSpamCount} in ${this.t.pingSpamWindowSeconds} s)`,
         });
       }
       if (over(entries, this.t.invFloodEntries, this.t.invFloodWindowSeconds) && due("inv-spam", p.id)) {
@@ -64,7 +66,9 @@ export class SnapshotFloods implements Heuristic {
           name: "inv-spam",
           severity: "warning",
           peerId: p.id,
-          detail: `${who()} announced about ${Math.round(entries)} inventory entries in ${seconds.toFixed(0)} s (getpeerinfo bytesrecv_per_msg; threshold ${this.t.invFloodEntries} in ${this.t.invFloodWindowSeconds} s: MAX_PEER_TX_ANNOUNCEMENTS)`,
+          detail:
+            `${who()} announced about ${Math.round(entries)} inventory entries in ${seconds.toFixed(0)} s (getpeerinfo bytesrecv_per_msg; threshold ` +
+            `${this.t.invFloodEntries} in ${this.t.invFloodWindowSeconds} s: MAX_PEER_TX_ANNOUNCEMENTS)`,
         });
       }
       if (over(dropped, this.t.addrExcessEntries, this.t.addrWindowSeconds) && due("addr-spam", p.id)) {
@@ -72,7 +76,9 @@ export class SnapshotFloods implements Heuristic {
           name: "addr-spam",
           severity: "warning",
           peerId: p.id,
-          detail: `${who()} had ${dropped} addresses dropped by the node's rate limit in ${seconds.toFixed(0)} s (getpeerinfo addr_rate_limited; threshold ${this.t.addrExcessEntries} in ${this.t.addrWindowSeconds} s)`,
+          detail:
+            `${who()} had ${dropped} addresses dropped by the node's rate limit in ${seconds.toFixed(0)} s (getpeerinfo addr_rate_limited; threshold ` +
+            `${this.t.addrExcessEntries} in ${this.t.addrWindowSeconds} s)`,
         });
       }
     }

@@ -132,7 +132,8 @@ export class SpyPeer implements Heuristic {
     if (!taker && l.lie === undefined) return NONE;
     const severity = l.lie !== undefined ? "warning" : "info";
     if (!due(this.name, d.peerId)) return NONE;
-    const behaviour = `asked for ${l.asked} transactions, announced ${l.announced} and relayed ${l.relayed}${relay ? " while asking us to relay (fRelay)" : ""}`;
+    const behaviour =
+      `asked for ${l.asked} transactions, announced ${l.announced} and relayed ` + `${l.relayed}${relay ? " while asking us to relay (fRelay)" : ""}`;
     const why = [taker ? `takes without giving (threshold: ${this.t.spyMinAsked} asked, none given)` : "", l.lie ?? ""].filter(Boolean).join("; ");
     return [{ name: this.name, severity, peerId: d.peerId, detail: `${this.book.describe(d.peerId, d.addr)} ${behaviour}: ${why}` }];
   }

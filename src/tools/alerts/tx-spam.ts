@@ -64,7 +64,9 @@ export class TxSpam implements Heuristic {
           name: this.name,
           severity: "warning",
           peerId: d.peerId,
-          detail: `${this.book.describe(d.peerId, d.addr)} pushed ${n} transactions the node never asked for in ${this.t.txRejectsWindowSeconds} s (threshold ${this.t.unsolicitedTxs}; Core sends tx only in answer to getdata)${this.rejectsText(e.ts)}`,
+          detail:
+            `${this.book.describe(d.peerId, d.addr)} pushed ${n} transactions the node never asked for in ${this.t.txRejectsWindowSeconds} s ` +
+            `(threshold ${this.t.unsolicitedTxs}; Core sends tx only in answer to getdata)${this.rejectsText(e.ts)}`,
         },
       ];
     }

@@ -218,7 +218,10 @@ export class BaselineWatch {
     return {
       name: "anomaly",
       severity: "warning",
-      detail: `${rateWords(rate)}: ${fmt(x)} in the ${this.s.bucketSeconds} s to ${iso(endTs)}, ${ratio.toFixed(1)}× the normal ${fmt(est.mean)} ± ${fmt(est.spread(spec.floor))} (z ${z.toFixed(1)}; thresholds ${this.s.ratio}× and z ${this.s.z}), anomalous since ${iso(since)}${top.length ? `; most from ${top.join(", ")}` : ""}`,
+      detail:
+        `${rateWords(rate)}: ${fmt(x)} in the ${this.s.bucketSeconds} s to ${iso(endTs)}, ${ratio.toFixed(1)}× the normal ${fmt(est.mean)} ± ` +
+        `${fmt(est.spread(spec.floor))} (z ${z.toFixed(1)}; thresholds ${this.s.ratio}× and z ${this.s.z}), anomalous since ` +
+        `${iso(since)}${top.length ? `; most from ${top.join(", ")}` : ""}`,
     };
   }
 }

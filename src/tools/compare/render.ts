@@ -86,7 +86,9 @@ export function sections(r: CompareReport): Section[] {
     const tracers = [...new Set(p.bytesPerMsg.flatMap((b) => Object.keys(b.traced)))].sort();
     out.push({
       title: `Bytes per message type (getpeerinfo via ${p.bytesFrom} vs traced messages)`,
-      note: "Growth of getpeerinfo's per-type byte counters (wire bytes, headers included) against the summed payload sizes traced between the same two polls; overhead = bytes per message not in the payload (24 for a v1 header).",
+      note:
+        "Growth of getpeerinfo's per-type byte counters (wire bytes, headers included) against the summed payload sizes traced between the same two " +
+        "polls; overhead = bytes per message not in the payload (24 for a v1 header).",
       head: ["type", "dir", "getpeerinfo bytes", ...tracers.flatMap((t) => [`${t} msgs`, `${t} bytes`, `${t} overhead/msg`])],
       rows: p.bytesPerMsg.map((b) => [
         b.msgType,
@@ -134,7 +136,8 @@ export function sections(r: CompareReport): Section[] {
           : ["No source traced net messages."]),
       ...(m.ipcDeliveryDelay.samples > 0
         ? [
-            `IPC tracing delivery delay (node timestamp to peerwatch): median ${ms(m.ipcDeliveryDelay.medianMs)}, max ${ms(m.ipcDeliveryDelay.maxMs)} over ${m.ipcDeliveryDelay.samples} messages.`,
+            `IPC tracing delivery delay (node timestamp to peerwatch): median ${ms(m.ipcDeliveryDelay.medianMs)}, max ${ms(m.ipcDeliveryDelay.maxMs)} over ` +
+              `${m.ipcDeliveryDelay.samples} messages.`,
           ]
         : []),
     ],

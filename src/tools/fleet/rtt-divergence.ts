@@ -45,7 +45,9 @@ export class RttDivergence {
         name: "fleet-rtt-divergence",
         severity: "warning",
         subject: e.node,
-        detail: `node ${e.node}: median ping RTT ${(mine * 1000).toFixed(1)} ms while your other ${others.length} node(s) are at ${(usual * 1000).toFixed(1)} ms`,
+        detail:
+          `node ${e.node}: median ping RTT ${(mine * 1000).toFixed(1)} ms while your other ${others.length} node(s) are at ` +
+          `${(usual * 1000).toFixed(1)} ms`,
       },
     ];
   }

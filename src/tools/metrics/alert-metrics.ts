@@ -16,7 +16,9 @@ export function registerAlertMetrics(registry: Registry, now: () => number = () 
   const series = new Map<string, { labels: { name: string; severity: string; peer: string }; at: number }>();
   new Gauge({
     name: "peerwatch_alert_last_raised_timestamp_seconds",
-    help: "When peerwatch last raised each alert (unix seconds, wall clock), by alert name, severity and peer address (empty when the alert is about no peer or the address is unknown)",
+    help:
+      "When peerwatch last raised each alert (unix seconds, wall clock), by alert name, severity and peer address (empty when the alert is about no " +
+      "peer or the address is unknown)",
     labelNames: ["name", "severity", "peer"] as const,
     registers: [registry],
     collect() {

@@ -24,7 +24,9 @@ export function registerPeerTrafficMetrics(registry: Registry): (e: PeerwatchEve
   const registers = [registry];
   const bytes = new Gauge({
     name: "peerwatch_top_peers_bytes",
-    help: `Bytes sent to and received from each of the ${TOP_PEERS} peers with the most traffic since they connected (getpeerinfo), by peer address and direction`,
+    help:
+      `Bytes sent to and received from each of the ${TOP_PEERS} peers with the most traffic since they connected (getpeerinfo), by peer address and ` +
+      `direction`,
     labelNames: ["peer", "direction"] as const,
     registers,
   });

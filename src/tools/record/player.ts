@@ -100,7 +100,8 @@ export class RecordingPlayer {
     const names = this.options.files.map((f) => f.split("/").pop()).join(", ");
     this.status(
       "up",
-      `${this.options.label ? `${this.options.label}: ` : ""}replaying the recording ${names} at speed ${speed}${this.options.loop ? " in a loop" : ""}; these events are not from a live node`,
+      `${this.options.label ? `${this.options.label}: ` : ""}replaying the recording ${names} at speed ${speed}${this.options.loop ? " in a loop" : ""}; ` +
+        `these events are not from a live node`,
     );
     do {
       this.pass++;

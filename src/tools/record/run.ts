@@ -52,7 +52,9 @@ export async function run(o: PlayOptions, { bus, signal, log }: PlayerContext): 
           makeEvent("replay", o.nodeName, "source.status", {
             source: "replay",
             state: "up",
-            detail: `${o.label ? `${o.label}: ` : ""}pass ${n + 1}: replaying the recording ${o.files.map((f) => path.basename(f)).join(", ")} again, time moving on; these events are not from a live node`,
+            detail:
+              `${o.label ? `${o.label}: ` : ""}pass ${n + 1}: replaying the recording ${o.files.map((f) => path.basename(f)).join(", ")} again, time ` +
+              `moving on; these events are not from a live node`,
           }),
         );
     },
