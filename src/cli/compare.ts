@@ -13,6 +13,7 @@ import { aborted, sleep } from "../sources/abort.js";
 import { findNodePid } from "../sources/discover.js";
 import { Comparer } from "../tools/compare/comparer.js";
 import { COMPARE_OPTIONS, DEFAULT_COMPARE_SECONDS } from "../tools/compare/options.js";
+import { run as runCompareTool } from "../tools/compare/run.js";
 import { NDJSON_OPTIONS } from "../tools/ndjson/options.js";
 import { RECORD_OPTIONS } from "../tools/record/options.js";
 import { readRecording, type RecordingStats } from "../tools/record/read-events.js";
@@ -82,12 +83,11 @@ export async function compareLive(config: CompareConfig, log: Logger, signal?: A
   const seconds = config.duration ?? DEFAULT_COMPARE_SECONDS;
   log.info({ sources: config.sources }, `comparing the sources for ${seconds} s`);
   const bus = new MemoryBus({ nodeName: config.nodeName, onHandlerError: (name, err) => log.error({ subscriber: name, err }, "a bus subscriber failed") });
-  const comparer = new Comparer();
-  bus.subscribe({ name: "compare", maxQueue: 200_000 }, (e) => comparer.add(e));
+  const toolsStop = new AbortController(); // after the bus has delivered everything
+  const compare = await runCompareTool({}, { bus, signal: toolsStop.signal, log });
   // Which sources are not up, and why, as they say so: not only in the report at the end.
   logEvents(bus, log);
-  const recordingStop = new AbortController(); // after the bus has delivered everything
-  const writer = await runRecording(config, { bus, signal: recordingStop.signal, log });
+  const writer = await runRecording(config, { bus, signal: toolsStop.signal, log });
   const publish = (e: PeerwatchEvent) => bus.publish(e);
 
   const stop = new AbortController();
@@ -124,7 +124,7 @@ export async function compareLive(config: CompareConfig, log: Logger, signal?: A
   await sampling;
   if (!(await settled(runs, STOP_TIMEOUT_MS))) log.warn(`some sources did not stop within ${STOP_TIMEOUT_MS} ms`);
   await bus.close();
-  recordingStop.abort();
-  await writer?.stopped;
-  return comparer.report();
+  toolsStop.abort();
+  await Promise.all([compare.stopped, writer?.stopped]);
+  return compare.report();
 }

@@ -13,6 +13,7 @@ import type { PeerwatchEvent } from "../../src/events/index.js";
 import { loadIpLists } from "../../src/iplists/load-lists.js";
 import { run as runAlerts } from "../../src/tools/alerts/run.js";
 import { run as runBaselines } from "../../src/tools/baselines/run.js";
+import { run as runCompare } from "../../src/tools/compare/run.js";
 import { run as runFleet } from "../../src/tools/fleet/run.js";
 import { run as runMetrics } from "../../src/tools/metrics/run.js";
 import { run as runNdjson } from "../../src/tools/ndjson/run.js";
@@ -119,6 +120,16 @@ const CASES: Case<RunningTool>[] = [
     start: (ctx) => runFleet({ nodeName: "tools", registry: new Registry() }, ctx),
     running(t) {
       expect(t.watch.rtt.medians().size).toBeGreaterThan(0);
+    },
+  }),
+  tool({
+    name: "compare",
+    subscribers: ["compare"],
+    start: (ctx) => runCompare({}, ctx),
+    running(t, seen) {
+      const report = t.report();
+      expect(report.input.events).toBe(seen.length);
+      expect(Object.keys(report.sources).sort()).toEqual([...new Set(seen.map((e) => e.source))].sort());
     },
   }),
 ];
