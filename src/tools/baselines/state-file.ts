@@ -6,6 +6,7 @@
 // Format (`v`): 1 held one estimate per rate; 2 adds each rate's time-of-day profile (`hours`, 24
 // estimates or null, index = UTC hour). A v1 file still loads: its rates come back without a
 // profile, which then learns from the next bucket on.
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
@@ -88,4 +89,20 @@ export function saveBaselineState(
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
   fs.renameSync(tmp, file);
+}
+
+/** Characters of a node's name kept in its state file's name (the rest is in the hash). */
+const MAX_NAME_CHARS = 64;
+
+/**
+ * The state file of one node in a directory of them (`peerwatch tools --baseline-state <dir>`). Node
+ * names come from the events, so from whoever publishes to NATS: only letters, digits, `_` and `-`
+ * are kept (any other character, `.` and `/` included, becomes `_`, so the name can be neither a
+ * path nor hidden), at most 64 of them, and a hash of the whole name is appended so that names
+ * which differ only in what was replaced or cut get files of their own.
+ */
+export function nodeStateFileName(node: string): string {
+  const readable = node.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, MAX_NAME_CHARS) || "node";
+  const hash = createHash("sha256").update(node, "utf8").digest("hex").slice(0, 16);
+  return `${readable}-${hash}.json`;
 }
