@@ -20,9 +20,20 @@ const TOOLS_NATS = defineOptions({
   nats: { ...NATS_OPTIONS.nats, description: "NATS server(s) to read events from: nats://host:4222 or tls://host:4222, comma list for a cluster (required)" },
 });
 
-export const TOOLS_COMMAND_OPTIONS = mergeOptions(TOOLS_CORE, TOOL_OPTIONS, PAGE_OPTIONS, TOOLS_NATS, NATS_TOOLS_OPTIONS);
+/** The tools' rows, but --baseline-state names a directory here: one state file per node. */
+const TOOLS_TOOL_OPTIONS = defineOptions({
+  ...TOOL_OPTIONS,
+  baselineState: {
+    ...TOOL_OPTIONS.baselineState,
+    arg: "dir",
+    description:
+      "directory where the adaptive baselines keep each node's learnt normal, one state file per node named after it, so a restart does not forget it",
+  },
+});
 
-type Values = OptionValues<typeof TOOLS_CORE & typeof TOOL_OPTIONS & typeof PAGE_OPTIONS & typeof NATS_OPTIONS & typeof NATS_TOOLS_OPTIONS>;
+export const TOOLS_COMMAND_OPTIONS = mergeOptions(TOOLS_CORE, TOOLS_TOOL_OPTIONS, PAGE_OPTIONS, TOOLS_NATS, NATS_TOOLS_OPTIONS);
+
+type Values = OptionValues<typeof TOOLS_CORE & typeof TOOLS_TOOL_OPTIONS & typeof PAGE_OPTIONS & typeof NATS_OPTIONS & typeof NATS_TOOLS_OPTIONS>;
 export interface ToolsCommandConfig extends Omit<Values, "nodeName" | "nats" | "config"> {
   nodeName: string;
   nats: string[];

@@ -2,6 +2,7 @@
 // for one node or many. Events from NATS go onto an in-process bus, as in `observe`, so the tools
 // are the same code; alerts are re-derived here from each node's events (alerts the publishers
 // raised are not counted again).
+import fs from "node:fs";
 import { NatsBus } from "../bus/nats/nats-bus.js";
 import { createLogger } from "../logger.js";
 import { CommandFailed, type CommandSpec } from "./command.js";
@@ -37,7 +38,12 @@ export async function toolsFromNats(config: ToolsCommandConfig, log: Logger, sig
   const writer = await runRecording(config, ctx);
   if (writer) running.push(writer.stopped);
   const single = config.nodes?.length === 1 ? config.nodes[0] : undefined;
-  const nodes = new PerNodeTools(bus, lists, thresholds, { single, nodeName: config.nodeName, log });
+  if (config.baselineState !== undefined && !baselineStateDir(config.baselineState, log)) {
+    await stopTools();
+    await bus.close();
+    throw new CommandFailed(2); // the log says why
+  }
+  const nodes = new PerNodeTools(bus, lists, thresholds, { single, nodeName: config.nodeName, log, baselineStateDir: config.baselineState });
   nodes.attach();
   // The fleet view needs several nodes; with one, /metrics stays exactly what observe serves.
   if (!single) running.push((await runFleet({ nodeName: config.nodeName, registry: nodes.registry }, ctx)).stopped);
@@ -109,12 +115,29 @@ export async function toolsFromNats(config: ToolsCommandConfig, log: Logger, sig
   else await aborted(stop.signal);
   stop.dispose();
   await nats.close();
+  await bus.drained(); // every event handled, so the baselines saved by nodes.close() have learnt them all
   nodes.close();
   await bus.close();
   await stopTools();
   await server?.close();
   if (code) throw new CommandFailed(code, "NATS refused the connection"); // the bus has logged why
   return 0;
+}
+
+/** --baseline-state of `tools` is a directory (one state file per node): made if missing; false (and logged) if it cannot be. */
+function baselineStateDir(dir: string, log: Logger): boolean {
+  const why = "for peerwatch tools it is a directory: one state file per node";
+  try {
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
+      log.error(`--baseline-state ${dir} is not a directory (${why})`);
+      return false;
+    }
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return true;
+  } catch (e) {
+    log.error(`--baseline-state ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (${why})`);
+    return false;
+  }
 }
 
 export const toolsCommand: CommandSpec = {

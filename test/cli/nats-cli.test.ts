@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../../src/bus/index.js";
@@ -8,8 +9,10 @@ import { createLogger } from "../../src/logger.js";
 import { AlertEngine, defaultHeuristics } from "../../src/tools/alerts/alert-engine.js";
 import { DEFAULT_THRESHOLDS } from "../../src/tools/alerts/thresholds.js";
 import { loadIpLists } from "../../src/iplists/load-lists.js";
+import { nodeStateFileName } from "../../src/tools/baselines/state-file.js";
 import { startMetricsTool } from "../../src/tools/metrics/index.js";
 import { LiveCli } from "../helpers/cli.js";
+import { ev, msg } from "../helpers/events.js";
 import { eventMetrics, metricsUrl } from "../helpers/live-metrics.js";
 import { natsServerBinary, natsServerForFile, NatsServer } from "../helpers/nats-server.js";
 import { makeRecording, readRecording, writeRecording } from "../helpers/node-recording.js";
@@ -381,5 +384,41 @@ if ("skip" in bin) {
         expect(await tools.stop()).toBe(0);
       }
     }, 90_000);
+
+    it("tools --baseline-state <dir>: each node's learnt normal in a file of its own, saved periodically and on stop, loaded after a restart", async () => {
+      const dir = path.join(env.dir, "baselines");
+      const args = ["tools", "--nats", env.srv.url, "--metrics", "off", "--baseline-state", dir, "--log-format", "json", "--node-name", "tools-b"];
+      const at = (ts: number): PeerwatchEvent => ({ ...ev("net.message", msg(3, "ping")), node: "b1", ts }) as PeerwatchEvent;
+      const T0 = 1_800_000_000_000_000;
+      // Two simulated hours of 10 pings a minute: the file is written every 10 minutes of them.
+      const quiet = Array.from({ length: 1200 }, (_, i) => at(T0 + i * 6_000_000));
+      const learnt = (): number => {
+        const f = path.join(dir, nodeStateFileName("b1"));
+        return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, "utf8")).rates["msg:ping:in"]?.n ?? 0) : 0;
+      };
+      const first = new LiveCli(args);
+      try {
+        await until(() => /NATS: reading/.test(first.stderr), 15000);
+        await feed(env.srv.url, quiet);
+        await until(() => learnt() >= 110, 20000); // a periodic save
+      } finally {
+        expect(await first.stop()).toBe(0);
+      }
+      expect(fs.readdirSync(dir)).toEqual([nodeStateFileName("b1")]);
+      const saved = learnt();
+      const recorded = path.join(env.dir, "baselines-second.ndjson");
+      const second = new LiveCli([...args, "--events", recorded]);
+      try {
+        await until(() => /NATS: reading/.test(second.stderr), 15000);
+        // Three more minutes closed: on stop the file holds what was saved plus them, not a fresh start.
+        await feed(env.srv.url, [at(T0 + 7300e6), at(T0 + 7360e6), at(T0 + 7420e6), at(T0 + 7480e6)]);
+        // On the bus once recorded; the stop drains the bus before saving.
+        await until(() => fs.existsSync(recorded) && readRecording(recorded).filter((e) => e.node === "b1").length === 4, 20000);
+      } finally {
+        expect(await second.stop()).toBe(0);
+      }
+      expect(second.stderr).not.toMatch(/starting afresh/);
+      expect(learnt()).toBe(saved + 3);
+    }, 60_000);
   });
 }

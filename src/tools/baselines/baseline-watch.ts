@@ -3,11 +3,15 @@
 // (× the normal and z), since when, and the peers that contributed most. It speaks only after a
 // warm-up (`warmupBuckets` of the rate seen), and learns the normal on, so fixed thresholds are not
 // the only line: a flood nobody wrote a detector for still stands out against what this node
-// usually sees. Cost per event: a few map updates; state: bounded rates, and per bucket at most
-// MAX_PEERS_PER_RATE peers per rate.
+// usually sees. Beside each rate's overall normal it keeps a time-of-day profile (profile.ts: one
+// estimate per UTC hour), which takes over for an hour once it has seen `profileDays` days of it,
+// so a rate that is always high at 15:00 is normal at 15:00 and not at 03:00. Cost per event: a few
+// map updates; state: bounded rates (25 estimates each), and per bucket at most MAX_PEERS_PER_RATE
+// peers per rate.
 import type { EventBus, Subscription } from "../../bus/index.js";
 import { FactSourceSelector, makeEvent, type EventDataMap, type PeerwatchEvent } from "../../events/index.js";
-import { Estimator, type EstimatorState } from "./estimator.js";
+import type { EstimatorState } from "./estimator.js";
+import { HOURS, RateNormal, hourOf, type Normal, type ProfileSettings } from "./profile.js";
 import { contributions, rateSpec, rateWords, type Contribution } from "./rates.js";
 import { MAX_RATES, loadBaselineState, saveBaselineState } from "./state-file.js";
 
@@ -19,6 +23,10 @@ export interface BaselineSettings {
   warmupBuckets: number;
   /** Buckets after which the normal's weights stop growing (the memory of the estimate). */
   horizonBuckets: number;
+  /** Days of an hour seen before that hour's profile replaces the overall normal for it. */
+  profileDays: number;
+  /** Days after which an hour's weights stop growing (the memory of the hour's estimate). */
+  profileHorizonDays: number;
   /** An anomaly is at least this many times the normal … */
   ratio: number;
   /** … and this many spreads above it. */
@@ -35,6 +43,8 @@ export const DEFAULT_BASELINE: BaselineSettings = {
   bucketSeconds: 60,
   warmupBuckets: 60,
   horizonBuckets: 1440,
+  profileDays: 3,
+  profileHorizonDays: 7,
   ratio: 3,
   z: 6,
   repeatSeconds: 600,
@@ -48,7 +58,8 @@ const MAX_PEERS_PER_RATE = 256;
 const MAX_ADDRS = 10_000;
 
 export class BaselineWatch {
-  private readonly estimators = new Map<string, Estimator>();
+  private readonly normals = new Map<string, RateNormal>();
+  private readonly profile: ProfileSettings;
   private readonly sums = new Map<string, number>();
   private readonly levels = new Map<string, { sum: number; n: number }>();
   private readonly byPeer = new Map<string, Map<number, number>>();
@@ -65,14 +76,21 @@ export class BaselineWatch {
 
   constructor(private readonly s: BaselineSettings = DEFAULT_BASELINE) {
     this.bucketUs = s.bucketSeconds * S;
+    // An hour holds at most this many buckets a day, so readyBuckets of an hour span profileDays days at least.
+    const perHour = Math.ceil(3600 / s.bucketSeconds);
+    this.profile = {
+      horizonBuckets: s.horizonBuckets,
+      hourHorizonBuckets: s.profileHorizonDays * perHour,
+      readyBuckets: s.profileDays * perHour,
+      warmupBuckets: s.warmupBuckets,
+    };
     if (s.stateFile) {
       try {
         const st = loadBaselineState(s.stateFile);
-        if (st && st.bucketSeconds === s.bucketSeconds)
-          for (const [k, v] of Object.entries(st.rates)) this.estimators.set(k, Estimator.from(v, s.horizonBuckets));
+        if (st && st.bucketSeconds === s.bucketSeconds) for (const [k, v] of Object.entries(st.rates)) this.normals.set(k, RateNormal.from(v, this.profile));
         else if (st) this.problems.push(`baseline state ${s.stateFile} was learnt in ${st.bucketSeconds} s buckets, not ${s.bucketSeconds}: starting afresh`);
       } catch (e) {
-        this.problems.push(`${(e as Error).message}: starting afresh`);
+        this.problems.push(`${(e as Error).message}: starting afresh (the file is replaced at the next save)`);
       }
     }
   }
@@ -114,16 +132,21 @@ export class BaselineWatch {
     return out;
   }
 
-  /** The learnt normal of a rate (for tests and the state file). */
+  /** The learnt overall normal of a rate (for tests). */
   normal(rate: string): EstimatorState | undefined {
-    return this.estimators.get(rate)?.state();
+    return this.normals.get(rate)?.overall.state();
+  }
+
+  /** The learnt normal of a rate for one UTC hour of the day (for tests). */
+  hourNormal(rate: string, hour: number): EstimatorState | undefined {
+    return this.normals.get(rate)?.hourState(hour);
   }
 
   /** Writes the state file now (on stop). */
   save(ts: number): void {
     if (!this.s.stateFile) return;
     try {
-      saveBaselineState(this.s.stateFile, this.s.bucketSeconds, ts, this.estimators);
+      saveBaselineState(this.s.stateFile, this.s.bucketSeconds, ts, this.normals);
     } catch (e) {
       this.problems.push(`cannot write baseline state ${this.s.stateFile}: ${(e as Error).message}`);
     }
@@ -164,17 +187,18 @@ export class BaselineWatch {
   private close(bucket: number): Alert[] {
     const out: Alert[] = [];
     const endTs = (bucket + 1) * this.bucketUs;
+    const hour = hourOf(bucket * this.bucketUs);
     // A count first seen now was zero for as long as the others were watched (an addr flood on a node
-    // that never saw addr): its normal starts there, not at nothing, or the flood would be learnt as it.
-    let watched = -1;
+    // that never saw addr): its normal starts there, not at nothing, or the flood would be learnt as it;
+    // and so does each hour of its profile.
+    let watched: { n: number; hours: number[] } | undefined;
     for (const rate of this.sums.keys()) {
-      if (this.estimators.has(rate) || this.estimators.size >= MAX_RATES) continue;
-      if (watched < 0) for (const e of this.estimators.values()) watched = Math.max(watched, e.n);
-      this.estimators.set(rate, Estimator.from({ n: Math.max(watched, 0), mean: 0, variance: 0 }, this.s.horizonBuckets));
+      if (this.normals.has(rate) || this.normals.size >= MAX_RATES) continue;
+      watched ??= this.watched();
+      this.normals.set(rate, RateNormal.zero(this.profile, watched.n, watched.hours));
     }
-    for (const rate of this.levels.keys())
-      if (!this.estimators.has(rate) && this.estimators.size < MAX_RATES) this.estimators.set(rate, new Estimator(this.s.horizonBuckets));
-    for (const [rate, est] of this.estimators) {
+    for (const rate of this.levels.keys()) if (!this.normals.has(rate) && this.normals.size < MAX_RATES) this.normals.set(rate, new RateNormal(this.profile));
+    for (const [rate, normal] of this.normals) {
       const spec = rateSpec(rate);
       let x: number;
       if (spec.kind === "level") {
@@ -182,20 +206,21 @@ export class BaselineWatch {
         if (l === undefined) continue; // no sample: a level is not zero when nobody measured it
         x = l.sum / l.n;
       } else x = this.sums.get(rate) ?? 0;
-      const warm = est.n >= this.s.warmupBuckets;
-      if (warm) {
+      if (normal.overall.n >= this.s.warmupBuckets) {
+        const against = normal.against(hour);
+        const est = against.est;
         const z = est.z(x, spec.floor);
         const ratio = x / Math.max(est.mean, 1e-9);
         const a = this.anomalous.get(rate);
         if (x >= spec.minimum && z >= this.s.z && ratio >= this.s.ratio) {
           const since = a?.since ?? bucket * this.bucketUs;
           if (a === undefined || endTs - a.lastAlert >= this.s.repeatSeconds * S) {
-            out.push(this.alert(rate, x, est, z, ratio, since, endTs));
+            out.push(this.alert(rate, x, against, z, ratio, since, endTs));
             this.anomalous.set(rate, { since, lastAlert: endTs });
           }
         } else if (a !== undefined) this.anomalous.delete(rate);
       }
-      est.add(x, warm, spec.floor);
+      normal.learn(x, hour, spec.floor);
     }
     this.sums.clear();
     this.levels.clear();
@@ -204,7 +229,18 @@ export class BaselineWatch {
     return out;
   }
 
-  private alert(rate: string, x: number, est: Estimator, z: number, ratio: number, since: number, endTs: number): Alert {
+  /** Buckets the longest-watched rate has seen, overall and in each hour. */
+  private watched(): { n: number; hours: number[] } {
+    const w = { n: 0, hours: new Array<number>(HOURS).fill(0) };
+    for (const r of this.normals.values()) {
+      w.n = Math.max(w.n, r.overall.n);
+      for (let h = 0; h < HOURS; h++) w.hours[h] = Math.max(w.hours[h]!, r.hourCount(h));
+    }
+    return w;
+  }
+
+  private alert(rate: string, x: number, against: Normal, z: number, ratio: number, since: number, endTs: number): Alert {
+    const est = against.est;
     const spec = rateSpec(rate);
     const fmt = (v: number) => (spec.kind === "level" ? v.toFixed(v < 10 ? 2 : 0) : Math.round(v).toLocaleString("en-US"));
     const peers = this.byPeer.get(rate);
@@ -215,11 +251,13 @@ export class BaselineWatch {
           .map(([id, n]) => `peer ${id}${this.addrs.get(id) ? ` (${this.addrs.get(id)})` : ""} ${fmt(n)} (${Math.round((n / Math.max(x, 1)) * 100)}%)`)
       : [];
     const iso = (us: number) => new Date(us / 1000).toISOString().replace(".000Z", "Z");
+    const hh = (h: number) => `${String(h % HOURS).padStart(2, "0")}:00`;
+    const which = against.hour === undefined ? "overall normal" : `${hh(against.hour)}-${hh(against.hour + 1)} UTC normal`;
     return {
       name: "anomaly",
       severity: "warning",
       detail:
-        `${rateWords(rate)}: ${fmt(x)} in the ${this.s.bucketSeconds} s to ${iso(endTs)}, ${ratio.toFixed(1)}× the normal ${fmt(est.mean)} ± ` +
+        `${rateWords(rate)}: ${fmt(x)} in the ${this.s.bucketSeconds} s to ${iso(endTs)}, ${ratio.toFixed(1)}× the ${which} ${fmt(est.mean)} ± ` +
         `${fmt(est.spread(spec.floor))} (z ${z.toFixed(1)}; thresholds ${this.s.ratio}× and z ${this.s.z}), anomalous since ` +
         `${iso(since)}${top.length ? `; most from ${top.join(", ")}` : ""}`,
     };
