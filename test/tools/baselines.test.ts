@@ -106,7 +106,7 @@ describe("adaptive baselines", () => {
     for (const [name, raised] of Object.entries(raisedBy)) expect(raised.length, `${name}: ${JSON.stringify(raisedBy)}`).toBeGreaterThan(0);
   });
 
-  it("after three simulated days of the demo and two hours (each hour's profile in use), raises no anomaly on it, and one for each lab flood against the hour's normal", () => {
+  it("after three simulated days and two hours of the demo (hour profiles in use): no anomaly on it, one per lab flood against the hour's normal", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-baseline-days-"));
     const file = path.join(dir, "state.json");
     const warm = new BaselineWatch({ ...DEFAULT_BASELINE, stateFile: file });
