@@ -16,7 +16,7 @@
 // Reading is bounded and never throws: a record longer than MAX_RECORD_BYTES, an unknown kind or
 // header, or a file that ends inside a record is reported with its byte offset; a record that does
 // not decode is skipped; each decoded event is checked against the model (decodeEvent), as a line is.
-import { Packr, Unpackr } from "msgpackr";
+import { Packr, RESERVE_START_SPACE, Unpackr } from "msgpackr";
 import { decodeEvent, EVENT_MODEL_VERSION, formatDecodeError, type PeerwatchEvent } from "../../events/index.js";
 
 export const PWB_MAGIC = Buffer.from("PWB1", "latin1");
@@ -68,17 +68,17 @@ export class RecordEncoder {
   }
 
   private encodeInto(events: readonly PeerwatchEvent[], out: Buffer[], failed: PeerwatchEvent[]): void {
-    let body: Buffer | undefined;
+    let rec: Buffer | undefined;
     try {
-      body = this.packr.pack(events);
+      // Packed after room for the frame head, which is then filled in: no copy of the body. (The
+      // buffer is msgpackr's, handed out once: later packs go on after it, they do not reuse it.)
+      rec = this.packr.pack(events, RESERVE_START_SPACE | FRAME_HEAD);
     } catch {
-      body = undefined; // one event in it cannot be packed: found below, one at a time
+      rec = undefined; // one event in it cannot be packed: found below, one at a time
     }
-    if (body && body.length <= MAX_RECORD_BYTES) {
-      const rec = Buffer.allocUnsafe(FRAME_HEAD + body.length);
-      rec.writeUInt32LE(body.length, 0);
+    if (rec && rec.length - FRAME_HEAD <= MAX_RECORD_BYTES) {
+      rec.writeUInt32LE(rec.length - FRAME_HEAD, 0);
       rec[4] = RECORD_EVENTS;
-      body.copy(rec, FRAME_HEAD);
       out.push(rec);
       return;
     }
