@@ -13,6 +13,7 @@ const { AlertEngine, defaultHeuristics } = await dist("tools/alerts/alert-engine
 const { DEFAULT_THRESHOLDS } = await dist("tools/alerts/thresholds.js");
 const { loadIpLists } = await dist("iplists/load-lists.js");
 const { startNdjsonWriter } = await dist("tools/ndjson/ndjson-writer.js");
+const { startBinaryWriter } = await dist("tools/record/binary-writer.js");
 const { createLogger } = await dist("logger.js");
 
 const lists = loadIpLists();
@@ -21,7 +22,8 @@ const noop = () => {};
 
 /**
  * stages: how far each line goes: "parse" | "event" | "validate" | "bus" (tools as no-op subscribers)
- * tools: which real tools replace their no-op subscriber: { metrics, alerts, ndjson } (booleans)
+ * tools: which real tools replace their no-op subscriber: { metrics, alerts, ndjson, binary } (booleans; binary: the
+ *   binary recording, `--events x.pwb`, in place of NDJSON out)
  * validator: for "validate": a function(event) → boolean (zod's decodeEvent by default)
  */
 export async function pipeline({ stage = "bus", tools = {}, validator, ndjsonTarget = "/dev/null" } = {}) {
@@ -77,6 +79,10 @@ export async function pipeline({ stage = "bus", tools = {}, validator, ndjsonTar
     );
   if (tools.ndjson) {
     const w = startNdjsonWriter(bus, ndjsonTarget, log);
+    subs.push(w.subscription);
+    closers.push(() => w.close());
+  } else if (tools.binary) {
+    const w = startBinaryWriter(bus, { events: ndjsonTarget, nodeName: "bench" }, log);
     subs.push(w.subscription);
     closers.push(() => w.close());
   } else subs.push(bus.subscribeBatches({ name: "ndjson", maxQueue: 50_000 }, noop));

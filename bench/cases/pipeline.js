@@ -57,9 +57,13 @@ export const VARIANTS = {
   "bus + metrics": { stage: "bus", tools: { metrics: true } },
   "bus + alerts": { stage: "bus", tools: { alerts: true } },
   "bus + ndjson": { stage: "bus", tools: { ndjson: true } },
+  "bus + binary recording (.pwb)": { stage: "bus", tools: { binary: true } },
   "metrics + alerts (no NDJSON out)": { stage: "bus", tools: { metrics: true, alerts: true } },
   "all tools (end to end)": { stage: "bus", tools: { metrics: true, alerts: true, ndjson: true } },
+  "all tools, binary recording (end to end)": { stage: "bus", tools: { metrics: true, alerts: true, binary: true } },
 };
+/** Issue 21's target for the pipeline with its recording: events per CPU-second. */
+const TARGET_21 = 500_000;
 
 export async function run({
   events = Number(process.env.BENCH_EVENTS ?? 1_000_000),
@@ -102,6 +106,7 @@ export async function run({
     alerts: med["bus + alerts"] - base,
     ndjson: med["bus + ndjson"] - base,
   };
+  const binaryShare = med["bus + binary recording (.pwb)"] - base;
   const sum = Object.values(share).reduce((a, b) => a + b, 0);
   const all = med["all tools (end to end)"];
   console.log(`\n  stage shares of CPU (differences between the variants above; sum ${sum.toFixed(0)} ms vs ${all.toFixed(0)} ms end to end)`);
@@ -113,6 +118,17 @@ export async function run({
   console.log(
     `    (validate, decodeEvent: ${(med["parse+event+validate (decodeEvent)"] - med["parse+event"]).toFixed(0)} ms, not on the eBPF path: it runs on ` +
       `decoded input, NDJSON replay and NATS)`,
+  );
+  console.log(
+    `    (binary recording in NDJSON's place: ${binaryShare.toFixed(0)} ms, ${((binaryShare * 1000) / n).toFixed(2)} µs/event, ` +
+      `×${(binaryShare / share.ndjson).toFixed(2)} of NDJSON's share)`,
+  );
+  const allBin = med["all tools, binary recording (end to end)"];
+  const rateBin = (n / allBin) * 1000;
+  console.log(
+    `\n  issue 21: every tool with the binary recording: ${fmt(rateBin)} events/CPU-s, ×${(allBin / all).toFixed(2)} of the CPU with NDJSON out, ` +
+      `×${(allBin / med[YARDSTICK]).toFixed(2)} of JSON.parse; target ${fmt(TARGET_21)}: ` +
+      `${rateBin >= TARGET_21 ? "met" : `missed by ${((1 - rateBin / TARGET_21) * 100).toFixed(0)} %`}`,
   );
   const last = runs["all tools (end to end)"].at(-1);
   const rate = (n / all) * 1000;
@@ -130,6 +146,8 @@ export async function run({
     wallMs: wall,
     shareMs: share,
     eventsPerSecond: rate,
+    binaryEventsPerCpuSecond: rateBin,
+    binaryToNdjsonCpu: allBin / all,
     target: TARGET,
     ratioToJsonParse: ratio,
     loadAverage: os.loadavg()[0],

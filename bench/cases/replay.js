@@ -80,49 +80,79 @@ async function replayEveryTool(what, templates, events, peers, rounds, mustRaise
   const { parseLine } = await dist("ebpf/line-parser.js");
   const { makeEvent, encodeEvent } = await dist("events/index.js");
   const { RecordingPlayer } = await dist("tools/record/player.js");
+  const { RecordEncoder, encodeHeader } = await dist("tools/record/binary-format.js");
   const { pipeline } = await import("../pipeline-harness.js");
   const { trafficChunks, PAYLOAD_BYTES } = await import("../traffic.js");
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pw-bench-")), "traffic.ndjson.gz");
   const gz = zlib.createGzip({ level: 1 });
   const out = fs.createWriteStream(file);
   gz.pipe(out);
+  // The same events as a binary recording (what `--events x.pwb.gz` writes: a record per pipe read's batch).
+  const binFile = path.join(path.dirname(file), "traffic.pwb.gz");
+  const binGz = zlib.createGzip({ level: 1 });
+  const binOut = fs.createWriteStream(binFile);
+  binGz.pipe(binOut);
+  binGz.write(encodeHeader("bench"));
+  const encoder = new RecordEncoder();
   const sample = [];
   let n = 0;
   for (const chunk of trafficChunks(templates, events, { peers })) {
     const lines = [];
+    const batch = [];
     for (const l of chunk) {
       const r = parseLine(l, PAYLOAD_BYTES);
       if (r.kind !== "event") continue;
       // 250,000 events/s of event time, as the memory bench: windows move as they would live.
-      lines.push(encodeEvent(makeEvent("ebpf", "bench", r.type, r.data, 1_795_470_000_000_000 + n++ * 4)));
+      const e = makeEvent("ebpf", "bench", r.type, r.data, 1_795_470_000_000_000 + n++ * 4);
+      lines.push(encodeEvent(e));
+      batch.push(e);
     }
+    const records = [];
+    for (let i = 0; i < batch.length; i += 65) encoder.encode(batch.slice(i, i + 65), records);
+    if (!binGz.write(Buffer.concat(records))) await new Promise((r) => binGz.once("drain", r));
     if (sample.length < 100_000) sample.push(...lines.slice(0, 100_000 - sample.length));
     if (!gz.write(lines.join("\n") + "\n")) await new Promise((r) => gz.once("drain", r));
   }
   gz.end();
-  await new Promise((r) => out.once("finish", r));
+  binGz.end();
+  await Promise.all([new Promise((r) => out.once("finish", r)), new Promise((r) => binOut.once("finish", r))]);
   const cpu = () => {
     const c = process.cpuUsage();
     return (c.user + c.system) / 1000;
   };
-  const runs = { replay: [], parse: [] };
+  const runs = { replay: [], binary: [], parse: [] };
+  const walls = { replay: [], binary: [] };
   let stats = {};
-  for (let r = 0; r < rounds; r++) {
-    const p = await pipeline({ stage: "bus", tools: { metrics: true, alerts: true, ndjson: true } });
+  let binStats = {};
+  // NDJSON recording into every tool with NDJSON out, and the binary recording of the same events
+  // into every tool with the binary recording out, interleaved round by round.
+  const playOnce = async (kind) => {
+    const p = await pipeline({ stage: "bus", tools: { metrics: true, alerts: true, [kind === "replay" ? "ndjson" : "binary"]: true } });
     const c0 = cpu();
-    const summary = await new RecordingPlayer(p.bus, { files: [file], speed: "max", nodeName: "bench" }).play();
+    const t0 = performance.now();
+    const summary = await new RecordingPlayer(p.bus, { files: [kind === "replay" ? file : binFile], speed: "max", nodeName: "bench" }).play();
     await p.bus.drained();
-    runs.replay.push(cpu() - c0);
-    stats = p.stats(); // before close: the subscriptions end there
+    runs[kind].push(cpu() - c0);
+    walls[kind].push(performance.now() - t0);
+    const st = p.stats(); // before close: the subscriptions end there
     await p.close();
-    if (summary.events !== n || summary.badLines !== 0) throw new Error(`replayed ${summary.events} of ${n} events, ${summary.badLines} bad lines`);
-    if (mustRaise && !stats.alerts[mustRaise]) throw new Error(`${what}: no ${mustRaise} alert`);
+    if (summary.events !== n || summary.badLines !== 0) throw new Error(`${kind}: replayed ${summary.events} of ${n} events, ${summary.badLines} bad lines`);
+    if (mustRaise && !st.alerts[mustRaise]) throw new Error(`${what}: no ${mustRaise} alert`);
+    if (Object.values(st.dropped).some((d) => d > 0)) throw new Error(`${kind}: dropped ${JSON.stringify(st.dropped)}`);
+    return st;
+  };
+  for (let r = 0; r < rounds; r++) {
+    stats = await playOnce("replay");
+    binStats = await playOnce("binary");
     const c1 = cpu();
     for (let i = 0; i < n; i++) JSON.parse(sample[i % sample.length]);
     runs.parse.push(cpu() - c1);
   }
   const sorted = (xs) => [...xs].sort((a, b) => a - b);
   const replayMs = sorted(runs.replay)[rounds >> 1];
+  const binMs = sorted(runs.binary)[rounds >> 1];
+  const binWall = sorted(walls.binary)[rounds >> 1];
+  const ndWall = sorted(walls.replay)[rounds >> 1];
   const parseMs = sorted(runs.parse)[rounds >> 1];
   const rate = (n / replayMs) * 1000;
   console.log(
@@ -132,6 +162,15 @@ async function replayEveryTool(what, templates, events, peers, rounds, mustRaise
   console.log(
     `  replay, every tool                 ${fmt(replayMs)} ms CPU  ${((replayMs * 1000) / n).toFixed(2)} µs/event  ${fmt(rate)} events/CPU-s  ` +
       `×${(replayMs / parseMs).toFixed(2)} of JSON.parse of the same lines`,
+  );
+  console.log(
+    `  binary recording (${fmt(fs.statSync(binFile).size)} bytes), every tool, binary out  ${fmt(binMs)} ms CPU  ${((binMs * 1000) / n).toFixed(2)} µs/event  ` +
+      `${fmt((n / binMs) * 1000)} events/CPU-s  ×${(binMs / parseMs).toFixed(2)} of JSON.parse; ×${(binMs / replayMs).toFixed(2)} of the NDJSON replay's CPU`,
+  );
+  console.log(
+    `  wall clock: NDJSON ${fmt((n / ndWall) * 1000)} events/s, binary ${fmt((n / binWall) * 1000)} events/s (×${(ndWall / binWall).toFixed(2)}); issue 21's ` +
+      `target 400,000 events/s: ${(n / binWall) * 1000 >= 400_000 ? "met" : `missed by ${((1 - ((n / binWall) * 1000) / 400_000) * 100).toFixed(0)} %`}; binary dropped ` +
+      `${JSON.stringify(binStats.dropped)}`,
   );
   console.log(`  JSON.parse of the same lines       ${fmt(parseMs)} ms CPU  ${((parseMs * 1000) / n).toFixed(2)} µs/event`);
   console.log(
@@ -143,6 +182,9 @@ async function replayEveryTool(what, templates, events, peers, rounds, mustRaise
     events: n,
     cpuMs: replayMs,
     jsonParseCpuMs: parseMs,
+    binaryCpuMs: binMs,
+    binaryWallMs: binWall,
+    ndjsonWallMs: ndWall,
     eventsPerCpuSecond: rate,
     dropped: stats.dropped,
     alerts: stats.alerts,

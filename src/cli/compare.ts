@@ -38,7 +38,7 @@ export const compareCommand: CommandSpec = {
   args: "[recording...]",
   description:
     "Run the sources side by side (IPC, eBPF, RPC, log, /proc) and report how they agree on blocks, peers and messages, and what each costs; or compare " +
-    "recorded events (NDJSON from --events, .gz too).",
+    "recorded events (what --events wrote: NDJSON or binary .pwb, .gz too).",
   table: COMPARE_TABLE,
   helpAfter:
     `\nWithout recordings, compare runs live for --duration (default ${DEFAULT_COMPARE_SECONDS} s) with observe's source flags and --events (no ` +

@@ -17,6 +17,10 @@ export const EXAMPLES: Record<string, readonly string[]> = {
     "peerwatch compare live.ndjson.gz --markdown report.md   # the report of a recording, also as markdown",
     "peerwatch compare --sources ipc,ebpf --json   # IPC tracing against eBPF, as one JSON object",
   ],
+  export: [
+    "peerwatch export node.pwb.gz.1 node.pwb.gz > node.ndjson   # a binary recording (rotated: oldest first) as NDJSON",
+    "peerwatch export node.pwb --out node.ndjson.gz   # written gzip",
+  ],
   tools: [
     "peerwatch tools --nats nats://127.0.0.1:4222   # metrics, alerts and the fleet view for every node publishing there",
     "peerwatch tools --nats nats://127.0.0.1:4222 --nodes alice --web 127.0.0.1:9433   # one node, with the live page",

@@ -6,6 +6,7 @@ import { CommandFailed, type CommandSpec } from "./command.js";
 import { addOptions } from "./flags-doc.js";
 import { examplesHelp } from "./help-examples.js";
 import { compareCommand } from "./compare.js";
+import { exportCommand } from "./export.js";
 import { observeCommand } from "./observe.js";
 import { replayCommand } from "./replay.js";
 import { toolsCommand } from "./tools-command.js";
@@ -14,7 +15,7 @@ import { toolsCommand } from "./tools-command.js";
 export const USAGE_ERROR = 2;
 
 /** Every command, in --help order. */
-export const COMMANDS: readonly CommandSpec[] = [observeCommand, replayCommand, compareCommand, toolsCommand];
+export const COMMANDS: readonly CommandSpec[] = [observeCommand, replayCommand, compareCommand, exportCommand, toolsCommand];
 
 export function buildProgram(): Command {
   const program = new Command("peerwatch")

@@ -13,6 +13,8 @@ import { loadIpLists, type LoadedLists } from "../iplists/load-lists.js";
 import { run as runMetrics, type RunningMetrics } from "../tools/metrics/run.js";
 import type { OpenTarget } from "../tools/ndjson/ndjson-writer.js";
 import { run as runNdjson, type RunningNdjson } from "../tools/ndjson/run.js";
+import { isBinaryName } from "../tools/record/binary-format.js";
+import { run as runBinaryRecording, type RunningBinaryRecording } from "../tools/record/binary-writer.js";
 import { openEventFile } from "../tools/record/event-file-stream.js";
 import { run as runWeb, type RunningWeb } from "../tools/web/run.js";
 
@@ -40,9 +42,21 @@ export function recordingOpener(config: { eventsMaxBytes?: number }): OpenTarget
   return (f) => openEventFile(f, { maxBytes: config.eventsMaxBytes });
 }
 
-/** The --events writer (the NDJSON tool with the recording's opener), or undefined without --events; rejects (NdjsonError) when the file cannot be opened. */
-export async function runRecording(config: { events?: string; eventsMaxBytes?: number }, ctx: ToolContext): Promise<RunningNdjson | undefined> {
-  return config.events ? runNdjson({ events: config.events, open: recordingOpener(config) }, ctx) : undefined;
+/** What --events runs: the NDJSON writer or the binary one, each with what was lost and a flush. */
+export type RunningRecording = RunningNdjson | RunningBinaryRecording;
+
+/**
+ * The --events writer, or undefined without --events: the binary recording for a name ending in
+ * .pwb or .pwb.gz (src/tools/record/binary-writer.ts), else the NDJSON tool with the recording's
+ * opener. Rejects (NdjsonError, BinaryRecordingError) when the file cannot be opened.
+ */
+export async function runRecording(
+  config: { events?: string; eventsMaxBytes?: number; nodeName: string },
+  ctx: ToolContext,
+): Promise<RunningRecording | undefined> {
+  if (!config.events) return undefined;
+  if (isBinaryName(config.events)) return runBinaryRecording({ events: config.events, eventsMaxBytes: config.eventsMaxBytes, nodeName: config.nodeName }, ctx);
+  return runNdjson({ events: config.events, open: recordingOpener(config) }, ctx);
 }
 
 /** The in-process bus, with handler failures logged; `lossless` for a producer that waits for room itself (replay). */
@@ -104,7 +118,7 @@ export async function startTools(
     await Promise.all(running);
     return undefined;
   };
-  let recording: RunningNdjson | undefined;
+  let recording: RunningRecording | undefined;
   try {
     recording = await runRecording(config, ctx);
   } catch (e) {

@@ -20,6 +20,7 @@ describe("usage errors exit 2", () => {
     [["tools", "--nats"], /argument missing/],
     [["nonsense-command"], /unknown command 'nonsense-command'/],
     [["observe", "extra-argument"], /too many arguments/],
+    [["export", "--out"], /option '--out <file>' argument missing/],
   ])("peerwatch %j", async (args, message) => {
     const r = await runCli(args as string[]);
     expect(r.code, r.stderr).toBe(USAGE_ERROR);

@@ -2,6 +2,9 @@
 // limit is set (`file` → `file.1` → `file.2` …, newest first, at most ROTATE_KEEP old files kept).
 // It is a plain Writable, so the NDJSON writer's backpressure handling works unchanged. Writes are
 // whole lines (often a batch of them); a plain file is cut after a line, so no line is ever split.
+// A binary recording (`header` set) gets its header at the start of every file it opens (a new one
+// after rotation, or appended to an existing one); its writes are whole records, and a plain file
+// is cut after the record that reaches the limit: no record is ever split either.
 import fs from "node:fs";
 import { once } from "node:events";
 import { Writable } from "node:stream";
@@ -18,6 +21,8 @@ export interface EventFileOptions {
   maxBytes?: number;
   /** Old files kept (default ROTATE_KEEP). */
   keep?: number;
+  /** Binary recordings: written first in every file opened; writes are then cut only between them. */
+  header?: Buffer;
 }
 
 export function isGzipName(file: string): boolean {
@@ -60,6 +65,11 @@ class EventFileStream extends Writable {
       this.gzip.on("error", (err) => this.destroy(err));
       this.gzip.pipe(this.out);
     }
+    const header = this.options.header;
+    if (header) {
+      if (!this.gzip) this.bytes += header.length;
+      (this.gzip ?? this.out).write(header);
+    }
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
@@ -82,8 +92,15 @@ class EventFileStream extends Writable {
       if (max !== undefined && this.bytes >= max) await this.rotate();
       let piece = rest;
       if (max !== undefined && !this.gzip) {
-        const nl = rest.indexOf(10, Math.max(0, max - this.bytes - 1));
-        if (nl >= 0) piece = rest.subarray(0, nl + 1);
+        if (this.options.header) {
+          // Binary: whole records (u32le body length, kind, body), cut after the one that reaches the limit.
+          let end = 0;
+          while (end + 4 <= rest.length && this.bytes + end < max) end += 5 + rest.readUInt32LE(end);
+          if (end > 0 && end < rest.length) piece = rest.subarray(0, end);
+        } else {
+          const nl = rest.indexOf(10, Math.max(0, max - this.bytes - 1));
+          if (nl >= 0) piece = rest.subarray(0, nl + 1);
+        }
       }
       rest = rest.subarray(piece.length);
       const target = this.gzip ?? this.out;

@@ -22,7 +22,10 @@ export interface ReplayBus {
 
 export interface BadLine {
   file: string;
+  /** The line (NDJSON), or the record's number (binary recording). */
   lineNo: number;
+  /** Binary recordings: the record's byte offset in the (decompressed) file. */
+  offset?: number;
   reason: string;
 }
 
@@ -120,25 +123,26 @@ export class RecordingPlayer {
           }
           const events: PeerwatchEvent[] = [];
           for (const line of batch) {
-            if (line.kind !== "line") {
+            let e: PeerwatchEvent;
+            if (line.kind === "event") e = line.value;
+            else if (line.kind === "line") {
+              const r = decodeEventLine(line.text, "");
+              if (!r.ok) {
+                if (!first) continue;
+                summary.badLines++;
+                this.options.onBadLine?.({ file, lineNo: line.lineNo, reason: formatDecodeError({ ...r.error, where: r.error.where.replace(/^: /, "") }) });
+                continue;
+              }
+              e = r.value;
+            } else {
               if (!first) continue;
               summary.badLines++;
               if (line.kind === "truncated") summary.truncatedFiles.push(file);
-              this.options.onBadLine?.({
-                file,
-                lineNo: line.lineNo,
-                reason: line.kind === "truncated" ? line.reason : `line of ${line.bytes} bytes is longer than the limit`,
-              });
+              const reason = line.kind === "too-long" ? `line of ${line.bytes} bytes is longer than the limit` : line.reason;
+              const offset = line.kind === "too-long" ? undefined : line.offset;
+              this.options.onBadLine?.(offset === undefined ? { file, lineNo: line.lineNo, reason } : { file, lineNo: line.lineNo, offset, reason });
               continue;
             }
-            const r = decodeEventLine(line.text, "");
-            if (!r.ok) {
-              if (!first) continue;
-              summary.badLines++;
-              this.options.onBadLine?.({ file, lineNo: line.lineNo, reason: formatDecodeError({ ...r.error, where: r.error.where.replace(/^: /, "") }) });
-              continue;
-            }
-            const e = r.value;
             if (isDerived(e)) {
               if (first) summary.rederivedAlerts++;
               continue;

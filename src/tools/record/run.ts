@@ -39,7 +39,10 @@ export async function run(o: PlayOptions, { bus, signal, log }: PlayerContext): 
     // A few bad lines are told one by one; past that (a file that is not a recording at all) they
     // are only counted, and the summary below gives the total.
     onBadLine: (b) => {
-      if (++badShown <= BAD_LINES_SHOWN) log.warn({ file: b.file, line: b.lineNo }, `${b.file} line ${b.lineNo} skipped: ${printable(b.reason)}`);
+      if (++badShown <= BAD_LINES_SHOWN) {
+        const place = b.offset === undefined ? `line ${b.lineNo}` : `byte ${b.offset} (record ${b.lineNo})`;
+        log.warn({ file: b.file, line: b.lineNo, offset: b.offset }, `${b.file} ${place} skipped: ${printable(b.reason)}`);
+      }
       if (badShown === BAD_LINES_SHOWN) log.warn(`further bad lines are counted, not shown`);
     },
     onPassEnd: (n) => {
