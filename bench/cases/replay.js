@@ -164,12 +164,14 @@ async function replayEveryTool(what, templates, events, peers, rounds, mustRaise
       `×${(replayMs / parseMs).toFixed(2)} of JSON.parse of the same lines`,
   );
   console.log(
-    `  binary recording (${fmt(fs.statSync(binFile).size)} bytes), every tool, binary out  ${fmt(binMs)} ms CPU  ${((binMs * 1000) / n).toFixed(2)} µs/event  ` +
+    `  binary recording (${fmt(fs.statSync(binFile).size)} bytes), every tool, binary out  ${fmt(binMs)} ms CPU  ${((binMs * 1000) / n).toFixed(2)} ` +
+      `µs/event  ` +
       `${fmt((n / binMs) * 1000)} events/CPU-s  ×${(binMs / parseMs).toFixed(2)} of JSON.parse; ×${(binMs / replayMs).toFixed(2)} of the NDJSON replay's CPU`,
   );
   console.log(
-    `  wall clock: NDJSON ${fmt((n / ndWall) * 1000)} events/s, binary ${fmt((n / binWall) * 1000)} events/s (×${(ndWall / binWall).toFixed(2)}); issue 21's ` +
-      `target 400,000 events/s: ${(n / binWall) * 1000 >= 400_000 ? "met" : `missed by ${((1 - ((n / binWall) * 1000) / 400_000) * 100).toFixed(0)} %`}; binary dropped ` +
+    `  wall clock: NDJSON ${fmt((n / ndWall) * 1000)} events/s, binary ${fmt((n / binWall) * 1000)} events/s ` +
+      `(×${(ndWall / binWall).toFixed(2)}); issue 21's target 400,000 events/s: ${(n / binWall) * 1000 >= 400_000 ? "met" : `missed by ${((1 - ((n / binWall) * 1000) / 400_000) * 100).toFixed(0)} %`}; ` +
+      `binary dropped ` +
       `${JSON.stringify(binStats.dropped)}`,
   );
   console.log(`  JSON.parse of the same lines       ${fmt(parseMs)} ms CPU  ${((parseMs * 1000) / n).toFixed(2)} µs/event`);

@@ -103,7 +103,8 @@ export const replayCommand: CommandSpec = {
   name: "replay",
   args: "[file...]",
   description:
-    "Play recordings (what `observe --events` wrote: NDJSON or binary .pwb, plain or .gz; rotated files oldest first), or a time range of a JetStream stream (--from-stream), into " +
+    "Play recordings (what `observe --events` wrote: NDJSON or binary .pwb, plain or .gz; rotated files oldest first), or a time range of a JetStream " +
+    "stream (--from-stream), into " +
     "the same tools as observe.",
   table: REPLAY_OPTIONS,
   run: (opts, files) => runReplay(files, opts),

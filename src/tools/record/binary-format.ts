@@ -197,9 +197,11 @@ export class RecordReader {
           out,
           place,
           format !== PWB_FORMAT_VERSION
-            ? `header at byte ${place}: format version ${format} is not supported (this peerwatch reads ${PWB_FORMAT_VERSION}); the rest of the file is not read`
+            ? `header at byte ${place}: format version ${format} is not supported (this peerwatch reads ${PWB_FORMAT_VERSION}); the rest of the file is not ` +
+                `read`
             : model !== EVENT_MODEL_VERSION
-              ? `header at byte ${place}: event model version ${model} is not supported (this peerwatch reads ${EVENT_MODEL_VERSION}); the rest of the file is not read`
+              ? `header at byte ${place}: event model version ${model} is not supported (this peerwatch reads ${EVENT_MODEL_VERSION}); the rest of the file ` +
+                `is not read`
               : `header at byte ${place}: a node name of ${nameBytes} bytes is longer than ${MAX_NODE_NAME_BYTES}; the rest of the file is not read`,
         );
         return 0;
