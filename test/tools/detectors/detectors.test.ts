@@ -322,4 +322,36 @@ describe("floods from getpeerinfo alone (RPC)", () => {
     const events = Array.from({ length: 60 }, (_, i) => snap(i * 10, 32 * Math.floor(i / 12), 61 * 30 * i, 2 * i));
     expect(names(run(events))).toEqual([]);
   });
+  it("compares a peer's first snapshot with its connection, so a flood between two polls is seen", () => {
+    // The lab's ping flood: 14,000 pings in the 2 s between connecting and the only snapshot that saw the peer.
+    const connTime = 1_795_470_000 - 2;
+    const alerts = run([ev("peers.snapshot", { peers: [peer(15, { connTime, bytesRecvPerMsg: { ping: 32 * 14_000, version: 126 } })] }, 0, "rpc")]);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        name: "ping-spam",
+        peerId: 15,
+        detail: expect.stringMatching(/peer 15 .*sent about 14000 pings in 2 s .*threshold 20 in 60 s/),
+      }),
+    ]);
+    // A peer connected for a day with Core's one ping per 2 min: 720 pings, far under the rate.
+    const old = peer(16, { connTime: 1_795_470_000 - 86_400, bytesRecvPerMsg: { ping: 32 * 720, inv: 36 * 50_000 } });
+    expect(names(run([ev("peers.snapshot", { peers: [old] }, 0, "rpc")]))).toEqual([]);
+  });
+  it("raises tx-spam when a peer sent transactions and was never sent a getdata", () => {
+    const connTime = 1_795_470_000 - 2;
+    const pushed = peer(17, { connTime, bytesRecvPerMsg: { tx: 70_800, version: 126 }, bytesSentPerMsg: { version: 127, ping: 32 } });
+    expect(run([ev("peers.snapshot", { peers: [pushed] }, 0, "rpc")])).toEqual([
+      expect.objectContaining({
+        name: "tx-spam",
+        peerId: 17,
+        detail: expect.stringMatching(/pushed 70800 bytes of transactions in 2 s and was never sent a getdata .*threshold .*50 smallest transactions, 4200/),
+      }),
+    ]);
+    // An honest relayer: every tx answers a getdata of ours, however many bytes.
+    const honest = (at: number, k: number) =>
+      ev("peers.snapshot", { peers: [peer(18, { connTime, bytesRecvPerMsg: { tx: 400_000 * k }, bytesSentPerMsg: { getdata: 61 * k } })] }, at, "rpc");
+    expect(names(run(Array.from({ length: 30 }, (_, i) => honest(i * 2, i + 1))))).toEqual([]);
+    // A few small stray transactions (under the bytes of 50) are not enough.
+    expect(names(run([ev("peers.snapshot", { peers: [peer(19, { connTime, bytesRecvPerMsg: { tx: 84 * 49 } })] }, 0, "rpc")]))).toEqual([]);
+  });
 });
