@@ -187,6 +187,30 @@ describe("protocol-garbage and misbehaving-peer", () => {
       "misbehaving-peer",
     ]);
   });
+  it("alerts on an inbound peer the log says the transport refused (no header error line), not on Core's own failed v2 attempts", () => {
+    // The lab's garbage run, log alone: the disconnection, then the closed line that says inbound.
+    const refused = (peerId: number, at: number, connType?: string) => [
+      ev("peer.disconnecting", { peerId, cause: "other", detail: "receiving message bytes failed", addr: `203.0.113.${peerId}:40000` }, at, "log"),
+      ev("net.connection", { kind: "closed", peerId, addr: `203.0.113.${peerId}:40000`, ...(connType ? { connType } : {}) }, at + 0.001, "log"),
+    ];
+    expect(run(refused(53, 0, "inbound"))).toEqual([
+      expect.objectContaining({
+        name: "protocol-garbage",
+        peerId: 53,
+        detail: expect.stringMatching(/peer 53 \(203\.0\.113\.53:40000.*had its bytes refused by the node's transport.*1 violation from 203\.0\/16/),
+      }),
+    ]);
+    // An outbound v2 attempt to a v1-only peer ends the same way (the closed line names no inbound peer): quiet.
+    expect(run(Array.from({ length: 30 }, (_, i) => refused(60 + i, i)).flat())).toEqual([]);
+    // A header error already counted is not counted again when the disconnection follows.
+    const header = ev(
+      "net.protocol_error",
+      { peerId: 54, problem: "wrong_magic", detail: "Header error: Wrong MessageStart 0b110907 received, peer=54" },
+      0,
+      "log",
+    );
+    expect(run([header, ...refused(54, 0.01, "inbound")]).map((a) => a.detail)).toEqual([expect.stringMatching(/peer 54 .*wrong network magic/)]);
+  });
 });
 
 describe("block-stalling", () => {
