@@ -312,6 +312,31 @@ describe("silent-peers", () => {
     const snap = ev("peers.snapshot", { peers: Array.from({ length: 6 }, (_, i) => peer(i * 2, { pingWaitMs: 15_000 })) }, 0, "rpc");
     expect(names(run([snap]))).toEqual(["silent-peers"]);
   });
+  it("sees the same from getpeerinfo without pingwait: ping bytes sent over pong bytes received, unchanged for 10 s", () => {
+    // The lab's silent peers as its recording's snapshots show them: one ping sent (32 bytes), no pong.
+    const mute = (id: number) => peer(id * 2, { bytesSentPerMsg: { ping: 32, verack: 24 }, bytesRecvPerMsg: { verack: 24 } });
+    const snap = (at: number, peers = Array.from({ length: 6 }, (_, i) => mute(i + 1))) => ev("peers.snapshot", { peers }, at, "rpc");
+    const alerts = run([0, 2, 4, 6, 8, 10].map((at) => snap(at)));
+    expect(alerts).toEqual([
+      expect.objectContaining({ name: "silent-peers", detail: expect.stringMatching(/^6 peers .*ping bytes sent over pong bytes received.*peer 2 .* 10 s/) }),
+    ]);
+    expect(names(run([0, 2, 4, 6, 8].map((at) => snap(at))))).toEqual([]); // 8 s: not yet
+    // Honest peers: each ping answered by the next snapshot, a new one every 2 min.
+    const honest = (at: number) =>
+      ev(
+        "peers.snapshot",
+        {
+          peers: Array.from({ length: 6 }, (_, i) => {
+            const pings = Math.floor(at / 120) + 1;
+            const answered = at % 120 < 2 ? pings - 1 : pings; // the new ping is outstanding for at most one snapshot
+            return peer(i * 2, { bytesSentPerMsg: { ping: 32 * pings }, bytesRecvPerMsg: { pong: 32 * answered } });
+          }),
+        },
+        at,
+        "rpc",
+      );
+    expect(names(run(Array.from({ length: 300 }, (_, i) => honest(i * 2))))).toEqual([]);
+  });
   it("stays quiet when pongs come back", () => {
     const events = Array.from({ length: 20 }, (_, i) => [
       ev("net.message", msg(110 + i, "ping", "out"), i),
