@@ -5,7 +5,7 @@
 // peers far below the threshold). The thresholds are the message-based detectors' own, per their
 // windows: ping-spam (pingSpamCount per pingSpamWindowSeconds), inv-spam (invFloodEntries per
 // invFloodWindowSeconds) and addr-spam (addresses the node's rate limit dropped, addrExcessEntries
-// per addrWindowSeconds). The alert names are the same, so the engine reports a peer once.
+// per addrWindowSeconds, summed over that window rather than one poll interval). The alert names are the same, so the engine reports a peer once.
 // A peer's first snapshot is compared with its connection (`conntime`, when every counter was 0), so
 // a flood that comes and goes between two polls (the lab's 20,000 pings took 2 s) is still seen.
 // tx-spam: Core sends a `tx` only in answer to a `getdata`, and getpeerinfo counts the getdata bytes
@@ -33,6 +33,8 @@ interface Seen {
   addrLimited: number;
   tx: number;
   getdataSent: number;
+  /** addr_rate_limited at the start of the current addr window (the connection, or a snapshot at most addrWindowSeconds ago). */
+  addrFrom?: { ts: number; v: number };
 }
 
 export class SnapshotFloods implements Heuristic {
@@ -60,7 +62,13 @@ export class SnapshotFloods implements Heuristic {
       const seconds = (e.ts - before.ts) / S;
       const pings = Math.max(0, now.ping - before.ping) / PING_WIRE_BYTES;
       const entries = Math.max(0, now.inv - before.inv) / INV_ENTRY_BYTES;
-      const dropped = Math.max(0, now.addrLimited - before.addrLimited);
+      // Addresses dropped are summed over addrWindowSeconds, as addr-spam sums them: a slow drip (the lab's
+      // 10 addresses every 150 ms) drops about 130 between two polls and 1000 only after some 15 s.
+      let from = before.addrFrom ?? { ts: before.ts, v: before.addrLimited };
+      if (e.ts - from.ts > this.t.addrWindowSeconds * S) from = { ts: before.ts, v: before.addrLimited };
+      now.addrFrom = from;
+      const dropped = Math.max(0, now.addrLimited - from.v);
+      const addrSeconds = (e.ts - from.ts) / S;
       const who = () => this.book.describe(p.id, p.addr);
       const over = (n: number, limit: number, window: number) => n > limit && n / seconds > limit / window;
       if (over(pings, this.t.pingSpamCount, this.t.pingSpamWindowSeconds) && due("ping-spam", p.id)) {
@@ -95,13 +103,13 @@ export class SnapshotFloods implements Heuristic {
             `${this.t.unsolicitedTxs} smallest transactions, ${this.t.unsolicitedTxs * MIN_TX_MESSAGE_BYTES})`,
         });
       }
-      if (over(dropped, this.t.addrExcessEntries, this.t.addrWindowSeconds) && due("addr-spam", p.id)) {
+      if (dropped > this.t.addrExcessEntries && due("addr-spam", p.id)) {
         (out ??= []).push({
           name: "addr-spam",
           severity: "warning",
           peerId: p.id,
           detail:
-            `${who()} had ${dropped} addresses dropped by the node's rate limit in ${seconds.toFixed(0)} s (getpeerinfo addr_rate_limited; threshold ` +
+            `${who()} had ${dropped} addresses dropped by the node's rate limit in ${addrSeconds.toFixed(0)} s (getpeerinfo addr_rate_limited; threshold ` +
             `${this.t.addrExcessEntries} in ${this.t.addrWindowSeconds} s)`,
         });
       }

@@ -371,6 +371,21 @@ describe("floods from getpeerinfo alone (RPC)", () => {
     const events = Array.from({ length: 60 }, (_, i) => snap(i * 10, 32 * Math.floor(i / 12), 61 * 30 * i, 2 * i));
     expect(names(run(events))).toEqual([]);
   });
+  it("sums the addresses the node dropped over addr-spam's window, so a slow drip is seen (the lab's addr-drip)", () => {
+    // About 65 dropped a second (10 addresses every 150 ms), polled every 2 s: 130 per interval, over 1000 after 16 s.
+    const drip = Array.from({ length: 12 }, (_, i) => snap(i * 2, 0, 0, 130 * i));
+    const alerts = run(drip);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        name: "addr-spam",
+        peerId: 14,
+        detail: expect.stringMatching(/had 1040 addresses dropped .* in 16 s .*threshold 1000 in 600 s/),
+      }),
+    ]);
+    expect(alerts[0]!.at).toBe(16);
+    // 1000 dropped over more than the window (an honest peer's bursts over a day) is not a drip.
+    expect(names(run(Array.from({ length: 50 }, (_, i) => snap(i * 60, 0, 0, 60 * i))))).toEqual([]);
+  });
   it("compares a peer's first snapshot with its connection, so a flood between two polls is seen", () => {
     // The lab's ping flood: 14,000 pings in the 2 s between connecting and the only snapshot that saw the peer.
     const connTime = 1_795_470_000 - 2;
