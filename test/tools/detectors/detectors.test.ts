@@ -220,6 +220,23 @@ describe("block-stalling", () => {
       expect.objectContaining({ name: "block-stalling", peerId: 60, detail: expect.stringMatching(/asked for 1 block\(s\) 21 s ago/) }),
     ]);
   });
+  it("alerts from the log's size-only lines: our getdata right after the peer's headers, and no block in 20 s", () => {
+    const line = (peerId: number, type: string, dir: "in" | "out", size: number, at: number) =>
+      ev("net.message", { peerId, addr: `203.0.113.${peerId}:40000`, connType: "inbound", direction: dir, msgType: type, size }, at, "log");
+    const tick = (at: number) => ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, at, "p2p");
+    const stall = [line(62, "headers", "in", 82, 0), line(62, "getdata", "out", 37, 0.002), tick(21)];
+    expect(run(stall)).toEqual([
+      expect.objectContaining({
+        name: "block-stalling",
+        peerId: 62,
+        detail: expect.stringMatching(/asked for 1 block\(s\) 21 s ago \(our getdata right after its headers, by the log's sizes\)/),
+      }),
+    ]);
+    // Delivered; a getdata long after the headers (a transaction's, after an inv); one answered with a tx: quiet.
+    expect(names(run([line(63, "headers", "in", 82, 0), line(63, "getdata", "out", 37, 0.002), line(63, "block", "in", 300, 0.5), tick(21)]))).toEqual([]);
+    expect(names(run([line(64, "headers", "in", 82, 0), line(64, "inv", "in", 37, 5), line(64, "getdata", "out", 37, 5.001), tick(30)]))).toEqual([]);
+    expect(names(run([line(65, "headers", "in", 82, 0), line(65, "getdata", "out", 37, 0.002), line(65, "tx", "in", 250, 0.1), tick(30)]))).toEqual([]);
+  });
   it("alerts from getpeerinfo's inflight alone (RPC)", () => {
     const snap = (at: number) => ev("peers.snapshot", { peers: [peer(61, { inflightBlocks: 1 })] }, at, "rpc");
     expect(names(run([snap(0), snap(10), snap(20)]))).toEqual(["block-stalling"]);
