@@ -1,6 +1,6 @@
 // docs/detection.md from the scorecard: the table per scenario and source set, then false warnings
 // on the benign runs, the node's CPU during the attacks, and what each column means and cannot see.
-import type { Cell, Scorecard, ScenarioScore } from "./score.js";
+import { type Cell, type Scorecard, type ScenarioScore, sourceMissReason } from "./score.js";
 
 const NDJSON_LOSS = " (bus:ndjson is the recorder's own queue: the recording holds fewer events than the sources delivered)";
 const otherAlerts = (cell: Cell) => cell.otherAlerts.map((a) => `${a.name} (+${a.afterSeconds} s)`).join(", ");
@@ -68,7 +68,8 @@ export function renderDetection(card: Scorecard): string {
   L.push("connection) to the event that raised it. ❌ not detected: *cannot see* means no event of that source names an");
   L.push("adversary (by address or peer id; for the pinger, its RTT did not rise); *no detector* means the source saw");
   L.push("the adversaries but no heuristic fired. *other* lists warnings that fired but do not name this attack.");
-  L.push("Misses expected today are listed in `lab/expected-misses.json`; issue 20 adds the detectors.");
+  L.push("Misses expected today are listed in `lab/expected-misses.json`, with why each source column misses what it misses");
+  L.push("(printed under each scenario below as *Why*).");
   L.push("");
   L.push("## Benign runs: false warnings");
   L.push("");
@@ -165,7 +166,9 @@ export function renderDetection(card: Scorecard): string {
     if (s.kind === "attack") {
       for (const c of card.columns) {
         const cell = s.cells[c.key] as Cell;
-        if (!cell.detected) L.push(`- ${c.title}: ${cell.why}${cell.otherAlerts.length ? `; other alerts: ${otherAlerts(cell)}` : ""}`);
+        if (cell.detected) continue;
+        const reason = c.key === "all" ? undefined : sourceMissReason(card.expectedMisses, s.name, c.key);
+        L.push(`- ${c.title}: ${cell.why}${cell.otherAlerts.length ? `; other alerts: ${otherAlerts(cell)}` : ""}${reason ? `. Why: ${reason}` : ""}`);
       }
       const miss = card.expectedMisses.misses[s.name];
       if (miss) L.push(`- Expected miss today: ${miss}`);

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { COLUMNS, loadExpectedMisses, loadManifest, repoRoot, scenarioNamed, scoreRecording } from "../../lab/score.js";
+import { COLUMNS, loadExpectedMisses, loadManifest, repoRoot, scenarioNamed, scoreRecording, sourceMissReason } from "../../lab/score.js";
 import { SCENARIOS } from "../../lab/scenarios/index.js";
 
 const ROOT = repoRoot();
@@ -32,17 +32,41 @@ describe("attack lab recordings", () => {
     for (const n of [...Object.keys(expected.misses), ...Object.keys(expected.falseWarnings)])
       expect(names, `lab/expected-misses.json names ${n}`).toContain(n);
     for (const r of manifest.recordings) expect(SCENARIOS.map((s) => s.name)).toContain(r.name);
+    for (const [n, cols] of Object.entries(expected.sourceMisses)) {
+      if (n !== "*") expect(names, `lab/expected-misses.json sourceMisses names ${n}`).toContain(n);
+      for (const c of Object.keys(cols)) expect(COLUMNS.filter((x) => x.key !== "all").map((x) => x.key)).toContain(c);
+    }
   });
+
+  // Each recording is scored once for both of its tests.
+  const scores = new Map<string, ReturnType<typeof scoreRecording>>();
+  const scored = (r: (typeof manifest.recordings)[number]) => {
+    let p = scores.get(r.name);
+    if (!p) scores.set(r.name, (p = scoreRecording(DIR, r, ROOT)));
+    return p;
+  };
 
   for (const r of manifest.recordings) {
     const s = scenarioNamed(r.name);
+    if (s.kind === "attack")
+      it(`${r.name}: each source column's miss says why in lab/expected-misses.json, and no detected cell has a reason left`, async () => {
+        const score = await scored(r);
+        for (const col of COLUMNS) {
+          if (col.key === "all") continue;
+          const reason = sourceMissReason(expected, r.name, col.key);
+          const own = expected.sourceMisses[r.name]?.[col.key];
+          const cell = score.cells[col.key];
+          if (cell?.detected) expect(own, `${r.name} / ${col.key} is detected now: remove its sourceMisses entry`).toBeUndefined();
+          else expect(reason, `${r.name} / ${col.key} misses (${cell?.why}): give the reason in sourceMisses`).toBeDefined();
+        }
+      });
     const known = s.kind === "attack" ? expected.misses[r.name] : expected.falseWarnings[r.name];
     const title =
       s.kind === "attack"
         ? `${r.name}: ${s.detectWith.join(" or ")} within ${s.maxLatencySeconds} s of the first message${known ? ` (expected miss: ${known})` : ""}`
         : `${r.name}: no warning${known ? ` (expected false warning: ${known})` : ""}`;
     (known ? it.fails : it)(title, async () => {
-      const score = await scoreRecording(DIR, r, ROOT);
+      const score = await scored(r);
       const cell = score.cells.all;
       expect(cell).toBeDefined();
       if (!cell) return;

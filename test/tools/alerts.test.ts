@@ -60,6 +60,32 @@ describe("inbound churn", () => {
     expect(run(Array.from({ length: 100 }, (_, i) => closed(i, i * 60)))).toEqual([]);
     expect(run(Array.from({ length: 100 }, (_, i) => closed(i, i, "outbound-full-relay")))).toEqual([]);
   });
+  // IPC tracing: no connection events, but each new connection's version, with its address.
+  const version = (id: number, at: number, addr: string, connType = "inbound") =>
+    ev(
+      "net.message",
+      msg(id, "version", "in", 102, { addr, connType, decoded: { version: { version: 70016, services: "0000000000000409", userAgent: "/Satoshi:27.0.0/" } } }),
+      at,
+      "ipc",
+    );
+  it("alerts on 31 new inbound connections from one netgroup within a minute, seen by their version messages alone", () => {
+    const alerts = run(Array.from({ length: 40 }, (_, i) => version(100 + i, i * 0.125, `203.0.113.${i % 250}:5000`)));
+    expect(alerts).toEqual([
+      {
+        name: "inbound-churn",
+        severity: "warning",
+        detail: expect.stringMatching(
+          /^31 new inbound connections from 203\.0\/16 in the last minute, the latest peer 130 \(203\.0\.113\.30:5000, \/Satoshi:27\.0\.0\/\) .*threshold 30 a minute/,
+        ),
+      },
+    ]);
+  });
+  it("stays quiet for new inbound peers from all over, one per peer id however often it repeats its version, and outbound", () => {
+    expect(run(Array.from({ length: 200 }, (_, i) => version(100 + i, i * 0.1, `${20 + (i % 200)}.${i}.0.1:8333`)))).toEqual([]);
+    expect(names(run(Array.from({ length: 100 }, (_, i) => version(7, i * 0.1, "203.0.113.7:5000"))))).not.toContain("inbound-churn");
+    expect(run(Array.from({ length: 100 }, (_, i) => version(100 + i, i * 0.1, `203.0.113.${i}:8333`, "outbound-full-relay")))).toEqual([]);
+    expect(run(Array.from({ length: 100 }, (_, i) => version(100 + i, i * 2.5, `203.0.113.${i}:5000`)))).toEqual([]);
+  });
 });
 
 describe("processing backlog", () => {

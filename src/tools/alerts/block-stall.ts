@@ -9,7 +9,11 @@
 //   `blockStallSeconds` apart, or getblockchaininfo's headers stay ahead of blocks for
 //   `tipBehindSeconds`;
 // - the log: the node itself drops a peer for stalling ("Peer is stalling block download",
-//   "Timeout downloading block").
+//   "Timeout downloading block"). Its message lines give no payload, so a getdata is taken for a
+//   block request when it follows that peer's `headers` within `DIRECT_FETCH_US`: Core asks for
+//   the blocks of new headers while it handles them (HeadersDirectFetchBlocks), while a getdata for
+//   transactions follows an inv. As it might still be one for a transaction, a `tx` from the peer
+//   also settles it.
 import type { PeerwatchEvent } from "../../events/index.js";
 import type { AlertData, Due, Heuristic } from "./heuristics.js";
 import { blockEntries } from "./inv-counts.js";
@@ -19,12 +23,16 @@ import type { Thresholds } from "./thresholds.js";
 const S = 1_000_000;
 const NONE: readonly AlertData[] = Object.freeze([]);
 const MAX_PEERS = 10_000;
+/** A getdata this soon after the peer's headers is the direct fetch of their blocks (the lab's: within 2 ms). */
+const DIRECT_FETCH_US = 1_000_000;
 
 export class BlockStall implements Heuristic {
   readonly name = "block-stalling";
   readonly prefixes = ["net.message", "net.connection", "peers.snapshot", "peer.disconnecting", "rpc.snapshot", "ping.rtt", "threads.snapshot"];
   /** Peers owing blocks: oldest request first; (asked at, blocks owed). */
-  private readonly owed = new Map<number, { since: number; blocks: number }>();
+  private readonly owed = new Map<number, { since: number; blocks: number; inferred?: true }>();
+  /** Peers whose headers came last, for the log's size-only getdata: id → when (oldest first). */
+  private readonly headersAt = new Map<number, number>();
   /** Peers with blocks in flight per getpeerinfo: since when. */
   private readonly inflightSince = new Map<number, number>();
   private behindSince = 0;
@@ -51,6 +59,20 @@ export class BlockStall implements Heuristic {
               this.owed.set(d.peerId, { since: e.ts, blocks: n });
             }
           }
+        } else if (d.direction === "in" && d.msgType === "headers" && d.decoded === undefined) {
+          this.headersAt.delete(d.peerId);
+          if (this.headersAt.size >= MAX_PEERS) this.headersAt.delete(this.headersAt.keys().next().value as number);
+          this.headersAt.set(d.peerId, e.ts);
+        } else if (d.direction === "out" && d.msgType === "getdata") {
+          // No payload (the log): the direct fetch of blocks just announced by headers, counted from the size (36 bytes an entry).
+          const at = this.headersAt.get(d.peerId);
+          if (at !== undefined && e.ts - at <= DIRECT_FETCH_US && !this.owed.has(d.peerId)) {
+            this.headersAt.delete(d.peerId);
+            if (this.owed.size >= MAX_PEERS) this.owed.delete(this.owed.keys().next().value as number);
+            this.owed.set(d.peerId, { since: e.ts, blocks: Math.max(1, Math.floor((d.size - 1) / 36)), inferred: true });
+          }
+        } else if (d.direction === "in" && d.msgType === "tx") {
+          if (this.owed.get(d.peerId)?.inferred) this.owed.delete(d.peerId);
         } else if (d.direction === "out" && d.msgType === "getblocktxn") {
           // A compact block's missing transactions: the block is still owed.
           if (!this.owed.has(d.peerId)) this.owed.set(d.peerId, { since: e.ts, blocks: 1 });
@@ -74,9 +96,13 @@ export class BlockStall implements Heuristic {
           });
         }
         this.owed.delete(e.data.peerId);
+        this.headersAt.delete(e.data.peerId);
         break;
       case "net.connection":
-        if (e.data.kind !== "misbehaving") this.owed.delete(e.data.peerId); // gone, or a reused id
+        if (e.data.kind !== "misbehaving") {
+          this.owed.delete(e.data.peerId); // gone, or a reused id
+          this.headersAt.delete(e.data.peerId);
+        }
         break;
       case "peers.snapshot": {
         if (this.owed.size > 0) {
@@ -135,7 +161,8 @@ export class BlockStall implements Heuristic {
         severity: "warning",
         peerId: id,
         detail:
-          `${this.book.describe(id)} was asked for ${o.blocks} block(s) ${((e.ts - o.since) / S).toFixed(0)} s ago and has not delivered (threshold ` +
+          `${this.book.describe(id)} was asked for ${o.blocks} block(s) ${((e.ts - o.since) / S).toFixed(0)} s ago` +
+          `${o.inferred ? " (our getdata right after its headers, by the log's sizes)" : ""} and has not delivered (threshold ` +
           `${this.t.blockStallSeconds} s; Core waits BLOCK_STALLING_TIMEOUT 2–64 s in the download window, else up to 10 min)`,
       });
     }

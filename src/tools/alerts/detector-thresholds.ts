@@ -29,7 +29,10 @@ export const DETECTOR_THRESHOLD_FIELDS = {
   /** A ping unanswered this long makes a peer silent; this many silent peers at once make an alert. */
   silentSeconds: seconds.default(10),
   silentPeers: count.default(5),
-  /** Transactions a peer pushed that the node never asked for (Core sends tx only on getdata), per window. */
+  /**
+   * Transactions a peer pushed that the node never asked for (Core sends tx only on getdata), per window. From getpeerinfo
+   * alone (snapshot-floods.ts): tx bytes from a peer never sent a getdata, at least this many smallest transactions (84 bytes each).
+   */
   unsolicitedTxs: count.default(50),
   /** Protocol violations (garbage, bad magic/checksum, oversized, misbehaving) per window that make an alert for a peer or a range. */
   violationsPerPeer: count.default(1),

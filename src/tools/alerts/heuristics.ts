@@ -5,6 +5,7 @@
 // so one that holds for every event of a flood does not build a message per event.
 import type { PeerInfo, PeerwatchEvent } from "../../events/index.js";
 import type { PrefixTree } from "../../iplists/prefix-tree.js";
+import { netgroup } from "./netgroup.js";
 import { RecentSamples, WindowMax, WindowSum } from "./windows.js";
 import type { Thresholds } from "./thresholds.js";
 
@@ -96,17 +97,49 @@ export class AddrSpam implements Heuristic {
   }
 }
 
-/** Many inbound connections closing: connection floods, eviction churn. */
+/**
+ * Many inbound connections closing, or opening from one netgroup: connection floods, eviction churn.
+ * Closes come from connection events (eBPF, log). A source that sees messages but no connection
+ * events (IPC tracing) sees each new inbound connection as its `version` (sent once per connection,
+ * with the peer's address): more than the same count a minute from one netgroup is the same flood,
+ * since a node's inbound slots are few and every connection beyond them closes again.
+ */
 export class InboundChurn implements Heuristic {
   readonly name = "inbound-churn";
-  readonly prefixes = ["net.connection"];
+  readonly prefixes = ["net.connection", "net.message"];
   private readonly closed = new WindowSum(60 * S, 60, 1);
+  private readonly opened = new WindowSum(60 * S, 60, 1024);
+  /** Peer ids whose version was counted (a repeated version is not a new connection); the oldest forgotten first. */
+  private readonly counted = new Map<number, true>();
   constructor(private readonly t: Thresholds) {}
   onEvent(e: PeerwatchEvent, due: Due = always): readonly AlertData[] {
+    if (e.type === "net.message") {
+      const d = e.data;
+      if (d.msgType !== "version" || d.direction !== "in" || d.connType !== "inbound" || d.addr === "" || this.counted.has(d.peerId)) return NONE;
+      this.counted.set(d.peerId, true);
+      if (this.counted.size > 10_000) this.counted.delete(this.counted.keys().next().value as number);
+      const group = netgroup(d.addr);
+      const n = this.opened.add(group, e.ts);
+      if (n <= this.t.inboundChurnPerMinute || !due(this.name)) return NONE;
+      return [
+        {
+          name: this.name,
+          severity: "warning",
+          detail:
+            `${n} new inbound connections from ${group} in the last minute, the latest peer ${d.peerId} (${d.addr}${this.agent(d)}) ` +
+            `(their version messages; threshold ${this.t.inboundChurnPerMinute} a minute from one netgroup)`,
+        },
+      ];
+    }
     if (e.type !== "net.connection" || (e.data.kind !== "closed" && e.data.kind !== "evicted") || e.data.connType !== "inbound") return NONE;
     const n = this.closed.add("inbound", e.ts);
     if (n <= this.t.inboundChurnPerMinute || !due(this.name)) return NONE;
     return [{ name: this.name, severity: "warning", detail: `${n} inbound connections closed in the last minute (threshold ${this.t.inboundChurnPerMinute})` }];
+  }
+
+  private agent(d: Extract<PeerwatchEvent, { type: "net.message" }>["data"]): string {
+    const ua = d.decoded?.version?.userAgent;
+    return ua ? `, ${ua.slice(0, 64)}` : "";
   }
 }
 

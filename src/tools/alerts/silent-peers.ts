@@ -4,7 +4,11 @@
 // answers within a round trip (under a second, a few seconds over Tor). A peer whose ping has
 // gone `silentSeconds` unanswered is silent; `silentPeers` silent at once raise the alert (one
 // slow peer is no attack). Seen from the messages (our ping out, its pong in: IPC tracing, eBPF,
-// the log with -debug=net) or from getpeerinfo's `pingwait` (RPC, IPC).
+// the log with -debug=net) or from getpeerinfo's `pingwait` (RPC, IPC). A getpeerinfo without
+// pingwait (a node or recorder that leaves it out) still counts the bytes: ping and pong carry the
+// same 8-byte nonce in the same framing, so `bytessent_per_msg.ping` above `bytesrecv_per_msg.pong`
+// is a ping outstanding; unchanged across snapshots `silentSeconds` apart, it is the same ping.
+import type { PeerInfo } from "../../events/index.js";
 import type { PeerwatchEvent } from "../../events/index.js";
 import type { AlertData, Due, Heuristic } from "./heuristics.js";
 import { netgroup } from "./netgroup.js";
@@ -22,6 +26,8 @@ export class SilentPeers implements Heuristic {
   private readonly waiting = new Map<number, number>();
   /** Peers silent past the limit: id → since when. */
   private readonly silent = new Map<number, number>();
+  /** getpeerinfo without pingwait: peers with ping bytes unanswered → those bytes and the first snapshot that showed them. */
+  private readonly unanswered = new Map<number, { pingBytes: number; since: number }>();
 
   constructor(
     private readonly t: Thresholds,
@@ -52,7 +58,11 @@ export class SilentPeers implements Heuristic {
         for (const id of this.waiting.keys()) if (!now.has(id)) this.waiting.delete(id);
         for (const id of this.silent.keys()) if (!now.has(id)) this.silent.delete(id);
       }
-      const mute = e.data.peers.filter((p) => (p.pingWaitMs ?? 0) >= limit / 1000);
+      const mute = e.data.peers.filter((p) => (p.pingWaitMs ?? this.byteWaitMs(p, e.ts)) >= limit / 1000);
+      if (this.unanswered.size > 0) {
+        const listed = new Set(e.data.peers.map((p) => p.id));
+        for (const id of this.unanswered.keys()) if (!listed.has(id)) this.unanswered.delete(id);
+      }
       if (mute.length >= this.t.silentPeers && due(this.name)) {
         const groups = new Set(mute.map((p) => netgroup(p.addr, p.mappedAs)));
         return [
@@ -61,9 +71,9 @@ export class SilentPeers implements Heuristic {
             severity: "warning",
             detail:
               `${mute.length} peers have left the node's ping unanswered for ${this.t.silentSeconds} s or more ` +
-              `(getpeerinfo pingwait; threshold ${this.t.silentPeers} peers; Core waits 20 min), from ${groups.size} netgroup(s): ${mute
+              `(getpeerinfo pingwait, or ping bytes sent over pong bytes received; threshold ${this.t.silentPeers} peers; Core waits 20 min), from ${groups.size} netgroup(s): ${mute
                 .slice(0, 5)
-                .map((p) => `peer ${p.id} ${p.addr} ${((p.pingWaitMs ?? 0) / 1000).toFixed(0)} s`)
+                .map((p) => `peer ${p.id} ${p.addr} ${((p.pingWaitMs ?? this.byteWaitMs(p, e.ts)) / 1000).toFixed(0)} s`)
                 .join(", ")}`,
           },
         ];
@@ -90,5 +100,25 @@ export class SilentPeers implements Heuristic {
           `honest peers answer within a round trip, Core waits 20 min): ${shown.join("; ")}`,
       },
     ];
+  }
+
+  /**
+   * How long (ms, at least) a ping has gone unanswered by the bytes getpeerinfo counts, for a peer without pingwait: 0 when none
+   * is outstanding. Called once per peer per snapshot (updates the record), then again for the detail (reads the same).
+   */
+  private byteWaitMs(p: PeerInfo, ts: number): number {
+    const sent = p.bytesSentPerMsg?.ping ?? 0;
+    const outstanding = sent > (p.bytesRecvPerMsg?.pong ?? 0);
+    const before = this.unanswered.get(p.id);
+    if (!outstanding) {
+      if (before !== undefined) this.unanswered.delete(p.id);
+      return 0;
+    }
+    if (before === undefined || before.pingBytes !== sent) {
+      if (before === undefined && this.unanswered.size >= MAX_PEERS) this.unanswered.delete(this.unanswered.keys().next().value as number);
+      this.unanswered.set(p.id, { pingBytes: sent, since: ts });
+      return 0;
+    }
+    return (ts - before.since) / 1000;
   }
 }

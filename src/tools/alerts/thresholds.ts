@@ -18,7 +18,10 @@ export const thresholdsSchema = z.strictObject({
    */
   addrExcessEntries: z.number().int().positive().default(1000),
   addrWindowSeconds: z.number().positive().default(600),
-  /** Closed inbound connections per minute. Evictions of a full node are about one a minute. */
+  /**
+   * Closed inbound connections per minute, or new ones (their version messages, for IPC tracing) from one netgroup.
+   * Evictions of a full node are about one a minute; its inbound slots are -maxconnections (125) less 11 outbound.
+   */
   inboundChurnPerMinute: z.number().int().positive().default(30),
   /** p95 of the pinger's RTT over the window, seconds. Loopback RTT is well under 1 ms when idle. */
   backlogP95Seconds: z.number().positive().default(1),

@@ -187,6 +187,30 @@ describe("protocol-garbage and misbehaving-peer", () => {
       "misbehaving-peer",
     ]);
   });
+  it("alerts on an inbound peer the log says the transport refused (no header error line), not on Core's own failed v2 attempts", () => {
+    // The lab's garbage run, log alone: the disconnection, then the closed line that says inbound.
+    const refused = (peerId: number, at: number, connType?: string) => [
+      ev("peer.disconnecting", { peerId, cause: "other", detail: "receiving message bytes failed", addr: `203.0.113.${peerId}:40000` }, at, "log"),
+      ev("net.connection", { kind: "closed", peerId, addr: `203.0.113.${peerId}:40000`, ...(connType ? { connType } : {}) }, at + 0.001, "log"),
+    ];
+    expect(run(refused(53, 0, "inbound"))).toEqual([
+      expect.objectContaining({
+        name: "protocol-garbage",
+        peerId: 53,
+        detail: expect.stringMatching(/peer 53 \(203\.0\.113\.53:40000.*had its bytes refused by the node's transport.*1 violation from 203\.0\/16/),
+      }),
+    ]);
+    // An outbound v2 attempt to a v1-only peer ends the same way (the closed line names no inbound peer): quiet.
+    expect(run(Array.from({ length: 30 }, (_, i) => refused(60 + i, i)).flat())).toEqual([]);
+    // A header error already counted is not counted again when the disconnection follows.
+    const header = ev(
+      "net.protocol_error",
+      { peerId: 54, problem: "wrong_magic", detail: "Header error: Wrong MessageStart 0b110907 received, peer=54" },
+      0,
+      "log",
+    );
+    expect(run([header, ...refused(54, 0.01, "inbound")]).map((a) => a.detail)).toEqual([expect.stringMatching(/peer 54 .*wrong network magic/)]);
+  });
 });
 
 describe("block-stalling", () => {
@@ -195,6 +219,23 @@ describe("block-stalling", () => {
     expect(run(events)).toEqual([
       expect.objectContaining({ name: "block-stalling", peerId: 60, detail: expect.stringMatching(/asked for 1 block\(s\) 21 s ago/) }),
     ]);
+  });
+  it("alerts from the log's size-only lines: our getdata right after the peer's headers, and no block in 20 s", () => {
+    const line = (peerId: number, type: string, dir: "in" | "out", size: number, at: number) =>
+      ev("net.message", { peerId, addr: `203.0.113.${peerId}:40000`, connType: "inbound", direction: dir, msgType: type, size }, at, "log");
+    const tick = (at: number) => ev("ping.rtt", { rttNs: 1e6, target: "x:1" }, at, "p2p");
+    const stall = [line(62, "headers", "in", 82, 0), line(62, "getdata", "out", 37, 0.002), tick(21)];
+    expect(run(stall)).toEqual([
+      expect.objectContaining({
+        name: "block-stalling",
+        peerId: 62,
+        detail: expect.stringMatching(/asked for 1 block\(s\) 21 s ago \(our getdata right after its headers, by the log's sizes\)/),
+      }),
+    ]);
+    // Delivered; a getdata long after the headers (a transaction's, after an inv); one answered with a tx: quiet.
+    expect(names(run([line(63, "headers", "in", 82, 0), line(63, "getdata", "out", 37, 0.002), line(63, "block", "in", 300, 0.5), tick(21)]))).toEqual([]);
+    expect(names(run([line(64, "headers", "in", 82, 0), line(64, "inv", "in", 37, 5), line(64, "getdata", "out", 37, 5.001), tick(30)]))).toEqual([]);
+    expect(names(run([line(65, "headers", "in", 82, 0), line(65, "getdata", "out", 37, 0.002), line(65, "tx", "in", 250, 0.1), tick(30)]))).toEqual([]);
   });
   it("alerts from getpeerinfo's inflight alone (RPC)", () => {
     const snap = (at: number) => ev("peers.snapshot", { peers: [peer(61, { inflightBlocks: 1 })] }, at, "rpc");
@@ -288,6 +329,31 @@ describe("silent-peers", () => {
     const snap = ev("peers.snapshot", { peers: Array.from({ length: 6 }, (_, i) => peer(i * 2, { pingWaitMs: 15_000 })) }, 0, "rpc");
     expect(names(run([snap]))).toEqual(["silent-peers"]);
   });
+  it("sees the same from getpeerinfo without pingwait: ping bytes sent over pong bytes received, unchanged for 10 s", () => {
+    // The lab's silent peers as its recording's snapshots show them: one ping sent (32 bytes), no pong.
+    const mute = (id: number) => peer(id * 2, { bytesSentPerMsg: { ping: 32, verack: 24 }, bytesRecvPerMsg: { verack: 24 } });
+    const snap = (at: number, peers = Array.from({ length: 6 }, (_, i) => mute(i + 1))) => ev("peers.snapshot", { peers }, at, "rpc");
+    const alerts = run([0, 2, 4, 6, 8, 10].map((at) => snap(at)));
+    expect(alerts).toEqual([
+      expect.objectContaining({ name: "silent-peers", detail: expect.stringMatching(/^6 peers .*ping bytes sent over pong bytes received.*peer 2 .* 10 s/) }),
+    ]);
+    expect(names(run([0, 2, 4, 6, 8].map((at) => snap(at))))).toEqual([]); // 8 s: not yet
+    // Honest peers: each ping answered by the next snapshot, a new one every 2 min.
+    const honest = (at: number) =>
+      ev(
+        "peers.snapshot",
+        {
+          peers: Array.from({ length: 6 }, (_, i) => {
+            const pings = Math.floor(at / 120) + 1;
+            const answered = at % 120 < 2 ? pings - 1 : pings; // the new ping is outstanding for at most one snapshot
+            return peer(i * 2, { bytesSentPerMsg: { ping: 32 * pings }, bytesRecvPerMsg: { pong: 32 * answered } });
+          }),
+        },
+        at,
+        "rpc",
+      );
+    expect(names(run(Array.from({ length: 300 }, (_, i) => honest(i * 2))))).toEqual([]);
+  });
   it("stays quiet when pongs come back", () => {
     const events = Array.from({ length: 20 }, (_, i) => [
       ev("net.message", msg(110 + i, "ping", "out"), i),
@@ -321,5 +387,52 @@ describe("floods from getpeerinfo alone (RPC)", () => {
   it("stays quiet for honest growth (a ping every 2 min, a few invs, gossip inside the limit)", () => {
     const events = Array.from({ length: 60 }, (_, i) => snap(i * 10, 32 * Math.floor(i / 12), 61 * 30 * i, 2 * i));
     expect(names(run(events))).toEqual([]);
+  });
+  it("sums the addresses the node dropped over addr-spam's window, so a slow drip is seen (the lab's addr-drip)", () => {
+    // About 65 dropped a second (10 addresses every 150 ms), polled every 2 s: 130 per interval, over 1000 after 16 s.
+    const drip = Array.from({ length: 12 }, (_, i) => snap(i * 2, 0, 0, 130 * i));
+    const alerts = run(drip);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        name: "addr-spam",
+        peerId: 14,
+        detail: expect.stringMatching(/had 1040 addresses dropped .* in 16 s .*threshold 1000 in 600 s/),
+      }),
+    ]);
+    expect(alerts[0]!.at).toBe(16);
+    // 1000 dropped over more than the window (an honest peer's bursts over a day) is not a drip.
+    expect(names(run(Array.from({ length: 50 }, (_, i) => snap(i * 60, 0, 0, 60 * i))))).toEqual([]);
+  });
+  it("compares a peer's first snapshot with its connection, so a flood between two polls is seen", () => {
+    // The lab's ping flood: 14,000 pings in the 2 s between connecting and the only snapshot that saw the peer.
+    const connTime = 1_795_470_000 - 2;
+    const alerts = run([ev("peers.snapshot", { peers: [peer(15, { connTime, bytesRecvPerMsg: { ping: 32 * 14_000, version: 126 } })] }, 0, "rpc")]);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        name: "ping-spam",
+        peerId: 15,
+        detail: expect.stringMatching(/peer 15 .*sent about 14000 pings in 2 s .*threshold 20 in 60 s/),
+      }),
+    ]);
+    // A peer connected for a day with Core's one ping per 2 min: 720 pings, far under the rate.
+    const old = peer(16, { connTime: 1_795_470_000 - 86_400, bytesRecvPerMsg: { ping: 32 * 720, inv: 36 * 50_000 } });
+    expect(names(run([ev("peers.snapshot", { peers: [old] }, 0, "rpc")]))).toEqual([]);
+  });
+  it("raises tx-spam when a peer sent transactions and was never sent a getdata", () => {
+    const connTime = 1_795_470_000 - 2;
+    const pushed = peer(17, { connTime, bytesRecvPerMsg: { tx: 70_800, version: 126 }, bytesSentPerMsg: { version: 127, ping: 32 } });
+    expect(run([ev("peers.snapshot", { peers: [pushed] }, 0, "rpc")])).toEqual([
+      expect.objectContaining({
+        name: "tx-spam",
+        peerId: 17,
+        detail: expect.stringMatching(/pushed 70800 bytes of transactions in 2 s and was never sent a getdata .*threshold .*50 smallest transactions, 4200/),
+      }),
+    ]);
+    // An honest relayer: every tx answers a getdata of ours, however many bytes.
+    const honest = (at: number, k: number) =>
+      ev("peers.snapshot", { peers: [peer(18, { connTime, bytesRecvPerMsg: { tx: 400_000 * k }, bytesSentPerMsg: { getdata: 61 * k } })] }, at, "rpc");
+    expect(names(run(Array.from({ length: 30 }, (_, i) => honest(i * 2, i + 1))))).toEqual([]);
+    // A few small stray transactions (under the bytes of 50) are not enough.
+    expect(names(run([ev("peers.snapshot", { peers: [peer(19, { connTime, bytesRecvPerMsg: { tx: 84 * 49 } })] }, 0, "rpc")]))).toEqual([]);
   });
 });
