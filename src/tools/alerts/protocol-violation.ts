@@ -62,7 +62,9 @@ export class ProtocolViolation implements Heuristic {
       case "net.connection":
         if (e.data.kind === "closed" && e.data.connType === "inbound" && this.refusedBefore.get(e.data.peerId) === false) {
           this.refusedBefore.set(e.data.peerId, true);
-          const what = `had its bytes refused by the node's transport, which disconnected it ("${TRANSPORT_REFUSED}", net.cpp: a header error or a broken v2 handshake)`;
+          const what =
+            `had its bytes refused by the node's transport, which disconnected it ("${TRANSPORT_REFUSED}", net.cpp: a header error or a broken ` +
+            `v2 handshake)`;
           return this.violation("protocol-garbage", e.data.peerId, e.data.addr ?? "", e.ts, what, due);
         }
         if (e.data.kind !== "misbehaving") return NONE;

@@ -71,7 +71,8 @@ export class SilentPeers implements Heuristic {
             severity: "warning",
             detail:
               `${mute.length} peers have left the node's ping unanswered for ${this.t.silentSeconds} s or more ` +
-              `(getpeerinfo pingwait, or ping bytes sent over pong bytes received; threshold ${this.t.silentPeers} peers; Core waits 20 min), from ${groups.size} netgroup(s): ${mute
+              `(getpeerinfo pingwait, or ping bytes sent over pong bytes received; threshold ${this.t.silentPeers} peers; Core waits 20 min), ` +
+              `from ${groups.size} netgroup(s): ${mute
                 .slice(0, 5)
                 .map((p) => `peer ${p.id} ${p.addr} ${((p.pingWaitMs ?? this.byteWaitMs(p, e.ts)) / 1000).toFixed(0)} s`)
                 .join(", ")}`,
