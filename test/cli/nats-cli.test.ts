@@ -307,7 +307,10 @@ if ("skip" in bin) {
       try {
         const url = await metricsUrl(tools);
         await until(() => /NATS: reading/.test(tools.stderr), 10000);
-        await Promise.all([feed(env.srv.url, a), feed(env.srv.url, b)]);
+        // One after the other: fleet-rtt-divergence compares each node's latest RTTs as they arrive, so two feeds racing
+        // under load could bring all of beta's slow pings before alpha had any (no other node to compare with: no alert).
+        await feed(env.srv.url, a);
+        await feed(env.srv.url, b);
         const fed = () => readRecording(file).filter((e) => e.source !== "peerwatch");
         await until(() => fed().length === a.length + b.length, 20000).catch((err: Error) => {
           // Failed twice under load, cause not found: say what arrived, for the next time.
