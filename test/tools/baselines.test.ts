@@ -32,6 +32,17 @@ function* looped(events: PeerwatchEvent[], start: number, seconds: number): Gene
   for (let k = 0; k * period < seconds * 1e6; k++) for (const e of events) yield { ...e, ts: start + k * period + (e.ts - t0) } as PeerwatchEvent;
 }
 
+/** Feeds `events` looped from `start` for `seconds` into `w`: the alerts it raised and the last event's time. */
+function feedLooped(w: BaselineWatch, events: PeerwatchEvent[], start: number, seconds: number): { alerts: number; end: number } {
+  let alerts = 0;
+  let end = start;
+  for (const e of looped(events, start, seconds)) {
+    alerts += w.onEvent(e).length;
+    end = e.ts;
+  }
+  return { alerts, end };
+}
+
 const pingFlood = (start: number, n: number, seconds: number) =>
   Array.from(
     { length: n },
@@ -60,12 +71,7 @@ describe("adaptive baselines", () => {
 
   it("raises no anomaly on the demo looped for a simulated day, then one for a ping flood, saying which rate, how far, since when and who", () => {
     const w = new BaselineWatch();
-    let alerts = 0;
-    let end = START;
-    for (const e of looped(demo, START, 24 * 3600)) {
-      alerts += w.onEvent(e).length;
-      end = e.ts;
-    }
+    const { alerts, end } = feedLooped(w, demo, START, 24 * 3600);
     expect(alerts).toBe(0);
     expect(w.normal("msg:ping:in")!.n).toBeGreaterThan(1000);
     const flood = pingFlood(end + 1_000_000, 20_000, 30);
@@ -110,12 +116,7 @@ describe("adaptive baselines", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-baseline-days-"));
     const file = path.join(dir, "state.json");
     const warm = new BaselineWatch({ ...DEFAULT_BASELINE, stateFile: file });
-    let alerts = 0;
-    let end = START;
-    for (const e of looped(demo, START, (3 * 24 + 2) * 3600)) {
-      alerts += warm.onEvent(e).length;
-      end = e.ts;
-    }
+    const { alerts, end } = feedLooped(warm, demo, START, (3 * 24 + 2) * 3600);
     expect(alerts).toBe(0);
     const hour = new Date(end / 1000).getUTCHours();
     expect(warm.hourNormal("msg:ping:in", hour)!.n).toBeGreaterThanOrEqual(DEFAULT_BASELINE.profileDays * 60);
@@ -138,12 +139,7 @@ describe("adaptive baselines", () => {
   it("raises no anomaly on a benign lab recording looped for three simulated days and two hours, its hours' profiles in use at the end", () => {
     const events = labEvents("benign-traffic", START);
     const w = new BaselineWatch();
-    let alerts = 0;
-    let end = START;
-    for (const e of looped(events, START, (3 * 24 + 2) * 3600)) {
-      alerts += w.onEvent(e).length;
-      end = e.ts;
-    }
+    const { alerts, end } = feedLooped(w, events, START, (3 * 24 + 2) * 3600);
     expect(alerts).toBe(0);
     expect(w.hourNormal("msg:getdata:in", new Date(end / 1000).getUTCHours())!.n).toBeGreaterThanOrEqual(DEFAULT_BASELINE.profileDays * 60);
   });
