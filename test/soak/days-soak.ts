@@ -178,10 +178,13 @@ async function readPage(webUrl: string, signal: AbortSignal): Promise<void> {
 }
 
 function eventsBytes(dir: string): number {
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.startsWith("events.ndjson"))
-    .reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+  let n = 0;
+  for (const f of fs.readdirSync(dir)) {
+    if (!f.startsWith("events.ndjson")) continue;
+    // The rotation may remove the oldest file between the listing and its stat: gone, it holds nothing.
+    n += fs.statSync(path.join(dir, f), { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return n;
 }
 
 /**
