@@ -6,6 +6,7 @@
 // drops are forced (a small queue and a consumer made slow), and "no drops" uses a queue larger than
 // the whole flood.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { LiveCli } from "../helpers/cli.js";
 import { makeEvent, type Emit, type PeerwatchEvent } from "../../src/events/index.js";
 import { NetTracing, type NetTracingOptions } from "../../src/ipc/net-tracing.js";
 import { probeCapabilities } from "../../src/ipc/probe.js";
@@ -132,6 +133,58 @@ describe.skipIf(skip)("IPC net-message tracing: a flood from the stand-in node, 
     expect(r.delivered).toBeLessThan(40000);
     expect(r.delivered).toBeLessThanOrEqual(r.queued);
     expect(await node.send("flood 0 1")).toMatch(/^error flood takes 1\.\./);
+  }, 90_000);
+});
+
+describe.skipIf(skip)("peerwatch observe: a flood while peerwatch is stopped", () => {
+  it("the node's queue overflows while observe is stopped; observe's events.dropped are exactly the node's drops, counted + dropped = produced", async () => {
+    const node = new Standin((bin as { path: string }).path, ["--tracing"]);
+    await node.start();
+    const cli = new LiveCli([
+      "observe",
+      "--sources",
+      "ipc",
+      "--ipc-socket",
+      node.socket,
+      "--events",
+      "-",
+      "--metrics",
+      "off",
+      "--rpc-interval",
+      "60",
+      "--ipc-trace-queue-events",
+      "64",
+      "--ipc-trace-batch-events",
+      "16",
+    ]);
+    try {
+      await cli.waitFor((e) => e.type === "source.status" && (e.data.capabilities ?? []).includes("net-tracing"), 15_000);
+      cli.child.kill("SIGSTOP");
+      // The whole flood is produced while observe is stopped: at most the batch in flight and 64 queued get through.
+      const reply = node.send("flood 2000 20000", 60_000, /^(ok|error) flood.*$/m);
+      for (let i = 0; ; i++) {
+        if (Number(/flood_produced=(\d+)/.exec(await node.send("stats"))?.[1]) === 2000) break;
+        if (i > 600) throw new Error("the stand-in did not produce its flood");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      cli.child.kill("SIGCONT");
+      const r = floodReply(await reply);
+      expect(r).toMatchObject({ produced: 2000, subscribers: 1 });
+      expect(r.delivered).toBe(r.queued);
+      expect(r.queued).toBeLessThanOrEqual(64 + 16);
+      expect(r.dropped).toBe(2000 - r.queued);
+      const ipcDrops = () =>
+        cli.events
+          .filter((e) => e.type === "events.dropped" && (e.data as { source: string }).source === "ipc")
+          .map((e) => e.data as { count: number; reason: string });
+      await until(() => messages(cli.events).length === r.queued && ipcDrops().reduce((n, d) => n + d.count, 0) === r.dropped, 10_000);
+      expect(ipcDrops().every((d) => d.reason === QUEUE_FULL)).toBe(true);
+      expect(messages(cli.events).length + r.dropped).toBe(2000);
+    } finally {
+      cli.child.kill("SIGCONT");
+      expect(await cli.stop()).toBe(0);
+      await node.stop();
+    }
   }, 90_000);
 });
 

@@ -130,6 +130,7 @@ struct State {
   bool tracingNext = false;
   bool wallClock = false;  // --clock=wall
   bool flooding = false;   // a flood command is running
+  int64_t floodProduced = 0;  // messages the last (or running) flood produced so far, for "stats"
   std::string refuse;                // traceNetMessages fails with this text when set
   std::string nextOptions = "none";  // the fields only the later fork has, as the client left them
   std::string hangMethod, invalidMethod;
@@ -592,6 +593,7 @@ kj::Promise<void> floodProduce(Flood& f) {
       q->queued++;
     }
   }
+  f.s.floodProduced = f.produced;
   if (f.produced >= f.total) {
     f.producing = false;
     return kj::READY_NOW;
@@ -681,6 +683,7 @@ void startFlood(State& s, int64_t total, int64_t rate) {
     }
   }
   s.flooding = true;
+  s.floodProduced = 0;
   f->start = std::chrono::steady_clock::now();
   Flood& ref = *f;
   auto loops = kj::heapArrayBuilder<kj::Promise<void>>(ref.queues.size() + 1);
@@ -809,7 +812,7 @@ kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::s
                   << " callbacks=" << s.callbacks << " clients=" << s.clients.size()
                   << " subscribers=" << activeSubscriptions(s) << " handler_destroyed=" << s.handlerDestroyed
                   << " tracing_destroyed=" << s.tracingDestroyed << " options=" << s.lastOptions
-                  << " next_options=" << s.nextOptions << std::endl;
+                  << " next_options=" << s.nextOptions << " flood_produced=" << s.floodProduced << std::endl;
         continue;
       } else {
         std::cout << "error unknown command " << cmd << std::endl;
