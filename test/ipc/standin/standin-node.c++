@@ -50,7 +50,7 @@
 //   malformed                              write a frame with a bad segment table to every client
 //   oversized <bytes>                      write a frame header announcing <bytes> to every client
 //   drop                                   close every client connection
-//   stats                                  print counters
+//   stats                                  print counters (flood_produced: the running or last flood's messages so far)
 // It prints "listening <path>" once it accepts connections.
 #include <capnp/rpc-twoparty.h>
 #include <capnp/message.h>
