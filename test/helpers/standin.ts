@@ -55,11 +55,11 @@ export class Standin {
     }
   }
 
-  /** Sends one control command and waits for its "ok"/"stats"/"error" line. */
-  async send(cmd: string): Promise<string> {
+  /** Sends one control command and waits (5 s unless told) for its "ok"/"stats"/"error" line (or the line `reply` matches). */
+  async send(cmd: string, ms = 5000, reply = /^(ok|stats|error).*$/m): Promise<string> {
     const from = this.out.length;
     this.child!.stdin.write(`${cmd}\n`);
-    return this.waitOutput(/^(ok|stats|error).*$/m, 5000, from);
+    return this.waitOutput(reply, ms, from);
   }
 
   /** The stand-in's process id (for --pid: its threads stand for the node's in cost reports). */

@@ -31,12 +31,26 @@
 //                                          like the fork's, unless --clock=wall) with a real
 //                                          payload (ping, inv, version, feefilter in turn) of which
 //                                          maxPayloadBytes are copied; replies "ok trace stamp=<the first
-//                                          message's timestampUs>"
+//                                          message's timestampUs>". Every command's batches go out at
+//                                          once (a burst, unlike a node): for a node's pace, use flood
+//   flood <messages> <rate per second>     produce messages at that rate (the same messages and payloads
+//                                          as trace; each stamped when produced, steady_clock unless
+//                                          --clock=wall) into each subscriber's bounded queue, counting
+//                                          what does not fit, and deliver them as the fork's
+//                                          src/node/net_trace.cpp does: one delivery loop per subscriber,
+//                                          batches of up to maxBatchEvents (or what came within
+//                                          maxBatchWaitUs), the next only when the previous call returned,
+//                                          each carrying the drops since the last (see "flood:" below).
+//                                          At most 10,000,000 messages at 1,000,000/s, one flood at a time.
+//                                          Replies when all are produced and delivered (or the subscribers
+//                                          went away): "ok flood produced=<n> queued=<n> dropped=<n>
+//                                          delivered=<n> subscribers=<n>" (queued, dropped and delivered
+//                                          summed over the subscribers the flood started with)
 //   refuse <text>|none                     traceNetMessages fails with <text> (a node that refuses a client)
 //   malformed                              write a frame with a bad segment table to every client
 //   oversized <bytes>                      write a frame header announcing <bytes> to every client
 //   drop                                   close every client connection
-//   stats                                  print counters
+//   stats                                  print counters (flood_produced: the running or last flood's messages so far)
 // It prints "listening <path>" once it accepts connections.
 #include <capnp/rpc-twoparty.h>
 #include <capnp/message.h>
@@ -65,6 +79,9 @@
 #include <chrono>
 #include <type_traits>
 #include <map>
+#include <deque>
+#include <memory>
+#include <vector>
 
 namespace {
 
@@ -95,6 +112,7 @@ struct Subscription {
   NetMessageTrace::Client callback;
   bool next;  // write messages with the later fork's larger struct
   uint32_t maxPayloadBytes, maxQueueEvents, maxBatchEvents, maxBatchWaitUs;
+  bool inbound = true, outbound = true;
   bool active = true;
   Subscription(NetMessageTrace::Client cb, bool next) : callback(kj::mv(cb)), next(next) {}
 };
@@ -111,6 +129,8 @@ struct State {
   std::string lastOptions = "none";
   bool tracingNext = false;
   bool wallClock = false;  // --clock=wall
+  bool flooding = false;   // a flood command is running
+  int64_t floodProduced = 0;  // messages the last (or running) flood produced so far, for "stats"
   std::string refuse;                // traceNetMessages fails with this text when set
   std::string nextOptions = "none";  // the fields only the later fork has, as the client left them
   std::string hangMethod, invalidMethod;
@@ -332,6 +352,8 @@ void subscribe(Client& c, capnp::CallContext<Tracing::TraceNetMessagesParams, Tr
   sub->maxQueueEvents = o.getMaxQueueEvents();
   sub->maxBatchEvents = o.getMaxBatchEvents() == 0 ? 1 : o.getMaxBatchEvents();
   sub->maxBatchWaitUs = o.getMaxBatchWaitUs();
+  sub->inbound = o.getInbound();
+  sub->outbound = o.getOutbound();
   c.state.lastOptions = std::to_string(sub->maxPayloadBytes) + "," + std::to_string(sub->maxQueueEvents) + "," +
                         std::to_string(sub->maxBatchEvents) + "," + std::to_string(sub->maxBatchWaitUs);
   if (next) {
@@ -428,6 +450,26 @@ std::string payloadOf(int i, std::string& type) {
   return p;
 }
 
+// Message i (inbound when i is even), stamped stampUs, with maxPayloadBytes of its payload.
+template <typename Message>
+void fillMessage(typename Message::Builder m, const Subscription& sub, int i, int64_t stampUs) {
+  std::string type;
+  std::string payload = payloadOf(i, type);
+  m.setInbound(i % 2 == 0);
+  m.setPeerId(i % 7);
+  m.setPeerAddr("127.0.0.1:18444");
+  m.setConnType(i % 2 == 0 ? "inbound" : "outbound-full-relay");
+  m.setMsgType(type);
+  m.setMsgSize(payload.size());
+  size_t copy = std::min<size_t>(payload.size(), sub.maxPayloadBytes);
+  m.setPayload(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(payload.data()), copy));
+  m.setTimestampUs(stampUs);
+  if constexpr (std::is_same_v<Message, next::NetMessage>) {
+    m.setNetwork("not_publicly_routable");
+    m.setTransportV2(i % 2 == 1);
+  }
+}
+
 // One batch of messages start..start+count to one subscriber, in the schema version it speaks.
 template <typename Message>
 kj::Promise<void> sendBatch(Subscription& sub, Thread::Client thread, int start, int count, uint64_t dropped, int64_t stampUs) {
@@ -437,26 +479,16 @@ kj::Promise<void> sendBatch(Subscription& sub, Thread::Client thread, int start,
   // messages is the params' second pointer: written with the message struct of this fork version.
   NetMessageTrace::MessagesParams::Builder params = req;
   auto list = capnp::AnyStruct::Builder(kj::mv(params)).getPointerSection()[1].initAs<capnp::List<Message>>(count);
-  for (int j = 0; j < count; j++) {
-    int i = start + j;
-    auto m = list[j];
-    std::string type;
-    std::string payload = payloadOf(i, type);
-    m.setInbound(i % 2 == 0);
-    m.setPeerId(i % 7);
-    m.setPeerAddr("127.0.0.1:18444");
-    m.setConnType(i % 2 == 0 ? "inbound" : "outbound-full-relay");
-    m.setMsgType(type);
-    m.setMsgSize(payload.size());
-    size_t copy = std::min<size_t>(payload.size(), sub.maxPayloadBytes);
-    m.setPayload(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(payload.data()), copy));
-    m.setTimestampUs(stampUs + i);
-    if constexpr (std::is_same_v<Message, next::NetMessage>) {
-      m.setNetwork("not_publicly_routable");
-      m.setTransportV2(i % 2 == 1);
-    }
-  }
+  for (int j = 0; j < count; j++) fillMessage<Message>(list[j], sub, start + j, stampUs + start + j);
   return req.send().ignoreResult();
+}
+
+// Now in µs on the clock the node stamps messages with: steady_clock like the fork (src/interfaces/tracing.h:
+// CLOCK_MONOTONIC on Linux), or system_clock with --clock=wall.
+int64_t stampNowUs(const State& s) {
+  return s.wallClock
+      ? std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count()
+      : std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 // Push n messages to every live subscription, asking the client's ThreadMap for a thread first.
@@ -464,9 +496,7 @@ kj::Promise<void> sendBatch(Subscription& sub, Thread::Client thread, int start,
 int64_t pushTrace(State& s, int n, uint64_t dropped, long ageMs) {
   // Like the fork (src/interfaces/tracing.h): timestampUs is steady_clock (CLOCK_MONOTONIC on Linux),
   // not wall-clock time; --clock=wall stamps system_clock, as a node that did would.
-  int64_t nowUs = s.wallClock
-      ? std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count()
-      : std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  int64_t nowUs = stampNowUs(s);
   for (Client* c : s.clients) {
     for (auto& sub : c->subscriptions) {
       if (!sub->active) continue;
@@ -497,6 +527,181 @@ int64_t pushTrace(State& s, int n, uint64_t dropped, long ageMs) {
     }
   }
   return nowUs - ageMs * 1000;
+}
+
+// ---- flood: messages produced at a rate, delivered as the fork's net_trace.cpp delivers them ----
+// The fork (src/node/net_trace.cpp, the version with max_batch_wait_us, whose options are
+// capnp/experimental/tracing_net.capnp's) clamps a subscriber's options (ClampOptions), gives it a
+// bounded ring of bit_ceil(max(max_queue_events, 2)) slots, and record() (on the message handler
+// thread) pushes each message into it, or counts it in `dropped` when the ring is full, skipping a
+// subscriber that does not want the message's direction. One delivery thread per subscriber loops:
+// drain up to max_batch_events; if that is not a full batch, wait max_batch_wait_us (50 µs when 0),
+// drain again up to max_batch_events; nothing: start over; else exchange `dropped` with 0 and call
+// messages(batch, dropped), waiting for the call to return before the next batch. A failed call
+// removes the subscriber. Here the producer and the delivery loops share the kj event loop: the
+// producer runs every ~1 ms and adds what the rate owes since the flood began (so a late tick
+// catches up in a burst, as a message handler working through a backlog would); a delivery loop's
+// wait is a kj timer (the event loop wakes at millisecond granularity, so waits below 1 ms last ~1 ms).
+constexpr int64_t FLOOD_MAX_MESSAGES = 10'000'000;
+constexpr int64_t FLOOD_MAX_RATE = 1'000'000;  // messages a second
+constexpr uint32_t MAX_QUEUE_EVENTS = 1 << 20;  // the fork's bound
+
+struct FloodQueue {
+  Subscription* sub;
+  Client* client;
+  size_t capacity;     // ring slots: bit_ceil(max(maxQueueEvents clamped to [1, 2^20], 2))
+  uint32_t batchMax;   // maxBatchEvents clamped to [1, maxQueueEvents]
+  int64_t waitUs;      // maxBatchWaitUs clamped to 1 s; 0 polls every 50 µs
+  std::deque<std::pair<int64_t, int64_t>> ring;  // message index, timestampUs
+  uint64_t dropped = 0;  // since the last batch (the fork's Subscriber::dropped)
+  uint64_t queued = 0, droppedTotal = 0, delivered = 0;
+  kj::Maybe<Thread::Client> thread;  // the client thread libmultiprocess asked for once, reused for every call
+};
+
+struct Flood {
+  State& s;
+  int64_t total, rate, produced = 0;
+  std::chrono::steady_clock::time_point start;
+  bool producing = true;
+  std::vector<std::unique_ptr<FloodQueue>> queues;
+  Flood(State& s, int64_t total, int64_t rate) : s(s), total(total), rate(rate) {}
+};
+
+size_t bitCeil(size_t v) {
+  size_t c = 1;
+  while (c < v) c <<= 1;
+  return c;
+}
+
+bool wants(const Subscription& sub, int64_t i) { return i % 2 == 0 ? sub.inbound : sub.outbound; }
+
+// The message handler's side: record() for every message the rate owes by now.
+kj::Promise<void> floodProduce(Flood& f) {
+  int64_t elapsedUs = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - f.start).count();
+  int64_t target = std::min<int64_t>(f.total, static_cast<int64_t>(static_cast<double>(f.rate) * elapsedUs / 1e6) + 1);
+  for (; f.produced < target; f.produced++) {
+    int64_t i = f.produced;
+    int64_t stamp = stampNowUs(f.s);  // taken per message, like record()'s NowUs(): monotonic
+    for (auto& q : f.queues) {
+      if (!q->sub->active || !wants(*q->sub, i)) continue;
+      if (q->ring.size() >= q->capacity) {
+        q->dropped++;
+        q->droppedTotal++;
+        continue;
+      }
+      q->ring.emplace_back(i, stamp);
+      q->queued++;
+    }
+  }
+  f.s.floodProduced = f.produced;
+  if (f.produced >= f.total) {
+    f.producing = false;
+    return kj::READY_NOW;
+  }
+  return f.s.io.provider->getTimer().afterDelay(1 * kj::MILLISECONDS).then([&f]() { return floodProduce(f); });
+}
+
+void floodDrain(FloodQueue& q, std::vector<std::pair<int64_t, int64_t>>& batch) {
+  while (batch.size() < q.batchMax && !q.ring.empty()) {
+    batch.push_back(q.ring.front());
+    q.ring.pop_front();
+  }
+}
+
+template <typename Message>
+kj::Promise<void> sendFloodBatch(FloodQueue& q, const std::vector<std::pair<int64_t, int64_t>>& batch, uint64_t dropped) {
+  auto req = q.sub->callback.messagesRequest();
+  KJ_IF_MAYBE(t, q.thread) { req.initContext().setThread(*t); }
+  req.setDropped(dropped);
+  NetMessageTrace::MessagesParams::Builder params = req;
+  auto list = capnp::AnyStruct::Builder(kj::mv(params)).getPointerSection()[1].initAs<capnp::List<Message>>(batch.size());
+  for (size_t j = 0; j < batch.size(); j++) fillMessage<Message>(list[j], *q.sub, static_cast<int>(batch[j].first), batch[j].second);
+  return req.send().ignoreResult();
+}
+
+// One subscriber's delivery thread (Subscriber::Run). Ends when the producer is done and the ring is
+// empty, or when the subscriber went away (Handler destroyed or disconnected, or a call failed).
+kj::Promise<void> floodDeliver(Flood& f, FloodQueue& q) {
+  if (!q.sub->active) return kj::READY_NOW;
+  auto batch = kj::heap<std::vector<std::pair<int64_t, int64_t>>>();
+  batch->reserve(q.batchMax);
+  floodDrain(q, *batch);
+  kj::Promise<bool> ready = true;  // whether there is a batch to send
+  if (batch->size() < q.batchMax) {
+    if (batch->empty() && !f.producing) return kj::READY_NOW;
+    // Not full: give the batch a moment to fill (or, when idle, just poll).
+    ready = f.s.io.provider->getTimer().afterDelay(q.waitUs * kj::MICROSECONDS).then([&q, b = batch.get()]() {
+      floodDrain(q, *b);
+      return !b->empty();
+    });
+  }
+  return ready.then([&f, &q, batch = kj::mv(batch)](bool send) mutable -> kj::Promise<void> {
+    if (!send || !q.sub->active) return floodDeliver(f, q);
+    uint64_t droppedNow = q.dropped;
+    q.dropped = 0;
+    f.s.callbacks++;
+    auto call = q.sub->next ? sendFloodBatch<next::NetMessage>(q, *batch, droppedNow) : sendFloodBatch<NetMessage>(q, *batch, droppedNow);
+    size_t n = batch->size();
+    // The next batch only once this call has returned, like the fork's blocking messages() call.
+    return call.then(
+        [&f, &q, n]() {
+          q.delivered += n;
+          return floodDeliver(f, q);
+        },
+        [&q](kj::Exception&& e) {
+          std::cerr << "flood: callback failed, removing the subscriber: " << e.getDescription().cStr() << std::endl;
+          q.sub->active = false;
+          q.ring.clear();
+          return kj::Promise<void>(kj::READY_NOW);
+        });
+  });
+}
+
+// Starts a flood to every live subscriber; prints "ok flood ..." when it is over.
+void startFlood(State& s, int64_t total, int64_t rate) {
+  auto f = kj::heap<Flood>(s, total, rate);
+  for (Client* c : s.clients) {
+    for (auto& sub : c->subscriptions) {
+      if (!sub->active) continue;
+      auto q = std::make_unique<FloodQueue>();
+      q->sub = sub.get();
+      q->client = c;
+      uint32_t queueEvents = std::min<uint32_t>(std::max<uint32_t>(sub->maxQueueEvents, 1), MAX_QUEUE_EVENTS);
+      q->capacity = bitCeil(std::max<uint32_t>(queueEvents, 2));
+      q->batchMax = std::min<uint32_t>(std::max<uint32_t>(sub->maxBatchEvents, 1), queueEvents);
+      uint32_t wait = std::min<uint32_t>(sub->maxBatchWaitUs, 1'000'000);
+      q->waitUs = wait > 0 ? wait : 50;
+      KJ_IF_MAYBE(tm, c->clientThreadMap) {
+        auto t = tm->makeThreadRequest();
+        t.setName("standin-nettrace");
+        q->thread = t.send().getResult();
+      } else {
+        std::cerr << "callback failed: the client passed no ThreadMap to construct" << std::endl;
+        continue;
+      }
+      f->queues.push_back(kj::mv(q));
+    }
+  }
+  s.flooding = true;
+  s.floodProduced = 0;
+  f->start = std::chrono::steady_clock::now();
+  Flood& ref = *f;
+  auto loops = kj::heapArrayBuilder<kj::Promise<void>>(ref.queues.size() + 1);
+  loops.add(floodProduce(ref));
+  for (auto& q : ref.queues) loops.add(floodDeliver(ref, *q));
+  kj::joinPromises(loops.finish())
+      .then([&ref]() {
+        uint64_t queued = 0, dropped = 0, delivered = 0;
+        for (auto& q : ref.queues) queued += q->queued, dropped += q->droppedTotal, delivered += q->delivered;
+        ref.s.flooding = false;
+        std::cout << "ok flood produced=" << ref.produced << " queued=" << queued << " dropped=" << dropped
+                  << " delivered=" << delivered << " subscribers=" << ref.queues.size() << std::endl;
+      })
+      .attach(kj::mv(f))
+      .detach([&s](kj::Exception&& e) {
+        s.flooding = false;
+        std::cout << "error flood " << e.getDescription().cStr() << std::endl;
+      });
 }
 
 void writeRaw(State& s, kj::Array<capnp::byte> bytes) {
@@ -569,6 +774,17 @@ kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::s
         int64_t stamp = pushTrace(s, count, dropped, ageMs);
         std::cout << "ok trace stamp=" << stamp << std::endl;
         continue;
+      } else if (cmd == "flood") {
+        int64_t count = 0, rate = 0;
+        line >> count >> rate;
+        if (count < 1 || count > FLOOD_MAX_MESSAGES || rate < 1 || rate > FLOOD_MAX_RATE) {
+          std::cout << "error flood takes 1.." << FLOOD_MAX_MESSAGES << " messages at 1.." << FLOOD_MAX_RATE << " a second" << std::endl;
+        } else if (s.flooding) {
+          std::cout << "error flood already running" << std::endl;
+        } else {
+          startFlood(s, count, rate);  // replies when it is over
+        }
+        continue;
       } else if (cmd == "refuse") {
         std::string text;
         std::getline(line >> std::ws, text);
@@ -596,7 +812,7 @@ kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::s
                   << " callbacks=" << s.callbacks << " clients=" << s.clients.size()
                   << " subscribers=" << activeSubscriptions(s) << " handler_destroyed=" << s.handlerDestroyed
                   << " tracing_destroyed=" << s.tracingDestroyed << " options=" << s.lastOptions
-                  << " next_options=" << s.nextOptions << std::endl;
+                  << " next_options=" << s.nextOptions << " flood_produced=" << s.floodProduced << std::endl;
         continue;
       } else {
         std::cout << "error unknown command " << cmd << std::endl;
