@@ -48,7 +48,7 @@ export type RunningRecording = RunningNdjson | RunningBinaryRecording;
 /**
  * The --events writer, or undefined without --events: the binary recording for a name ending in
  * .pwb or .pwb.gz (src/tools/record/binary-writer.ts), else the NDJSON tool with the recording's
- * opener. Rejects (NdjsonError, BinaryRecordingError) when the file cannot be opened.
+ * opener. Rejects (EventSinkError, src/bus/event-sink.ts) when the file cannot be opened.
  */
 export async function runRecording(
   config: { events?: string; eventsMaxBytes?: number; nodeName: string },
