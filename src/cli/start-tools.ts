@@ -3,6 +3,7 @@
 // cannot drift. Each tool is started by its own `run(options, { bus, signal, log })`
 // (src/tools/<name>/run.ts); one signal stops them all.
 import { MemoryBus } from "../bus/index.js";
+import type { OpenTarget } from "../bus/event-sink.js";
 import type { ToolContext } from "../bus/tool.js";
 import type { HostPort } from "../config/values.js";
 import type { Logger } from "../logger.js";
@@ -11,7 +12,6 @@ import { loadThresholds, type Thresholds } from "../tools/alerts/thresholds.js";
 import { run as runBaselines } from "../tools/baselines/run.js";
 import { loadIpLists, type LoadedLists } from "../iplists/load-lists.js";
 import { run as runMetrics, type RunningMetrics } from "../tools/metrics/run.js";
-import type { OpenTarget } from "../tools/ndjson/ndjson-writer.js";
 import { run as runNdjson, type RunningNdjson } from "../tools/ndjson/run.js";
 import { isBinaryName } from "../tools/record/binary-format.js";
 import { run as runBinaryRecording, type RunningBinaryRecording } from "../tools/record/binary-writer.js";
@@ -48,7 +48,7 @@ export type RunningRecording = RunningNdjson | RunningBinaryRecording;
 /**
  * The --events writer, or undefined without --events: the binary recording for a name ending in
  * .pwb or .pwb.gz (src/tools/record/binary-writer.ts), else the NDJSON tool with the recording's
- * opener. Rejects (NdjsonError, BinaryRecordingError) when the file cannot be opened.
+ * opener. Rejects (EventSinkError, src/bus/event-sink.ts) when the file cannot be opened.
  */
 export async function runRecording(
   config: { events?: string; eventsMaxBytes?: number; nodeName: string },

@@ -4,7 +4,7 @@
 //   jetstream.ts   may this client manage streams; the stream and the durable consumer
 //   publisher.ts   events out: bounded buffer, core publish or JetStream re-sent until acked
 //   subscriber.ts  events in: decoded and validated onto the in-process bus; durable acks
-//   drops.ts       what is lost, counted and reported as `events.dropped`
+//   ../drop-reports.ts  what is lost, counted and reported as `events.dropped` (the event writers count theirs there too)
 //   errors.ts      the client's errors, classified once
 // Delivery to subscribers reuses the in-process bus (a bounded queue each).
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
@@ -14,7 +14,7 @@ import type { Logger } from "../../logger.js";
 import { MemoryBus } from "../memory-bus.js";
 import type { BatchHandler, BusStats, EventBus, EventHandler, SubscribeOptions, Subscription } from "../types.js";
 import { connectFirst, watchStatus } from "./connection.js";
-import { DropReports } from "./drops.js";
+import { DropReports } from "../drop-reports.js";
 import { NatsBusError } from "./errors.js";
 import { ensureDurableConsumer, ensureStream, publishOnly, type StreamSettings } from "./jetstream.js";
 import { connectionOptions, describeServers, type NatsConnectSettings } from "./options.js";

@@ -9,7 +9,7 @@ import type { PeerwatchEvent } from "../../events/index.js";
 import type { Logger } from "../../logger.js";
 import { BoundedQueue } from "../bounded-queue.js";
 import { encodeNatsEvent } from "./codec.js";
-import type { DropReports } from "./drops.js";
+import type { DropReports } from "../drop-reports.js";
 import { natsErrorKind } from "./errors.js";
 import { SUBJECT_ROOT, subjectFor } from "./subjects.js";
 

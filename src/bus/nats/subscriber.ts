@@ -8,7 +8,7 @@ import { formatDecodeError } from "../../events/index.js";
 import type { Logger } from "../../logger.js";
 import type { MemoryBus } from "../memory-bus.js";
 import { decodeNatsEvent } from "./codec.js";
-import type { DropReports } from "./drops.js";
+import type { DropReports } from "../drop-reports.js";
 import { MAX_ACK_PENDING } from "./jetstream.js";
 import { nodeToken, SUBJECT_ROOT, subjectsFor } from "./subjects.js";
 

@@ -1,6 +1,7 @@
 // The NDJSON event stream's entry: every event as a JSON line to --events until the signal aborts.
-import { stopOnAbort, type RunningTool, type ToolContext } from "../../bus/tool.js";
-import { startNdjsonWriter, type OpenTarget } from "./ndjson-writer.js";
+import { runningWriter, type OpenTarget, type RunningWriter } from "../../bus/event-sink.js";
+import type { ToolContext } from "../../bus/tool.js";
+import { startNdjsonWriter } from "./ndjson-writer.js";
 
 export interface NdjsonOptions {
   /** --events: the file (appended), or "-" for stdout. */
@@ -9,15 +10,10 @@ export interface NdjsonOptions {
   open?: OpenTarget;
 }
 
-export interface RunningNdjson extends RunningTool {
-  /** Events lost so far, by reason. */
-  readonly lost: ReadonlyMap<string, number>;
-  /** Resolves once every line written so far has reached the file (durable readers ack after it). */
-  flushed(): Promise<void>;
-}
+/** What was lost so far, by reason, and a flush (durable readers ack after it). */
+export type RunningNdjson = RunningWriter;
 
-/** Starts the writer; rejects (NdjsonError) when the file cannot be opened for writing. */
+/** Starts the writer; rejects (EventSinkError) when the file cannot be opened for writing. */
 export async function run(options: NdjsonOptions, { bus, signal, log }: ToolContext): Promise<RunningNdjson> {
-  const writer = startNdjsonWriter(bus, options.events, log, options.open);
-  return { lost: writer.lost, flushed: () => writer.flushed(), stopped: stopOnAbort(signal, () => writer.close()) };
+  return runningWriter(startNdjsonWriter(bus, options.events, log, options.open), signal);
 }

@@ -35,10 +35,6 @@ export function isBinaryName(file: string): boolean {
   return /\.pwb(\.gz)?$/.test(file);
 }
 
-export class BinaryRecordingError extends Error {
-  override name = "BinaryRecordingError";
-}
-
 export function encodeHeader(nodeName: string): Buffer {
   let name = Buffer.from(nodeName, "utf8");
   if (name.length > MAX_NODE_NAME_BYTES) name = name.subarray(0, MAX_NODE_NAME_BYTES);

@@ -15,6 +15,7 @@ import { encodeEvent, makeEvent, type PeerwatchEvent } from "../../../src/events
 import { loadIpLists } from "../../../src/iplists/load-lists.js";
 import { loadThresholds } from "../../../src/tools/alerts/thresholds.js";
 import { MAX_RECORD_BYTES, encodeHeader, isBinaryName } from "../../../src/tools/record/binary-format.js";
+import { startNdjsonWriter } from "../../../src/tools/ndjson/ndjson-writer.js";
 import { startBinaryWriter } from "../../../src/tools/record/binary-writer.js";
 import { RecordingPlayer, type BadLine } from "../../../src/tools/record/player.js";
 import { readRecording, type RecordingStats } from "../../../src/tools/record/read-events.js";
@@ -194,6 +195,33 @@ describe("binary recording: replay", () => {
     expect(ts).toEqual([...ts].sort((a, b) => a - b));
     expect(ts.at(-1)).toBe(events.at(-1)?.ts);
     expect((await playBinary([`${file}.2`])).bad).toEqual([]);
+  });
+});
+
+describe("binary recording: a target it cannot open", () => {
+  /** The message a writer is refused with. */
+  const refusal = (start: () => unknown): string => {
+    try {
+      start();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error("the writer started");
+  };
+
+  it("is refused in the NDJSON writer's words, the reason's hint included", async () => {
+    const bus = new MemoryBus({ nodeName: "w" });
+    const missing = path.join(dir, "no/such/dir/e.pwb");
+    const cases = [
+      [dir, `cannot write events to ${dir}: EISDIR (a directory)`],
+      [missing, `cannot write events to ${missing}: ENOENT (no such folder)`],
+    ];
+    for (const [target, words] of cases) {
+      const binary = refusal(() => startBinaryWriter(bus, { events: target!, nodeName: "w" }, quietLog));
+      expect(binary).toBe(words);
+      expect(binary).toBe(refusal(() => startNdjsonWriter(bus, target!, quietLog)));
+    }
+    await bus.close();
   });
 });
 
