@@ -38,27 +38,10 @@ export interface NetTracingStats {
   untimed: number;
   /** The clock the node's last usable stamp was on (its interface says steady_clock). */
   clock: StampClock | undefined;
-  /** Batches returned to the node and not yet decoded, now (at most MAX_PENDING_BATCHES). */
-  pendingBatches: number;
-  /** The most batches ever pending at once. */
-  maxPendingBatches: number;
 }
 
 /** Largest batch accepted from the node; its own default is 1024. */
 const MAX_BATCH = 100_000;
-
-/**
- * Batches the messages call returns before decoding (decoded on the next turn, so the node's next
- * send overlaps our decode): at most this many received and not yet decoded; one more and the call
- * decodes them all before it returns, so the node waits and its own queue (counted there) takes the
- * backpressure, and what peerwatch holds stays bounded.
- */
-export const MAX_PENDING_BATCHES = 4;
-
-interface PendingBatch {
-  messages: $.List<NetMessage>;
-  dropped: bigint;
-}
 
 /** The node refused the subscription; `retry` when a later attempt may succeed. */
 export class TraceSubscribeError extends Error {
@@ -109,20 +92,8 @@ export function netMessageFrom(m: NetMessage, payloadBytes: number) {
 }
 
 export class NetTracing {
-  readonly stats: NetTracingStats = {
-    batches: 0,
-    messages: 0,
-    droppedByNode: 0,
-    invalid: 0,
-    untimed: 0,
-    clock: undefined,
-    pendingBatches: 0,
-    maxPendingBatches: 0,
-  };
+  readonly stats: NetTracingStats = { batches: 0, messages: 0, droppedByNode: 0, invalid: 0, untimed: 0, clock: undefined };
   private handler: Handler$Client | undefined;
-  /** Received, returned to the node, not yet decoded: in the node's order. */
-  private readonly pending: PendingBatch[] = [];
-  private drainScheduled = false;
 
   constructor(
     private readonly session: IpcSession,
@@ -138,9 +109,14 @@ export class NetTracing {
   async subscribe(): Promise<void> {
     const callback = new NetMessageTrace$Server({
       destroy: async () => {},
-      // Returns before decoding (the params' message is a buffer of its own, which capnp-es neither
-      // reuses nor frees when the call returns): see MAX_PENDING_BATCHES.
-      messages: async (params) => this.receive(params.messages, params.dropped),
+      messages: async (params) => {
+        try {
+          this.onBatch(params.messages, params.dropped);
+        } catch (e) {
+          this.stats.invalid++;
+          this.emit("events.dropped", { source: "ipc", count: 1, reason: `unreadable trace batch: ${(e as Error).message}`.slice(0, 256) });
+        }
+      },
     });
     const o = this.options;
     const answer = this.tracing.traceNetMessages((p) => {
@@ -169,37 +145,6 @@ export class NetTracing {
       `net-message tracing: ${o.payloadBytes} payload bytes (version messages ${captureBytesFor("version", o.payloadBytes)}), queue ` +
       `${o.maxQueueEvents}, batches of up to ${o.maxBatchEvents} within ${o.maxBatchWaitUs} µs`
     );
-  }
-
-  /** A batch from the node: decoded on the next turn, or now when MAX_PENDING_BATCHES are already waiting. */
-  private receive(messages: $.List<NetMessage>, dropped: bigint): void {
-    this.pending.push({ messages, dropped });
-    this.stats.pendingBatches = this.pending.length;
-    if (this.pending.length > MAX_PENDING_BATCHES) {
-      this.decodePending();
-      return;
-    }
-    this.stats.maxPendingBatches = Math.max(this.stats.maxPendingBatches, this.pending.length);
-    if (!this.drainScheduled) {
-      this.drainScheduled = true;
-      setImmediate(() => {
-        this.drainScheduled = false;
-        this.decodePending();
-      });
-    }
-  }
-
-  /** Decodes every pending batch, oldest first. */
-  private decodePending(): void {
-    for (let b = this.pending.shift(); b; b = this.pending.shift()) {
-      this.stats.pendingBatches = this.pending.length;
-      try {
-        this.onBatch(b.messages, b.dropped);
-      } catch (e) {
-        this.stats.invalid++;
-        this.emit("events.dropped", { source: "ipc", count: 1, reason: `unreadable trace batch: ${(e as Error).message}`.slice(0, 256) });
-      }
-    }
   }
 
   /** The node's batch is one batch on the bus: one queue entry and one delivery per tool, not 1024. */
@@ -251,7 +196,6 @@ export class NetTracing {
 
   /** Ends the subscription on the node (Handler.destroy), then releases the Tracing object (Tracing.destroy). */
   async close(): Promise<void> {
-    this.decodePending(); // what the node handed over is counted, not left behind
     if (this.session.isClosed) return;
     const ctx = IpcSession.withThread(this.thread);
     const h = this.handler;
