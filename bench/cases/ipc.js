@@ -12,7 +12,9 @@
 // stand-in's `flood` command, paced like a node: BENCH_IPC_MESSAGES (500,000) produced at
 // BENCH_IPC_RATE a second (100,000) into the node-side queue peerwatch asked for
 // (BENCH_IPC_QUEUE, default the node's 65,536; batches of BENCH_IPC_BATCH_EVENTS, 1024, within
-// 1000 µs), one batch in flight, what does not fit dropped and counted as the tracing fork does. It
+// 1000 µs), one batch in flight, what does not fit dropped and counted as the tracing fork does;
+// BENCH_IPC_MIX=trace (the default: ping, inv, version, feefilter in turn) or ping (what a real ping
+// flood traces: the flooding peer's inbound pings, each followed by our outbound pong). It
 // reports the share counted, the drops in the stand-in's queue and in peerwatch's bus, and peerwatch's
 // CPU per message: the figures of docs/benchmarks.md's real node under a 500k-ping flood.
 import { spawn } from "node:child_process";
@@ -29,6 +31,7 @@ const MESSAGES = Number(process.env.BENCH_IPC_MESSAGES ?? 500_000);
 const RATE = Number(process.env.BENCH_IPC_RATE ?? 100_000);
 const QUEUE = Number(process.env.BENCH_IPC_QUEUE ?? 65_536);
 const BATCH_EVENTS = Number(process.env.BENCH_IPC_BATCH_EVENTS ?? 1024);
+const MIX = process.env.BENCH_IPC_MIX ?? "trace";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,6 +59,7 @@ function metricSum(text, name, match = "") {
 
 export async function run() {
   if (MODE !== "burst" && MODE !== "flood") throw new Error(`BENCH_IPC_MODE is burst or flood, not ${MODE}`);
+  if (MIX !== "trace" && MIX !== "ping") throw new Error(`BENCH_IPC_MIX is trace or ping, not ${MIX}`);
   const bin = path.join(root, "test/.build/standin-node");
   if (!fs.existsSync(bin)) {
     console.log(
@@ -190,7 +194,7 @@ async function runFlood({ node, pw, scrape, text0, nodeOut }) {
   const nodeCpu0 = cpuSeconds(node.pid);
   const from = nodeOut().length;
   const t0 = performance.now();
-  node.stdin.write(`flood ${MESSAGES} ${RATE}\n`);
+  node.stdin.write(`flood ${MESSAGES} ${RATE} ${MIX}\n`);
   let reply;
   for (let i = 0; ; i++) {
     reply = /^(ok|error) flood.*$/m.exec(nodeOut().slice(from))?.[0];
@@ -245,11 +249,12 @@ async function runFlood({ node, pw, scrape, text0, nodeOut }) {
       .join(" "),
   };
   record(
-    `IPC tracing flood paced like a node: ${fmt(MESSAGES)} messages at ${fmt(RATE)}/s from the C++ stand-in, queue ${fmt(QUEUE)}, batches of ${BATCH_EVENTS}, peerwatch observe with every tool`,
+    `IPC tracing flood paced like a node: ${fmt(MESSAGES)} messages at ${fmt(RATE)}/s from the C++ stand-in (mix ${MIX}), queue ${fmt(QUEUE)}, batches of ${BATCH_EVENTS}, peerwatch observe with every tool`,
     figures,
   );
   results.push({
     title: "ipc-flood",
+    mix: MIX,
     produced,
     queued,
     nodeDropped,

@@ -122,6 +122,28 @@ describe.skipIf(skip)("IPC net-message tracing: a flood from the stand-in node, 
     expect(t.tracing.stats).toMatchObject({ messages: 5000, droppedByNode: 0, invalid: 0 });
   }, 90_000);
 
+  it("the ping mix, what a real ping flood traces: the flooding peer's inbound pings, each followed by our outbound pong with its nonce", async () => {
+    const t = await tracingOn(node, { payloadBytes: 64, maxQueueEvents: 8192, maxBatchEvents: 1024, maxBatchWaitUs: 1000 });
+    current = t;
+    expect(await node.send("flood 10 1000 pong")).toMatch(/^error flood mix is trace or ping/);
+    const r = floodReply(await node.send("flood 2000 50000 ping", 60_000));
+    expect(r).toMatchObject({ produced: 2000, queued: 2000, dropped: 0, delivered: 2000, subscribers: 1 });
+    await until(() => messages(t.events).length === 2000, 10_000);
+    const msgs = messages(t.events);
+    msgs.forEach((e, i) => {
+      expect(e.data).toMatchObject({
+        msgType: i % 2 === 0 ? "ping" : "pong",
+        direction: i % 2 === 0 ? "in" : "out",
+        peerId: msgs[0]!.data.peerId,
+        connType: "inbound",
+        size: 8,
+      });
+      // The pong echoes the ping before it: both carry ping i's nonce.
+      expect(pingIndex(e)).toBe(i - (i % 2));
+    });
+    expectMonotonic(msgs);
+  }, 90_000);
+
   it("a subscriber that goes away mid-flood ends its delivery; the flood still finishes and says what was delivered", async () => {
     const t = await tracingOn(node, { payloadBytes: 0, maxQueueEvents: 65536, maxBatchEvents: 64, maxBatchWaitUs: 1000 });
     // 4 s of production: the client leaves long before the last message could have been delivered.

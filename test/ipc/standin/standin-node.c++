@@ -33,8 +33,12 @@
 //                                          maxPayloadBytes are copied; replies "ok trace stamp=<the first
 //                                          message's timestampUs>". Every command's batches go out at
 //                                          once (a burst, unlike a node): for a node's pace, use flood
-//   flood <messages> <rate per second>     produce messages at that rate (the same messages and payloads
-//                                          as trace; each stamped when produced, steady_clock unless
+//   flood <messages> <rate per second> [trace|ping]
+//                                          produce messages at that rate (mix trace, the default: the
+//                                          same messages and payloads as trace; mix ping: what a real
+//                                          ping flood traces, one inbound peer's pings (received, i
+//                                          even) each followed by our pong (sent, the ping's 8-byte
+//                                          nonce); each stamped when produced, steady_clock unless
 //                                          --clock=wall) into each subscriber's bounded queue, counting
 //                                          what does not fit, and deliver them as the fork's
 //                                          src/node/net_trace.cpp does: one delivery loop per subscriber,
@@ -428,10 +432,24 @@ class InitImpl final : public Init::Server {
   Client& c;
 };
 
-// The wire bytes of message i's payload: ping, inv, version, feefilter in turn.
-std::string payloadOf(int i, std::string& type) {
+// The mixes of messages a flood traces: trace's (ping, inv, version, feefilter in turn, from peers
+// 0..6, inbound when i is even) or a real ping flood's (one inbound peer sending pings, each answered
+// by a pong: the inbound ping, then the outbound pong echoing its nonce).
+enum class Mix { Trace, Ping };
+
+// The flooding peer of the ping mix: an inbound connection, as a peer that floods us would be.
+constexpr int64_t PING_FLOOD_PEER = 3;
+
+// The wire bytes of message i's payload: ping, inv, version, feefilter in turn; with Mix::Ping, ping
+// (i even, nonce 0x1122334455660000 + i) and pong (i odd, the previous ping's nonce), 8 bytes each.
+std::string payloadOf(int i, std::string& type, Mix mix = Mix::Trace) {
   std::string p;
   auto le = [&p](uint64_t v, int n) { for (int k = 0; k < n; k++) p.push_back(static_cast<char>((v >> (8 * k)) & 0xff)); };
+  if (mix == Mix::Ping) {
+    type = i % 2 == 0 ? "ping" : "pong";
+    le(0x1122334455660000ULL + (i - i % 2), 8);
+    return p;
+  }
   switch (i % 4) {
     case 0: type = "ping"; le(0x1122334455660000ULL + i, 8); break;
     case 1: type = "inv"; p.push_back(1); le(5, 4); for (int k = 0; k < 32; k++) p.push_back(static_cast<char>(i + k)); break;
@@ -450,15 +468,23 @@ std::string payloadOf(int i, std::string& type) {
   return p;
 }
 
-// Message i (inbound when i is even), stamped stampUs, with maxPayloadBytes of its payload.
+// Message i (inbound when i is even), stamped stampUs, with maxPayloadBytes of its payload. In the
+// ping mix every message is the flooding peer's: inbound (received) pings, outbound (sent) pongs, all on
+// its inbound connection.
 template <typename Message>
-void fillMessage(typename Message::Builder m, const Subscription& sub, int i, int64_t stampUs) {
+void fillMessage(typename Message::Builder m, const Subscription& sub, int i, int64_t stampUs, Mix mix = Mix::Trace) {
   std::string type;
-  std::string payload = payloadOf(i, type);
+  std::string payload = payloadOf(i, type, mix);
   m.setInbound(i % 2 == 0);
-  m.setPeerId(i % 7);
-  m.setPeerAddr("127.0.0.1:18444");
-  m.setConnType(i % 2 == 0 ? "inbound" : "outbound-full-relay");
+  if (mix == Mix::Ping) {
+    m.setPeerId(PING_FLOOD_PEER);
+    m.setPeerAddr("127.0.0.1:49152");
+    m.setConnType("inbound");
+  } else {
+    m.setPeerId(i % 7);
+    m.setPeerAddr("127.0.0.1:18444");
+    m.setConnType(i % 2 == 0 ? "inbound" : "outbound-full-relay");
+  }
   m.setMsgType(type);
   m.setMsgSize(payload.size());
   size_t copy = std::min<size_t>(payload.size(), sub.maxPayloadBytes);
@@ -561,10 +587,11 @@ struct FloodQueue {
 struct Flood {
   State& s;
   int64_t total, rate, produced = 0;
+  Mix mix;
   std::chrono::steady_clock::time_point start;
   bool producing = true;
   std::vector<std::unique_ptr<FloodQueue>> queues;
-  Flood(State& s, int64_t total, int64_t rate) : s(s), total(total), rate(rate) {}
+  Flood(State& s, int64_t total, int64_t rate, Mix mix) : s(s), total(total), rate(rate), mix(mix) {}
 };
 
 size_t bitCeil(size_t v) {
@@ -609,13 +636,13 @@ void floodDrain(FloodQueue& q, std::vector<std::pair<int64_t, int64_t>>& batch) 
 }
 
 template <typename Message>
-kj::Promise<void> sendFloodBatch(FloodQueue& q, const std::vector<std::pair<int64_t, int64_t>>& batch, uint64_t dropped) {
+kj::Promise<void> sendFloodBatch(FloodQueue& q, const std::vector<std::pair<int64_t, int64_t>>& batch, uint64_t dropped, Mix mix) {
   auto req = q.sub->callback.messagesRequest();
   KJ_IF_MAYBE(t, q.thread) { req.initContext().setThread(*t); }
   req.setDropped(dropped);
   NetMessageTrace::MessagesParams::Builder params = req;
   auto list = capnp::AnyStruct::Builder(kj::mv(params)).getPointerSection()[1].initAs<capnp::List<Message>>(batch.size());
-  for (size_t j = 0; j < batch.size(); j++) fillMessage<Message>(list[j], *q.sub, static_cast<int>(batch[j].first), batch[j].second);
+  for (size_t j = 0; j < batch.size(); j++) fillMessage<Message>(list[j], *q.sub, static_cast<int>(batch[j].first), batch[j].second, mix);
   return req.send().ignoreResult();
 }
 
@@ -640,7 +667,7 @@ kj::Promise<void> floodDeliver(Flood& f, FloodQueue& q) {
     uint64_t droppedNow = q.dropped;
     q.dropped = 0;
     f.s.callbacks++;
-    auto call = q.sub->next ? sendFloodBatch<next::NetMessage>(q, *batch, droppedNow) : sendFloodBatch<NetMessage>(q, *batch, droppedNow);
+    auto call = q.sub->next ? sendFloodBatch<next::NetMessage>(q, *batch, droppedNow, f.mix) : sendFloodBatch<NetMessage>(q, *batch, droppedNow, f.mix);
     size_t n = batch->size();
     // The next batch only once this call has returned, like the fork's blocking messages() call.
     return call.then(
@@ -658,8 +685,8 @@ kj::Promise<void> floodDeliver(Flood& f, FloodQueue& q) {
 }
 
 // Starts a flood to every live subscriber; prints "ok flood ..." when it is over.
-void startFlood(State& s, int64_t total, int64_t rate) {
-  auto f = kj::heap<Flood>(s, total, rate);
+void startFlood(State& s, int64_t total, int64_t rate, Mix mix) {
+  auto f = kj::heap<Flood>(s, total, rate, mix);
   for (Client* c : s.clients) {
     for (auto& sub : c->subscriptions) {
       if (!sub->active) continue;
@@ -776,13 +803,17 @@ kj::Promise<void> controlLoop(State& s, kj::AsyncInputStream& in, kj::Own<std::s
         continue;
       } else if (cmd == "flood") {
         int64_t count = 0, rate = 0;
+        std::string mix = "trace";
         line >> count >> rate;
+        line >> mix;  // optional: stays "trace" when absent
         if (count < 1 || count > FLOOD_MAX_MESSAGES || rate < 1 || rate > FLOOD_MAX_RATE) {
           std::cout << "error flood takes 1.." << FLOOD_MAX_MESSAGES << " messages at 1.." << FLOOD_MAX_RATE << " a second" << std::endl;
+        } else if (mix != "trace" && mix != "ping") {
+          std::cout << "error flood mix is trace or ping, not " << mix << std::endl;
         } else if (s.flooding) {
           std::cout << "error flood already running" << std::endl;
         } else {
-          startFlood(s, count, rate);  // replies when it is over
+          startFlood(s, count, rate, mix == "ping" ? Mix::Ping : Mix::Trace);  // replies when it is over
         }
         continue;
       } else if (cmd == "refuse") {
