@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { natsServerBinary } from "../helpers/nats-server.js";
 import { reportSkip } from "../helpers/skip.js";
 import { plotDays } from "./days-plot.js";
-import { growth, KNOWN_GROWTH, runDaysSoak, splitKnown } from "./days-soak.js";
+import { growth, KNOWN_GROWTH, probeWords, runDaysSoak, splitKnown } from "./days-soak.js";
 
 // The suite runs 2 simulated days (the lab's recordings make a day ~6.7M events); `npm run soak -- --days 7` the week.
 const days = Number(process.env.PEERWATCH_SOAK_DAYS ?? 2);
@@ -35,6 +35,7 @@ describe.skipIf(skip !== undefined)(TITLE, () => {
           `${mib(toolsRss.last)} MiB (×${toolsRss.ratio.toFixed(3)})`,
         `  at the end: replay series ${last?.replay.series}, fds ${last?.replay.fds}, queued ${last?.replay.queued}; tools series ${last?.tools.series}, ` +
           `fds ${last?.tools.fds}; events files ${last?.eventsBytes} bytes`,
+        ...r.probes.map((p) => `  after a full collection at day ${p.days.toFixed(2)}: replay ${probeWords(p.replay)}; tools ${probeWords(p.tools)}`),
         ...splitKnown(r.failures).failures.map((f) => `  FAIL ${f}`),
         ...splitKnown(r.failures).known.map((f) => `  KNOWN (not fixed; test/soak/days-soak.ts KNOWN_GROWTH) ${f}`),
       ].join("\n");

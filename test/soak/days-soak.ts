@@ -20,6 +20,10 @@ export const DAY_US = 86_400e6;
 const EVENTS_MAX_BYTES = 4 * 1024 * 1024;
 /** A quantity may end this much above where it stood after the first simulated day. */
 export const GROWTH_TOLERANCE = 0.1;
+/** Preloaded into both processes: a full collection and the memory by part, on SIGUSR2. */
+const GC_PROBE = path.join(REPO_ROOT, "test/soak/gc-probe.cjs");
+/** Samples this long after a probe's full collection are left out of the floors. */
+const SETTLE_S = 5;
 
 export interface DaysSample {
   /** Wall-clock seconds since the start, and simulated days replayed. */
@@ -29,6 +33,30 @@ export interface DaysSample {
   tools: ProcessFigures;
   /** Bytes of the events file and its rotated siblings together. */
   eventsBytes: number;
+  /** Taken within seconds of a forced full collection (a probe): left out of the floors, which it would lower. */
+  settling?: boolean;
+}
+
+/** process.memoryUsage() of a soaked process right after a forced full collection (gc-probe.cjs). */
+export interface MemoryProbe {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** A probe in MiB by part: RSS, V8's heap (committed, live), memory outside it (Buffers and the like), and the rest of RSS. */
+export function probeWords(m: MemoryProbe): string {
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  return `RSS ${mib(m.rss)} = heap ${mib(m.heapTotal)} (live ${mib(m.heapUsed)}) + external ${mib(m.external)} + other ${mib(m.rss - m.heapTotal - m.external)} MiB`;
+}
+
+/** Both processes probed at one point of the run: at the end of each simulated day, and at the stop. */
+export interface ProbePoint {
+  days: number;
+  replay: MemoryProbe;
+  tools: MemoryProbe;
 }
 
 export interface ProcessFigures {
@@ -48,6 +76,7 @@ export interface DaysSoakResult {
   eventsPerPass: number;
   wallSeconds: number;
   samples: DaysSample[];
+  probes: ProbePoint[];
   exits: { replay: number | null; tools: number | null };
   failures: string[];
   /** Warnings or errors either process logged. */
@@ -136,10 +165,14 @@ class Peerwatch {
   passes = 0;
   readonly problems: string[] = [];
   private buf = "";
+  private probed: ((m: MemoryProbe) => void) | undefined;
 
   constructor(args: string[]) {
     // The young generation held small, as in the other soaks (soak-run.ts says why).
-    this.child = spawn(process.execPath, ["--max-semi-space-size=1", CLI, ...args], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    this.child = spawn(process.execPath, ["--max-semi-space-size=1", "--expose-gc", "--require", GC_PROBE, CLI, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     this.child.stderr!.on("data", (d: Buffer) => {
       this.buf += d.toString();
       const lines = this.buf.split("\n");
@@ -147,6 +180,21 @@ class Peerwatch {
       for (const l of lines) this.line(l);
     });
     this.exited = new Promise((r) => this.child.on("close", (code) => r(code)));
+  }
+
+  /** A full collection in the process and its memory right after; undefined if it does not answer in 30 s. */
+  async probe(): Promise<MemoryProbe | undefined> {
+    if (this.child.exitCode !== null) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const answered = new Promise<MemoryProbe | undefined>((resolve) => {
+      this.probed = resolve;
+      timer = setTimeout(() => resolve(undefined), 30_000);
+    });
+    this.child.kill("SIGUSR2");
+    const m = await answered;
+    clearTimeout(timer);
+    this.probed = undefined;
+    return m;
   }
 
   private line(l: string): void {
@@ -159,6 +207,10 @@ class Peerwatch {
       return;
     }
     const msg = o.msg ?? "";
+    if (msg === "gc-probe") {
+      this.probed?.(o as unknown as MemoryProbe);
+      return;
+    }
     this.metricsUrl ??= /metrics at (http:\/\/\S+)/.exec(msg)?.[1];
     this.webUrl ??= /live page at (http:\/\/\S+?)\/?(?:\s|$)/.exec(msg)?.[1];
     const pass = /^replay pass (\d+) done$/.exec(msg);
@@ -193,7 +245,10 @@ function eventsBytes(dir: string): number {
  * first is warm-up) against the last fifth of the run.
  */
 export function growth(samples: DaysSample[], pick: (s: DaysSample) => number): { base: number; last: number; ratio: number } {
-  const floor = (xs: DaysSample[]) => (xs.length ? Math.min(...xs.map(pick)) : 0);
+  const floor = (xs: DaysSample[]) => {
+    const v = xs.filter((s) => !s.settling).map(pick);
+    return v.length ? Math.min(...v) : 0;
+  };
   const base = floor(samples.filter((s) => s.days >= 1 && s.days < 2));
   const last = floor(samples.slice(-Math.max(1, Math.ceil(samples.length / 5))));
   return { base, last, ratio: base ? last / base : last ? Infinity : 1 };
@@ -241,6 +296,20 @@ export function checkDays(r: Omit<DaysSoakResult, "failures">): string[] {
         `${name} grew: ${g.last} at the end against ${g.base} in the second simulated day (floors; ×${g.ratio.toFixed(3)}, limit ×${(1 + tol).toFixed(2)})`,
       );
   }
+  // What is kept: the live heap right after a full collection, after the first simulated day and at
+  // the stop. Unlike the floors it does not depend on when V8 chose to collect.
+  const first = r.probes.find((p) => p.days >= 1);
+  const end = r.probes.at(-1);
+  if (!first || !end || first === end) f.push(`memory probes: ${r.probes.length} answered, one after the first simulated day and one at the stop are needed`);
+  else
+    for (const name of ["replay", "tools"] as const) {
+      const ratio = end[name].heapUsed / first[name].heapUsed;
+      if (ratio - 1 > GROWTH_TOLERANCE)
+        f.push(
+          `${name} live heap grew: ${end[name].heapUsed} bytes after a full collection at the stop against ${first[name].heapUsed} after simulated day ` +
+            `${first.days.toFixed(2)} (×${ratio.toFixed(3)}, limit ×${(1 + GROWTH_TOLERANCE).toFixed(2)})`,
+        );
+    }
   // Label sets: families of the current peers (top peers, netgroups) move by a few series with who
   // is connected at the moment of the scrape; a family without bound climbs pass after pass. So the
   // end's fewest must not pass the second day's most.
@@ -314,18 +383,34 @@ export async function runDaysSoak(
   const page = new AbortController();
   let reading: Promise<void> | undefined;
   const deadline = started + (opts.timeoutS ?? 3600) * 1000;
+  const probes: ProbePoint[] = [];
+  const probe = async (at: number) => {
+    const [r, t] = await Promise.all([replay.probe(), tools.probe()]);
+    if (r && t) probes.push({ days: at, replay: r, tools: t });
+  };
+  let nextProbe = 1;
+  let settleUntil = 0;
   try {
     while (replay.passes < passes && Date.now() < deadline && replay.child.exitCode === null && tools.child.exitCode === null) {
       await new Promise((r) => setTimeout(r, 1000));
       if (!reading && replay.webUrl) reading = readPage(replay.webUrl, page.signal);
+      const at = (replay.passes * spanUs) / DAY_US;
       samples.push({
         t: (Date.now() - started) / 1000,
-        days: (replay.passes * spanUs) / DAY_US,
+        days: at,
         replay: await figures(replay.child.pid, replay.metricsUrl),
         tools: await figures(tools.child.pid, tools.metricsUrl),
         eventsBytes: eventsBytes(work),
+        ...(Date.now() < settleUntil ? { settling: true } : {}),
       });
+      // At the end of each simulated day but the last, which the probe at the stop covers.
+      if (at >= nextProbe && nextProbe < days) {
+        await probe(at);
+        nextProbe = Math.floor(at) + 1;
+        settleUntil = Date.now() + SETTLE_S * 1000;
+      }
     }
+    await probe((replay.passes * spanUs) / DAY_US);
   } finally {
     page.abort();
     replay.child.kill("SIGTERM");
@@ -342,6 +427,7 @@ export async function runDaysSoak(
     eventsPerPass: events,
     wallSeconds: (Date.now() - started) / 1000,
     samples,
+    probes,
     exits,
     problems: [...replay.problems, ...tools.problems],
   };
