@@ -1,6 +1,6 @@
-// The alert engine with and without the detectors of issue 20, side by side: the shipped demo
-// recording's events (a real node, every source) repeated over many peers, and an inv flood from one
-// peer against the same invs from 1000 peers. The detectors must cost per event under a flood what
+// The alert engine with and without the detectors of issue 20, side by side, and the baselines'
+// watch: the shipped demo recording's events (a real node, every source) repeated over many peers,
+// an inv flood from one peer against the same invs from 1000 peers, and a ping flood. The detectors must cost per event under a flood what
 // they cost for normal traffic (bounded state, O(1) amortised).
 import fs from "node:fs";
 import path from "node:path";
@@ -11,6 +11,7 @@ const { AlertEngine, defaultHeuristics } = await dist("tools/alerts/alert-engine
 const { detectorHeuristics } = await dist("tools/alerts/detectors.js");
 const { DEFAULT_THRESHOLDS: T } = await dist("tools/alerts/thresholds.js");
 const { loadIpLists } = await dist("iplists/load-lists.js");
+const { BaselineWatch } = await dist("tools/baselines/baseline-watch.js");
 const lists = loadIpLists();
 
 function demo() {
@@ -55,9 +56,39 @@ function invs(n, peers) {
   }));
 }
 
+/** A ping flood as a node traces it: pings in from one peer, pongs out to it, alternating. */
+function pings(n) {
+  const t0 = 1_800_000_000_000_000;
+  return Array.from({ length: n }, (_, i) => ({
+    v: 1,
+    ts: t0 + i * 10,
+    node: "bench",
+    source: "ipc",
+    type: "net.message",
+    data: {
+      peerId: 7,
+      addr: "127.0.0.1:50000",
+      connType: "inbound",
+      direction: i % 2 === 0 ? "in" : "out",
+      msgType: i % 2 === 0 ? "ping" : "pong",
+      size: 8,
+      payloadHex: "1122334455667788",
+      truncated: false,
+      decoded: { nonce: "8877665544332211" },
+    },
+  }));
+}
+
 export async function run({ events = Number(process.env.BENCH_DETECTOR_EVENTS ?? 200_000), rounds = Number(process.env.BENCH_ROUNDS ?? 5) } = {}) {
   const traffic = repeated(demo(), events);
   const flood = invs(events, 1);
+  const pingFlood = pings(events);
+  const watch = (evs) => () => {
+    const w = new BaselineWatch();
+    let n = 0;
+    for (const e of evs) n += w.onEvent(e).length;
+    return n;
+  };
   const spread = invs(events, 1000);
   const without = () => defaultHeuristics(T, lists.tree).filter((h) => !detectorHeuristics(T).some((d) => d.constructor === h.constructor));
   const feed = (make, evs) => () => {
@@ -72,6 +103,8 @@ export async function run({ events = Number(process.env.BENCH_DETECTOR_EVENTS ??
       "demo traffic, with the detectors": feed(() => defaultHeuristics(T, lists.tree), traffic),
       "inv from 1000 peers, with the detectors": feed(() => defaultHeuristics(T, lists.tree), spread),
       "inv flood from one peer, with the detectors": feed(() => defaultHeuristics(T, lists.tree), flood),
+      "baselines: demo traffic": watch(traffic),
+      "baselines: a ping flood from one peer (ping in, pong out)": watch(pingFlood),
     },
     rounds,
   );

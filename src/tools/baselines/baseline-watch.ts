@@ -6,12 +6,13 @@
 // usually sees. Beside each rate's overall normal it keeps a time-of-day profile (profile.ts: one
 // estimate per UTC hour), which takes over for an hour once it has seen `profileDays` days of it,
 // so a rate that is always high at 15:00 is normal at 15:00 and not at 03:00. Cost per event: a few
-// map updates; state: bounded rates (25 estimates each), and per bucket at most MAX_PEERS_PER_RATE
+// map updates (one per run of a peer: rate-count.ts); state: bounded rates (25 estimates each), and per bucket at most MAX_PEERS_PER_RATE
 // peers per rate.
 import type { EventBus, Subscription } from "../../bus/index.js";
 import { FactSourceSelector, makeEvent, type EventDataMap, type PeerwatchEvent } from "../../events/index.js";
 import type { EstimatorState } from "./estimator.js";
 import { HOURS, RateNormal, hourOf, type Normal, type ProfileSettings } from "./profile.js";
+import { RateCount } from "./rate-count.js";
 import { contributions, rateSpec, rateWords, type Contribution } from "./rates.js";
 import { MAX_RATES, loadBaselineState, saveBaselineState } from "./state-file.js";
 
@@ -54,15 +55,13 @@ export const DEFAULT_BASELINE: BaselineSettings = {
 const S = 1_000_000;
 /** Empty buckets filled in after a silence; a longer gap is time peerwatch was not watching. */
 const MAX_GAP_BUCKETS = 60;
-const MAX_PEERS_PER_RATE = 256;
 const MAX_ADDRS = 10_000;
 
 export class BaselineWatch {
   private readonly normals = new Map<string, RateNormal>();
   private readonly profile: ProfileSettings;
-  private readonly sums = new Map<string, number>();
+  private readonly counts = new Map<string, RateCount>();
   private readonly levels = new Map<string, { sum: number; n: number }>();
-  private readonly byPeer = new Map<string, Map<number, number>>();
   private readonly addrs = new Map<number, string>();
   private readonly anomalous = new Map<string, { since: number; lastAlert: number }>();
   private readonly oneSource = new FactSourceSelector();
@@ -119,11 +118,9 @@ export class BaselineWatch {
         this.level(c.rate, c.value);
         continue;
       }
-      this.sums.set(c.rate, (this.sums.get(c.rate) ?? 0) + c.value);
-      if (c.peerId === undefined) continue;
-      let peers = this.byPeer.get(c.rate);
-      if (peers === undefined) this.byPeer.set(c.rate, (peers = new Map()));
-      if (peers.size < MAX_PEERS_PER_RATE || peers.has(c.peerId)) peers.set(c.peerId, (peers.get(c.peerId) ?? 0) + c.value);
+      let count = this.counts.get(c.rate);
+      if (count === undefined) this.counts.set(c.rate, (count = new RateCount()));
+      if (!count.add(c.value, c.peerId) || c.peerId === undefined) continue;
       if (c.addr && !this.addrs.has(c.peerId)) {
         if (this.addrs.size >= MAX_ADDRS) this.addrs.delete(this.addrs.keys().next().value as number);
         this.addrs.set(c.peerId, c.addr);
@@ -155,9 +152,12 @@ export class BaselineWatch {
   /** Subscribes to the bus and publishes anomalies as `alert` events; the state is saved on unsubscribe. */
   attach(bus: EventBus, nodeName: string): Subscription {
     let last = 0;
-    const sub = bus.subscribe({ name: "baselines", prefixes: BaselineWatch.prefixes, maxQueue: 100_000 }, (e) => {
-      last = e.ts;
-      for (const a of this.onEvent(e)) bus.publish(makeEvent("peerwatch", nodeName, "alert", a, e.ts));
+    // Whole batches: one handler call per IPC trace batch or pipe read, not one per message.
+    const sub = bus.subscribeBatches({ name: "baselines", prefixes: BaselineWatch.prefixes, maxQueue: 100_000 }, (events) => {
+      for (const e of events) {
+        last = e.ts;
+        for (const a of this.onEvent(e)) bus.publish(makeEvent("peerwatch", nodeName, "alert", a, e.ts));
+      }
     });
     return {
       unsubscribe: () => {
@@ -192,7 +192,7 @@ export class BaselineWatch {
     // that never saw addr): its normal starts there, not at nothing, or the flood would be learnt as it;
     // and so does each hour of its profile.
     let watched: { n: number; hours: number[] } | undefined;
-    for (const rate of this.sums.keys()) {
+    for (const rate of this.counts.keys()) {
       if (this.normals.has(rate) || this.normals.size >= MAX_RATES) continue;
       watched ??= this.watched();
       this.normals.set(rate, RateNormal.zero(this.profile, watched.n, watched.hours));
@@ -205,7 +205,7 @@ export class BaselineWatch {
         const l = this.levels.get(rate);
         if (l === undefined) continue; // no sample: a level is not zero when nobody measured it
         x = l.sum / l.n;
-      } else x = this.sums.get(rate) ?? 0;
+      } else x = this.counts.get(rate)?.sum ?? 0;
       if (normal.overall.n >= this.s.warmupBuckets) {
         const against = normal.against(hour);
         const est = against.est;
@@ -222,9 +222,8 @@ export class BaselineWatch {
       }
       normal.learn(x, hour, spec.floor);
     }
-    this.sums.clear();
+    this.counts.clear();
     this.levels.clear();
-    this.byPeer.clear();
     if (++this.closed % this.s.saveEveryBuckets === 0) this.save(endTs);
     return out;
   }
@@ -243,7 +242,7 @@ export class BaselineWatch {
     const est = against.est;
     const spec = rateSpec(rate);
     const fmt = (v: number) => (spec.kind === "level" ? v.toFixed(v < 10 ? 2 : 0) : Math.round(v).toLocaleString("en-US"));
-    const peers = this.byPeer.get(rate);
+    const peers = this.counts.get(rate)?.peers();
     const top = peers
       ? [...peers]
           .sort((p, q) => q[1] - p[1])

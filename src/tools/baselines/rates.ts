@@ -55,12 +55,22 @@ const KNOWN_TYPES = new Set([
   "alert",
 ]);
 
+// One object per kind, shared: rateSpec runs per event, and must not allocate there.
+const BYTES: RateSpec = Object.freeze({ kind: "bytes", minimum: 1_000_000, floor: 10_000 });
+const RTT: RateSpec = Object.freeze({ kind: "level", minimum: 100, floor: 5 });
+const MSGHAND: RateSpec = Object.freeze({ kind: "level", minimum: 0.5, floor: 0.05 });
+const COUNT: RateSpec = Object.freeze({ kind: "count", minimum: 60, floor: 2 });
+
 export function rateSpec(name: string): RateSpec {
-  if (name.startsWith("bytes:")) return { kind: "bytes", minimum: 1_000_000, floor: 10_000 };
-  if (name === "level:rtt_ms") return { kind: "level", minimum: 100, floor: 5 };
-  if (name === "level:msghand_cpu") return { kind: "level", minimum: 0.5, floor: 0.05 };
-  return { kind: "count", minimum: 60, floor: 2 };
+  if (name.startsWith("bytes:")) return BYTES;
+  if (name === "level:rtt_ms") return RTT;
+  if (name === "level:msghand_cpu") return MSGHAND;
+  return COUNT;
 }
+
+/** The message rates' names, made once (a template string per event was garbage under a flood). */
+const MSG_RATES = new Map<string, { in: string; out: string }>([...KNOWN_TYPES, "other"].map((t) => [t, { in: `msg:${t}:in`, out: `msg:${t}:out` }]));
+const OTHER_RATES = MSG_RATES.get("other")!;
 
 /** Words for a rate name, for the alert. */
 export function rateWords(name: string): string {
@@ -87,10 +97,11 @@ export function contributions(e: PeerwatchEvent, out: Contribution[]): Contribut
   switch (e.type) {
     case "net.message": {
       const d = e.data;
-      const type = KNOWN_TYPES.has(d.msgType) ? d.msgType : "other";
+      const names = MSG_RATES.get(d.msgType) ?? OTHER_RATES;
+      const type = names === OTHER_RATES ? "other" : d.msgType;
       out.push(
-        { rate: `msg:${type}:${d.direction}`, value: 1, peerId: d.peerId, addr: d.addr },
-        { rate: `bytes:${d.direction}`, value: d.size, peerId: d.peerId, addr: d.addr },
+        { rate: names[d.direction], value: 1, peerId: d.peerId, addr: d.addr },
+        { rate: d.direction === "in" ? "bytes:in" : "bytes:out", value: d.size, peerId: d.peerId, addr: d.addr },
       );
       const entries = d.direction === "in" ? d.decoded?.entries : undefined;
       if (entries !== undefined && (type === "addr" || type === "addrv2" || type === "inv"))
