@@ -36,6 +36,10 @@ export class Standin {
       for (const w of this.waiters.splice(0)) w();
     });
     child.stderr.on("data", (d: Buffer) => process.env.PW_DEBUG && process.stderr.write(`[standin] ${d}`));
+    // A command written just as the stand-in dies (killed by a drill, or at the stop) fails with EPIPE on
+    // its stdin, asynchronously: without a listener that is an uncaught exception of the test run.
+    // send() says the stand-in is gone instead.
+    child.stdin.on("error", () => {});
     await this.waitOutput(/^listening /m, 10000);
   }
 
@@ -57,6 +61,7 @@ export class Standin {
 
   /** Sends one control command and waits (5 s unless told) for its "ok"/"stats"/"error" line (or the line `reply` matches). */
   async send(cmd: string, ms = 5000, reply = /^(ok|stats|error).*$/m): Promise<string> {
+    if (!this.alive) throw new Error(`stand-in is not running: cannot send "${cmd}"`);
     const from = this.out.length;
     this.child!.stdin.write(`${cmd}\n`);
     return this.waitOutput(reply, ms, from);
