@@ -262,12 +262,15 @@ export const KNOWN_GROWTH: Record<string, string> = {
   "tools RSS":
     "issue 25: `tools` reading core NATS from a --speed max replay, 7 simulated days of the demo recording (13M events): RSS floor 104.3 → 134.9 MiB " +
     "(139.8 in the last tenth), heap floor 24.2 → 32.0 MB (38.1), climbing in the last third; no event dropped, its bus queue under 4,300; " +
-    "cause not found yet (replay itself held: ×1.003)",
+    "replay itself held: ×1.003. Since the probe: the live heap after full collections is flat (×1.005 over 2 days) while tools' memory " +
+    "outside V8's heap and Buffers grew 123.9 → 164.0 MiB, and held (97.2 → 92.5) with MALLOC_ARENA_MAX=2: glibc's arenas, not kept objects, " +
+    "on one run each (docs/robustness.md); stays until a week with the probe settles it",
   "tools heap": "issue 25: see tools RSS",
   "replay RSS":
     "issue 25: with the lab's recordings in the loop (111,001 events per 1,042 s pass; 2 simulated days = 166 passes, 18.4M events, in 610 s): RSS floor " +
     "205.0 → 240.5 MiB (×1.173) over the second day on a fresh clone, its heap within bounds, and ×1.000 (239.1 → 239.1) on a rerun; the demo " +
-    "recording alone held flat over 7 days (×1.003). Two days cannot tell a structure filling to its bound from a leak; cause not found yet",
+    "recording alone held flat over 7 days (×1.003). Two days cannot tell a structure filling to its bound from a leak; since the probe, replay's live " +
+    "heap is flat (×1.007, ×0.953) and its memory outside V8 grows while its committed heap shrinks by more (docs/robustness.md)",
 };
 
 /** Splits what checkDays found into failures and known growth (KNOWN_GROWTH). */
