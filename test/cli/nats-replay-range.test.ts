@@ -35,8 +35,9 @@ async function replayMetrics(args: string[]): Promise<{ metrics: string[]; event
       throw new Error(`${e.message}; stderr: ${cli.stderr.slice(-3000)}`);
     });
     // "replay done" is on stderr; the events are on stdout, another pipe that may still hold the last lines. The replay's
-    // closing status comes after every replayed event on the same stream: once it is read, so is everything before it.
-    await cli.waitFor((e) => e.type === "source.status" && e.source === "replay" && e.data.state === "down", 30000);
+    // closing status comes after every replayed event on the same stream: once it is read, so is everything before it. Its
+    // own (node "rr"): a stream holds the publishers' replay statuses too, replayed before the last events.
+    await cli.waitFor((e) => e.type === "source.status" && e.source === "replay" && e.node === "rr" && e.data.state === "down", 30000);
     return { metrics: eventMetrics(await (await fetch(url)).text()), events: cli.events, stderr: cli.stderr };
   } finally {
     await cli.stop();
