@@ -262,9 +262,9 @@ export const KNOWN_GROWTH: Record<string, string> = {
   "tools RSS":
     "issue 25: `tools` reading core NATS from a --speed max replay, 7 simulated days of the demo recording (13M events): RSS floor 104.3 → 134.9 MiB " +
     "(139.8 in the last tenth), heap floor 24.2 → 32.0 MB (38.1), climbing in the last third; no event dropped, its bus queue under 4,300; " +
-    "replay itself held: ×1.003. Since the probe: the live heap after full collections is flat (×1.005 over 2 days) while tools' memory " +
-    "outside V8's heap and Buffers grew 123.9 → 164.0 MiB, and held (97.2 → 92.5) with MALLOC_ARENA_MAX=2: glibc's arenas, not kept objects, " +
-    "on one run each (docs/robustness.md); stays until a week with the probe settles it",
+    "replay itself held: ×1.003. Since the probe: the live heap after full collections is flat (×0.874–×1.005 over 2 days, 3 runs) while " +
+    "tools' memory outside V8's heap and Buffers moves both ways (+40, −5, −45 MiB): held by the allocator and V8, not kept objects " +
+    "(docs/robustness.md); stays until a week with the probe says whether it settles",
   "tools heap": "issue 25: see tools RSS",
   "replay RSS":
     "issue 25: with the lab's recordings in the loop (111,001 events per 1,042 s pass; 2 simulated days = 166 passes, 18.4M events, in 610 s): RSS floor " +
