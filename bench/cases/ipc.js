@@ -238,10 +238,12 @@ async function runFlood({ node, pw, scrape, text0, nodeOut }) {
     "wall time to produce and deliver them": `${seconds.toFixed(2)} s (${fmt(produced / seconds)} messages/s; asked ${fmt(RATE)}/s)`,
     "queued / dropped in the stand-in's queue": `${fmt(queued)} / ${fmt(nodeDropped)} (${pct(nodeDropped)}); delivered ${fmt(delivered)}`,
     "counted in peerwatch_p2p_messages_total": `${fmt(counted)} (${pct(counted)})`,
-    "node drops reported by peerwatch (events.dropped, trace queue full)": `${fmt(reportedByNode)}${reportedByNode === nodeDropped ? " (= the stand-in's)" : " (≠ the stand-in's)"}`,
+    "node drops reported by peerwatch (events.dropped, trace queue full)":
+      fmt(reportedByNode) + (reportedByNode === nodeDropped ? " (= the stand-in's)" : " (≠ the stand-in's)"),
     "counted + node drops − produced": counted + nodeDropped - produced,
     "dropped in peerwatch's bus and tools": `${fmt(busDropped)}${after.lines ? `: ${after.lines}` : ""}`,
-    "peerwatch CPU per message produced": `${((cpu * 1e6) / produced).toFixed(2)} µs (${((cpu * 1e6) / Math.max(1, counted)).toFixed(2)} µs per message counted)`,
+    "peerwatch CPU per message produced":
+      `${((cpu * 1e6) / produced).toFixed(2)} µs ` + `(${((cpu * 1e6) / Math.max(1, counted)).toFixed(2)} µs per message counted)`,
     "stand-in CPU per message produced": `${((nodeCpu * 1e6) / produced).toFixed(2)} µs`,
     "load average at the end": os
       .loadavg()
@@ -249,7 +251,8 @@ async function runFlood({ node, pw, scrape, text0, nodeOut }) {
       .join(" "),
   };
   record(
-    `IPC tracing flood paced like a node: ${fmt(MESSAGES)} messages at ${fmt(RATE)}/s from the C++ stand-in (mix ${MIX}), queue ${fmt(QUEUE)}, batches of ${BATCH_EVENTS}, peerwatch observe with every tool`,
+    `IPC tracing flood paced like a node: ${fmt(MESSAGES)} messages at ${fmt(RATE)}/s from the C++ stand-in (mix ${MIX}), ` +
+      `queue ${fmt(QUEUE)}, batches of ${BATCH_EVENTS}, peerwatch observe with every tool`,
     figures,
   );
   results.push({

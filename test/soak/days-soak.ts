@@ -49,7 +49,8 @@ export interface MemoryProbe {
 /** A probe in MiB by part: RSS, V8's heap (committed, live), memory outside it (Buffers and the like), and the rest of RSS. */
 export function probeWords(m: MemoryProbe): string {
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-  return `RSS ${mib(m.rss)} = heap ${mib(m.heapTotal)} (live ${mib(m.heapUsed)}) + external ${mib(m.external)} + other ${mib(m.rss - m.heapTotal - m.external)} MiB`;
+  const other = m.rss - m.heapTotal - m.external;
+  return `RSS ${mib(m.rss)} = heap ${mib(m.heapTotal)} (live ${mib(m.heapUsed)}) + external ${mib(m.external)} + other ${mib(other)} MiB`;
 }
 
 /** Both processes probed at one point of the run: at the end of each simulated day, and at the stop. */
@@ -262,8 +263,8 @@ export const KNOWN_GROWTH: Record<string, string> = {
   "tools RSS":
     "issue 25: `tools` reading core NATS from a --speed max replay, 7 simulated days of the demo recording (13M events): RSS floor 104.3 → 134.9 MiB " +
     "(139.8 in the last tenth), heap floor 24.2 → 32.0 MB (38.1), climbing in the last third; no event dropped, its bus queue under 4,300; " +
-    "replay itself held: ×1.003. Since the probe: the live heap after full collections is flat (×0.874–×1.005 over 2 days, 3 runs) while " +
-    "tools' memory outside V8's heap and Buffers moves both ways (+40, −5, −45 MiB): held by the allocator and V8, not kept objects " +
+    "replay itself held: ×1.003. Since the probe: the live heap after full collections is flat (×0.874–×1.005 over 2 days, 4 runs) while " +
+    "tools' memory outside V8's heap and Buffers moves both ways (+40, −5, −45, +23 MiB): held by the allocator and V8, not kept objects " +
     "(docs/robustness.md); stays until a week with the probe says whether it settles",
   "tools heap": "issue 25: see tools RSS",
   "replay RSS":
