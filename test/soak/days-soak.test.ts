@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { natsServerBinary } from "../helpers/nats-server.js";
 import { reportSkip } from "../helpers/skip.js";
 import { plotDays } from "./days-plot.js";
-import { growth, KNOWN_GROWTH, probeWords, runDaysSoak, splitKnown } from "./days-soak.js";
+import { daysBudgetS, growth, KNOWN_GROWTH, probeWords, runDaysSoak, splitKnown } from "./days-soak.js";
 
 // The suite runs 2 simulated days (the lab's recordings make a day ~6.7M events); `npm run soak -- --days 7` the week.
 const days = Number(process.env.PEERWATCH_SOAK_DAYS ?? 2);
@@ -55,7 +55,8 @@ describe.skipIf(skip !== undefined)(TITLE, () => {
         );
       expect(failures, summary).toEqual([]);
     },
-    40 * 60_000,
+    // The soak stops itself at its budget; the extra 5 minutes are for stopping and the verdict.
+    (daysBudgetS(days) + 300) * 1000,
   );
 });
 

@@ -25,6 +25,15 @@ const GC_PROBE = path.join(REPO_ROOT, "test/soak/gc-probe.cjs");
 /** Samples this long after a probe's full collection are left out of the floors. */
 const SETTLE_S = 5;
 
+/**
+ * How long n simulated days may take, in seconds: a day of the shipped recordings took 300–720 s of
+ * wall time (the slow end at load 6–9 on 2 cores), so 900 s a day, and never less than an hour.
+ * The soak stops at this budget (and fails: fewer days replayed); its test waits a little longer.
+ */
+export function daysBudgetS(days: number): number {
+  return Math.max(3600, days * 900);
+}
+
 export interface DaysSample {
   /** Wall-clock seconds since the start, and simulated days replayed. */
   t: number;
@@ -386,7 +395,7 @@ export async function runDaysSoak(
   const samples: DaysSample[] = [];
   const page = new AbortController();
   let reading: Promise<void> | undefined;
-  const deadline = started + (opts.timeoutS ?? 3600) * 1000;
+  const deadline = started + (opts.timeoutS ?? daysBudgetS(days)) * 1000;
   const probes: ProbePoint[] = [];
   const probe = async (at: number) => {
     const [r, t] = await Promise.all([replay.probe(), tools.probe()]);
