@@ -1,5 +1,6 @@
 // The curve of a time-compressed soak as a small SVG: RSS and heap of `replay` and `tools` (MiB)
-// against simulated days, and the series count, so growth (or its absence) shows at a glance.
+// against simulated days, the live heap after each probe's full collection as dots, and the series
+// count, so growth (or its absence) shows at a glance.
 import type { DaysSoakResult } from "./days-soak.js";
 
 const W = 640;
@@ -37,6 +38,19 @@ export function plotDays(r: DaysSoakResult): string {
         `x="${W - PAD.r + 28}" y="${PAD.t + 12 + i * 16}">${name}</text>`,
     );
   });
+  // The live heap after each probe's full collection, as dots on the heap lines: what is kept, where
+  // the heap lines also show garbage not yet collected.
+  for (const p of r.probes)
+    for (const [m, color] of [
+      [p.replay, "#2ca02c"],
+      [p.tools, "#d62728"],
+    ] as const)
+      out.push(`<circle cx="${x(p.days).toFixed(1)}" cy="${y(m.heapUsed / 2 ** 20).toFixed(1)}" r="3.5" fill="${color}" stroke="black" stroke-width="0.5"/>`);
+  if (r.probes.length)
+    out.push(
+      `<circle cx="${W - PAD.r + 16}" cy="${PAD.t + 72}" r="3.5" fill="#888" stroke="black" stroke-width="0.5"/><text x="${W - PAD.r + 28}" ` +
+        `y="${PAD.t + 76}">live heap</text>`,
+    );
   const last = s.at(-1);
   if (last)
     out.push(
