@@ -274,13 +274,15 @@ export const KNOWN_GROWTH: Record<string, string> = {
     "(139.8 in the last tenth), heap floor 24.2 → 32.0 MB (38.1), climbing in the last third; no event dropped, its bus queue under 4,300; " +
     "replay itself held: ×1.003. Since the probe: the live heap after full collections is flat (×0.874–×1.005 over 2 days, 4 runs) while " +
     "tools' memory outside V8's heap and Buffers moves both ways (+40, −5, −45, +23 MiB): held by the allocator and V8, not kept objects " +
-    "(docs/robustness.md); stays until a week with the probe says whether it settles",
+    "(docs/robustness.md). The week with the probe (2026-12-07): RSS after the full collection ×1.054, daily medians flat over days 4–7, the " +
+    "floors up and down (×1.143 at the end); the floor is the noisy measure. Stays until the check reads RSS after the full collection",
   "tools heap": "issue 25: see tools RSS",
   "replay RSS":
     "issue 25: with the lab's recordings in the loop (111,001 events per 1,042 s pass; 2 simulated days = 166 passes, 18.4M events, in 610 s): RSS floor " +
     "205.0 → 240.5 MiB (×1.173) over the second day on a fresh clone, its heap within bounds, and ×1.000 (239.1 → 239.1) on a rerun; the demo " +
     "recording alone held flat over 7 days (×1.003). Two days cannot tell a structure filling to its bound from a leak; since the probe, replay's live " +
-    "heap is flat (×1.007, ×0.953) and its memory outside V8 grows while its committed heap shrinks by more (docs/robustness.md)",
+    "heap is flat (×1.007, ×0.953) and its memory outside V8 grows while its committed heap shrinks by more (docs/robustness.md). The week " +
+    "with the probe (2026-12-07): RSS after the full collection ×0.988, daily medians flat over days 5–7, floor ×1.073",
 };
 
 /** Splits what checkDays found into failures and known growth (KNOWN_GROWTH). */
