@@ -6,6 +6,8 @@ import type { DaysSoakResult } from "./days-soak.js";
 const W = 640;
 const H = 240;
 const PAD = { l: 48, r: 110, t: 24, b: 32 };
+/** Each process's heap colour: its heap line and its live-heap dots. */
+const HEAP_COLOR = { replay: "#2ca02c", tools: "#d62728" };
 
 export function plotDays(r: DaysSoakResult): string {
   const s = r.samples;
@@ -13,8 +15,8 @@ export function plotDays(r: DaysSoakResult): string {
   const lines: [string, string, number[]][] = [
     ["replay RSS", "#1f77b4", s.map((x) => x.replay.rssKib / 1024)],
     ["tools RSS", "#ff7f0e", s.map((x) => x.tools.rssKib / 1024)],
-    ["replay heap", "#2ca02c", s.map((x) => x.replay.heapBytes / 2 ** 20)],
-    ["tools heap", "#d62728", s.map((x) => x.tools.heapBytes / 2 ** 20)],
+    ["replay heap", HEAP_COLOR.replay, s.map((x) => x.replay.heapBytes / 2 ** 20)],
+    ["tools heap", HEAP_COLOR.tools, s.map((x) => x.tools.heapBytes / 2 ** 20)],
   ];
   const top = Math.ceil(Math.max(1, ...lines.flatMap(([, , v]) => v)) / 50) * 50;
   const x = (d: number) => PAD.l + (d / maxDays) * (W - PAD.l - PAD.r);
@@ -42,8 +44,8 @@ export function plotDays(r: DaysSoakResult): string {
   // the heap lines also show garbage not yet collected.
   for (const p of r.probes)
     for (const [m, color] of [
-      [p.replay, "#2ca02c"],
-      [p.tools, "#d62728"],
+      [p.replay, HEAP_COLOR.replay],
+      [p.tools, HEAP_COLOR.tools],
     ] as const)
       out.push(`<circle cx="${x(p.days).toFixed(1)}" cy="${y(m.heapUsed / 2 ** 20).toFixed(1)}" r="3.5" fill="${color}" stroke="black" stroke-width="0.5"/>`);
   if (r.probes.length)
