@@ -8,3 +8,4 @@ export * from "../util/json-depth.js";
 export * from "./drop-reasons.js";
 export * from "./node-identity.js";
 export * from "./fact-source.js";
+export * from "./msg-types.js";

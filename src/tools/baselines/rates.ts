@@ -2,7 +2,7 @@
 // by type and direction, bytes each way, connections opened and closed, addr and inv entries
 // received) and levels (pinger RTT, b-msghand's CPU share), each with the least value worth an
 // alert, so that a quiet rate going from 1 to 5 a minute is never an anomaly.
-import type { PeerwatchEvent } from "../../events/index.js";
+import { KNOWN_MSG_TYPES, type PeerwatchEvent } from "../../events/index.js";
 
 export type RateKind = "count" | "bytes" | "level";
 
@@ -13,47 +13,6 @@ export interface RateSpec {
   /** Floor of the spread, so a rate that never moved does not make z infinite. */
   floor: number;
 }
-
-/** Bitcoin Core's P2P message types (protocol.h): others are counted as "other", so names stay bounded. */
-const KNOWN_TYPES = new Set([
-  "version",
-  "verack",
-  "addr",
-  "addrv2",
-  "sendaddrv2",
-  "inv",
-  "getdata",
-  "merkleblock",
-  "getblocks",
-  "getheaders",
-  "tx",
-  "headers",
-  "block",
-  "getaddr",
-  "mempool",
-  "ping",
-  "pong",
-  "notfound",
-  "filterload",
-  "filteradd",
-  "filterclear",
-  "sendheaders",
-  "feefilter",
-  "sendcmpct",
-  "cmpctblock",
-  "getblocktxn",
-  "blocktxn",
-  "getcfilters",
-  "cfilter",
-  "getcfheaders",
-  "cfheaders",
-  "getcfcheckpt",
-  "cfcheckpt",
-  "wtxidrelay",
-  "sendtxrcncl",
-  "reject",
-  "alert",
-]);
 
 // One object per kind, shared: rateSpec runs per event, and must not allocate there.
 const BYTES: RateSpec = Object.freeze({ kind: "bytes", minimum: 1_000_000, floor: 10_000 });
@@ -69,7 +28,7 @@ export function rateSpec(name: string): RateSpec {
 }
 
 /** The message rates' names, made once (a template string per event was garbage under a flood). */
-const MSG_RATES = new Map<string, { in: string; out: string }>([...KNOWN_TYPES, "other"].map((t) => [t, { in: `msg:${t}:in`, out: `msg:${t}:out` }]));
+const MSG_RATES = new Map<string, { in: string; out: string }>([...KNOWN_MSG_TYPES, "other"].map((t) => [t, { in: `msg:${t}:in`, out: `msg:${t}:out` }]));
 const OTHER_RATES = MSG_RATES.get("other")!;
 
 /** Words for a rate name, for the alert. */

@@ -1,46 +1,6 @@
 // Label values must stay few (peer-observer had to drop per-peer labels for memory). Values that
 // come from the wire or from free text go through one of these before they become a label.
-
-/** Bitcoin Core's message types (protocol.h); anything else is "other". */
-export const KNOWN_MSG_TYPES = new Set([
-  "version",
-  "verack",
-  "addr",
-  "addrv2",
-  "sendaddrv2",
-  "inv",
-  "getdata",
-  "merkleblock",
-  "getblocks",
-  "getheaders",
-  "tx",
-  "headers",
-  "block",
-  "getaddr",
-  "mempool",
-  "ping",
-  "pong",
-  "notfound",
-  "filterload",
-  "filteradd",
-  "filterclear",
-  "sendheaders",
-  "feefilter",
-  "sendcmpct",
-  "cmpctblock",
-  "getblocktxn",
-  "blocktxn",
-  "getcfilters",
-  "cfilter",
-  "getcfheaders",
-  "cfheaders",
-  "getcfcheckpt",
-  "cfcheckpt",
-  "wtxidrelay",
-  "sendtxrcncl",
-  "alert",
-  "reject",
-]);
+import { KNOWN_MSG_TYPES } from "../../events/index.js";
 
 export const KNOWN_CONN_TYPES = new Set(["inbound", "manual", "feeler", "outbound-full-relay", "block-relay-only", "addr-fetch", "private-broadcast"]);
 
