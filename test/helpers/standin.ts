@@ -91,3 +91,8 @@ export class Standin {
     fs.rmSync(this.socket, { force: true });
   }
 }
+
+/** `peerwatch observe` on IPC alone against a socket, events to stdout and no metrics listener; extra flags after. */
+export function observeIpc(socket: string, ...extra: string[]): string[] {
+  return ["observe", "--sources", "ipc", "--ipc-socket", socket, "--events", "-", "--metrics", "off", ...extra];
+}

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PeerwatchEvent } from "../../src/events/index.js";
 import { LiveCli } from "../helpers/cli.js";
-import { Standin, standinBinary } from "../helpers/standin.js";
+import { observeIpc, Standin, standinBinary } from "../helpers/standin.js";
 import { reportSkip } from "../helpers/skip.js";
 
 const bin = standinBinary();
@@ -17,21 +17,7 @@ describe.skipIf(skip)("peerwatch observe --sources ipc against the stand-in node
   beforeAll(async () => {
     node = new Standin((bin as { path: string }).path, ["--tracing"]);
     await node.start();
-    cli = new LiveCli([
-      "observe",
-      "--sources",
-      "ipc",
-      "--ipc-socket",
-      node.socket,
-      "--events",
-      "-",
-      "--metrics",
-      "off",
-      "--rpc-interval",
-      "0.5",
-      "--node-name",
-      "standin",
-    ]);
+    cli = new LiveCli(observeIpc(node.socket, "--rpc-interval", "0.5", "--node-name", "standin"));
     await cli.waitFor(status("up"));
   });
   afterAll(async () => {
@@ -147,7 +133,7 @@ describe.skipIf(skip)("peerwatch observe --sources ipc against a node still load
   it("says it is waiting for the node, then up", async () => {
     const loading = new Standin((bin as { path: string }).path, ["--mining-delay=3500"]);
     await loading.start();
-    const cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", loading.socket, "--events", "-", "--metrics", "off"]);
+    const cli = new LiveCli(observeIpc(loading.socket));
     const waiting = await cli.waitFor(status("degraded"), 10_000);
     expect((waiting.data as { detail: string }).detail).toMatch(/waiting for the node to finish loading/);
     await cli.waitFor(status("up"), 10_000);
@@ -158,19 +144,7 @@ describe.skipIf(skip)("peerwatch observe --sources ipc against a node still load
 
 describe("peerwatch observe --sources ipc with no node", () => {
   it("keeps retrying and says why, when asked for IPC by name", async () => {
-    const cli = new LiveCli([
-      "observe",
-      "--sources",
-      "ipc",
-      "--ipc-socket",
-      "/nonexistent/node.sock",
-      "--events",
-      "-",
-      "--metrics",
-      "off",
-      "--duration",
-      "1.5",
-    ]);
+    const cli = new LiveCli(observeIpc("/nonexistent/node.sock", "--duration", "1.5"));
     const e = await cli.waitFor(status("down"));
     expect((e.data as { detail: string }).detail).toMatch(/no socket there/);
     expect(await cli.exited).toBe(0);

@@ -12,7 +12,7 @@ import { NetTracing, type NetTracingOptions } from "../../src/ipc/net-tracing.js
 import { probeCapabilities } from "../../src/ipc/probe.js";
 import { IpcSession } from "../../src/ipc/session.js";
 import { reportSkip } from "../helpers/skip.js";
-import { Standin, standinBinary } from "../helpers/standin.js";
+import { observeIpc, Standin, standinBinary } from "../helpers/standin.js";
 import { until } from "../helpers/wait.js";
 
 const bin = standinBinary();
@@ -162,23 +162,7 @@ describe.skipIf(skip)("peerwatch observe: a flood while peerwatch is stopped", (
   it("the node's queue overflows while observe is stopped; observe's events.dropped are exactly the node's drops, counted + dropped = produced", async () => {
     const node = new Standin((bin as { path: string }).path, ["--tracing"]);
     await node.start();
-    const cli = new LiveCli([
-      "observe",
-      "--sources",
-      "ipc",
-      "--ipc-socket",
-      node.socket,
-      "--events",
-      "-",
-      "--metrics",
-      "off",
-      "--rpc-interval",
-      "60",
-      "--ipc-trace-queue-events",
-      "64",
-      "--ipc-trace-batch-events",
-      "16",
-    ]);
+    const cli = new LiveCli(observeIpc(node.socket, "--rpc-interval", "60", "--ipc-trace-queue-events", "64", "--ipc-trace-batch-events", "16"));
     try {
       await cli.waitFor((e) => e.type === "source.status" && (e.data.capabilities ?? []).includes("net-tracing"), 15_000);
       cli.child.kill("SIGSTOP");

@@ -8,7 +8,7 @@ import { probeCapabilities } from "../../src/ipc/probe.js";
 import { IpcSession } from "../../src/ipc/session.js";
 import { LiveCli } from "../helpers/cli.js";
 import { reportSkip } from "../helpers/skip.js";
-import { Standin, standinBinary } from "../helpers/standin.js";
+import { observeIpc, Standin, standinBinary } from "../helpers/standin.js";
 import { until } from "../helpers/wait.js";
 
 const bin = standinBinary();
@@ -188,7 +188,7 @@ describe.skipIf(skip)("IPC net-message tracing across a stall of peerwatch", () 
   it("a 2 s SIGSTOP of observe moves event ts by < 1 ms; receivedTs − ts shows the stall", async () => {
     const node = new Standin((bin as { path: string }).path, ["--tracing"]);
     await node.start();
-    const cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", node.socket, "--events", "-", "--metrics", "off", "--rpc-interval", "60"]);
+    const cli = new LiveCli(observeIpc(node.socket, "--rpc-interval", "60"));
     try {
       await cli.waitFor((e) => e.type === "source.status" && (e.data.capabilities ?? []).includes("net-tracing"), 15_000);
       cli.child.kill("SIGSTOP");
@@ -236,7 +236,7 @@ describe.skipIf(skip)("IPC net-message tracing on a node that limits subscribers
   it("observe: degraded without net-tracing while refused, then up with it once a slot is free", async () => {
     const holder = await tracingOn(node, DEFAULTS);
     await holder.tracing.subscribe();
-    const cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", node.socket, "--events", "-", "--metrics", "off", "--rpc-interval", "60"]);
+    const cli = new LiveCli(observeIpc(node.socket, "--rpc-interval", "60"));
     try {
       const refused = await cli.waitFor((e) => e.type === "source.status" && e.data.state === "degraded", 10_000);
       expect(refused.data).toMatchObject({
@@ -284,7 +284,7 @@ describe.skipIf(skip)("IPC net-message tracing on other versions of the fork", (
     const node = new Standin((bin as { path: string }).path, ["--tracing"]);
     await node.start();
     await node.send("refuse unsupported NetMessageTraceOptions version");
-    const cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", node.socket, "--events", "-", "--metrics", "off", "--rpc-interval", "60"]);
+    const cli = new LiveCli(observeIpc(node.socket, "--rpc-interval", "60"));
     try {
       const refused = await cli.waitFor((e) => e.type === "source.status" && e.data.state === "degraded", 10_000);
       expect(refused.data).toMatchObject({ capabilities: ["echo", "rpc", "mining"] });
@@ -305,27 +305,21 @@ describe.skipIf(skip)("peerwatch observe: IPC tracing flags and shutdown", () =>
   it("passes --payload-bytes and the trace options to the node, and calls Tracing.destroy on SIGTERM", async () => {
     const node = new Standin((bin as { path: string }).path, ["--tracing"]);
     await node.start();
-    const cli = new LiveCli([
-      "observe",
-      "--sources",
-      "ipc",
-      "--ipc-socket",
-      node.socket,
-      "--events",
-      "-",
-      "--metrics",
-      "off",
-      "--rpc-interval",
-      "60",
-      "--payload-bytes",
-      "24",
-      "--ipc-trace-queue-events",
-      "500",
-      "--ipc-trace-batch-events",
-      "50",
-      "--ipc-trace-batch-wait-us",
-      "2000",
-    ]);
+    const cli = new LiveCli(
+      observeIpc(
+        node.socket,
+        "--rpc-interval",
+        "60",
+        "--payload-bytes",
+        "24",
+        "--ipc-trace-queue-events",
+        "500",
+        "--ipc-trace-batch-events",
+        "50",
+        "--ipc-trace-batch-wait-us",
+        "2000",
+      ),
+    );
     try {
       const up = await cli.waitFor((e) => e.type === "source.status" && (e.data.capabilities ?? []).includes("net-tracing"));
       // Before the subscription succeeded, no status claimed net-tracing.
@@ -349,7 +343,7 @@ describe.skipIf(skip)("peerwatch observe: IPC tracing flags and shutdown", () =>
   it("does not subscribe with --ipc-trace off, and says so", async () => {
     const node = new Standin((bin as { path: string }).path, ["--tracing"]);
     await node.start();
-    const cli = new LiveCli(["observe", "--sources", "ipc", "--ipc-socket", node.socket, "--events", "-", "--metrics", "off", "--ipc-trace", "off"]);
+    const cli = new LiveCli(observeIpc(node.socket, "--ipc-trace", "off"));
     try {
       const up = await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up" && /--ipc-trace off/.test(e.data.detail));
       expect(up.data).toMatchObject({ capabilities: ["echo", "rpc", "mining"] });
