@@ -44,6 +44,27 @@ async function replayMetrics(args: string[]): Promise<{ metrics: string[]; event
   }
 }
 
+/** Replays a recording at full speed into the stream PWR as node `node`, and waits for it to end well. */
+async function publish(file: string, node: string, url: string): Promise<void> {
+  const pub = new LiveCli([
+    "replay",
+    file,
+    "--node-name",
+    node,
+    "--speed",
+    "max",
+    "--metrics",
+    "off",
+    "--nats",
+    url,
+    "--nats-stream",
+    "PWR",
+    "--log-format",
+    "json",
+  ]);
+  expect(await pub.exited, pub.stderr.slice(-2000)).toBe(0);
+}
+
 /** The recorded events among what a replay wrote: its own status, alerts and drop reports left out. */
 const recorded = (events: PeerwatchEvent[]) => events.filter((e) => e.node === "r1" && e.type !== "alert").map(encodeEvent);
 
@@ -68,23 +89,7 @@ if ("skip" in bin) {
           marks.push(new Date());
           await pause(300);
         }
-        const pub = new LiveCli([
-          "replay",
-          f,
-          "--node-name",
-          `pub${i}`,
-          "--speed",
-          "max",
-          "--metrics",
-          "off",
-          "--nats",
-          env.srv.url,
-          "--nats-stream",
-          "PWR",
-          "--log-format",
-          "json",
-        ]);
-        expect(await pub.exited).toBe(0);
+        await publish(f, `pub${i}`, env.srv.url);
       }
       const [since, until_] = marks as [Date, Date];
       const fromStream = await replayMetrics([
@@ -119,23 +124,7 @@ if ("skip" in bin) {
       const f = path.join(env.dir, "junk.ndjson");
       writeRecording(f, events);
       const since = new Date();
-      const pub = new LiveCli([
-        "replay",
-        f,
-        "--node-name",
-        "pubj",
-        "--speed",
-        "max",
-        "--metrics",
-        "off",
-        "--nats",
-        env.srv.url,
-        "--nats-stream",
-        "PWR",
-        "--log-format",
-        "json",
-      ]);
-      expect(await pub.exited).toBe(0);
+      await publish(f, "pubj", env.srv.url);
       const nc = await connect({ servers: env.srv.url });
       try {
         await nc.request("peerwatch.r1.net.message", new TextEncoder().encode("{not json"), { timeout: 5000 }); // JetStream acks it
@@ -156,23 +145,7 @@ if ("skip" in bin) {
       const f = path.join(env.dir, "slow.ndjson");
       writeRecording(f, events);
       const since = new Date();
-      const pub = new LiveCli([
-        "replay",
-        f,
-        "--node-name",
-        "pub5",
-        "--speed",
-        "max",
-        "--metrics",
-        "off",
-        "--nats",
-        env.srv.url,
-        "--nats-stream",
-        "PWR",
-        "--log-format",
-        "json",
-      ]);
-      expect(await pub.exited).toBe(0);
+      await publish(f, "pub5", env.srv.url);
       const started = Date.now();
       const cli = new LiveCli([
         "replay",
