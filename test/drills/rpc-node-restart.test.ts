@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { LiveCli } from "../helpers/cli.js";
 import { detailOf, processWarnings, repeatOutages, RESTARTS, statusIs } from "../helpers/drill.js";
 import { metricsUrl, seriesValue } from "../helpers/live-metrics.js";
-import { StubBitcoind } from "../helpers/stub-bitcoind.js";
+import { observeRpc, StubBitcoind } from "../helpers/stub-bitcoind.js";
 
 let stub: StubBitcoind | undefined;
 let cli: LiveCli | undefined;
@@ -19,23 +19,7 @@ describe("fault drill: the node behind the RPC source stops and starts again", (
     stub = new StubBitcoind();
     await stub.start();
     const port = Number(new URL(stub.url).port);
-    cli = new LiveCli([
-      "observe",
-      "--sources",
-      "rpc",
-      "--rpc-url",
-      stub.url,
-      "--rpc-cookie",
-      stub.cookie,
-      "--rpc-interval",
-      "0.3",
-      "--rpc-slow-interval",
-      "60",
-      "--events",
-      "-",
-      "--metrics",
-      "127.0.0.1:0",
-    ]);
+    cli = new LiveCli(observeRpc(stub, "--rpc-interval", "0.3", "--rpc-slow-interval", "60", "--events", "-", "--metrics", "127.0.0.1:0"));
     const url = await metricsUrl(cli);
     await cli.waitFor(statusIs("rpc", "up"), 30_000);
 

@@ -83,3 +83,8 @@ export class StubBitcoind {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 }
+
+/** `peerwatch observe` on RPC alone against a stub, by its URL and cookie; the test's own flags after. */
+export function observeRpc(stub: StubBitcoind, ...extra: string[]): string[] {
+  return ["observe", "--sources", "rpc", "--rpc-url", stub.url, "--rpc-cookie", stub.cookie, ...extra];
+}

@@ -1,7 +1,7 @@
 // `peerwatch observe --sources rpc` end to end against the stub bitcoind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LiveCli, runCli } from "../helpers/cli.js";
-import { StubBitcoind } from "../helpers/stub-bitcoind.js";
+import { observeRpc, StubBitcoind } from "../helpers/stub-bitcoind.js";
 import { until } from "../helpers/wait.js";
 
 describe("peerwatch observe --sources rpc", () => {
@@ -13,25 +13,9 @@ describe("peerwatch observe --sources rpc", () => {
   afterAll(() => stub.stop());
 
   it("prints peers.snapshot and the other snapshots on their intervals", async () => {
-    const cli = new LiveCli([
-      "observe",
-      "--sources",
-      "rpc",
-      "--rpc-url",
-      stub.url,
-      "--rpc-cookie",
-      stub.cookie,
-      "--rpc-interval",
-      "0.3",
-      "--rpc-slow-interval",
-      "60",
-      "--events",
-      "-",
-      "--metrics",
-      "off",
-      "--log-level",
-      "debug",
-    ]);
+    const cli = new LiveCli(
+      observeRpc(stub, "--rpc-interval", "0.3", "--rpc-slow-interval", "60", "--events", "-", "--metrics", "off", "--log-level", "debug"),
+    );
     await cli.waitFor((e) => e.type === "source.status" && e.data.state === "up");
     await new Promise((r) => setTimeout(r, 1000));
     await cli.stop();
@@ -43,23 +27,7 @@ describe("peerwatch observe --sources rpc", () => {
   });
 
   it("leaves out the methods given to --rpc-disable, and rejects unknown ones", async () => {
-    const r = await runCli([
-      "observe",
-      "--sources",
-      "rpc",
-      "--rpc-url",
-      stub.url,
-      "--rpc-cookie",
-      stub.cookie,
-      "--rpc-disable",
-      "getpeerinfo,uptime",
-      "--events",
-      "-",
-      "--metrics",
-      "off",
-      "--duration",
-      "2",
-    ]);
+    const r = await runCli(observeRpc(stub, "--rpc-disable", "getpeerinfo, uptime", "--events", "-", "--metrics", "off", "--duration", "2"));
     expect(r.code, r.stderr).toBe(0);
     expect(r.events.some((e) => e.type === "rpc.snapshot" && e.data.method === "getmempoolinfo")).toBe(true);
     expect(r.events.some((e) => e.type === "peers.snapshot" || (e.type === "rpc.snapshot" && e.data.method === "uptime"))).toBe(false);
@@ -95,27 +63,23 @@ describe("peerwatch observe --sources rpc", () => {
   it("exits on time when the node answers late: stopping aborts the calls in flight", async () => {
     for (const m of ["getpeerinfo", "getmempoolinfo", "getnetworkinfo", "getnettotals", "uptime", "getblockchaininfo"]) stub.hang.add(m);
     const t0 = Date.now();
-    const r = await runCli([
-      "observe",
-      "--sources",
-      "rpc",
-      "--rpc-url",
-      stub.url,
-      "--rpc-cookie",
-      stub.cookie,
-      "--rpc-timeout",
-      "60",
-      "--rpc-slow-interval",
-      "600",
-      "--rpc-disable",
-      "getmemoryinfo,getchaintxstats,getaddrmaninfo,getorphantxs,listbanned",
-      "--events",
-      "-",
-      "--metrics",
-      "off",
-      "--duration",
-      "1",
-    ]);
+    const r = await runCli(
+      observeRpc(
+        stub,
+        "--rpc-timeout",
+        "60",
+        "--rpc-slow-interval",
+        "600",
+        "--rpc-disable",
+        "getmemoryinfo, getchaintxstats, getaddrmaninfo, getorphantxs, listbanned",
+        "--events",
+        "-",
+        "--metrics",
+        "off",
+        "--duration",
+        "1",
+      ),
+    );
     stub.hang.clear();
     expect(r.code, r.stderr).toBe(0);
     // A generous bound: the old client held the exit for the whole 60 s call.
