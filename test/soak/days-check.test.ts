@@ -1,7 +1,7 @@
 // The days soak's verdict (checkDays) on made-up runs: the live heap after a full collection is what
 // says "kept", and samples taken right after a forced collection stay out of the floors.
 import { describe, expect, it } from "vitest";
-import { checkDays, DAY_US, type DaysSample, type MemoryProbe, type ProbePoint } from "./days-soak.js";
+import { checkDays, DAY_US, type DaysSample, type MemoryProbe, type ProbePoint, probeWords } from "./days-soak.js";
 
 const MIB = 2 ** 20;
 
@@ -10,8 +10,8 @@ function sample(days: number, rssMib: number, extra: Partial<DaysSample> = {}): 
   return { t: days * 100, days, replay: p, tools: { ...p }, eventsBytes: 1000, ...extra };
 }
 
-function mem(heapUsedMib: number): MemoryProbe {
-  return { rss: 150 * MIB, heapTotal: 80 * MIB, heapUsed: heapUsedMib * MIB, external: 5 * MIB, arrayBuffers: 2 * MIB };
+function mem(heapUsedMib: number, atRest = true): MemoryProbe {
+  return { rss: 150 * MIB, heapTotal: 80 * MIB, heapUsed: heapUsedMib * MIB, external: 5 * MIB, arrayBuffers: 2 * MIB, atRest, waitedMs: 1400 };
 }
 
 function run(probes: ProbePoint[], samples = Array.from({ length: 40 }, (_, i) => sample(i / 20, 150))) {
@@ -36,6 +36,16 @@ describe("days soak verdict", () => {
     ]);
     expect(f).toHaveLength(1);
     expect(f[0]).toMatch(/^tools live heap grew: .* \(×1\.150, limit ×1\.10\)$/);
+  });
+
+  it("says whether a probe found the process at rest, and a growth found with one that did not says events in flight are in it", () => {
+    expect(probeWords(mem(40))).toBe("RSS 150.0 = heap 80.0 (live 40.0) + external 5.0 + other 65.0 MiB, at rest after 1.4 s");
+    expect(probeWords(mem(40, false))).toMatch(/, NOT at rest after 1\.4 s$/);
+    const f = run([
+      { days: 1, replay: mem(40), tools: mem(30) },
+      { days: 2, replay: mem(46, false), tools: mem(30) },
+    ]);
+    expect(f).toEqual([expect.stringMatching(/^replay live heap grew: .*\(×1\.150, limit ×1\.10\); a probe was not at rest, so events in flight are in it$/)]);
   });
 
   it("fails a run without a probe after the first day and one at the stop", () => {
